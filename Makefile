@@ -1,0 +1,116 @@
+# ems - one build for everything.
+#
+#   make              build every program into build/
+#   make deps         check (and as root on Debian, install) what the build needs
+#   make check        run the tests in t/ with prove
+#   make check SANITIZE=1   the same, built with ASan+UBSan into build-san/
+#   make run          build, create ./run-state and start the suite in the foreground
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# A program directory adds itself with a module.mk that appends to PROGRAMS
+# and sets <program>_SRCS (see guardian/module.mk).
+
+SANITIZE ?=
+BUILD    ?= $(if $(SANITIZE),build-san,build)
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+STATE    ?= run-state
+PROVE_JOBS ?= 2
+
+CC       ?= cc
+PKGS     := openssl sqlite3 libconfig libsystemd
+# Asked of pkg-config once, on first use: after `deps` has installed them.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+
+CFLAGS   = -std=c17 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \
+            -Ilibcommon $(PKG_CFLAGS) -MMD -MP
+LDLIBS   = $(PKG_LIBS) -lcrypt
+LDFLAGS  :=
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+CFLAGS   += $(SAN_FLAGS)
+LDFLAGS  += $(SAN_FLAGS)
+endif
+
+PROGRAMS :=
+UNIT_EXTRA :=
+include $(sort $(wildcard */module.mk))
+
+LIBCOMMON_SRCS := $(sort $(wildcard libcommon/*.c))
+LIBCOMMON_OBJS := $(LIBCOMMON_SRCS:%.c=$(BUILD)/%.o)
+LIBCOMMON      := $(BUILD)/libcommon.a
+
+UNIT_SRCS  := $(sort $(wildcard t/unit/*.c))
+UNIT_BINS  := $(UNIT_SRCS:t/unit/%.c=$(BUILD)/t/unit/%)
+TAP_OBJ    := $(BUILD)/t/tap.o
+PROGRAM_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
+
+.PHONY: all deps deps-quiet check run install clean cppcheck
+.DEFAULT_GOAL := all
+
+all: deps-quiet $(PROGRAM_BINS) $(UNIT_BINS)
+
+deps:
+	@sh mk/deps.sh
+
+# The build and test targets check dependencies first, quietly when all is there.
+deps-quiet:
+	@sh mk/deps.sh -q
+
+$(BUILD)/%.o: %.c | deps-quiet
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(LIBCOMMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# One link rule per program, from <program>_SRCS.
+define program_rule
+$(BUILD)/bin/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+# A unit test t/unit/NAME.c links libcommon, the TAP helper and the
+# program sources a module.mk lists in UNIT_EXTRA_NAME.
+define unit_rule
+$(BUILD)/t/unit/$(1): $(BUILD)/t/unit/$(1).o $$(UNIT_EXTRA_$(1):%.c=$(BUILD)/%.o) $(TAP_OBJ) $(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach u,$(UNIT_SRCS:t/unit/%.c=%),$(eval $(call unit_rule,$(u))))
+
+$(BUILD)/t/%.o: CFLAGS += -It
+
+check: all
+	EMS_BUILD=$(abspath $(BUILD)) EMS_SRC=$(abspath .) \
+	    prove -j$(PROVE_JOBS) $(UNIT_BINS) $(sort $(wildcard t/*.t))
+
+PROGRAM_DIRS := $(sort $(dir $(wildcard */module.mk)))
+
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --std=c11 -D_GNU_SOURCE -Ilibcommon -It --inline-suppr \
+	    libcommon $(PROGRAM_DIRS) t/unit t/tap.c
+
+run: all
+	@sh mk/run.sh $(abspath $(BUILD)) $(abspath $(STATE))
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/ems \
+	    $(DESTDIR)/etc/ems
+	$(if $(PROGRAMS),install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(PREFIX)/sbin)
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5
+	$(if $(wildcard man/*.8),install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8)
+	install -m 0644 $(wildcard etc/*.conf) $(DESTDIR)$(PREFIX)/share/ems
+	test -e $(DESTDIR)/etc/ems/ems.conf || install -m 0640 etc/ems.conf $(DESTDIR)/etc/ems/ems.conf
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

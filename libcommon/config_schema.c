@@ -1,0 +1,102 @@
+/*
+ * config_schema.c - every key of ems.conf with its type, range and
+ * default.  One row per key; keep man/ems.conf.5 in step.
+ */
+#include "config_schema.h"
+
+#include <string.h>
+
+#define GROUP(p)              { p, CT_GROUP, false, 0, 0, 0, NULL, NULL }
+#define LIST(p)               { p, CT_LIST, false, 0, 0, 0, NULL, NULL }
+#define INT(p, lo, hi, d)     { p, CT_INT, false, lo, hi, d, NULL, NULL }
+#define BOOL(p, d)            { p, CT_BOOL, false, 0, 0, d, NULL, NULL }
+#define STR(p, d)             { p, CT_STRING, false, 0, 0, 0, d, NULL }
+#define REQSTR(p)             { p, CT_STRING, true, 0, 0, 0, "", NULL }
+#define ENUM(p, w, d)         { p, CT_ENUM, false, 0, 0, 0, d, w }
+#define REQENUM(p, w)         { p, CT_ENUM, true, 0, 0, 0, "", w }
+#define REQINT(p, lo, hi)     { p, CT_INT, true, lo, hi, 0, NULL, NULL }
+#define STRLIST(p)            { p, CT_STRLIST, false, 0, 0, 0, NULL, NULL }
+
+const struct conf_key conf_schema[] = {
+	STR("node", ""),                       /* "" = short host name */
+	STR("user", "ems"),
+	STR("group", "ems"),
+
+	GROUP("paths"),
+	STR("paths.state_dir", "/var/lib/ems"),
+	STR("paths.store", ""),
+	STR("paths.log_dir", ""),
+	STR("paths.run_dir", ""),
+
+	GROUP("log"),
+	ENUM("log.level", "error|warn|info|debug", "info"),
+	BOOL("log.syslog", 0),
+
+	GROUP("store"),
+	INT("store.busy_timeout_ms", 100, 600000, 5000),
+
+	GROUP("tls"),
+	STR("tls.certificate", ""),
+	STR("tls.key", ""),
+	STR("tls.chain", ""),
+	STR("tls.ciphers", ""),
+
+	GROUP("guardian"),
+	INT("guardian.backoff_initial_s", 1, 3600, 1),
+	INT("guardian.backoff_max_s", 1, 86400, 60),
+	INT("guardian.stable_after_s", 1, 86400, 30),
+	INT("guardian.fail_count", 1, 1000, 5),
+	INT("guardian.fail_window_s", 1, 86400, 60),
+	INT("guardian.shutdown_timeout_s", 1, 3600, 10),
+
+	LIST("processes"),
+	GROUP("processes.[]"),
+	REQSTR("processes.[].name"),
+	REQSTR("processes.[].program"),
+	ENUM("processes.[].role", "auto|listener|worker|service", "auto"),
+	LIST("processes.[].instances"),
+	GROUP("processes.[].instances.[]"),
+	INT("processes.[].instances.[].flags", 0, 65535, 0),
+	STR("processes.[].instances.[].confm", ""),
+	INT("processes.[].instances.[].maxclt", 0, 100000, 0),
+	BOOL("processes.[].instances.[].autostart", 1),
+	ENUM("processes.[].instances.[].loglevel", "default|error|warn|info|debug", "default"),
+
+	LIST("listeners"),
+	GROUP("listeners.[]"),
+	REQENUM("listeners.[].service", "pop|imap|lmtp"),
+	STR("listeners.[].address", "127.0.0.1"),
+	REQINT("listeners.[].port", 1, 65535),
+	INT("listeners.[].flags", 0, 65535, 0),
+
+	GROUP("access"),
+	STRLIST("access.allow"),
+	STRLIST("access.deny"),
+	STR("access.rules", ""),
+
+	GROUP("auth"),
+	STR("auth.login_separators", "@"),
+	STR("auth.default_domain", ""),
+	INT("auth.plaintextmincipher", 0, 1024, 0),
+
+	GROUP("pop3"),
+	STR("pop3.banner", "ems POP3 server ready"),
+	INT("pop3.idle_timeout_s", 600, 86400, 600),
+
+	GROUP("imap"),
+	STR("imap.banner", "ems IMAP4rev1 server ready"),
+	INT("imap.idle_timeout_s", 1800, 86400, 1800),
+
+	GROUP("lmtp"),
+	INT("lmtp.max_message_size", 1024, 4294967296LL, 52428800),
+};
+
+const unsigned conf_schema_len = sizeof conf_schema / sizeof conf_schema[0];
+
+const struct conf_key *conf_schema_find(const char *path)
+{
+	for (unsigned i = 0; i < conf_schema_len; i++)
+		if (strcmp(conf_schema[i].path, path) == 0)
+			return &conf_schema[i];
+	return NULL;
+}

@@ -1,0 +1,67 @@
+/*
+ * params.h - the process-parameter contract: how every ems program learns
+ * its instance number, flags, own configuration file and client limit.
+ *
+ * The guardian starts each registered instance with these in the
+ * environment (EMS_CONFIG, EMS_INSTANCE, EMS_FLAGS, EMS_CONFM,
+ * EMS_MAXCLT); an administrator or a test may give the same on the
+ * command line, which wins over the environment:
+ *
+ *   -c FILE | --config FILE   ems.conf            (default /etc/ems/ems.conf)
+ *   --instance N              1..99               (default 1)
+ *   --flags F                 0..65535, decimal or 0x hex (default 0)
+ *   --confm FILE              the instance's own config file (default none)
+ *   --maxclt M                0..100000 clients, 0 = program default
+ *   -h | --help
+ *
+ * Flag bit 64 marks an instance dedicated to SSL/TLS, as in the seeds'
+ * process table.
+ */
+#ifndef EMS_PARAMS_H
+#define EMS_PARAMS_H
+
+#include <stdbool.h>
+
+#define PROC_FLAG_SSL 64u
+
+#define PARAMS_DEFAULT_CONFIG "/etc/ems/ems.conf"
+#define PARAMS_INSTANCE_MAX   99
+#define PARAMS_FLAGS_MAX      65535
+#define PARAMS_MAXCLT_MAX     100000
+
+struct proc_params {
+	const char *config_path;   /* points into argv/environ or a literal */
+	int instance;
+	unsigned flags;
+	const char *confm;         /* NULL when none */
+	int maxclt;
+};
+
+enum params_result {
+	PARAMS_OK = 0,
+	PARAMS_ERROR = -1,     /* reason logged (stderr before log_open) */
+	PARAMS_HELP = 1,       /* -h/--help: print usage and exit 0 */
+};
+
+/*
+ * Fills P from the environment, then from the options at the front of
+ * ARGV.  Parsing stops at the first argument that is not one of the
+ * options above ("--" is consumed); *NEXT receives its index so the
+ * program can read its own options and operands from there.  Bad values
+ * (not a number, trailing junk, out of range, missing argument) give
+ * PARAMS_ERROR with a message naming the option and value.
+ */
+enum params_result params_parse(struct proc_params *p, int argc,
+                                char *const argv[], int *next);
+
+/* True when the instance is dedicated to SSL/TLS (flags bit 64). */
+bool params_ssl(const struct proc_params *p);
+
+/* Exports P as the EMS_* environment variables for a child about to be
+ * exec'd.  Returns 0 or -1 (logged). */
+int params_to_env(const struct proc_params *p);
+
+/* The options above as lines for a program's --help text. */
+extern const char params_usage[];
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * tls.h - server-side TLS for every protocol program (OpenSSL,
+ * non-blocking).
+ *
+ * One struct tls_server per process holds the certificate, key, chain and
+ * policy (TLS 1.2 and 1.3 only, the configured cipher list, a session
+ * cache so clients can resume).  Each connection gets a struct tls_conn
+ * over its already non-blocking socket; the handshake and every read and
+ * write may need the socket readable or writable, whatever the direction
+ * of the call, so each call reports what it is waiting for.
+ */
+#ifndef EMS_TLS_H
+#define EMS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tls_server;
+struct tls_conn;
+
+struct tls_server_config {
+	const char *certificate;  /* PEM file; required */
+	const char *key;          /* PEM file; required */
+	const char *chain;        /* PEM file of intermediates, or NULL/"" */
+	const char *ciphers;      /* TLS 1.2 cipher list, or NULL/"" for the default */
+	const char *session_id;   /* session-cache context, e.g. "pop3" */
+};
+
+/*
+ * Loads the certificate and key and checks that they match.  Returns NULL
+ * after logging which file is wrong and why.
+ */
+struct tls_server *tls_server_new(const struct tls_server_config *cfg);
+void tls_server_free(struct tls_server *srv);
+
+/* Starts server-side TLS on FD (which the connection does not own). */
+struct tls_conn *tls_conn_new(struct tls_server *srv, int fd);
+/* Frees the connection after a best-effort close_notify. */
+void tls_conn_free(struct tls_conn *c);
+
+/*
+ * Advances the handshake.  Returns 0 when it is complete, 1 while it
+ * still waits for the socket (tls_conn_wants_write() tells which way),
+ * -1 when it failed (logged with the peer-visible reason, e.g. "no shared
+ * cipher").
+ */
+int tls_handshake(struct tls_conn *c);
+
+/*
+ * Read and write with read(2)/write(2) conventions: the byte count, 0 for
+ * end of stream (read only), or -1 with errno EAGAIN while waiting for the
+ * socket, or -1 with errno EIO / EPIPE after a failure (logged).
+ */
+ssize_t tls_read(struct tls_conn *c, void *buf, size_t len);
+ssize_t tls_write(struct tls_conn *c, const void *buf, size_t len);
+
+/* True when the last call that returned "wait" needs the socket
+ * writable rather than readable. */
+bool tls_conn_wants_write(const struct tls_conn *c);
+
+/* Bytes OpenSSL holds decrypted but not yet returned by tls_read(); an
+ * event loop must not wait for the socket while this is non-zero. */
+size_t tls_pending(const struct tls_conn *c);
+
+/* Negotiated protocol and cipher ("TLSv1.3", "TLS_AES_256_GCM_SHA384"), and
+ * the cipher's strength in bits (for plaintextmincipher checks). */
+const char *tls_conn_version(const struct tls_conn *c);
+const char *tls_conn_cipher(const struct tls_conn *c);
+int tls_conn_bits(const struct tls_conn *c);
+bool tls_conn_resumed(const struct tls_conn *c);
+
+#endif

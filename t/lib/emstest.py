@@ -1,0 +1,230 @@
+"""emstest - what the integration tests in t/*.t share.
+
+A test imports this module (``sys.path.insert(0, os.path.join(
+os.path.dirname(__file__), "lib"))``), prints TAP through :class:`Tap`, and
+starts a private ems suite through :class:`Suite`: a temporary state
+directory, a generated ems.conf on free loopback ports, and the programs of
+build/bin (or build-san/bin under ``make check SANITIZE=1``; EMS_BUILD says
+which).  Every process a Suite starts is stopped by pid in ``stop()``,
+which also runs at interpreter exit, so a failing test leaves nothing
+behind.
+"""
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC = os.environ.get("EMS_SRC") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("EMS_BUILD") or os.path.join(SRC, "build")
+BIN = os.path.join(BUILD, "bin")
+
+# Every wait in a test is bounded by this many seconds unless it says otherwise.
+DEFAULT_TIMEOUT = 10.0
+
+
+class Tap:
+    """Test Anything Protocol output for prove."""
+
+    def __init__(self, planned=None):
+        self.run = 0
+        self.failed = 0
+        self.planned = planned
+        if planned is not None:
+            print("1..%d" % planned, flush=True)
+
+    def ok(self, cond, name):
+        self.run += 1
+        if not cond:
+            self.failed += 1
+        print("%sok %d - %s" % ("" if cond else "not ", self.run, name),
+              flush=True)
+        return bool(cond)
+
+    def is_(self, got, want, name):
+        good = self.ok(got == want, name)
+        if not good:
+            self.diag("     got: %r" % (got,))
+            self.diag("expected: %r" % (want,))
+        return good
+
+    def like(self, got, needle, name):
+        good = self.ok(got is not None and needle in got, name)
+        if not good:
+            self.diag("%r does not contain %r" % (got, needle))
+        return good
+
+    def skip(self, why, count=1):
+        """Records COUNT tests as skipped, with the reason."""
+        for _ in range(count):
+            self.run += 1
+            print("ok %d # SKIP %s" % (self.run, why), flush=True)
+
+    def diag(self, msg):
+        for line in str(msg).splitlines() or [""]:
+            print("# " + line, flush=True)
+
+    def skip_all(self, why):
+        print("1..0 # SKIP %s" % why, flush=True)
+        sys.exit(0)
+
+    def done(self):
+        if self.planned is None:
+            print("1..%d" % self.run, flush=True)
+            self.planned = self.run
+        sys.exit(0 if self.failed == 0 and self.run == self.planned else 1)
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port nobody listens on right now (the kernel's choice)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=DEFAULT_TIMEOUT, interval=0.05):
+    """Polls PREDICATE until it returns a true value or TIMEOUT passes;
+    returns that value, or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def port_open(port, host="127.0.0.1"):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            s.connect((host, port))
+            return True
+    except OSError:
+        return False
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead for our purposes.
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def libconfig(value, indent=0):
+    """Renders a Python dict/list/scalar as libconfig text."""
+    pad = "  " * indent
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return "%dL" % value if abs(value) > 2**31 - 1 else str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        inner = "".join("%s  %s = %s;\n" % (pad, k, libconfig(v, indent + 1))
+                        for k, v in value.items())
+        return "{\n" + inner + pad + "}"
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return "[ " + ", ".join(libconfig(v) for v in value) + " ]"
+        return "( " + ", ".join(libconfig(v, indent + 1) for v in value) + " )"
+    raise TypeError("cannot render %r" % (value,))
+
+
+class Suite:
+    """A private ems installation in a temporary directory.
+
+    conf: dict merged over the base configuration (top-level keys replace).
+    """
+
+    def __init__(self, conf=None, name="ems"):
+        self.dir = tempfile.mkdtemp(prefix="ems-test-%s-" % name)
+        self.state = os.path.join(self.dir, "state")
+        for sub in ("", "log", "run", "tls"):
+            os.makedirs(os.path.join(self.state, sub), exist_ok=True)
+        self.conf_path = os.path.join(self.dir, "ems.conf")
+        self.conf = {
+            "node": "test",
+            "paths": {"state_dir": self.state},
+            "log": {"level": "debug"},
+        }
+        self.conf.update(conf or {})
+        self.procs = []
+        self.env = dict(os.environ, EMS_CONFIG=self.conf_path)
+        self.env.pop("EMS_STATE_DIR", None)
+        self.write_conf()
+        atexit.register(self.stop)
+
+    def write_conf(self):
+        with open(self.conf_path, "w") as f:
+            for k, v in self.conf.items():
+                f.write("%s = %s;\n" % (k, libconfig(v)))
+
+    def bin(self, program):
+        return os.path.join(BIN, program)
+
+    def run(self, program, *args, input=None, timeout=DEFAULT_TIMEOUT,
+            env=None):
+        """Runs a program of the build to completion; returns the
+        CompletedProcess (stdout/stderr as text unless input is bytes)."""
+        binary = input if isinstance(input, bytes) else None
+        return subprocess.run(
+            [self.bin(program)] + list(args), input=input,
+            capture_output=True, timeout=timeout, env=env or self.env,
+            text=binary is None)
+
+    def start(self, program, *args, env=None):
+        """Starts a program in the background and remembers its pid."""
+        p = subprocess.Popen([self.bin(program)] + list(args),
+                             env=env or self.env, stdin=subprocess.DEVNULL,
+                             stdout=open(os.path.join(self.dir, program +
+                                                      ".out"), "ab"),
+                             stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        return p
+
+    def logs(self):
+        """All log text the suite wrote so far (for diagnostics)."""
+        out = []
+        for root in (os.path.join(self.state, "log"), self.dir):
+            for name in sorted(os.listdir(root)):
+                path = os.path.join(root, name)
+                if name.endswith((".log", ".out")) and os.path.isfile(path):
+                    with open(path, errors="replace") as f:
+                        out.append("== %s\n%s" % (name, f.read()))
+        return "\n".join(out)
+
+    def stop(self, keep=False):
+        """Stops every process this suite started: SIGTERM, then SIGKILL
+        after a bounded wait; then removes the directory unless KEEP or
+        EMS_KEEP_TEST_DIR is set."""
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + DEFAULT_TIMEOUT
+        for p in self.procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = []
+        if not keep and not os.environ.get("EMS_KEEP_TEST_DIR"):
+            shutil.rmtree(self.dir, ignore_errors=True)
