@@ -45,8 +45,14 @@ static void add_error(const char *file, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	size_t used = strlen(errors);
-	snprintf(errors + used, sizeof errors - used, "%s:%d: %s\n", file, line, msg);
-	log_error("config", "error=%s", log_quote(errors + used));
+	char *entry = errors + used;
+	snprintf(entry, sizeof errors - used, "%s:%d: %s\n", file, line, msg);
+	char *nl = strchr(entry, '\n');
+	if (nl != NULL)
+		*nl = '\0';   /* log the entry without its newline, then restore it */
+	log_error("config", "error=%s", log_quote(entry));
+	if (nl != NULL)
+		*nl = '\n';
 	error_count++;
 }
 

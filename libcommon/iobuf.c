@@ -1,6 +1,7 @@
 /*
  * iobuf.c - bounded line/literal input and back-pressured output over a
- * plain or TLS transport; see iobuf.h.
+ * plain or TLS transport; see iobuf.h.  Every protocol session of pop3srv,
+ * imap4srv and smtpgw owns one of these per connection.
  */
 #include "iobuf.h"
 #include "log.h"
@@ -12,7 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define IOS_CHUNK 4096   /* first allocation and read size */
+/* ios_printf() formats into the stack first; longer output is rare. */
+#define IOS_PRINTF_STACK 512
 
 struct iostream {
 	int fd;
@@ -31,9 +33,14 @@ static ssize_t plain_read(void *ctx, void *buf, size_t len)
 	return read(*(int *)ctx, buf, len);
 }
 
+/* send() so a vanished peer gives EPIPE, not SIGPIPE; write() for the
+ * pipes of smtpgw's mailer mode. */
 static ssize_t plain_write(void *ctx, const void *buf, size_t len)
 {
-	return send(*(int *)ctx, buf, len, MSG_NOSIGNAL);
+	ssize_t n = send(*(int *)ctx, buf, len, MSG_NOSIGNAL);
+	if (n < 0 && errno == ENOTSOCK)
+		n = write(*(int *)ctx, buf, len);
+	return n;
 }
 
 static const struct io_transport_ops plain_ops = { plain_read, plain_write,
@@ -79,7 +86,13 @@ size_t ios_in_buffered(const struct iostream *s)
 	return s->in_end - s->in_start;
 }
 
-/* Frees the input buffer when it is empty: idle connections cost nothing. */
+size_t ios_in_capacity(const struct iostream *s)
+{
+	return s->in_cap;
+}
+
+/* Frees the input buffer when it is empty: idle connections cost nothing.
+ * Called where no line or bytes handed out earlier can still be in use. */
 static void release_input(struct iostream *s)
 {
 	if (s->in_start == s->in_end) {
@@ -89,7 +102,8 @@ static void release_input(struct iostream *s)
 	}
 }
 
-/* Makes room to read into; returns free bytes (0 when at the limit). */
+/* Makes room to read into; returns the free bytes, or 0 with errno
+ * ENOBUFS (the buffer is at the limit) or ENOMEM (logged). */
 static size_t input_room(struct iostream *s)
 {
 	size_t limit = s->max_line + 2;   /* a full line plus CRLF */
@@ -106,18 +120,23 @@ static size_t input_room(struct iostream *s)
 			cap = limit;
 		char *p = realloc(s->in, cap);
 		if (p == NULL) {
-			log_error("iobuf", "error=\"out of memory\"");
+			log_error("iobuf", "error=\"out of memory\" want=%zu", cap);
+			errno = ENOMEM;
 			return 0;
 		}
 		s->in = p;
 		s->in_cap = cap;
 	}
+	if (s->in_end == s->in_cap)
+		errno = ENOBUFS;
 	return s->in_cap - s->in_end;
 }
 
 /* In discard mode, drops input up to and including the next newline. */
 static void discard_input(struct iostream *s)
 {
+	if (s->in_start == s->in_end)
+		return;
 	char *nl = memchr(s->in + s->in_start, '\n', s->in_end - s->in_start);
 	if (nl == NULL) {
 		s->in_start = s->in_end;
@@ -136,12 +155,8 @@ ssize_t ios_fill(struct iostream *s)
 		if (s->discarding)
 			discard_input(s);
 		size_t room = input_room(s);
-		if (room == 0) {
-			if (total > 0)
-				return total;
-			errno = ENOBUFS;
-			return -1;
-		}
+		if (room == 0)
+			return total > 0 ? total : -1;
 		ssize_t n = s->ops->read(s->ctx, s->in + s->in_end, room);
 		if (n > 0) {
 			s->in_end += (size_t)n;
@@ -167,22 +182,33 @@ ssize_t ios_fill(struct iostream *s)
 	return total;
 }
 
+/* True when the bytes without a newline can no longer become a line
+ * within the limit (a trailing CR may still be followed by its LF). */
+static bool line_overflows(const struct iostream *s, size_t avail)
+{
+	if (avail <= s->max_line)
+		return false;
+	return avail > s->max_line + 1 || s->in[s->in_end - 1] != '\r';
+}
+
 enum ios_status ios_read_line(struct iostream *s, char **line, size_t *len)
 {
+	release_input(s);
 	if (s->discarding)
 		discard_input(s);
 	size_t avail = s->in_end - s->in_start;
-	char *start = s->in + s->in_start;
+	char *start = avail ? s->in + s->in_start : NULL;
 	char *nl = avail ? memchr(start, '\n', avail) : NULL;
 	if (nl == NULL) {
-		if (avail > s->max_line && !s->discarding) {
+		if (line_overflows(s, avail) && !s->discarding) {
 			s->discarding = true;
 			discard_input(s);
 			return IOS_TOO_LONG;
 		}
-		if (s->eof && avail == 0)
-			return IOS_EOF;
-		return IOS_NEED_MORE;
+		if (!s->eof)
+			return IOS_NEED_MORE;
+		s->in_start = s->in_end;   /* an unterminated last line */
+		return IOS_EOF;
 	}
 	size_t n = (size_t)(nl - start);
 	s->in_start += n + 1;
@@ -199,6 +225,7 @@ enum ios_status ios_read_line(struct iostream *s, char **line, size_t *len)
 enum ios_status ios_read_bytes(struct iostream *s, size_t want,
                                const char **data, size_t *len)
 {
+	release_input(s);
 	size_t avail = s->in_end - s->in_start;
 	if (avail == 0 || want == 0)
 		return s->eof && want > 0 ? IOS_EOF : IOS_NEED_MORE;
@@ -211,6 +238,8 @@ enum ios_status ios_read_bytes(struct iostream *s, size_t want,
 
 int ios_write(struct iostream *s, const void *data, size_t len)
 {
+	if (len == 0)
+		return 0;
 	if (s->out_end + len > s->out_cap && s->out_start > 0) {
 		memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
 		s->out_end -= s->out_start;
@@ -240,13 +269,16 @@ int ios_puts(struct iostream *s, const char *text)
 
 int ios_printf(struct iostream *s, const char *fmt, ...)
 {
-	char small[512];
+	char small[IOS_PRINTF_STACK];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		log_error("iobuf", "error=\"unprintable output\" format=%s",
+		          log_quote(fmt));
 		return -1;
+	}
 	if ((size_t)n < sizeof small)
 		return ios_write(s, small, (size_t)n);
 	char *big = malloc((size_t)n + 1);
@@ -305,36 +337,4 @@ bool ios_wants_write(const struct iostream *s)
 bool ios_transport_pending(const struct iostream *s)
 {
 	return s->ops->pending != NULL && s->ops->pending(s->ctx) > 0;
-}
-
-int ios_dotstuff(struct iostream *s, struct dotstuff *st, const char *data,
-                 size_t len)
-{
-	size_t from = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = data[i];
-		if (st->line_start && c == '.') {
-			if (ios_write(s, data + from, i - from) < 0 || ios_write(s, ".", 1) < 0)
-				return -1;
-			from = i;
-		}
-		if (c == '\n' && !st->after_cr) {
-			if (ios_write(s, data + from, i - from) < 0 ||
-			    ios_write(s, "\r", 1) < 0)
-				return -1;
-			from = i;
-		}
-		st->line_start = c == '\n';
-		st->after_cr = c == '\r';
-	}
-	return ios_write(s, data + from, len - from);
-}
-
-int ios_dotstuff_end(struct iostream *s, struct dotstuff *st)
-{
-	if (!st->line_start && ios_write(s, st->after_cr ? "\n" : "\r\n",
-	                                 st->after_cr ? 1 : 2) < 0)
-		return -1;
-	*st = DOTSTUFF_INIT;
-	return ios_write(s, ".\r\n", 3);
 }

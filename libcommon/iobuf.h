@@ -5,13 +5,20 @@
  * A stream sits on a transport: the plain descriptor by default, TLS after
  * ios_set_transport() (STARTTLS or implicit TLS), so protocol code never
  * knows which.  Input is read into a bounded buffer and taken out as lines
- * (CRLF or bare LF) or as counted bytes (IMAP literals, LMTP DATA), so a
+ * (CRLF or bare LF) or as counted bytes (IMAP literals, LMTP chunks), so a
  * client can never make the server allocate more than the line limit.
  * Output is buffered and flushed as the socket accepts it; ios_out_full()
  * tells the protocol loop to stop producing (back-pressure).
  *
  * Buffers are allocated when needed and released when empty, so an idle
- * connection costs only the struct.
+ * connection costs only the struct (about 100 bytes).
+ *
+ * A protocol's readable callback calls ios_fill(), then ios_read_line()
+ * (or ios_read_bytes() inside a literal) until IOS_NEED_MORE, answering
+ * IOS_TOO_LONG with an error reply and carrying on; replies go out with
+ * ios_write()/ios_printf() and ios_flush(); while ios_flush() returns 1
+ * it also watches for writable, and while ios_out_full() it stops reading.
+ * Dot-stuffed output for POP3 and LMTP is in dotstuff.h.
  */
 #ifndef EMS_IOBUF_H
 #define EMS_IOBUF_H
@@ -21,33 +28,45 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Reads/writes like read(2)/write(2): -1 with errno EAGAIN means "wait". */
+/*
+ * A transport reads and writes like read(2)/write(2): > 0 bytes moved,
+ * 0 from read at end of stream, -1 with errno EAGAIN for "would block"
+ * and -1 with another errno on failure.  It does not own the descriptor
+ * (the connection's owner closes it); a TLS transport keeps its own
+ * state in CTX and is shut down by its owner.
+ */
 struct io_transport_ops {
 	ssize_t (*read)(void *ctx, void *buf, size_t len);
 	ssize_t (*write)(void *ctx, const void *buf, size_t len);
-	/* True when the transport waits for the socket to become writable
-	 * even for a read (TLS renegotiation, handshake); may be NULL. */
+	/* True when the last EAGAIN means "wait until the socket is
+	 * writable" even for a read (TLS WANT_WRITE); may be NULL. */
 	bool (*wants_write)(const void *ctx);
-	/* Bytes the transport holds decrypted but not yet read; may be NULL. */
+	/* Bytes the transport holds decrypted but not yet read (they do not
+	 * make the socket readable again); may be NULL. */
 	size_t (*pending)(const void *ctx);
 };
 
 enum ios_status {
 	IOS_OK = 0,        /* a line / bytes were returned */
-	IOS_NEED_MORE,     /* nothing complete buffered: wait for readable */
+	IOS_NEED_MORE,     /* nothing complete buffered: fill when readable */
 	IOS_TOO_LONG,      /* a line passed the limit; it is being discarded */
-	IOS_EOF,           /* the peer closed and the buffer is empty */
+	IOS_EOF,           /* the peer closed and nothing usable is left */
 };
+
+/* First allocation of either buffer; they grow by doubling. */
+#define IOS_CHUNK 4096
 
 struct iostream;
 
 /*
  * Creates a stream over FD (which the caller keeps owning and closing).
- * MAX_LINE bounds one input line (terminator excluded); OUT_HIGH_WATER is
- * the output size above which ios_out_full() is true.  Returns NULL when
- * out of memory (logged).
+ * MAX_LINE bounds one input line (terminator excluded); the input buffer
+ * never grows past MAX_LINE + 2.  OUT_HIGH_WATER is the output size above
+ * which ios_out_full() is true.  Returns NULL when out of memory (logged).
  */
 struct iostream *ios_new(int fd, size_t max_line, size_t out_high_water);
+/* Frees the stream and its buffers (unsent output is dropped); NULL is
+ * ignored.  Does not close the descriptor or the transport. */
 void ios_free(struct iostream *s);
 int ios_fd(const struct iostream *s);
 
@@ -58,68 +77,67 @@ void ios_set_transport(struct iostream *s, const struct io_transport_ops *ops,
                        void *ctx);
 
 /*
- * Reads what the transport has (until it would block or the buffer is
- * full).  Returns the number of bytes read (> 0), 0 at end of stream,
- * -1 with errno EAGAIN when nothing was available, -1 with errno ENOBUFS
- * when the buffer is full (take lines out first), -1 with another errno
- * on failure.  A protocol loop calls ios_fill() when the socket is
- * readable and then takes out every complete line (ios_read_line() until
- * IOS_NEED_MORE) whatever ios_fill() returned, closing on IOS_EOF.
+ * Reads what the transport has, until it would block or the buffer is
+ * full.  Returns the number of bytes read (> 0); 0 at end of stream (also
+ * on every later call); -1 with errno EAGAIN when nothing was available
+ * (wait for readable, or writable when ios_wants_write()); -1 with errno
+ * ENOBUFS when the buffer is full because the caller has not taken out
+ * what is there (stop watching for input until it does); -1 with another
+ * errno when the transport failed (not logged: the caller knows the peer).
  */
 ssize_t ios_fill(struct iostream *s);
 
 /*
  * Takes the next line out of the buffer: *LINE points at it (NUL in place
  * of its terminator; valid until the next call on the stream), *LEN is its
- * length.  IOS_TOO_LONG is returned once for each over-long line; its
- * bytes up to the next newline are discarded and never returned.
+ * length (the line may hold NUL bytes).  Returns IOS_OK; IOS_NEED_MORE
+ * when no full line is buffered; IOS_TOO_LONG once for each line longer
+ * than the limit, whose bytes up to its newline are discarded, even those
+ * still to arrive, and never returned; IOS_EOF at end of stream (a last
+ * line without newline is dropped).
  */
 enum ios_status ios_read_line(struct iostream *s, char **line, size_t *len);
 
 /*
  * Takes up to WANT bytes that are already buffered (a literal arrives in
- * as many pieces as it likes): *DATA / *LEN point at them, valid until the
- * next call.  IOS_NEED_MORE when none are buffered, IOS_EOF at the end.
+ * as many pieces as it likes, so a large one never sits whole in memory):
+ * *DATA / *LEN point at them, valid until the next call on the stream.
+ * Returns IOS_OK, IOS_NEED_MORE when none are buffered (or WANT is 0),
+ * IOS_EOF when the stream ended first.
  */
 enum ios_status ios_read_bytes(struct iostream *s, size_t want,
                                const char **data, size_t *len);
 
 /* Bytes buffered and not yet taken. */
 size_t ios_in_buffered(const struct iostream *s);
+/* Bytes currently allocated for input (0 while idle). */
+size_t ios_in_capacity(const struct iostream *s);
 
-/* Queues output.  Returns 0, or -1 when out of memory (logged). */
+/* Queue output (never blocks, never fails for a slow peer: check
+ * ios_out_full()).  Return 0, or -1 when out of memory (logged). */
 int ios_write(struct iostream *s, const void *data, size_t len);
 int ios_puts(struct iostream *s, const char *text);
 int ios_printf(struct iostream *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * Writes queued output.  Returns 0 when all of it is out, 1 while some is
- * still pending (wait for ios_wants_write()'s direction), -1 when the
- * connection failed (errno set).
+ * Writes queued output.  Returns 0 when all of it is out (the output
+ * buffer is released), 1 while some is still pending (wait for writable,
+ * or for readable when the transport says so), -1 when the connection
+ * failed (errno set; not logged).
  */
 int ios_flush(struct iostream *s);
+/* Bytes queued and not yet written. */
 size_t ios_out_pending(const struct iostream *s);
+/* True above the high-water mark: stop producing and reading until a
+ * flush brings it down. */
 bool ios_out_full(const struct iostream *s);
 
-/* The events the stream waits for to make progress: output pending or a
- * transport that needs the socket writable → write. */
+/* True when the stream needs the socket writable to make progress:
+ * output pending, or a transport that asked for it. */
 bool ios_wants_write(const struct iostream *s);
-/* True when the transport holds data already (TLS): process it before
- * waiting on the socket again. */
+/* True when the transport holds input already (TLS): fill again before
+ * waiting on the socket, which will not become readable for it. */
 bool ios_transport_pending(const struct iostream *s);
-
-/*
- * Dot-stuffed output for POP3 RETR/TOP and LMTP/SMTP bodies: bare LF
- * becomes CRLF and a '.' that starts a line is doubled.  The state carries
- * over between chunks; start it with DOTSTUFF_INIT and finish with
- * ios_dotstuff_end(), which closes an unterminated last line and writes
- * the ".\r\n" terminator.
- */
-struct dotstuff { bool line_start; bool after_cr; };
-#define DOTSTUFF_INIT ((struct dotstuff){ .line_start = true })
-int ios_dotstuff(struct iostream *s, struct dotstuff *st, const char *data,
-                 size_t len);
-int ios_dotstuff_end(struct iostream *s, struct dotstuff *st);
 
 #endif

@@ -29,9 +29,12 @@ for tool in ("sh", "gcc", "make", "pkg-config", "prove", "python3", "openssl",
     path = shutil.which(tool, path="/usr/local/bin:/usr/bin:/bin")
     if path:
         os.symlink(path, os.path.join(bindir, tool))
+# The checkout may be unreadable to nobody (a private temp dir): copy it.
+shutil.copy(script, os.path.join(bindir, "deps.sh"))
+os.chmod(os.path.join(bindir, "deps.sh"), 0o644)
 env = {"PATH": bindir, "HOME": "/"}
 r = subprocess.run([shutil.which("setpriv"), "--reuid=65534", "--regid=65534",
-                    "--clear-groups", "sh", script],
+                    "--clear-groups", "sh", os.path.join(bindir, "deps.sh")],
                    capture_output=True, text=True, env=env, timeout=60)
 shutil.rmtree(bindir)
 t.ok(r.returncode != 0, "a missing tool makes deps fail for a non-root user")

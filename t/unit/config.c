@@ -35,10 +35,10 @@ static void shipped(const char *name)
 	const char *src = getenv("EMS_SRC");
 	snprintf(file, sizeof file, "%s/etc/%s", src ? src : ".", name);
 	struct ems_config *cfg = config_load(file);
-	ok(cfg != NULL, "shipped etc/%s loads without errors", name);
-	if (cfg != NULL && !ok(conf_count(config_root(cfg), "processes") > 0,
-	                       "etc/%s registers processes", name))
+	if (!ok(cfg != NULL, "shipped etc/%s loads without errors", name))
 		diag("%s", config_errors());
+	ok(cfg != NULL && conf_count(config_root(cfg), "processes") > 0,
+	   "etc/%s registers processes", name);
 	config_free(cfg);
 }
 
@@ -46,7 +46,7 @@ int main(void)
 {
 	struct ems_config *cfg;
 
-	plan(31);
+	plan(32);
 	snprintf(path, sizeof path, "%s/ems.conf", tap_tmpdir());
 	unsetenv("EMS_STATE_DIR");
 
