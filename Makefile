@@ -105,7 +105,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/ems \
 	    $(DESTDIR)/etc/ems
 	$(if $(PROGRAMS),install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(PREFIX)/sbin)
-	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5
+	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5)
 	$(if $(wildcard man/*.8),install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8)
 	install -m 0644 $(wildcard etc/*.conf) $(DESTDIR)$(PREFIX)/share/ems
 	test -e $(DESTDIR)/etc/ems/ems.conf || install -m 0640 etc/ems.conf $(DESTDIR)/etc/ems/ems.conf

@@ -1,0 +1,51 @@
+/*
+ * guardian_spawn.h - starts one process instance: fork, drop privilege,
+ * parameters on argv and in the environment, stdout/stderr to the
+ * instance's log, parent-death signal, listening sockets handed over the
+ * systemd way (LISTEN_FDS), exec.
+ */
+#ifndef EMS_GUARDIAN_SPAWN_H
+#define EMS_GUARDIAN_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SPAWN_LISTEN_MAX 16     /* sockets one instance can be handed */
+
+struct spawn_request {
+	const char *program;        /* path to exec (see spawn_resolve) */
+	const char *name;           /* registry name, for the logs */
+	const char *config_path;    /* ems.conf, passed as -c */
+	int instance;               /* 1-based */
+	long flags;
+	long maxclt;
+	const char *confm;          /* "" for none */
+	const char *loglevel;       /* "" for the suite's */
+	const char *log_path;       /* where stdout/stderr go */
+	bool drop_privilege;        /* run as UID/GID instead of ours */
+	uid_t uid;
+	gid_t gid;
+	const int *listen_fds;      /* sockets to hand over, or NULL */
+	size_t nlisten;
+	const char *listen_names;   /* LISTEN_FDNAMES value, or NULL */
+};
+
+/*
+ * Forks and execs RQ.  Returns the child's pid once the exec has
+ * succeeded, or -1 when fork failed or the child could not get as far as
+ * exec (privilege drop, log file, exec itself); the child's reason is
+ * logged and its errno is stored in *CHILD_ERRNO (0 when fork failed).
+ */
+pid_t spawn_instance(const struct spawn_request *rq, int *child_errno);
+
+/*
+ * Finds PROGRAM: a path with a '/' is taken as it is; a bare name is
+ * looked for first in the directory of the running guardian binary (so a
+ * build tree or an installed sbin/ finds its siblings), then along PATH.
+ * Writes the path into OUT (SIZE bytes).  Returns 0, or -1 (logged) when
+ * no executable file was found.
+ */
+int spawn_resolve(const char *program, char *out, size_t size);
+
+#endif

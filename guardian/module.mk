@@ -1,0 +1,22 @@
+# guardian/module.mk - the guardian (supervisor) and oomgr (its admin
+# client).  guardian/guardian.c and guardian/oomgr.c open with a map of
+# their files.
+PROGRAMS += guardian oomgr
+
+guardian_SRCS := guardian/guardian.c guardian/guardian_control.c \
+                 guardian/guardian_lock.c guardian/guardian_notify.c \
+                 guardian/guardian_overrides.c guardian/guardian_privilege.c \
+                 guardian/guardian_procs.c guardian/guardian_registry.c \
+                 guardian/guardian_restart.c guardian/guardian_sockets.c \
+                 guardian/guardian_spawn.c guardian/guardian_startstop.c
+
+oomgr_SRCS := guardian/oomgr.c guardian/oomgr_cmd.c guardian/oomgr_display.c \
+              guardian/oomgr_lineedit.c guardian/oomgr_process.c
+
+# Unit tests of program sources (t/unit/NAME.c links these too).
+UNIT_EXTRA_oomgr_cmd := guardian/oomgr_cmd.c
+UNIT_EXTRA_guardian_restart := guardian/guardian_restart.c
+UNIT_EXTRA_guardian_procs := guardian/guardian_procs.c \
+                             guardian/guardian_restart.c \
+                             guardian/guardian_registry.c \
+                             guardian/guardian_overrides.c
