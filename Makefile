@@ -13,6 +13,7 @@
 SANITIZE ?=
 BUILD    ?= $(if $(SANITIZE),build-san,build)
 PREFIX   ?= /usr/local
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 STATE    ?= run-state
 PROVE_JOBS ?= 2
@@ -109,6 +110,10 @@ install: all
 	$(if $(wildcard man/*.8),install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8)
 	install -m 0644 $(wildcard etc/*.conf) $(DESTDIR)$(PREFIX)/share/ems
 	test -e $(DESTDIR)/etc/ems/ems.conf || install -m 0640 etc/ems.conf $(DESTDIR)/etc/ems/ems.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in ems.service ems.socket; do \
+	    sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' etc/$$u > $(DESTDIR)$(UNITDIR)/$$u; \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 
 clean:
 	rm -rf build build-san
