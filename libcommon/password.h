@@ -1,12 +1,14 @@
 /*
  * password.h - salted password hashes (yescrypt through libcrypt) and
- * their constant-time verification.
+ * their constant-time verification.  Used by the store when persons are
+ * created or log in; nothing else should see a hash.
  *
- * Hashes are crypt(3) strings, so the scheme is part of the stored value:
- * "$y$..." (yescrypt, current) or "$6$..." (SHA-512-crypt, accepted and
- * upgraded).  password_verify() says when a correct password sits under
- * an older scheme, and the store then rewrites the hash: that is the
- * upgrade path when the scheme changes.  Passwords are never logged.
+ * Hashes are crypt(3) strings, so the scheme and its cost are part of the
+ * stored value: "$y$j9T$salt$hash" is yescrypt at the default cost, the
+ * current scheme.  password_verify() still accepts older ones ("$6$"
+ * SHA-512-crypt, "$5$", yescrypt at another cost) and says so, and the
+ * store then rewrites the hash: that is the upgrade path when the scheme
+ * or its cost changes.  Passwords are never logged.
  */
 #ifndef EMS_PASSWORD_H
 #define EMS_PASSWORD_H
@@ -22,12 +24,20 @@ enum password_result {
 	PASSWORD_OK_REHASH,   /* correct, but store a fresh password_hash() */
 };
 
-/* Writes a new salted hash of PLAIN into OUT (OUTLEN >= PASSWORD_HASH_MAX).
- * Returns 0, or -1 after logging why (never the password). */
+/*
+ * Writes a new hash of PLAIN, salted from the kernel's random source,
+ * into OUT (OUTLEN >= PASSWORD_HASH_MAX).  Returns 0, or -1 after logging
+ * why (never the password).
+ */
 int password_hash(const char *plain, char *out, size_t outlen);
 
-/* Compares PLAIN with STORED in constant time.  Malformed or locked
- * hashes ("", "*", "!") never match. */
+/*
+ * Checks PLAIN against STORED, comparing in constant time.  Returns
+ * PASSWORD_OK, PASSWORD_OK_REHASH when right but STORED uses an older
+ * scheme or another cost than password_hash() would, or PASSWORD_BAD when
+ * wrong, when either is NULL, or when STORED is malformed or locked
+ * ("", "*", "!").  Logs nothing.
+ */
 enum password_result password_verify(const char *plain, const char *stored);
 
 #endif

@@ -1,136 +1,152 @@
 /*
- * store.c - opening the SQLite store, its pragmas, the statement cache,
- * error classification and transactions; see store.h.
+ * store.c - opening and closing the SQLite store (connection pragmas,
+ * busy timeout), error kinds and transactions; see store.h.  Every ems
+ * process that touches mail goes through store_open() first.
  */
 #include "store_internal.h"
 #include "log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Room for "SAVEPOINT s<depth>" and friends. */
+#define STORE_TX_SQL_MAX 64
 
 enum store_error store_last_error(const struct store *st)
 {
 	return st->last_error;
 }
 
-static enum store_error classify(int rc)
+bool store_error_transient(const struct store *st)
 {
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_NOMEM:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PROTOCOL:
-		return STORE_E_TRANSIENT;
-	case SQLITE_CONSTRAINT:
-		return STORE_E_EXISTS;
-	default:
-		return STORE_E_FAILED;
-	}
+	return st->last_error == STORE_E_TRANSIENT;
 }
 
-int store_fail(struct store *st, const char *op, int rc)
+/* Per-connection settings; synchronous=FULL makes a commit durable, which
+ * is what acknowledging mail relies on. */
+static int set_pragmas(struct store *st, int busy_timeout_ms)
 {
-	st->last_error = classify(rc);
-	log_event(st->last_error == STORE_E_EXISTS ? LOG_LVL_INFO : LOG_LVL_ERROR,
-	          "store_error", "op=%s transient=%s error=%s", op,
-	          st->last_error == STORE_E_TRANSIENT ? "yes" : "no",
-	          log_quote(sqlite3_errmsg(st->db)));
-	return -1;
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, busy_timeout_ms);
+	return store_exec(st, "PRAGMA foreign_keys=ON;"
+	                      "PRAGMA synchronous=FULL;");
 }
 
-int store_fail_kind(struct store *st, enum store_error kind, const char *op,
-                    const char *what)
+struct store *store_open(const char *path, int busy_timeout_ms)
 {
-	st->last_error = kind;
-	log_event(kind == STORE_E_NOTFOUND ? LOG_LVL_DEBUG : LOG_LVL_INFO,
-	          "store_error", "op=%s error=%s", op, log_quote(what));
-	return -1;
-}
-
-sqlite3_stmt *store_stmt(struct store *st, const char *sql)
-{
-	int free_slot = -1;
-	for (int i = 0; i < STORE_STMT_CACHE; i++) {
-		if (st->cache[i].sql == sql) {
-			sqlite3_reset(st->cache[i].stmt);
-			sqlite3_clear_bindings(st->cache[i].stmt);
-			return st->cache[i].stmt;
-		}
-		if (st->cache[i].sql == NULL && free_slot < 0)
-			free_slot = i;
-	}
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "prepare", rc);
+	struct store *st = calloc(1, sizeof *st);
+	if (st == NULL || (st->path = strdup(path)) == NULL) {
+		log_error("store_open", "path=%s error=\"out of memory\"", log_quote(path));
+		free(st);
 		return NULL;
 	}
-	if (free_slot >= 0) {
-		st->cache[free_slot].sql = sql;
-		st->cache[free_slot].stmt = s;
-		return s;
+	int rc = sqlite3_open_v2(path, &st->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                             SQLITE_OPEN_NOMUTEX,
+	                         NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store_open", "path=%s error=%s", log_quote(path),
+		          log_quote(st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc)));
+		store_close(st);
+		return NULL;
 	}
-	/* Cache full: a programming error worth knowing, but keep working. */
-	log_warn("store_cache_full", "size=%d", STORE_STMT_CACHE);
-	sqlite3_finalize(st->cache[0].stmt);
-	st->cache[0].sql = sql;
-	st->cache[0].stmt = s;
-	return s;
+	if (set_pragmas(st, busy_timeout_ms) < 0 || store_schema_apply(st) < 0) {
+		log_error("store_open", "path=%s error=\"store not usable\"", log_quote(path));
+		store_close(st);
+		return NULL;
+	}
+	return st;
 }
 
-int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *op)
+void store_close(struct store *st)
 {
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return store_fail(st, op, rc);
+	if (st == NULL)
+		return;
+	if (st->tx_depth > 0) {
+		log_warn("store_close", "error=\"transaction left open, rolled back\"");
+		st->tx_depth = 1;
+		store_tx_rollback(st);
+	}
+	store_stmt_cache_free(st);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int store_integrity_check(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, "PRAGMA integrity_check");
+	if (s == NULL || store_step_row(st, s, "integrity_check", "no result") < 0)
+		return -1;
+	const char *r = (const char *)sqlite3_column_text(s, 0);
+	int ok = r != NULL && strcmp(r, "ok") == 0;
+	if (!ok) {
+		log_error("store_integrity", "path=%s result=%s", log_quote(st->path),
+		          log_quote(r ? r : "none"));
+		st->last_error = STORE_E_FAILED;
 	}
 	sqlite3_reset(s);
-	return 0;
+	return ok ? 0 : -1;
 }
 
-int store_exec(struct store *st, const char *sql)
+/* ---- transactions: BEGIN IMMEDIATE outside, savepoints inside ---- */
+
+/* SQLite rolls a transaction back by itself after some errors (disk
+ * full, I/O, out of memory); then our depth no longer matches. */
+static bool tx_lost(const struct store *st)
 {
-	char *err = NULL;
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &err);
-	sqlite3_free(err);
-	return rc == SQLITE_OK ? 0 : store_fail(st, "exec", rc);
+	return st->tx_depth > 0 && sqlite3_get_autocommit(st->db);
 }
 
-char *store_col_text(sqlite3_stmt *s, int i)
+static int tx_sql(struct store *st, const char *fmt, int depth, const char *op)
 {
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	char *copy = strdup(t ? t : "");
-	if (copy == NULL)
-		abort();   /* out of memory for a short string: nothing sane left */
-	return copy;
+	char sql[STORE_TX_SQL_MAX];
+	snprintf(sql, sizeof sql, fmt, depth, depth);
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : store_fail(st, op, rc);
 }
 
 int store_tx_begin(struct store *st)
 {
-	if (st->tx_depth++ > 0)
-		return 0;
-	int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		st->tx_depth = 0;
-		return store_fail(st, "begin", rc);
+	if (tx_lost(st))
+		return store_fail_kind(st, st->last_error ? st->last_error : STORE_E_FAILED,
+		                       "begin", "enclosing transaction was rolled back");
+	if (st->tx_depth == 0) {
+		int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return store_fail(st, "begin", rc);
+	} else if (tx_sql(st, "SAVEPOINT s%d", st->tx_depth, "savepoint") < 0) {
+		return -1;
 	}
+	st->tx_depth++;
 	return 0;
 }
 
 int store_tx_commit(struct store *st)
 {
-	if (st->tx_depth == 0 || --st->tx_depth > 0)
+	if (st->tx_depth == 0)
+		return store_fail_kind(st, STORE_E_FAILED, "commit", "no transaction open");
+	if (tx_lost(st)) {
+		st->tx_depth--;
+		return store_fail_kind(st, st->last_error ? st->last_error : STORE_E_FAILED,
+		                       "commit", "transaction was rolled back");
+	}
+	if (st->tx_depth > 1) {
+		if (tx_sql(st, "RELEASE s%d", st->tx_depth - 1, "release") < 0) {
+			store_tx_rollback(st);
+			return -1;
+		}
+		st->tx_depth--;
 		return 0;
+	}
 	int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		store_fail(st, "commit", rc);
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		store_tx_rollback(st);
 		return -1;
 	}
+	st->tx_depth = 0;
 	return 0;
 }
 
@@ -138,9 +154,15 @@ void store_tx_rollback(struct store *st)
 {
 	if (st->tx_depth == 0)
 		return;
-	/* An inner failure aborts the whole outer transaction. */
-	st->tx_depth = 0;
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->tx_depth--;
+	if (sqlite3_get_autocommit(st->db))
+		return;   /* SQLite has rolled back already */
+	enum store_error kept = st->last_error;   /* keep the cause, not this */
+	if (st->tx_depth > 0)
+		tx_sql(st, "ROLLBACK TO s%d; RELEASE s%d", st->tx_depth, "rollback");
+	else
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->last_error = kept;
 }
 
 int store_begin(struct store *st)
@@ -156,66 +178,4 @@ int store_commit(struct store *st)
 void store_rollback(struct store *st)
 {
 	store_tx_rollback(st);
-}
-
-static int set_pragmas(struct store *st, int busy_timeout_ms)
-{
-	sqlite3_busy_timeout(st->db, busy_timeout_ms);
-	return store_exec(st, "PRAGMA synchronous=FULL;"
-	                      "PRAGMA foreign_keys=ON;");
-}
-
-struct store *store_open(const char *path, int busy_timeout_ms)
-{
-	struct store *st = calloc(1, sizeof *st);
-	if (st == NULL || (st->path = strdup(path)) == NULL) {
-		log_error("store_open", "error=\"out of memory\"");
-		free(st);
-		return NULL;
-	}
-	int rc = sqlite3_open_v2(path, &st->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                             SQLITE_OPEN_NOMUTEX,
-	                         NULL);
-	if (rc != SQLITE_OK) {
-		log_error("store_open", "path=%s error=%s", log_quote(path),
-		          log_quote(st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc)));
-		store_close(st);
-		return NULL;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	if (set_pragmas(st, busy_timeout_ms) < 0 || store_schema_apply(st) < 0) {
-		log_error("store_open", "path=%s error=\"store not usable\"", log_quote(path));
-		store_close(st);
-		return NULL;
-	}
-	return st;
-}
-
-void store_close(struct store *st)
-{
-	if (st == NULL)
-		return;
-	for (int i = 0; i < STORE_STMT_CACHE; i++)
-		sqlite3_finalize(st->cache[i].stmt);
-	sqlite3_close(st->db);
-	free(st->path);
-	free(st);
-}
-
-int store_integrity_check(struct store *st)
-{
-	sqlite3_stmt *s = store_stmt(st, "PRAGMA integrity_check");
-	if (s == NULL)
-		return -1;
-	int rc = sqlite3_step(s);
-	const char *r = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-	if (r == NULL || strcmp(r, "ok") != 0) {
-		log_error("store_integrity", "result=%s", log_quote(r ? r : "none"));
-		sqlite3_reset(s);
-		st->last_error = STORE_E_FAILED;
-		return -1;
-	}
-	sqlite3_reset(s);
-	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * store_internal.h - what the store_*.c files share: the handle, the
- * prepared-statement cache, error mapping and transaction nesting.  Not
- * for use outside libcommon/store*.c.
+ * prepared-statement cache, error mapping, row helpers and transaction
+ * nesting.  Not for use outside libcommon/store*.c.
  */
 #ifndef EMS_STORE_INTERNAL_H
 #define EMS_STORE_INTERNAL_H
@@ -10,46 +10,81 @@
 
 #include <sqlite3.h>
 
-#define STORE_STMT_CACHE 96
+/* Distinct SQL statements ems prepares; the cache warns when exceeded. */
+#define STORE_STMT_CACHE 128
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	enum store_error last_error;
-	int tx_depth;          /* >0 inside store_begin()/internal transactions */
+	int tx_depth;          /* 0: none, 1: BEGIN, >1: savepoints */
 	struct {
-		const char *sql;   /* static string: the cache key is its address */
+		const char *sql;   /* a string literal: the key is its address */
 		sqlite3_stmt *stmt;
 	} cache[STORE_STMT_CACHE];
 };
 
-/* The prepared statement for SQL (a string literal), reset and with its
- * bindings cleared; NULL after logging why. */
+/*
+ * The prepared statement for SQL (a string literal: it is cached by
+ * address), reset and with its bindings cleared.  NULL after logging why,
+ * also when the statement is in use by a list further up the call stack.
+ */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 
-/* Records and logs a SQLite failure of OP; returns -1. */
+/* Finalizes every cached statement (before sqlite3_close). */
+void store_stmt_cache_free(struct store *st);
+
+/* Records and logs the SQLite failure RC of OP; returns -1. */
 int store_fail(struct store *st, const char *op, int rc);
-/* Records a failure of KIND with a message; returns -1. */
+
+/* Records a failure of KIND for OP, logging WHAT; returns -1. */
 int store_fail_kind(struct store *st, enum store_error kind, const char *op,
                     const char *what);
 
-/* Internal transactions join an outer one. */
+/* Steps S, which returns no rows, and resets it: 0 or -1 (logged). */
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *op);
+
+/* Like store_exec_stmt(), then -1 with STORE_E_NOTFOUND (WHAT logged)
+ * when no row changed. */
+int store_exec_changed(struct store *st, sqlite3_stmt *s, const char *op,
+                       const char *what);
+
+/* Steps S once: 0 with a row to read (reset S afterwards), else resets S
+ * and returns -1 (STORE_E_NOTFOUND with WHAT logged when there was none). */
+int store_step_row(struct store *st, sqlite3_stmt *s, const char *op,
+                   const char *what);
+
+/* Calls EACH for each row of S until it returns non-zero, then resets S.
+ * Returns 0, or -1 (logged) when a step failed. */
+int store_each_row(struct store *st, sqlite3_stmt *s, const char *op,
+                   int (*each)(sqlite3_stmt *s, void *ctx), void *ctx);
+
+/* Runs SQL text (schema work, pragmas); returns 0 or -1 (logged). */
+int store_exec(struct store *st, const char *sql);
+
+/* malloc'ed copy of text column I ("" for NULL); aborts when out of memory. */
+char *store_col_text(sqlite3_stmt *s, int i);
+
+/* Transactions as store_begin()/store_commit()/store_rollback(). */
 int store_tx_begin(struct store *st);
 int store_tx_commit(struct store *st);
 void store_tx_rollback(struct store *st);
 
-/* Runs a statement that returns no rows; returns 0 or -1 (logged). */
-int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *op);
-/* Runs SQL text (schema work); returns 0 or -1 (logged). */
-int store_exec(struct store *st, const char *sql);
+/* *ID gets the id of domain NAME (NOTFOUND if none). */
+int store_domain_id(struct store *st, const char *name, int64_t *id);
 
-/* malloc'ed copy of column I (never NULL on success; "" for NULL). */
-char *store_col_text(sqlite3_stmt *s, int i);
+/* 0 when NAME is no person, alias or list of domain DOMAIN_ID yet; else
+ * -1 with STORE_E_EXISTS.  Call inside the transaction that adds NAME. */
+int store_local_name_free(struct store *st, int64_t domain_id, const char *name,
+                          const char *op);
 
-/* Adds DELTA to a message's reference count. */
-int store_message_ref(struct store *st, int64_t message_id, int delta);
+/* True when S is empty or NULL. */
+bool store_blank(const char *s);
 
-/* Schema creation/migration, run by store_open(). */
+/* True when ADDR is usable as an address: an '@', no blanks or controls. */
+bool store_address_ok(const char *addr);
+
+/* Creates and migrates the schema; run by store_open(). */
 int store_schema_apply(struct store *st);
 
 #endif

@@ -1,6 +1,8 @@
 /*
- * store_message.c - single-instance message bodies, their reference
- * counts, and the submission and outbound queues; see store.h.
+ * store_message.c - single-instance message bodies in the store: stored
+ * once by content hash (SHA-256), read whole or streamed in chunks, with
+ * their MIME structure; see store_mail.h.  Reference counts are kept by
+ * triggers (store_schema.c); entries are in store_entry.c.
  */
 #include "store_internal.h"
 #include "log.h"
@@ -11,26 +13,13 @@
 
 #include <openssl/evp.h>
 
-int store_message_ref(struct store *st, int64_t message_id, int delta)
-{
-	sqlite3_stmt *s = store_stmt(st,
-	    "UPDATE messages SET refcount = refcount + ?2 WHERE id = ?1");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, message_id);
-	sqlite3_bind_int(s, 2, delta);
-	if (store_exec_stmt(st, s, "message_ref") < 0)
-		return -1;
-	return sqlite3_changes(st->db) ? 0
-	                               : store_fail_kind(st, STORE_E_NOTFOUND, "message_ref", "id");
-}
-
+/* 0 when found (*ID set), 1 when no message has HASH, -1 on error. */
 static int find_by_hash(struct store *st, const unsigned char *hash, int64_t *id)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM messages WHERE hash = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(s, 0);
@@ -40,31 +29,66 @@ static int find_by_hash(struct store *st, const unsigned char *hash, int64_t *id
 	return rc == SQLITE_DONE ? 1 : store_fail(st, "message_put", rc);
 }
 
+/* A message nothing references is stored again: restart its grace period
+ * so the collector does not take it before the new reference comes. */
+static int touch(struct store *st, int64_t id, int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "UPDATE messages SET stored = ?2 WHERE id = ?1 AND refcount <= 0");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	return store_exec_stmt(st, s, "message_put");
+}
+
+static int insert(struct store *st, const unsigned char *hash, const void *data,
+                  size_t len, int64_t internal_date, const void *structure,
+                  size_t structure_len, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "INSERT INTO messages (hash, size, internal_date, stored, structure, body)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)len);
+	sqlite3_bind_int64(s, 3, internal_date);
+	sqlite3_bind_int64(s, 4, now);
+	if (structure != NULL)
+		sqlite3_bind_blob64(s, 5, structure, structure_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 6, len ? data : "", len, SQLITE_STATIC);
+	if (store_exec_stmt(st, s, "message_put") < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
 int store_message_put(struct store *st, const void *data, size_t len,
                       int64_t internal_date, const void *structure,
                       size_t structure_len, int64_t *id_out)
 {
-	unsigned char hash[32];
+	unsigned char hash[STORE_HASH_LEN];
 	unsigned int hlen = 0;
-	if (EVP_Digest(data, len, hash, &hlen, EVP_sha256(), NULL) != 1 || hlen != 32)
+	int64_t now = (int64_t)time(NULL), id = 0;
+
+	if (EVP_Digest(len ? data : "", len, hash, &hlen, EVP_sha256(), NULL) != 1 ||
+	    hlen != STORE_HASH_LEN)
 		return store_fail_kind(st, STORE_E_FAILED, "message_put", "sha256 failed");
-	int found = find_by_hash(st, hash, id_out);
-	if (found <= 0)
-		return found;
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO messages (hash, size, internal_date, structure, body)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)");
-	if (s == NULL)
+	/* Look-up and insert under one lock: two processes storing the same
+	 * bytes at once must end with one row. */
+	if (store_tx_begin(st) < 0)
 		return -1;
-	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (int64_t)len);
-	sqlite3_bind_int64(s, 3, internal_date);
-	if (structure != NULL)
-		sqlite3_bind_blob64(s, 4, structure, structure_len, SQLITE_STATIC);
-	sqlite3_bind_blob64(s, 5, len ? data : "", len, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "message_put") < 0)
+	int found = find_by_hash(st, hash, &id);
+	if (found < 0 || (found == 0 && touch(st, id, now) < 0) ||
+	    (found == 1 && insert(st, hash, data, len, internal_date, structure,
+	                          structure_len, now, &id) < 0)) {
+		store_tx_rollback(st);
 		return -1;
-	*id_out = sqlite3_last_insert_rowid(st->db);
+	}
+	if (store_tx_commit(st) < 0)
+		return -1;
+	*id_out = id;
 	return 0;
 }
 
@@ -75,16 +99,12 @@ int store_message_info(struct store *st, int64_t message_id, int64_t *size,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, message_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*size = sqlite3_column_int64(s, 0);
-		*refcount = sqlite3_column_int64(s, 1);
-	}
+	if (store_step_row(st, s, "message_info", "no such message") < 0)
+		return -1;
+	*size = sqlite3_column_int64(s, 0);
+	*refcount = sqlite3_column_int64(s, 1);
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? store_fail_kind(st, STORE_E_NOTFOUND, "message_info", "id")
-	                         : store_fail(st, "message_info", rc);
+	return 0;
 }
 
 ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
@@ -94,18 +114,52 @@ ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
 	int rc = sqlite3_blob_open(st->db, "main", "messages", "body", message_id, 0, &blob);
 	if (rc != SQLITE_OK) {
 		sqlite3_blob_close(blob);
+		/* SQLITE_ERROR here means "no such row" */
 		if (rc == SQLITE_ERROR)
-			return store_fail_kind(st, STORE_E_NOTFOUND, "message_read", "id");
+			return store_fail_kind(st, STORE_E_NOTFOUND, "message_read", "no such message");
 		return store_fail(st, "message_read", rc);
 	}
 	size_t size = (size_t)sqlite3_blob_bytes(blob);
 	size_t n = offset >= size ? 0 : (size - offset < len ? size - offset : len);
-	if (n > 0)
+	if (n > 0)   /* a blob is below 2 GiB, so both fit an int */
 		rc = sqlite3_blob_read(blob, buf, (int)n, (int)offset);
 	sqlite3_blob_close(blob);
 	if (rc != SQLITE_OK)
 		return store_fail(st, "message_read", rc);
 	return (ssize_t)n;
+}
+
+/* *DATA gets a malloc'ed copy of blob column 0 of S's row, *LEN its size. */
+static int copy_blob(struct store *st, sqlite3_stmt *s, const char *op, void **data,
+                     size_t *len)
+{
+	const void *p = sqlite3_column_blob(s, 0);
+	*len = (size_t)sqlite3_column_bytes(s, 0);
+	*data = NULL;
+	if (p == NULL || *len == 0) {
+		*len = 0;
+		return 0;
+	}
+	*data = malloc(*len);
+	if (*data == NULL)
+		return store_fail_kind(st, STORE_E_TRANSIENT, op, "out of memory");
+	memcpy(*data, p, *len);
+	return 0;
+}
+
+int store_message_get(struct store *st, int64_t message_id, void **data, size_t *len)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT body FROM messages WHERE id = ?1");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, message_id);
+	if (store_step_row(st, s, "message_get", "no such message") < 0)
+		return -1;
+	int r = copy_blob(st, s, "message_get", data, len);
+	sqlite3_reset(s);
+	if (r == 0 && *data == NULL && (*data = malloc(1)) == NULL)   /* empty message */
+		r = store_fail_kind(st, STORE_E_TRANSIENT, "message_get", "out of memory");
+	return r;
 }
 
 int store_message_structure(struct store *st, int64_t message_id, void **data,
@@ -115,228 +169,21 @@ int store_message_structure(struct store *st, int64_t message_id, void **data,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, message_id);
-	int rc = sqlite3_step(s);
-	*data = NULL;
-	*len = 0;
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) > 0) {
-		*len = (size_t)sqlite3_column_bytes(s, 0);
-		*data = malloc(*len);
-		if (*data == NULL) {
-			sqlite3_reset(s);
-			return store_fail_kind(st, STORE_E_TRANSIENT, "message_structure", "out of memory");
-		}
-		memcpy(*data, sqlite3_column_blob(s, 0), *len);
-	}
+	if (store_step_row(st, s, "message_structure", "no such message") < 0)
+		return -1;
+	int r = copy_blob(st, s, "message_structure", data, len);
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? store_fail_kind(st, STORE_E_NOTFOUND, "message_structure", "id")
-	                         : store_fail(st, "message_structure", rc);
+	return r;
 }
 
-/* ---- submission queue ---- */
-
-void store_queue_item_clear(struct store_queue_item *q)
+int store_message_set_structure(struct store *st, int64_t message_id,
+                                const void *structure, size_t structure_len)
 {
-	free(q->sender);
-	free(q->recipients);
-	memset(q, 0, sizeof *q);
-}
-
-int store_queue_submit(struct store *st, const char *sender,
-                       const char *recipients, const void *data, size_t len,
-                       int64_t internal_date, const void *structure,
-                       size_t structure_len, int64_t *id_out)
-{
-	int64_t message_id, now = (int64_t)time(NULL);
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO queue (sender, recipients, message_id, next_attempt, created)"
-	    " VALUES (?1, ?2, ?3, ?4, ?4)");
-	if (s == NULL || store_tx_begin(st) < 0)
-		return -1;
-	if (store_message_put(st, data, len, internal_date, structure, structure_len,
-	                      &message_id) < 0)
-		goto fail;
-	sqlite3_bind_text(s, 1, sender ? sender : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, recipients, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, message_id);
-	sqlite3_bind_int64(s, 4, now);
-	if (store_exec_stmt(st, s, "queue_submit") < 0)
-		goto fail;
-	int64_t id = sqlite3_last_insert_rowid(st->db);
-	if (store_message_ref(st, message_id, +1) < 0)
-		goto fail;
-	if (store_tx_commit(st) < 0)
-		return -1;
-	if (id_out != NULL)
-		*id_out = id;
-	return 0;
-fail:
-	store_tx_rollback(st);
-	return -1;
-}
-
-int store_queue_next(struct store *st, int64_t now, struct store_queue_item *out)
-{
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT id, sender, recipients, message_id, attempts, created FROM queue"
-	    " WHERE next_attempt <= ?1 ORDER BY next_attempt, id LIMIT 1");
+	sqlite3_stmt *s = store_stmt(st, "UPDATE messages SET structure = ?2 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		out->sender = store_col_text(s, 1);
-		out->recipients = store_col_text(s, 2);
-		out->message_id = sqlite3_column_int64(s, 3);
-		out->attempts = sqlite3_column_int(s, 4);
-		out->created = sqlite3_column_int64(s, 5);
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? store_fail_kind(st, STORE_E_NOTFOUND, "queue_next", "empty")
-	                         : store_fail(st, "queue_next", rc);
-}
-
-/* Deletes a queue row (TABLE_SQL) and drops its message reference. */
-static int queue_remove(struct store *st, const char *sql, int64_t id, const char *op)
-{
-	sqlite3_stmt *s = store_stmt(st, sql);
-	if (s == NULL || store_tx_begin(st) < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	int64_t message_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
-			store_fail_kind(st, STORE_E_NOTFOUND, op, "id");
-		else
-			store_fail(st, op, rc);
-		store_tx_rollback(st);
-		return -1;
-	}
-	if (store_message_ref(st, message_id, -1) < 0) {
-		store_tx_rollback(st);
-		return -1;
-	}
-	return store_tx_commit(st);
-}
-
-int store_queue_done(struct store *st, int64_t id)
-{
-	return queue_remove(st, "DELETE FROM queue WHERE id = ?1 RETURNING message_id",
-	                    id, "queue_done");
-}
-
-int store_queue_retry(struct store *st, int64_t id, int64_t next_attempt,
-                      const char *error)
-{
-	sqlite3_stmt *s = store_stmt(st,
-	    "UPDATE queue SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3"
-	    " WHERE id = ?1");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, next_attempt);
-	sqlite3_bind_text(s, 3, error ? error : "", -1, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "queue_retry") < 0)
-		return -1;
-	return sqlite3_changes(st->db) ? 0
-	                               : store_fail_kind(st, STORE_E_NOTFOUND, "queue_retry", "id");
-}
-
-int store_queue_depth(struct store *st, int64_t *count)
-{
-	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM queue");
-	if (s == NULL)
-		return -1;
-	int rc = sqlite3_step(s);
-	*count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, "queue_depth", rc);
-}
-
-/* ---- outbound queue ---- */
-
-void store_outbound_item_clear(struct store_outbound_item *o)
-{
-	free(o->sender);
-	free(o->recipient);
-	memset(o, 0, sizeof *o);
-}
-
-int store_outbound_add(struct store *st, const char *sender, const char *recipient,
-                       int64_t message_id, int64_t *id_out)
-{
-	int64_t now = (int64_t)time(NULL);
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO outbound (sender, recipient, message_id, next_attempt, created)"
-	    " VALUES (?1, ?2, ?3, ?4, ?4)");
-	if (s == NULL || store_tx_begin(st) < 0)
-		return -1;
-	sqlite3_bind_text(s, 1, sender ? sender : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, recipient, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, message_id);
-	sqlite3_bind_int64(s, 4, now);
-	if (store_exec_stmt(st, s, "outbound_add") < 0 ||
-	    store_message_ref(st, message_id, +1) < 0) {
-		store_tx_rollback(st);
-		return -1;
-	}
-	int64_t id = sqlite3_last_insert_rowid(st->db);
-	if (store_tx_commit(st) < 0)
-		return -1;
-	if (id_out != NULL)
-		*id_out = id;
-	return 0;
-}
-
-int store_outbound_next(struct store *st, int64_t now, struct store_outbound_item *out)
-{
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT id, sender, recipient, message_id, attempts, created FROM outbound"
-	    " WHERE next_attempt <= ?1 ORDER BY next_attempt, id LIMIT 1");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		out->sender = store_col_text(s, 1);
-		out->recipient = store_col_text(s, 2);
-		out->message_id = sqlite3_column_int64(s, 3);
-		out->attempts = sqlite3_column_int(s, 4);
-		out->created = sqlite3_column_int64(s, 5);
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? store_fail_kind(st, STORE_E_NOTFOUND, "outbound_next", "empty")
-	                         : store_fail(st, "outbound_next", rc);
-}
-
-int store_outbound_done(struct store *st, int64_t id)
-{
-	return queue_remove(st, "DELETE FROM outbound WHERE id = ?1 RETURNING message_id",
-	                    id, "outbound_done");
-}
-
-int store_outbound_retry(struct store *st, int64_t id, int64_t next_attempt,
-                         const char *error)
-{
-	sqlite3_stmt *s = store_stmt(st,
-	    "UPDATE outbound SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3"
-	    " WHERE id = ?1");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, next_attempt);
-	sqlite3_bind_text(s, 3, error ? error : "", -1, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "outbound_retry") < 0)
-		return -1;
-	return sqlite3_changes(st->db) ? 0
-	                               : store_fail_kind(st, STORE_E_NOTFOUND, "outbound_retry", "id");
+	sqlite3_bind_int64(s, 1, message_id);
+	if (structure != NULL && structure_len > 0)
+		sqlite3_bind_blob64(s, 2, structure, structure_len, SQLITE_STATIC);
+	return store_exec_changed(st, s, "message_structure", "no such message");
 }

@@ -1,19 +1,62 @@
 /*
- * store_schema.c - the store's tables and their forward migrations.
+ * store_schema.c - the store's tables and their forward migrations, run
+ * by store_open().
  *
  * migrations[i] turns a store of version i into version i + 1; version 0
- * is an empty file.  The version lives in PRAGMA user_version.  To change
- * the schema, append one migration and raise STORE_SCHEMA_VERSION: stores
- * of every earlier version then migrate on their next open, inside one
- * transaction, and a store newer than the code is refused.
+ * is an empty file, and the version lives in PRAGMA user_version.  To
+ * change the schema, append one SQL string to migrations[] and raise
+ * STORE_SCHEMA_VERSION in store.h: a store of any earlier version then
+ * migrates on its next open, all steps in one transaction, and a store
+ * newer than the code is refused.  Never edit a shipped step.
+ *
+ * Reference counts of messages are kept by triggers: +1 when a live entry
+ * or a queued item points at a message, -1 when it is expunged, finished
+ * or deleted (also by a cascade from its mailbox, person or domain).
  */
 #include "store_internal.h"
 #include "log.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* Triggers keeping messages.refcount for a queue table TABLE. */
+#define QUEUE_REF_TRIGGERS(table)                                              \
+	"CREATE TRIGGER " table "_ref_add AFTER INSERT ON " table                  \
+	" WHEN NEW.state = 'queued' BEGIN"                                         \
+	"  UPDATE messages SET refcount = refcount + 1 WHERE id = NEW.message_id;" \
+	" END;"                                                                    \
+	"CREATE TRIGGER " table "_ref_finish AFTER UPDATE OF state ON " table      \
+	" WHEN OLD.state = 'queued' AND NEW.state <> 'queued' BEGIN"               \
+	"  UPDATE messages SET refcount = refcount - 1 WHERE id = OLD.message_id;" \
+	" END;"                                                                    \
+	"CREATE TRIGGER " table "_ref_drop AFTER DELETE ON " table                 \
+	" WHEN OLD.state = 'queued' BEGIN"                                         \
+	"  UPDATE messages SET refcount = refcount - 1 WHERE id = OLD.message_id;" \
+	" END;"
+
+/* A queue table: submission ("queue") and, from version 2, "outbound". */
+#define QUEUE_TABLE(table)                                                     \
+	"CREATE TABLE " table " ("                                                 \
+	"  id INTEGER PRIMARY KEY,"                                                \
+	"  sender TEXT NOT NULL,"                                                  \
+	"  recipients TEXT NOT NULL,"                                              \
+	"  message_id INTEGER NOT NULL REFERENCES messages(id),"                   \
+	"  state TEXT NOT NULL DEFAULT 'queued'"                                   \
+	"    CHECK (state IN ('queued', 'done', 'failed')),"                       \
+	"  attempts INTEGER NOT NULL DEFAULT 0,"                                   \
+	"  next_attempt INTEGER NOT NULL,"                                         \
+	"  created INTEGER NOT NULL,"                                              \
+	"  finished INTEGER,"                                                      \
+	"  last_error TEXT NOT NULL DEFAULT '');"                                  \
+	"CREATE INDEX " table "_due ON " table "(next_attempt)"                    \
+	"  WHERE state = 'queued';"                                                \
+	"CREATE INDEX " table "_finished ON " table "(finished)"                   \
+	"  WHERE state <> 'queued';"                                               \
+	"CREATE INDEX " table "_message ON " table "(message_id);"                 \
+	QUEUE_REF_TRIGGERS(table)
 
 static const char *const migrations[] = {
-	/* 0 -> 1: directory, mailboxes, single-instance messages, queue */
+	/* 0 -> 1: directory, mailboxes, single-instance messages, submission queue */
 	"CREATE TABLE domains ("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -55,15 +98,17 @@ static const char *const migrations[] = {
 	"  subscribed INTEGER NOT NULL DEFAULT 1,"
 	"  special_use TEXT NOT NULL DEFAULT '',"
 	"  UNIQUE (person_id, name));"
+	/* body last: reading the other columns never touches its pages */
 	"CREATE TABLE messages ("
 	"  id INTEGER PRIMARY KEY,"
 	"  hash BLOB NOT NULL UNIQUE,"
 	"  size INTEGER NOT NULL,"
 	"  internal_date INTEGER NOT NULL,"
+	"  stored INTEGER NOT NULL,"
 	"  refcount INTEGER NOT NULL DEFAULT 0,"
 	"  structure BLOB,"
 	"  body BLOB NOT NULL);"
-	"CREATE INDEX messages_unreferenced ON messages(refcount) WHERE refcount <= 0;"
+	"CREATE INDEX messages_unreferenced ON messages(stored) WHERE refcount <= 0;"
 	"CREATE TABLE entries ("
 	"  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
 	"  uid INTEGER NOT NULL,"
@@ -72,30 +117,27 @@ static const char *const migrations[] = {
 	"  keywords TEXT NOT NULL DEFAULT '',"
 	"  modseq INTEGER NOT NULL,"
 	"  internal_date INTEGER NOT NULL,"
+	"  expunged INTEGER,"   /* NULL: live; else the unix time of the expunge */
 	"  PRIMARY KEY (mailbox_id, uid)) WITHOUT ROWID;"
 	"CREATE INDEX entries_message ON entries(message_id);"
-	"CREATE TABLE queue ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sender TEXT NOT NULL,"
-	"  recipients TEXT NOT NULL,"
-	"  message_id INTEGER NOT NULL REFERENCES messages(id),"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt INTEGER NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  last_error TEXT NOT NULL DEFAULT '');"
-	"CREATE INDEX queue_due ON queue(next_attempt);",
+	"CREATE INDEX entries_modseq ON entries(mailbox_id, modseq);"
+	"CREATE INDEX entries_expunged ON entries(expunged) WHERE expunged IS NOT NULL;"
+	"CREATE TRIGGER entries_ref_add AFTER INSERT ON entries"
+	" WHEN NEW.expunged IS NULL BEGIN"
+	"  UPDATE messages SET refcount = refcount + 1 WHERE id = NEW.message_id;"
+	" END;"
+	"CREATE TRIGGER entries_ref_expunge AFTER UPDATE OF expunged ON entries"
+	" WHEN OLD.expunged IS NULL AND NEW.expunged IS NOT NULL BEGIN"
+	"  UPDATE messages SET refcount = refcount - 1 WHERE id = OLD.message_id;"
+	" END;"
+	"CREATE TRIGGER entries_ref_drop AFTER DELETE ON entries"
+	" WHEN OLD.expunged IS NULL BEGIN"
+	"  UPDATE messages SET refcount = refcount - 1 WHERE id = OLD.message_id;"
+	" END;"
+	QUEUE_TABLE("queue"),
 
-	/* 1 -> 2: the outbound queue; auto-reply and forward per person */
-	"CREATE TABLE outbound ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sender TEXT NOT NULL,"
-	"  recipient TEXT NOT NULL,"
-	"  message_id INTEGER NOT NULL REFERENCES messages(id),"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt INTEGER NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  last_error TEXT NOT NULL DEFAULT '');"
-	"CREATE INDEX outbound_due ON outbound(next_attempt);"
+	/* 1 -> 2: the outbound queue; auto-reply and forwarding per person */
+	QUEUE_TABLE("outbound")
 	"ALTER TABLE persons ADD COLUMN autoreply TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE persons ADD COLUMN forward_to TEXT NOT NULL DEFAULT '';",
 };
@@ -106,33 +148,81 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 int store_schema_version(struct store *st)
 {
 	sqlite3_stmt *s = NULL;
-	int v = -1;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	int v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
 	sqlite3_finalize(s);
+	if (v < 0)
+		store_fail(st, "user_version", rc);
 	return v;
 }
 
-static int migrate(struct store *st, int from)
+/* The file name without its directory, for messages an admin reads. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static int refuse_newer(struct store *st, int v)
+{
+	char why[256];
+	snprintf(why, sizeof why, "%s has schema version %d, this ems understands up to %d;"
+	         " upgrade ems", base_name(st->path), v, STORE_SCHEMA_VERSION);
+	log_error("store_open", "path=%s error=%s", log_quote(st->path), log_quote(why));
+	st->last_error = STORE_E_FAILED;
+	return -1;
+}
+
+/* WAL lets readers go on while one process writes; the mode is stored in
+ * the file, so only a file not yet in WAL mode is switched. */
+static int ensure_wal(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	int ok = mode != NULL && strcmp(mode, "wal") == 0;
+	if (rc == SQLITE_ROW && !ok)
+		log_warn("store_open", "path=%s journal_mode=%s error=\"WAL not available\"",
+		         log_quote(st->path), log_quote(mode ? mode : "none"));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, "journal_mode", rc);
+}
+
+static int run_steps(struct store *st, int from)
 {
 	char set_version[64];
-	if (store_tx_begin(st) < 0)
-		return -1;
 	for (int v = from; v < STORE_SCHEMA_VERSION; v++) {
 		snprintf(set_version, sizeof set_version, "PRAGMA user_version=%d", v + 1);
 		if (store_exec(st, migrations[v]) < 0 || store_exec(st, set_version) < 0) {
-			store_tx_rollback(st);
-			log_error("store_migrate", "from=%d to=%d error=\"migration failed\"",
-			          v, v + 1);
+			log_error("store_migrate", "path=%s from=%d to=%d error=\"step failed\"",
+			          log_quote(st->path), v, v + 1);
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Migrates under the write lock; another process may have done it while
+ * we waited for the lock, so the version is read again inside. */
+static int migrate(struct store *st)
+{
+	if (store_tx_begin(st) < 0)
+		return -1;
+	int from = store_schema_version(st);
+	if (from < 0 || (from > STORE_SCHEMA_VERSION && refuse_newer(st, from) < 0) ||
+	    run_steps(st, from) < 0) {
+		store_tx_rollback(st);
+		return -1;
+	}
 	if (store_tx_commit(st) < 0)
 		return -1;
-	if (from > 0)
-		log_info("store_migrate", "path=%s from=%d to=%d", log_quote(st->path),
-		         from, STORE_SCHEMA_VERSION);
+	if (from > 0 && from < STORE_SCHEMA_VERSION)
+		log_info("store_migrate", "path=%s from=%d to=%d", log_quote(st->path), from,
+		         STORE_SCHEMA_VERSION);
 	return 0;
 }
 
@@ -140,19 +230,13 @@ int store_schema_apply(struct store *st)
 {
 	int v = store_schema_version(st);
 	if (v < 0)
-		return store_fail(st, "user_version", sqlite3_errcode(st->db));
-	if (v > STORE_SCHEMA_VERSION) {
-		log_error("store_open",
-		          "path=%s error=\"the store has schema version %d, this ems "
-		          "understands up to %d: upgrade ems\"",
-		          log_quote(st->path), v, STORE_SCHEMA_VERSION);
-		st->last_error = STORE_E_FAILED;
 		return -1;
-	}
-	/* auto_vacuum takes effect only before the first table exists, and
-	 * the journal mode cannot change inside a transaction. */
-	if (v == 0 && store_exec(st, "PRAGMA auto_vacuum=INCREMENTAL;"
-	                             "PRAGMA journal_mode=WAL;") < 0)
+	if (v > STORE_SCHEMA_VERSION)
+		return refuse_newer(st, v);
+	/* auto_vacuum takes effect only before the first table exists. */
+	if (v == 0 && store_exec(st, "PRAGMA auto_vacuum=INCREMENTAL") < 0)
 		return -1;
-	return v == STORE_SCHEMA_VERSION ? 0 : migrate(st, v);
+	if (ensure_wal(st) < 0)
+		return -1;
+	return v == STORE_SCHEMA_VERSION ? 0 : migrate(st);
 }

@@ -1,0 +1,193 @@
+/*
+ * store_mail.h - where mail sits: mailboxes, single-instance messages and
+ * the mailbox entries that point at them.  Included by store.h; the
+ * error, memory and transaction rules there apply to every function here.
+ *
+ * A message is stored once however many mailboxes hold it: its reference
+ * count is the number of live entries and unfinished queue items that
+ * point at it, kept by the database itself (triggers), so it stays right
+ * when a mailbox, person or domain is deleted.  The collector removes
+ * messages whose count has dropped to 0 (store_collect_messages()).
+ *
+ * An expunged entry is not deleted at once: it stays, marked, with the
+ * modseq of its expunge, so an IMAP session in another process can learn
+ * which uids vanished (store_entry_changes()); the collector purges such
+ * marks later (store_collect_expunged()).
+ */
+#ifndef EMS_STORE_MAIL_H
+#define EMS_STORE_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct store;
+
+/* ---- mailboxes ---- */
+
+struct store_mailbox {
+	int64_t id;
+	int64_t person_id;
+	char *name;            /* "INBOX", "Sent", "Work/2026" */
+	uint32_t uidvalidity;
+	uint32_t uidnext;      /* the uid the next appended entry gets */
+	uint64_t highest_modseq;
+	bool subscribed;
+	char *special_use;     /* "" or "\\Sent", "\\Trash" ... (RFC 6154) */
+};
+
+/* Frees the strings of M and zeroes it. */
+void store_mailbox_clear(struct store_mailbox *m);
+
+/* Creates mailbox NAME for the person, subscribed, with SPECIAL_USE (NULL
+ * or "" for none) and a UIDVALIDITY no mailbox of this store had before.
+ * *ID_OUT (may be NULL) gets its id.  STORE_E_EXISTS when the person has
+ * it already ("INBOX" in any case counts as INBOX). */
+int store_mailbox_create(struct store *st, int64_t person_id, const char *name,
+                         const char *special_use, int64_t *id_out);
+
+/* Fills OUT with the person's mailbox NAME: exact, but INBOX in any
+ * case.  STORE_E_NOTFOUND if none. */
+int store_mailbox_find(struct store *st, int64_t person_id, const char *name,
+                       struct store_mailbox *out);
+
+/* Fills OUT with mailbox ID; STORE_E_NOTFOUND if none. */
+int store_mailbox_get(struct store *st, int64_t mailbox_id, struct store_mailbox *out);
+
+/* Calls CB for each mailbox of the person in name order. */
+int store_mailbox_list(struct store *st, int64_t person_id,
+                       int (*cb)(const struct store_mailbox *m, void *arg), void *arg);
+
+/* Renames one mailbox (not its children: callers rename each); uids and
+ * UIDVALIDITY stay.  INBOX cannot be renamed or become a target
+ * (STORE_E_INVALID); STORE_E_EXISTS when NEW_NAME is taken. */
+int store_mailbox_rename(struct store *st, int64_t mailbox_id, const char *new_name);
+
+/* Deletes the mailbox with its entries (their messages lose a reference).
+ * INBOX cannot be deleted (STORE_E_INVALID). */
+int store_mailbox_delete(struct store *st, int64_t mailbox_id);
+
+/* Sets the subscription flag. */
+int store_mailbox_subscribe(struct store *st, int64_t mailbox_id, bool on);
+
+/* ---- messages ---- */
+
+/* The length of the content hash (SHA-256) that makes messages single-instance. */
+#define STORE_HASH_LEN 32
+
+/*
+ * Stores DATA (LEN bytes) once: the same bytes stored again give the same
+ * id.  STRUCTURE (the serialized MIME structure, NULL when not parsed
+ * yet) is kept with a new message.  *ID_OUT gets the id.  A new message
+ * has no reference until an entry or queue item points at it; do both in
+ * one store_begin() group, or within the collector's grace period.
+ */
+int store_message_put(struct store *st, const void *data, size_t len,
+                      int64_t internal_date, const void *structure,
+                      size_t structure_len, int64_t *id_out);
+
+/* *SIZE gets the size in bytes, *REFCOUNT the reference count. */
+int store_message_info(struct store *st, int64_t message_id, int64_t *size,
+                       int64_t *refcount);
+
+/* Copies up to LEN bytes from OFFSET into BUF without loading the whole
+ * message (for streaming big ones).  Returns the number of bytes copied,
+ * 0 at or past the end, or -1. */
+ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
+                           void *buf, size_t len);
+
+/* *DATA gets a malloc'ed copy of the whole message (caller frees), *LEN
+ * its size.  For small messages; stream big ones with store_message_read(). */
+int store_message_get(struct store *st, int64_t message_id, void **data,
+                      size_t *len);
+
+/* *DATA gets a malloc'ed copy of the MIME structure (caller frees), *LEN
+ * its length; *DATA NULL and *LEN 0 when none is stored. */
+int store_message_structure(struct store *st, int64_t message_id, void **data,
+                            size_t *len);
+
+/* Stores the MIME structure of a message (parsed later than it arrived). */
+int store_message_set_structure(struct store *st, int64_t message_id,
+                                const void *structure, size_t structure_len);
+
+/* ---- mailbox entries ---- */
+
+/* System flags of an entry (bitmask). */
+#define STORE_FLAG_SEEN     1u
+#define STORE_FLAG_ANSWERED 2u
+#define STORE_FLAG_FLAGGED  4u
+#define STORE_FLAG_DELETED  8u
+#define STORE_FLAG_DRAFT    16u
+#define STORE_FLAG_RECENT   32u
+
+/* Keywords of one entry, space-separated, at most this long. */
+#define STORE_KEYWORDS_MAX 1024
+
+struct store_entry {
+	int64_t mailbox_id;
+	uint32_t uid;
+	int64_t message_id;
+	unsigned flags;        /* STORE_FLAG_* */
+	char *keywords;        /* space-separated, "" for none */
+	uint64_t modseq;
+	int64_t internal_date;
+	int64_t size;          /* of the message */
+	bool expunged;         /* only from store_entry_changes() */
+};
+
+/* Frees the strings of E and zeroes it. */
+void store_entry_clear(struct store_entry *e);
+
+/*
+ * Appends message MESSAGE_ID to the mailbox with FLAGS and KEYWORDS (NULL
+ * for none): it gets the mailbox's uidnext as uid and a new modseq, the
+ * message one more reference, all in one transaction.  *UID_OUT (may be
+ * NULL) gets the uid.  STORE_E_NOTFOUND for an unknown mailbox or message.
+ */
+int store_entry_append(struct store *st, int64_t mailbox_id, int64_t message_id,
+                       unsigned flags, const char *keywords,
+                       int64_t internal_date, uint32_t *uid_out);
+
+/* Calls CB for each live entry of the mailbox with uid >= MIN_UID (0 for
+ * all), in uid order. */
+int store_entry_list(struct store *st, int64_t mailbox_id, uint32_t min_uid,
+                     int (*cb)(const struct store_entry *e, void *arg), void *arg);
+
+/* Calls CB for each entry, live or expunged (e->expunged), whose modseq
+ * is above SINCE, in uid order: what changed since a client last looked
+ * (CONDSTORE/QRESYNC, IDLE). */
+int store_entry_changes(struct store *st, int64_t mailbox_id, uint64_t since,
+                        int (*cb)(const struct store_entry *e, void *arg), void *arg);
+
+/* Fills OUT with the live entry UID; STORE_E_NOTFOUND if none. */
+int store_entry_get(struct store *st, int64_t mailbox_id, uint32_t uid,
+                    struct store_entry *out);
+
+enum store_flag_mode {
+	STORE_FLAGS_SET,       /* replace */
+	STORE_FLAGS_ADD,       /* add these */
+	STORE_FLAGS_REMOVE,    /* remove these */
+};
+
+/*
+ * Changes the flags and keywords of entry UID as MODE says; KEYWORDS NULL
+ * leaves keywords alone (also with STORE_FLAGS_SET).  Keywords compare
+ * case-insensitively.  When anything changed the entry gets a new modseq;
+ * *MODSEQ_OUT (may be NULL) gets the entry's modseq either way.
+ * STORE_E_INVALID when the keywords would exceed STORE_KEYWORDS_MAX.
+ */
+int store_entry_set_flags(struct store *st, int64_t mailbox_id, uint32_t uid,
+                          enum store_flag_mode mode, unsigned flags,
+                          const char *keywords, uint64_t *modseq_out);
+
+/* Expunges entry UID: marks it expunged with a new modseq and drops its
+ * message reference.  STORE_E_NOTFOUND when no live entry has that uid. */
+int store_entry_expunge(struct store *st, int64_t mailbox_id, uint32_t uid);
+
+/* Copies entry UID to DEST_MAILBOX_ID with a new uid there (*NEW_UID, may
+ * be NULL) and \Recent set; the message gets one more reference. */
+int store_entry_copy(struct store *st, int64_t mailbox_id, uint32_t uid,
+                     int64_t dest_mailbox_id, uint32_t *new_uid);
+
+#endif
