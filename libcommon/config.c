@@ -1,22 +1,27 @@
 /*
- * config.c - loads ems.conf with libconfig, validates every setting
- * against the schema (config_schema.c) and answers typed lookups with
- * defaults; see config.h.
+ * config.c - loads ems.conf with libconfig, has config_check.c validate
+ * it against the schema (config_schema.c) and config_numbers.c its
+ * integer literals, resolves the paths, and
+ * answers typed lookups with the schema's defaults; see config.h.  Every
+ * ems program reads its configuration through here.
  */
 #include "config.h"
+#include "config_check.h"
 #include "config_schema.h"
 #include "log.h"
 
 #include <libconfig.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define CONFIG_ERRORS_MAX 8192
-#define CONFIG_PATH_MAX   256   /* longest schema path */
+#define CONFIG_DEFAULTS_NAME "(defaults)"
+#define NODE_FALLBACK        "localhost"
+/* Longest dotted schema path a lookup builds. */
+#define CONFIG_KEY_MAX       256
 
 struct ems_config {
 	config_t lc;
@@ -26,296 +31,157 @@ struct ems_config {
 	     run_dir[PATH_MAX], tls_certificate[PATH_MAX], tls_key[PATH_MAX];
 };
 
-static char errors[CONFIG_ERRORS_MAX];
-static int error_count;
+/* A programming error, not a configuration one: say what and stop. */
+static void misuse(const char *what, const char *path)
+    __attribute__((noreturn));
 
-const char *config_errors(void)
+static void misuse(const char *what, const char *path)
 {
-	return errors;
-}
-
-static void add_error(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_error(const char *file, int line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	size_t used = strlen(errors);
-	char *entry = errors + used;
-	snprintf(entry, sizeof errors - used, "%s:%d: %s\n", file, line, msg);
-	char *nl = strchr(entry, '\n');
-	if (nl != NULL)
-		*nl = '\0';   /* log the entry without its newline, then restore it */
-	log_error("config", "error=%s", log_quote(entry));
-	if (nl != NULL)
-		*nl = '\n';
-	error_count++;
-}
-
-static void setting_error(const struct ems_config *cfg,
-                          const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void setting_error(const struct ems_config *cfg,
-                          const config_setting_t *s, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	const char *file = config_setting_source_file(s);
-	add_error(file ? file : cfg->file, (int)config_setting_source_line(s), "%s", msg);
-}
-
-/* ---- validation ---- */
-
-static void check_setting(struct ems_config *cfg, config_setting_t *s,
-                          const char *schema_path, const char *shown);
-
-static const char *type_word(enum conf_type t)
-{
-	static const char *const words[] = {
-		"a group { ... }", "a list ( { ... }, ... )", "an integer",
-		"true or false", "a string", "a string", "an array of strings [ ... ]",
-	};
-	return words[t];
-}
-
-static bool word_allowed(const char *words, const char *value)
-{
-	size_t n = strlen(value);
-	for (const char *w = words; *w;) {
-		const char *bar = strchr(w, '|');
-		size_t len = bar ? (size_t)(bar - w) : strlen(w);
-		if (len == n && strncmp(w, value, n) == 0)
-			return true;
-		if (bar == NULL)
-			break;
-		w = bar + 1;
-	}
-	return false;
-}
-
-static void check_required(struct ems_config *cfg, config_setting_t *group,
-                           const char *schema_path, const char *shown)
-{
-	size_t plen = strlen(schema_path);
-	for (unsigned i = 0; i < conf_schema_len; i++) {
-		const struct conf_key *k = &conf_schema[i];
-		if (!k->required || strncmp(k->path, schema_path, plen) != 0 ||
-		    k->path[plen] != '.' || strchr(k->path + plen + 1, '.'))
-			continue;
-		if (config_setting_get_member(group, k->path + plen + 1) == NULL)
-			setting_error(cfg, group, "%s needs a setting '%s'", shown,
-			              k->path + plen + 1);
-	}
-}
-
-static void check_group(struct ems_config *cfg, config_setting_t *s,
-                        const char *schema_path, const char *shown)
-{
-	char sp[CONFIG_PATH_MAX], sh[CONFIG_PATH_MAX];
-	int n = config_setting_length(s);
-	for (int i = 0; i < n; i++) {
-		config_setting_t *child = config_setting_get_elem(s, (unsigned)i);
-		const char *name = config_setting_name(child);
-		snprintf(sp, sizeof sp, "%s%s%s", schema_path, *schema_path ? "." : "", name);
-		snprintf(sh, sizeof sh, "%s%s%s", shown, *shown ? "." : "", name);
-		check_setting(cfg, child, sp, sh);
-	}
-	check_required(cfg, s, schema_path, shown);
-}
-
-static void check_list(struct ems_config *cfg, config_setting_t *s,
-                       const char *schema_path, const char *shown)
-{
-	char sp[CONFIG_PATH_MAX], sh[CONFIG_PATH_MAX];
-	int n = config_setting_length(s);
-	snprintf(sp, sizeof sp, "%s.[]", schema_path);
-	for (int i = 0; i < n; i++) {
-		snprintf(sh, sizeof sh, "%s[%d]", shown, i);
-		check_setting(cfg, config_setting_get_elem(s, (unsigned)i), sp, sh);
-	}
-}
-
-static void check_int(struct ems_config *cfg, config_setting_t *s,
-                      const struct conf_key *k, const char *shown)
-{
-	long long v = config_setting_get_int64(s);
-	if (v < k->min || v > k->max)
-		setting_error(cfg, s, "%s must be an integer from %lld to %lld, got %lld",
-		              shown, k->min, k->max, v);
-}
-
-static bool type_matches(const struct conf_key *k, int t, config_setting_t *s)
-{
-	switch (k->type) {
-	case CT_GROUP:
-		return t == CONFIG_TYPE_GROUP;
-	case CT_LIST:
-		return t == CONFIG_TYPE_LIST ||
-		       (t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0);
-	case CT_INT:
-		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
-	case CT_BOOL:
-		return t == CONFIG_TYPE_BOOL;
-	case CT_STRING:
-	case CT_ENUM:
-		return t == CONFIG_TYPE_STRING;
-	case CT_STRLIST:
-		return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
-	}
-	return false;
-}
-
-static void check_strlist(struct ems_config *cfg, config_setting_t *s,
-                          const char *shown)
-{
-	int n = config_setting_length(s);
-	for (int i = 0; i < n; i++) {
-		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			setting_error(cfg, e, "%s[%d] must be a string", shown, i);
-	}
-}
-
-static void check_setting(struct ems_config *cfg, config_setting_t *s,
-                          const char *schema_path, const char *shown)
-{
-	const struct conf_key *k = conf_schema_find(schema_path);
-	if (k == NULL) {
-		setting_error(cfg, s, "unknown setting '%s'", shown);
-		return;
-	}
-	config_setting_set_hook(s, (void *)k);
-	if (!type_matches(k, config_setting_type(s), s)) {
-		setting_error(cfg, s, "%s must be %s", shown, type_word(k->type));
-		return;
-	}
-	switch (k->type) {
-	case CT_GROUP:
-		check_group(cfg, s, schema_path, shown);
-		break;
-	case CT_LIST:
-		check_list(cfg, s, schema_path, shown);
-		break;
-	case CT_INT:
-		check_int(cfg, s, k, shown);
-		break;
-	case CT_ENUM:
-		if (!word_allowed(k->words, config_setting_get_string(s)))
-			setting_error(cfg, s, "%s must be one of %s, got \"%s\"", shown,
-			              k->words, config_setting_get_string(s));
-		break;
-	case CT_STRLIST:
-		check_strlist(cfg, s, shown);
-		break;
-	case CT_BOOL:
-	case CT_STRING:
-		break;
-	}
+	fprintf(stderr, "config: %s '%s'\n", what, path);
+	abort();
 }
 
 /* ---- paths ---- */
 
-static void derive(char *out, const char *value, const char *state,
-                   const char *sub)
+/* Writes PATH to OUT (PATH_MAX bytes), made absolute from the current
+ * directory.  Returns 0, or -1 (recorded) when it does not fit. */
+static int absolute(const struct ems_config *cfg, char *out, const char *path)
 {
+	char cwd[PATH_MAX];
 	int n;
-	if (value != NULL && *value != '\0')
-		n = snprintf(out, PATH_MAX, "%s", value);
+
+	if (path[0] == '/')
+		n = snprintf(out, PATH_MAX, "%s", path);
+	else if (getcwd(cwd, sizeof cwd) == NULL)
+		n = -1;
 	else
-		n = snprintf(out, PATH_MAX, "%s/%s", state, sub);
-	if (n < 0 || n >= PATH_MAX)
-		add_error("(paths)", 0, "path too long under %s", state);
+		n = snprintf(out, PATH_MAX, "%s/%s", cwd, path);
+	if (n < 0 || n >= PATH_MAX) {
+		config_error(cfg->file, 0, "cannot make an absolute path of '%s'",
+		             path);
+		return -1;
+	}
+	return 0;
 }
 
-static void resolve_paths(struct ems_config *cfg)
+/* OUT = VALUE when set, else <state_dir>/SUB; absolute either way. */
+static int derive(const struct ems_config *cfg, char *out, const char *value,
+                  const char *sub)
+{
+	char joined[PATH_MAX];
+
+	if (value != NULL && *value != '\0')
+		return absolute(cfg, out, value);
+	if (snprintf(joined, sizeof joined, "%s/%s", cfg->state_dir, sub) >=
+	    (int)sizeof joined) {
+		config_error(cfg->file, 0, "path too long under %s", cfg->state_dir);
+		return -1;
+	}
+	return absolute(cfg, out, joined);
+}
+
+static void resolve_node(struct ems_config *cfg)
+{
+	const char *node = config_str(cfg, "node");
+
+	if (*node != '\0') {
+		snprintf(cfg->node, sizeof cfg->node, "%s", node);
+		return;
+	}
+	if (gethostname(cfg->node, sizeof cfg->node - 1) < 0)
+		cfg->node[0] = '\0';
+	cfg->node[strcspn(cfg->node, ".")] = '\0';
+	if (cfg->node[0] == '\0')
+		snprintf(cfg->node, sizeof cfg->node, "%s", NODE_FALLBACK);
+}
+
+static int resolve_paths(struct ems_config *cfg)
 {
 	const char *env = getenv("EMS_STATE_DIR");
-	bool overridden = env != NULL && *env != '\0';
-	snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s",
-	         overridden ? env : config_str(cfg, "paths.state_dir"));
-	/* Under an overridden state directory every derived path follows it. */
-	derive(cfg->store, overridden ? NULL : config_str(cfg, "paths.store"),
-	       cfg->state_dir, "store.db");
-	derive(cfg->log_dir, overridden ? NULL : config_str(cfg, "paths.log_dir"),
-	       cfg->state_dir, "log");
-	derive(cfg->run_dir, overridden ? NULL : config_str(cfg, "paths.run_dir"),
-	       cfg->state_dir, "run");
-	derive(cfg->tls_certificate, config_str(cfg, "tls.certificate"),
-	       cfg->state_dir, "tls/cert.pem");
-	derive(cfg->tls_key, config_str(cfg, "tls.key"), cfg->state_dir,
-	       "tls/key.pem");
-	const char *node = config_str(cfg, "node");
-	if (*node == '\0') {
-		if (gethostname(cfg->node, sizeof cfg->node - 1) < 0)
-			strcpy(cfg->node, "localhost");
-		cfg->node[strcspn(cfg->node, ".")] = '\0';
-	} else {
-		snprintf(cfg->node, sizeof cfg->node, "%s", node);
-	}
+	bool moved = env != NULL && *env != '\0';
+
+	if (absolute(cfg, cfg->state_dir,
+	             moved ? env : config_str(cfg, "paths.state_dir")) < 0)
+		return -1;
+	/* A moved state directory takes everything derived from it along. */
+	if (derive(cfg, cfg->store, moved ? NULL : config_str(cfg, "paths.store"),
+	           "store.db") < 0 ||
+	    derive(cfg, cfg->log_dir,
+	           moved ? NULL : config_str(cfg, "paths.log_dir"), "log") < 0 ||
+	    derive(cfg, cfg->run_dir,
+	           moved ? NULL : config_str(cfg, "paths.run_dir"), "run") < 0 ||
+	    derive(cfg, cfg->tls_certificate, config_str(cfg, "tls.certificate"),
+	           "tls/cert.pem") < 0 ||
+	    derive(cfg, cfg->tls_key, config_str(cfg, "tls.key"),
+	           "tls/key.pem") < 0)
+		return -1;
+	resolve_node(cfg);
+	return 0;
 }
 
 const char *config_path(const struct ems_config *cfg, const char *name)
 {
-	if (strcmp(name, "state_dir") == 0)
-		return cfg->state_dir;
-	if (strcmp(name, "store") == 0)
-		return cfg->store;
-	if (strcmp(name, "log_dir") == 0)
-		return cfg->log_dir;
-	if (strcmp(name, "run_dir") == 0)
-		return cfg->run_dir;
-	if (strcmp(name, "tls_certificate") == 0)
-		return cfg->tls_certificate;
-	if (strcmp(name, "tls_key") == 0)
-		return cfg->tls_key;
-	if (strcmp(name, "node") == 0)
-		return cfg->node;
-	fprintf(stderr, "config_path: unknown path name '%s'\n", name);
-	abort();
+	static const struct {
+		const char *name;
+		size_t offset;
+	} names[] = {
+		{ "state_dir", offsetof(struct ems_config, state_dir) },
+		{ "store", offsetof(struct ems_config, store) },
+		{ "log_dir", offsetof(struct ems_config, log_dir) },
+		{ "run_dir", offsetof(struct ems_config, run_dir) },
+		{ "tls_certificate", offsetof(struct ems_config, tls_certificate) },
+		{ "tls_key", offsetof(struct ems_config, tls_key) },
+		{ "node", offsetof(struct ems_config, node) },
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i].name) == 0)
+			return (const char *)cfg + names[i].offset;
+	misuse("config_path: no path named", name);
 }
 
 /* ---- loading ---- */
 
+/* Parses PATH into CFG; returns 0, or -1 after recording why. */
+static int read_file(struct ems_config *cfg, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (access(path, R_OK) < 0) {
+		config_error(path, 0, "cannot read the file: %m");
+		return -1;
+	}
+	/* "@include" names files relative to the including one. */
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
+	         slash ? path : ".");
+	config_set_include_dir(&cfg->lc, dir[0] ? dir : "/");
+	if (config_read_file(&cfg->lc, path) != CONFIG_TRUE) {
+		const char *f = config_error_file(&cfg->lc);
+		config_error(f ? f : path, config_error_line(&cfg->lc), "%s",
+		             config_error_text(&cfg->lc));
+		return -1;
+	}
+	int rc = 0;
+	for (unsigned i = 0; i < cfg->lc.num_filenames; i++)
+		if (config_check_numbers(cfg->lc.filenames[i]) < 0)
+			rc = -1;
+	return config_check(&cfg->lc, path) < 0 ? -1 : rc;
+}
+
 struct ems_config *config_load(const char *path)
 {
-	errors[0] = '\0';
-	error_count = 0;
 	struct ems_config *cfg = calloc(1, sizeof *cfg);
+
+	config_errors_reset();
 	if (cfg == NULL) {
-		add_error(path ? path : "(defaults)", 0, "out of memory");
+		config_error(path ? path : CONFIG_DEFAULTS_NAME, 0, "out of memory");
 		return NULL;
 	}
 	config_init(&cfg->lc);
-	snprintf(cfg->file, sizeof cfg->file, "%s", path ? path : "(defaults)");
-	if (path != NULL) {
-		if (access(path, R_OK) < 0) {
-			add_error(path, 0, "cannot read the file: %m");
-			config_free(cfg);
-			return NULL;
-		}
-		if (config_read_file(&cfg->lc, path) != CONFIG_TRUE) {
-			const char *f = config_error_file(&cfg->lc);
-			add_error(f ? f : path, config_error_line(&cfg->lc), "%s",
-			          config_error_text(&cfg->lc));
-			config_free(cfg);
-			return NULL;
-		}
-		check_group(cfg, config_root_setting(&cfg->lc), "", "");
-	}
-	if (error_count > 0) {
-		config_free(cfg);
-		return NULL;
-	}
-	resolve_paths(cfg);
-	if (error_count > 0) {
+	snprintf(cfg->file, sizeof cfg->file, "%s",
+	         path ? path : CONFIG_DEFAULTS_NAME);
+	if ((path != NULL && read_file(cfg, path) < 0) || resolve_paths(cfg) < 0) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -337,19 +203,23 @@ const char *config_file(const struct ems_config *cfg)
 
 /* ---- lookups ---- */
 
+#define TYPE(t) (1u << (t))
+
+/* The schema row for PATH under NODE, which must be of one of TYPES. */
 static const struct conf_key *key_for(const struct conf_node *node,
-                                      const char *path)
+                                      const char *path, unsigned types)
 {
-	char sp[CONFIG_PATH_MAX];
+	char sp[CONFIG_KEY_MAX];
 	const struct conf_key *parent =
 	    config_setting_get_hook((const config_setting_t *)node);
-	snprintf(sp, sizeof sp, "%s%s%s", parent ? parent->path : "",
-	         parent ? "." : "", path);
-	const struct conf_key *k = conf_schema_find(sp);
-	if (k == NULL) {
-		fprintf(stderr, "config: '%s' is not in the schema\n", sp);
-		abort();
-	}
+	int n = snprintf(sp, sizeof sp, "%s%s%s", parent ? parent->path : "",
+	                 parent ? "." : "", path);
+	const struct conf_key *k = n < (int)sizeof sp ? conf_schema_find(sp) : NULL;
+
+	if (k == NULL)
+		misuse("not in the schema:", sp);
+	if ((TYPE(k->type) & types) == 0)
+		misuse("read with the getter of another type:", sp);
 	return k;
 }
 
@@ -365,36 +235,43 @@ const struct conf_node *config_root(const struct ems_config *cfg)
 
 long long conf_int(const struct conf_node *node, const char *path)
 {
-	const struct conf_key *k = key_for(node, path);
-	config_setting_t *s = lookup(node, path);
+	const struct conf_key *k = key_for(node, path, TYPE(CT_INT));
+	const config_setting_t *s = lookup(node, path);
+
 	return s ? config_setting_get_int64(s) : k->dflt_int;
 }
 
 bool conf_bool(const struct conf_node *node, const char *path)
 {
-	const struct conf_key *k = key_for(node, path);
-	config_setting_t *s = lookup(node, path);
+	const struct conf_key *k = key_for(node, path, TYPE(CT_BOOL));
+	const config_setting_t *s = lookup(node, path);
+
 	return s ? config_setting_get_bool(s) != 0 : k->dflt_int != 0;
 }
 
 const char *conf_str(const struct conf_node *node, const char *path)
 {
-	const struct conf_key *k = key_for(node, path);
-	config_setting_t *s = lookup(node, path);
+	const struct conf_key *k =
+	    key_for(node, path, TYPE(CT_STRING) | TYPE(CT_ENUM));
+	const config_setting_t *s = lookup(node, path);
+
 	return s ? config_setting_get_string(s) : (k->dflt_str ? k->dflt_str : "");
 }
 
 int conf_count(const struct conf_node *node, const char *path)
 {
-	key_for(node, path);
-	config_setting_t *s = lookup(node, path);
+	key_for(node, path, TYPE(CT_LIST) | TYPE(CT_STRLIST));
+	const config_setting_t *s = lookup(node, path);
+
 	return s ? config_setting_length(s) : 0;
 }
 
 const struct conf_node *conf_elem(const struct conf_node *node,
                                   const char *path, int i)
 {
+	key_for(node, path, TYPE(CT_LIST));
 	config_setting_t *s = lookup(node, path);
+
 	if (s == NULL || i < 0 || i >= config_setting_length(s))
 		return NULL;
 	return (const struct conf_node *)config_setting_get_elem(s, (unsigned)i);
@@ -402,8 +279,12 @@ const struct conf_node *conf_elem(const struct conf_node *node,
 
 const char *conf_str_at(const struct conf_node *node, const char *path, int i)
 {
-	const struct conf_node *e = conf_elem(node, path, i);
-	return e ? config_setting_get_string((const config_setting_t *)e) : NULL;
+	key_for(node, path, TYPE(CT_STRLIST));
+	const config_setting_t *s = lookup(node, path);
+
+	if (s == NULL || i < 0 || i >= config_setting_length(s))
+		return NULL;
+	return config_setting_get_string_elem(s, i);
 }
 
 int conf_line(const struct conf_node *node)
@@ -424,4 +305,29 @@ bool config_bool(const struct ems_config *cfg, const char *path)
 const char *config_str(const struct ems_config *cfg, const char *path)
 {
 	return conf_str(config_root(cfg), path);
+}
+
+int config_list_len(const struct ems_config *cfg, const char *path)
+{
+	return conf_count(config_root(cfg), path);
+}
+
+const char **config_strlist(const struct ems_config *cfg, const char *path,
+                            int *n)
+{
+	const struct conf_node *root = config_root(cfg);
+	int count = conf_count(root, path);
+	const char **v;
+
+	key_for(root, path, TYPE(CT_STRLIST));
+	*n = 0;
+	v = calloc((size_t)count + 1, sizeof *v);
+	if (v == NULL) {
+		log_error("out_of_memory", "what=config_strlist path=%s", path);
+		return NULL;
+	}
+	for (int i = 0; i < count; i++)
+		v[i] = conf_str_at(root, path, i);
+	*n = count;
+	return v;
 }

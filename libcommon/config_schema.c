@@ -1,6 +1,9 @@
 /*
  * config_schema.c - every key of ems.conf with its type, range and
- * default.  One row per key; keep man/ems.conf.5 in step.
+ * default: the one table config_load() validates against and the getters
+ * take defaults from.  Adding a key is one row here (a key inside list
+ * elements is written with "[]": "processes.[].name") and its entry in
+ * man/ems.conf.5.  REQ* rows must be present in their enclosing group.
  */
 #include "config_schema.h"
 
@@ -88,6 +91,7 @@ const struct conf_key conf_schema[] = {
 	INT("imap.idle_timeout_s", 1800, 86400, 1800),
 
 	GROUP("lmtp"),
+	/* 64-bit: values past 2147483647 are written with an L suffix. */
 	INT("lmtp.max_message_size", 1024, 4294967296LL, 52428800),
 };
 

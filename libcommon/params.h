@@ -4,8 +4,9 @@
  *
  * The guardian starts each registered instance with these in the
  * environment (EMS_CONFIG, EMS_INSTANCE, EMS_FLAGS, EMS_CONFM,
- * EMS_MAXCLT); an administrator or a test may give the same on the
- * command line, which wins over the environment:
+ * EMS_MAXCLT; an empty variable counts as unset); an administrator or a
+ * test may give the same on the command line, which wins over the
+ * environment:
  *
  *   -c FILE | --config FILE   ems.conf            (default /etc/ems/ems.conf)
  *   --instance N              1..99               (default 1)
@@ -14,8 +15,16 @@
  *   --maxclt M                0..100000 clients, 0 = program default
  *   -h | --help
  *
- * Flag bit 64 marks an instance dedicated to SSL/TLS, as in the seeds'
- * process table.
+ * Long options also take "--name=VALUE".  Flag bit 64 marks an instance
+ * dedicated to SSL/TLS, as in the seeds' process table.
+ *
+ * A program's own options and operands come after these: params_parse()
+ * stops at the first argument it does not know and says where, so
+ *
+ *   smtpgw -c /etc/ems/ems.conf -f sender@example.org rcpt@example.test
+ *
+ * leaves "-f" and what follows to smtpgw, which must itself refuse an
+ * option it does not know (a typo such as "--instnace" arrives there).
  */
 #ifndef EMS_PARAMS_H
 #define EMS_PARAMS_H
@@ -44,12 +53,18 @@ enum params_result {
 };
 
 /*
- * Fills P from the environment, then from the options at the front of
- * ARGV.  Parsing stops at the first argument that is not one of the
- * options above ("--" is consumed); *NEXT receives its index so the
- * program can read its own options and operands from there.  Bad values
- * (not a number, trailing junk, out of range, missing argument) give
- * PARAMS_ERROR with a message naming the option and value.
+ * Fills P with the defaults, then from the environment, then from the
+ * options at the front of ARGV (ARGV[0] is the program name).  Parsing
+ * stops at the first argument that is not one of the options above ("--"
+ * is consumed); *NEXT receives its index (ARGC when none is left) so the
+ * program can read its own options and operands from there.  Strings in
+ * P point into ARGV, the environment or static storage.
+ *
+ * Returns PARAMS_OK; PARAMS_HELP at -h/--help (the caller prints its
+ * usage, with params_usage, and exits 0); or PARAMS_ERROR for a bad value
+ * (not a number, trailing junk, out of range, empty config path) or a
+ * missing one, after logging a message naming the option or variable and
+ * the value (on stderr before log_open()).
  */
 enum params_result params_parse(struct proc_params *p, int argc,
                                 char *const argv[], int *next);
@@ -57,11 +72,13 @@ enum params_result params_parse(struct proc_params *p, int argc,
 /* True when the instance is dedicated to SSL/TLS (flags bit 64). */
 bool params_ssl(const struct proc_params *p);
 
-/* Exports P as the EMS_* environment variables for a child about to be
- * exec'd.  Returns 0 or -1 (logged). */
+/* Exports P as the EMS_* environment variables (EMS_CONFM removed when P
+ * has none) for a child about to be exec'd, so that its params_parse()
+ * reads P back.  Returns 0 or -1 (logged). */
 int params_to_env(const struct proc_params *p);
 
-/* The options above as lines for a program's --help text. */
+/* The options above as lines for a program's --help text, each ending
+ * in a newline. */
 extern const char params_usage[];
 
 #endif
