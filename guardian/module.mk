@@ -11,7 +11,8 @@ guardian_SRCS := guardian/guardian.c guardian/guardian_control.c \
                  guardian/guardian_spawn.c guardian/guardian_startstop.c
 
 oomgr_SRCS := guardian/oomgr.c guardian/oomgr_cmd.c guardian/oomgr_display.c \
-              guardian/oomgr_lineedit.c guardian/oomgr_process.c
+              guardian/oomgr_lineedit.c guardian/oomgr_process.c \
+              guardian/oomgr_admin.c
 
 # Unit tests of program sources (t/unit/NAME.c links these too).
 UNIT_EXTRA_oomgr_cmd := guardian/oomgr_cmd.c

@@ -43,6 +43,13 @@ static const struct command commands[] = {
 	{ "display", "process", oomgr_disp_process, NULL },
 	{ "set", "process", oomgr_set_process,
 	  "set process NAME [INSTANCE] param=value ..." },
+	{ "insert", NULL, oomgr_insert,
+	  "insert domain qualifiedname=NAME [description=TEXT]" },
+	{ "insert", "person", oomgr_insert,
+	  "insert person username=USER@DOMAIN password=SECRET [quota=BYTES]" },
+	{ "list", NULL, oomgr_list, "list domain | person [domain=NAME]" },
+	{ "delete", NULL, oomgr_delete,
+	  "delete domain qualifiedname=NAME | person username=USER@DOMAIN" },
 	{ "help", NULL, cmd_help, "help" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
