@@ -105,7 +105,19 @@ def row(name, instance=1, quiet=False):
     return None
 
 
+def exec_done(pid):
+    """True once PID runs its own program, not the guardian's forked copy
+    (a row can show a pid between fork and exec)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+    except OSError:
+        return True
+    return os.path.basename(argv0) != "guardian"
+
+
 def environ_of(pid):
+    emstest.wait_for(lambda: exec_done(pid), timeout=5)
     try:
         with open("/proc/%d/environ" % pid, "rb") as f:
             pairs = f.read().split(b"\0")
@@ -385,13 +397,20 @@ suite.procs.append(g2)
 lrow = emstest.wait_for(lambda: (lambda r: r if r and r["pid"] else None)(
     row("LSNR", quiet=True)))
 lp = (lrow or {}).get("pid", 0)
-same = False
-try:
-    same = os.stat("/proc/%d/fd/3" % lp).st_ino == os.fstat(act.fileno()).st_ino
-except OSError:
-    pass
-t.ok(same, "socket activation: the listener gets systemd's socket")
-t.is_(environ_of(lp).get("LISTEN_FDNAMES"), "ems", "with its name")
+
+
+def has_activation_socket():
+    try:
+        return os.stat("/proc/%d/fd/3" % lp).st_ino == os.fstat(act.fileno()).st_ino
+    except OSError:
+        return False
+
+
+# The row may appear between fork and exec: wait for the exec'd program.
+t.ok(emstest.wait_for(has_activation_socket, timeout=5),
+     "socket activation: the listener gets systemd's socket")
+t.is_(emstest.wait_for(lambda: environ_of(lp).get("LISTEN_FDNAMES"), timeout=5),
+      "ems", "with its name")
 t.ok(not emstest.port_open(POP_PORT), "and the guardian bound nothing")
 r = suite.run("guardian", "-c", CONF, "stop", timeout=30)
 t.is_(r.returncode, 0, "guardian stop")
