@@ -12,7 +12,10 @@ guardian_SRCS := guardian/guardian.c guardian/guardian_control.c \
 
 oomgr_SRCS := guardian/oomgr.c guardian/oomgr_cmd.c guardian/oomgr_display.c \
               guardian/oomgr_lineedit.c guardian/oomgr_process.c \
-              guardian/oomgr_admin.c
+              guardian/oomgr_admin.c guardian/oomgr_insert.c \
+              guardian/oomgr_update.c guardian/oomgr_list.c \
+              guardian/oomgr_import.c guardian/oomgr_import_mbox.c \
+              guardian/oomgr_import_maildir.c guardian/oomgr_progress.c
 
 # Unit tests of program sources (t/unit/NAME.c links these too).
 UNIT_EXTRA_oomgr_cmd := guardian/oomgr_cmd.c

@@ -6,6 +6,7 @@
  * to the guardian (oomgr_process.c).  See oomgr(8).
  */
 #include "oomgr.h"
+#include "oomgr_admin.h"
 
 #include "config.h"
 #include "config_find.h"
@@ -44,12 +45,16 @@ static const struct command commands[] = {
 	{ "set", "process", oomgr_set_process,
 	  "set process NAME [INSTANCE] param=value ..." },
 	{ "insert", NULL, oomgr_insert,
-	  "insert domain qualifiedname=NAME [description=TEXT]" },
-	{ "insert", "person", oomgr_insert,
-	  "insert person username=USER@DOMAIN password=SECRET [quota=BYTES]" },
-	{ "list", NULL, oomgr_list, "list domain | person [domain=NAME]" },
-	{ "delete", NULL, oomgr_delete,
-	  "delete domain qualifiedname=NAME | person username=USER@DOMAIN" },
+	  "insert domain | person | alias | dlist param=value ..." },
+	{ "update", NULL, oomgr_update, "update person | dlist param=value ..." },
+	{ "delete", NULL, oomgr_delete, "delete domain | person | alias | dlist NAME=..." },
+	{ "list", NULL, oomgr_list,
+	  "list domain | person | alias | dlist | folder | message [param=value]" },
+	{ "show", NULL, oomgr_show, "show message username=NAME [folder=F] uid=N" },
+	{ "whoami", NULL, oomgr_whoami, "whoami" },
+	{ "connect", NULL, oomgr_connect, "connect DOMAIN" },
+	{ "import", NULL, oomgr_import,
+	  "import mbox FILE | maildir DIR person=NAME [folder=F]" },
 	{ "help", NULL, cmd_help, "help" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

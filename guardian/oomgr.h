@@ -34,9 +34,5 @@ int oomgr_shutdown(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_refresh(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_disp_process(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_set_process(struct oomgr *o, const struct oomgr_stmt *st);
-/* Directory statements on the store (oomgr_admin.c). */
-int oomgr_insert(struct oomgr *o, const struct oomgr_stmt *st);
-int oomgr_list(struct oomgr *o, const struct oomgr_stmt *st);
-int oomgr_delete(struct oomgr *o, const struct oomgr_stmt *st);
 
 #endif

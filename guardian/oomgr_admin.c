@@ -1,56 +1,55 @@
 /*
- * oomgr_admin.c - oomgr's directory statements, which work on the store
- * directly (no guardian needed):
- *
- *   insert domain qualifiedname=example.test description="demo domain";
- *   insert person username=demo@example.test password=demo [quota=BYTES];
- *   list domain;   list person [domain=example.test];
- *   delete domain qualifiedname=example.test;
- *   delete person username=demo@example.test;
- *
- * The store is opened on first use from the configuration's store path.
+ * oomgr_admin.c - the session of oomgr's directory statements: the store
+ * they open directly (no guardian needed), the domain `connect` chose,
+ * `whoami`, and the parsers of parameter values every admin statement
+ * uses.  The statements themselves are in oomgr_insert.c,
+ * oomgr_update.c, oomgr_list.c and oomgr_import.c.
  */
-#include "oomgr.h"
+#include "oomgr_admin.h"
 
+#include "address.h"
 #include "config.h"
-#include "store.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
-static struct store *admin_store;
+static struct store *session_store;
+static char session_domain[ADDR_DOMAIN_MAX + 1];
 
 static void close_store(void)
 {
-	store_close(admin_store);
-	admin_store = NULL;
+	store_close(session_store);
+	session_store = NULL;
 }
 
-/* The store of the configuration, opened once.  NULL after saying why. */
-static struct store *open_store(struct oomgr *o)
+struct store *admin_store(struct oomgr *o)
 {
 	const struct ems_config *cfg = oomgr_config(o);
-	if (admin_store != NULL || cfg == NULL)
-		return admin_store;
-	admin_store = store_open(config_path(cfg, "store"),
-	                         (int)config_int(cfg, "store.busy_timeout_ms"));
-	if (admin_store == NULL) {
+	if (session_store != NULL || cfg == NULL)
+		return session_store;
+	session_store = store_open(config_path(cfg, "store"),
+	                           (int)config_int(cfg, "store.busy_timeout_ms"));
+	if (session_store == NULL) {
 		oomgr_fail("Cannot open the store %s (see the messages above).",
 		           config_path(cfg, "store"));
 		return NULL;
 	}
 	atexit(close_store);
-	return admin_store;
+	return session_store;
 }
 
-/* A sentence for the administrator about a failed store call. */
-static int store_failed(struct store *st, const char *what, const char *name)
+int admin_failed(struct store *st, const char *what, const char *name)
 {
 	switch (store_last_error(st)) {
 	case STORE_E_EXISTS:
-		return oomgr_fail("The %s %s already exists.", what, name);
+		return oomgr_fail("The name %s is taken already (by a person, alias "
+		                  "or list of that domain).", name);
 	case STORE_E_NOTFOUND:
 		return oomgr_fail("No such %s: %s.", what, name);
 	case STORE_E_INVALID:
@@ -58,160 +57,245 @@ static int store_failed(struct store *st, const char *what, const char *name)
 	case STORE_E_TRANSIENT:
 		return oomgr_fail("The store is busy or the disk is full; try again.");
 	default:
-		return oomgr_fail("The store could not change %s %s.", what, name);
+		return oomgr_fail("The store failed on the %s %s (see the log).", what,
+		                  name);
 	}
 }
 
-static const char *required(const struct oomgr_stmt *st, const char *key)
+int admin_check_params(const struct oomgr_stmt *st, const char *const *known)
 {
-	const char *v = stmt_param(st, key);
-	if (v == NULL || *v == '\0')
-		oomgr_fail("%s %s needs %s=...", stmt_word(st, 0), stmt_word(st, 1), key);
-	return v;
-}
-
-/* Splits "user@domain" into its two parts; -1 after saying why. */
-static int split_address(const char *address, char *user, size_t ulen,
-                         char *domain, size_t dlen)
-{
-	const char *at = strrchr(address, '@');
-	if (at == NULL || at == address || at[1] == '\0' ||
-	    (size_t)(at - address) >= ulen || strlen(at + 1) >= dlen)
-		return oomgr_fail("A person is named user@domain, not \"%s\".", address);
-	memcpy(user, address, (size_t)(at - address));
-	user[at - address] = '\0';
-	strcpy(domain, at + 1);
+	for (size_t i = 0; i < st->nparams; i++) {
+		size_t k = 0;
+		while (known[k] != NULL && strcasecmp(known[k], st->params[i].key) != 0)
+			k++;
+		if (known[k] == NULL) {
+			char list[512] = "";
+			for (k = 0; known[k] != NULL; k++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+				         k ? ", " : "", known[k]);
+			return oomgr_fail("%s %s takes no parameter %s (it knows: %s).",
+			                  stmt_word(st, 0), stmt_word(st, 1),
+			                  st->params[i].key, list);
+		}
+	}
 	return 0;
 }
 
-static int parse_quota(const char *text, int64_t *out)
+const char *admin_required(const struct oomgr_stmt *st, const char *key)
+{
+	const char *v = stmt_param(st, key);
+	if (v == NULL || *v == '\0') {
+		oomgr_fail("%s %s needs %s=...", stmt_word(st, 0), stmt_word(st, 1), key);
+		return NULL;
+	}
+	return v;
+}
+
+const char *admin_domain(void)
+{
+	return session_domain[0] != '\0' ? session_domain : NULL;
+}
+
+int admin_address(const char *name, char *out, size_t outlen, char *local,
+                  char *domain)
+{
+	char full[ADDR_MAX + 2], l[ADDR_LOCAL_MAX + 1], d[ADDR_DOMAIN_MAX + 1];
+
+	if (strchr(name, '@') == NULL) {
+		if (admin_domain() == NULL)
+			return oomgr_fail("%s has no domain: write %s@DOMAIN, or connect "
+			                  "to a domain first (connect DOMAIN;).", name, name);
+		if (snprintf(full, sizeof full, "%s@%s", name, session_domain) >=
+		    (int)sizeof full)
+			return oomgr_fail("The address %s@%s is too long.", name,
+			                  session_domain);
+		name = full;
+	}
+	if (addr_normalize(name, out, outlen, false) < 0 ||
+	    addr_split(out, l, sizeof l, d, sizeof d) < 0)
+		return oomgr_fail("\"%s\" is not an address (user@domain, no blanks "
+		                  "or quotes).", name);
+	if (local != NULL)
+		strcpy(local, l);
+	if (domain != NULL)
+		strcpy(domain, d);
+	return 0;
+}
+
+int admin_each_address(const char *list, int (*each)(const char *addr, void *arg),
+                       void *arg)
+{
+	char word[ADDR_MAX + 2], addr[ADDR_MAX + 1];
+
+	for (const char *p = list + strspn(list, ", \t"); *p != '\0';
+	     p += strspn(p, ", \t")) {
+		size_t n = strcspn(p, ", \t");
+		if (n >= sizeof word)
+			return oomgr_fail("An address in \"%s\" is too long.", list);
+		memcpy(word, p, n);
+		word[n] = '\0';
+		p += n;
+		if (admin_address(word, addr, sizeof addr, NULL, NULL) < 0 ||
+		    each(addr, arg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int admin_find_person(struct oomgr *o, const char *name, struct store_person *p)
+{
+	char addr[ADDR_MAX + 1];
+	struct store *s;
+
+	if (admin_address(name, addr, sizeof addr, NULL, NULL) < 0 ||
+	    (s = admin_store(o)) == NULL)
+		return -1;
+	if (store_person_find_address(s, addr, p) < 0)
+		return admin_failed(s, "person", addr);
+	return 0;
+}
+
+int admin_parse_size(const char *key, const char *text, int64_t *out)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(text, &end, 10);
-	if (*text == '\0' || *end != '\0' || errno != 0 || v < 0)
-		return oomgr_fail("quota must be a number of bytes (0 = none), not \"%s\".", text);
+	long long unit = 1;
+
+	switch (*end) {
+	case 'k': case 'K': unit = 1024; end++; break;
+	case 'm': case 'M': unit = 1024 * 1024; end++; break;
+	case 'g': case 'G': unit = 1024LL * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (end == text || *end != '\0' || errno != 0 || v < 0 ||
+	    v > INT64_MAX / unit)
+		return oomgr_fail("%s must be a size in bytes, or with K, M or G "
+		                  "(0 = no limit), not \"%s\".", key, text);
+	*out = v * unit;
+	return 0;
+}
+
+int admin_parse_count(const char *key, const char *text, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0 || v < 0)
+		return oomgr_fail("%s must be a number (0 = no limit), not \"%s\".", key,
+		                  text);
 	*out = v;
 	return 0;
 }
 
-static int insert_domain(struct oomgr *o, const struct oomgr_stmt *st)
+int admin_parse_bool(const char *key, const char *text, bool *out)
 {
-	const char *name = required(st, "qualifiedname");
-	struct store *s = name ? open_store(o) : NULL;
-	if (s == NULL)
-		return -1;
-	if (store_domain_add(s, name, stmt_param(st, "description"), NULL) < 0)
-		return store_failed(s, "domain", name);
-	printf("Domain %s inserted.\n", name);
-	return 0;
-}
-
-static int insert_person(struct oomgr *o, const struct oomgr_stmt *st)
-{
-	char user[256], domain[256];
-	int64_t id, quota = 0;
-	const char *address = required(st, "username");
-	const char *password = address ? required(st, "password") : NULL;
-	const char *q = stmt_param(st, "quota");
-	if (password == NULL || split_address(address, user, sizeof user, domain,
-	                                      sizeof domain) < 0 ||
-	    (q != NULL && parse_quota(q, &quota) < 0))
-		return -1;
-	struct store *s = open_store(o);
-	if (s == NULL)
-		return -1;
-	if (store_begin(s) < 0)
-		return store_failed(s, "person", address);
-	if (store_person_add(s, domain, user, password, &id) < 0 ||
-	    (quota > 0 && store_person_set_quota(s, id, quota, 0) < 0)) {
-		store_rollback(s);
-		return store_last_error(s) == STORE_E_NOTFOUND
-		           ? oomgr_fail("No such domain: %s (insert domain first).", domain)
-		           : store_failed(s, "person", address);
+	static const char *const yes[] = { "yes", "y", "true", "on", "1" };
+	static const char *const no[] = { "no", "n", "false", "off", "0" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
 	}
-	if (store_commit(s) < 0)
-		return store_failed(s, "person", address);
-	printf("Person %s inserted.\n", address);
+	return oomgr_fail("%s must be yes or no, not \"%s\".", key, text);
+}
+
+int admin_parse_services(const char *key, const char *text, unsigned *out)
+{
+	static const struct { const char *name; unsigned bit; } svc[] = {
+		{ "pop", STORE_SVC_POP }, { "pop3", STORE_SVC_POP },
+		{ "imap", STORE_SVC_IMAP }, { "imap4", STORE_SVC_IMAP },
+		{ "lmtp", STORE_SVC_LMTP }, { "all", STORE_SVC_ALL }, { "none", 0 },
+	};
+	const char *p = text;
+
+	*out = 0;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",+ "), i;
+		for (i = 0; i < sizeof svc / sizeof svc[0]; i++)
+			if (strlen(svc[i].name) == n && strncasecmp(p, svc[i].name, n) == 0)
+				break;
+		if (i == sizeof svc / sizeof svc[0])
+			return oomgr_fail("%s is a list of pop, imap, lmtp (or all, none), "
+			                  "not \"%s\".", key, text);
+		*out |= svc[i].bit;
+		p += n;
+		p += strspn(p, ",+ ");
+	}
 	return 0;
 }
 
-static int print_domain(const struct store_domain *d, void *arg)
+int admin_parse_date(const char *key, const char *text, int64_t *out)
 {
-	(void)arg;
-	printf("%-30s %s\n", d->name, d->description);
+	struct tm tm = { 0 };
+	const char *end;
+
+	*out = 0;
+	if (*text == '\0')
+		return 0;
+	end = strptime(text, "%Y-%m-%d", &tm);
+	if (end != NULL && *end != '\0')
+		end = strptime(end, " %H:%M", &tm);
+	if (end == NULL || *end != '\0')
+		return oomgr_fail("%s must be a date YYYY-MM-DD [HH:MM], not \"%s\".", key,
+		                  text);
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return oomgr_fail("%s: \"%s\" is out of range.", key, text);
+	*out = (int64_t)t;
 	return 0;
 }
 
-static int print_person(const struct store_person *p, void *arg)
+int oomgr_whoami(struct oomgr *o, const struct oomgr_stmt *st)
 {
-	(void)arg;
-	printf("%s@%s quota=%lld\n", p->username, p->domain, (long long)p->quota_bytes);
-	return 0;
-}
+	const struct ems_config *cfg = oomgr_config(o);
+	const struct passwd *pw = getpwuid(geteuid());
+	(void)st;
 
-static int list_things(struct oomgr *o, const struct oomgr_stmt *st)
-{
-	struct store *s = open_store(o);
-	if (s == NULL)
+	if (cfg == NULL)
 		return -1;
-	if (stmt_word_is(st, 1, "domain"))
-		return store_domain_list(s, print_domain, NULL) < 0
-		           ? store_failed(s, "domain", "list") : 0;
-	return store_person_list(s, stmt_param(st, "domain"), print_person, NULL) < 0
-	           ? store_failed(s, "person", "list") : 0;
-}
-
-static int delete_domain(struct oomgr *o, const struct oomgr_stmt *st)
-{
-	const char *name = required(st, "qualifiedname");
-	struct store *s = name ? open_store(o) : NULL;
-	if (s == NULL)
-		return -1;
-	if (store_domain_delete(s, name) < 0)
-		return store_failed(s, "domain", name);
-	printf("Domain %s deleted.\n", name);
+	printf("Login: %s Node: %s Domain: %s\n", pw != NULL ? pw->pw_name : "?",
+	       config_path(cfg, "node"), admin_domain() ? admin_domain() : "(none)");
 	return 0;
 }
 
-static int delete_person(struct oomgr *o, const struct oomgr_stmt *st)
+/* The domain named by `connect`: "DOMAIN", "domain=DOMAIN" or the seeds'
+ * "admin/<password>/<service>/<domain>" (only the domain counts: oomgr
+ * works on the local store with the rights of its user). */
+static const char *connect_target(const struct oomgr_stmt *st)
 {
-	struct store_person p;
-	const char *address = required(st, "username");
-	struct store *s = address ? open_store(o) : NULL;
-	if (s == NULL)
+	const char *d = stmt_param(st, "domain");
+	if (d == NULL)
+		d = stmt_word(st, 1);
+	if (d == NULL)
+		return NULL;
+	const char *slash = strrchr(d, '/');
+	return slash != NULL ? slash + 1 : d;
+}
+
+int oomgr_connect(struct oomgr *o, const struct oomgr_stmt *st)
+{
+	static const char *const known[] = { "domain", NULL };
+	struct store_domain d = { 0 };
+	const char *name = connect_target(st);
+	struct store *s;
+
+	if (admin_check_params(st, known) < 0)
 		return -1;
-	if (store_person_find_address(s, address, &p) < 0)
-		return store_failed(s, "person", address);
-	int r = store_person_delete(s, p.id);
-	store_person_clear(&p);
-	if (r < 0)
-		return store_failed(s, "person", address);
-	printf("Person %s deleted.\n", address);
+	if (name == NULL || *name == '\0')
+		return oomgr_fail("connect needs a domain: connect example.test;");
+	if ((s = admin_store(o)) == NULL)
+		return -1;
+	if (store_domain_find(s, name, &d) < 0)
+		return admin_failed(s, "domain", name);
+	snprintf(session_domain, sizeof session_domain, "%s", d.name);
+	store_domain_clear(&d);
+	printf("Connected to %s.\n", session_domain);
 	return 0;
-}
-
-int oomgr_insert(struct oomgr *o, const struct oomgr_stmt *st)
-{
-	if (stmt_word_is(st, 1, "domain"))
-		return insert_domain(o, st);
-	if (stmt_word_is(st, 1, "person"))
-		return insert_person(o, st);
-	return oomgr_fail("insert what? insert domain ...; or insert person ...;");
-}
-
-int oomgr_list(struct oomgr *o, const struct oomgr_stmt *st)
-{
-	if (stmt_word_is(st, 1, "domain") || stmt_word_is(st, 1, "person"))
-		return list_things(o, st);
-	return oomgr_fail("list what? list domain; or list person [domain=NAME];");
-}
-
-int oomgr_delete(struct oomgr *o, const struct oomgr_stmt *st)
-{
-	if (stmt_word_is(st, 1, "domain"))
-		return delete_domain(o, st);
-	if (stmt_word_is(st, 1, "person"))
-		return delete_person(o, st);
-	return oomgr_fail("delete what? delete domain ...; or delete person ...;");
 }

@@ -89,10 +89,41 @@ const struct conf_key conf_schema[] = {
 	GROUP("imap"),
 	STR("imap.banner", "ems IMAP4rev1 server ready"),
 	INT("imap.idle_timeout_s", 1800, 86400, 1800),
+	INT("imap.message_cap", 0, 100000000, 0),          /* Message-Cap: 0 = all */
+	BOOL("imap.server_trace", 0),                      /* Server-Trace */
+	INT("imap.trace_synch", 0, 1000000, 0),            /* Trace-Synch */
+	INT("imap.trace_literal_max", 0, 1048576, 1024),
+	STRLIST("imap.unixgwy"),
+	INT("imap.max_append_size", 1024, 1000000000, 52428800),
+	INT("imap.max_line", 1024, 1048576, 65536),
 
 	GROUP("lmtp"),
 	/* 64-bit: values past 2147483647 are written with an L suffix. */
 	INT("lmtp.max_message_size", 1024, 4294967296LL, 52428800),
+	STR("lmtp.socket", "lmtp.sock"),       /* in run_dir; "" = none */
+	STR("lmtp.address", "127.0.0.1"),
+	INT("lmtp.port", 0, 65535, 0),         /* 0 = no TCP socket of its own */
+	INT("lmtp.max_recipients", 1, 10000, 1000),
+	INT("lmtp.timeout_s", 10, 3600, 300),
+
+	GROUP("outbound"),
+	STRLIST("outbound.command"),           /* empty = /usr/sbin/sendmail -i */
+	INT("outbound.retry_initial_s", 1, 86400, 60),
+	INT("outbound.retry_max_s", 1, 86400, 3600),
+	INT("outbound.max_age_s", 1, 2592000, 432000),
+	INT("outbound.concurrency", 1, 64, 4),
+	INT("outbound.timeout_s", 5, 3600, 300),
+
+	GROUP("postman"),
+	INT("postman.interval_s", 1, 3600, 30),
+	INT("postman.lease_s", 10, 86400, 300),
+	INT("postman.retry_s", 1, 86400, 300),
+	INT("postman.quota_grace_s", 0, 2592000, 86400),
+	INT("postman.max_received", 5, 500, 30),
+	INT("postman.max_expansion", 1, 100000, 1000),
+	BOOL("postman.autoreply", 1),          /* the seeds' AutoReplySet */
+	BOOL("postman.autoforward", 1),        /* the seeds' AutoForwardSet */
+	INT("postman.vacation_days", 1, 365, 7),
 };
 
 const unsigned conf_schema_len = sizeof conf_schema / sizeof conf_schema[0];

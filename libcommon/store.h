@@ -55,7 +55,7 @@
 #include <sys/types.h>
 
 /* The schema version this code writes; older stores migrate forward. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_error {
 	STORE_E_NONE = 0,
@@ -74,7 +74,7 @@ struct store;
  * transient.  A new file gets WAL mode, incremental auto-vacuum and the
  * current schema; an older schema is migrated forward in one transaction;
  * a store written by a newer ems is refused ("store.db has schema version
- * 7, this ems understands up to 2; upgrade ems").  Returns the handle
+ * 7, this ems understands up to 3; upgrade ems").  Returns the handle
  * (close with store_close()), or NULL after logging why.
  */
 struct store *store_open(const char *path, int busy_timeout_ms);

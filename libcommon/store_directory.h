@@ -183,4 +183,38 @@ int store_dlist_list(struct store *st, const char *domain,
 /* Deletes the list and its members; STORE_E_NOTFOUND if none. */
 int store_dlist_delete(struct store *st, int64_t dlist_id);
 
+/* ---- delivery preferences (postman's auto-reply and forwarding) ---- */
+
+struct store_delivery_prefs {
+	char *autoreply;         /* auto-reply text, "" = none */
+	int64_t autoreply_from;  /* unix time the auto-reply starts, 0 = now */
+	int64_t autoreply_until; /* unix time it ends, 0 = open-ended */
+	char *forward_to;        /* forward address, "" = none */
+	bool forward_keep;       /* forwarded mail is also delivered here */
+};
+
+/* Frees the strings of P and zeroes it. */
+void store_delivery_prefs_clear(struct store_delivery_prefs *p);
+
+/* Fills OUT with the person's delivery preferences; NOTFOUND if none. */
+int store_person_delivery_prefs(struct store *st, int64_t person_id,
+                                struct store_delivery_prefs *out);
+
+/* Sets the period in which the auto-reply text is sent (0: no bound).
+ * INVALID when both are set and UNTIL is before FROM. */
+int store_person_set_autoreply_period(struct store *st, int64_t person_id,
+                                      int64_t from, int64_t until);
+
+/* Sets whether forwarded mail is also kept in the person's mailbox. */
+int store_person_set_forward_keep(struct store *st, int64_t person_id, bool keep);
+
+/*
+ * Vacation bookkeeping: *DUE is true when the person has sent SENDER no
+ * auto-reply within the last INTERVAL seconds before NOW; the reply is
+ * then recorded as sent at NOW (so call it only when about to send, in
+ * the transaction that queues the reply).
+ */
+int store_vacation_due(struct store *st, int64_t person_id, const char *sender,
+                       int64_t now, int64_t interval, bool *due);
+
 #endif

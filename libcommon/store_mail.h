@@ -190,4 +190,36 @@ int store_entry_expunge(struct store *st, int64_t mailbox_id, uint32_t uid);
 int store_entry_copy(struct store *st, int64_t mailbox_id, uint32_t uid,
                      int64_t dest_mailbox_id, uint32_t *new_uid);
 
+/* *UID_OUT (may be NULL) gets the uid of a live entry of the mailbox that
+ * holds message MESSAGE_ID (the lowest); STORE_E_NOTFOUND when none does.
+ * Lets an import skip what is already there. */
+int store_entry_find_message(struct store *st, int64_t mailbox_id,
+                             int64_t message_id, uint32_t *uid_out);
+
+/* ---- what a reading session (IMAP) needs besides the above ---- */
+
+/*
+ * Takes \Recent (STORE_FLAG_RECENT) off every live entry of the mailbox
+ * with uid >= MIN_UID that still has it and calls CB with each such uid
+ * (in no particular order): the one session that does this first owns
+ * \Recent for those messages (RFC 3501).  No modseq changes, since
+ * \Recent is never shown to another session.  CB must not call the
+ * store, and should return 0: the claim is made in full either way.
+ */
+int store_entry_claim_recent(struct store *st, int64_t mailbox_id, uint32_t min_uid,
+                             int (*cb)(uint32_t uid, void *arg), void *arg);
+
+/* Counts of a mailbox's live entries (IMAP STATUS). */
+struct store_mailbox_counts {
+	int64_t messages;
+	int64_t recent;      /* with STORE_FLAG_RECENT */
+	int64_t unseen;      /* without STORE_FLAG_SEEN */
+	int64_t bytes;       /* sizes of their messages */
+};
+
+/* Fills OUT with the counts of mailbox MAILBOX_ID (all 0 for an unknown
+ * or empty one). */
+int store_mailbox_counts(struct store *st, int64_t mailbox_id,
+                         struct store_mailbox_counts *out);
+
 #endif

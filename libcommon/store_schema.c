@@ -140,6 +140,17 @@ static const char *const migrations[] = {
 	QUEUE_TABLE("outbound")
 	"ALTER TABLE persons ADD COLUMN autoreply TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE persons ADD COLUMN forward_to TEXT NOT NULL DEFAULT '';",
+
+	/* 2 -> 3: auto-reply period, forward with or without a copy, and
+	 * whom an auto-reply went to when (once per sender per interval) */
+	"ALTER TABLE persons ADD COLUMN autoreply_from INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE persons ADD COLUMN autoreply_until INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE persons ADD COLUMN forward_keep INTEGER NOT NULL DEFAULT 1;"
+	"CREATE TABLE vacation_sent ("
+	"  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  sender TEXT NOT NULL COLLATE NOCASE,"
+	"  sent INTEGER NOT NULL,"
+	"  PRIMARY KEY (person_id, sender)) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

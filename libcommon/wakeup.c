@@ -24,12 +24,12 @@ struct wakeup_listener {
 };
 
 static int wakeup_addr(struct sockaddr_un *sun, const char *run_dir,
-                       const char *file)
+                       const char *channel, const char *file)
 {
 	memset(sun, 0, sizeof *sun);
 	sun->sun_family = AF_UNIX;
 	int n = snprintf(sun->sun_path, sizeof sun->sun_path, "%s/%s/%s",
-	                 run_dir, WAKEUP_DIR, file);
+	                 run_dir, channel, file);
 	if (n < 0 || (size_t)n >= sizeof sun->sun_path) {
 		log_error("wakeup", "error=\"socket path too long\" run_dir=%s",
 		          log_quote(run_dir));
@@ -40,17 +40,23 @@ static int wakeup_addr(struct sockaddr_un *sun, const char *run_dir,
 
 struct wakeup_listener *wakeup_listen(const char *run_dir, const char *name)
 {
+	return wakeup_listen_on(run_dir, WAKEUP_DIR, name);
+}
+
+struct wakeup_listener *wakeup_listen_on(const char *run_dir, const char *channel,
+                                         const char *name)
+{
 	char dir[PATH_MAX], file[NAME_MAX];
 	struct sockaddr_un sun;
 
-	snprintf(dir, sizeof dir, "%s/%s", run_dir, WAKEUP_DIR);
+	snprintf(dir, sizeof dir, "%s/%s", run_dir, channel);
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		log_error("wakeup", "dir=%s error=%s", log_quote(dir),
 		          log_quote(strerror(errno)));
 		return NULL;
 	}
 	snprintf(file, sizeof file, "%s.sock", name);
-	if (wakeup_addr(&sun, run_dir, file) < 0)
+	if (wakeup_addr(&sun, run_dir, channel, file) < 0)
 		return NULL;
 	struct wakeup_listener *l = calloc(1, sizeof *l);
 	if (l == NULL) {
@@ -99,11 +105,11 @@ void wakeup_close(struct wakeup_listener *l)
 	free(l);
 }
 
-static int send_one(int fd, const char *run_dir, const char *file,
-                    int64_t mailbox_id)
+static int send_one(int fd, const char *run_dir, const char *channel,
+                    const char *file, int64_t mailbox_id)
 {
 	struct sockaddr_un sun;
-	if (wakeup_addr(&sun, run_dir, file) < 0)
+	if (wakeup_addr(&sun, run_dir, channel, file) < 0)
 		return 0;
 	if (sendto(fd, &mailbox_id, sizeof mailbox_id, MSG_DONTWAIT,
 	           (struct sockaddr *)&sun, sizeof sun) == sizeof mailbox_id)
@@ -119,10 +125,15 @@ static int send_one(int fd, const char *run_dir, const char *file,
 
 int wakeup_mailbox(const char *run_dir, int64_t mailbox_id)
 {
+	return wakeup_send(run_dir, WAKEUP_DIR, mailbox_id);
+}
+
+int wakeup_send(const char *run_dir, const char *channel, int64_t mailbox_id)
+{
 	char dir[PATH_MAX];
 	int reached = 0;
 
-	snprintf(dir, sizeof dir, "%s/%s", run_dir, WAKEUP_DIR);
+	snprintf(dir, sizeof dir, "%s/%s", run_dir, channel);
 	DIR *d = opendir(dir);
 	if (d == NULL)
 		return 0;
@@ -136,7 +147,7 @@ int wakeup_mailbox(const char *run_dir, int64_t mailbox_id)
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 		if (len > 5 && strcmp(e->d_name + len - 5, ".sock") == 0)
-			reached += send_one(fd, run_dir, e->d_name, mailbox_id);
+			reached += send_one(fd, run_dir, channel, e->d_name, mailbox_id);
 	}
 	close(fd);
 	closedir(d);

@@ -49,4 +49,19 @@ void wakeup_close(struct wakeup_listener *l);
  */
 int wakeup_mailbox(const char *run_dir, int64_t mailbox_id);
 
+/*
+ * The same mechanism on another channel: a directory <run_dir>/<CHANNEL>/
+ * of its own, so that notices of one kind reach only the processes that
+ * want them.  ems uses WAKEUP_CHANNEL_SUBMISSION (smtpgw -> postman: new
+ * mail queued) and WAKEUP_CHANNEL_OUTBOUND (postman -> smtpgw: mail to
+ * send out); the number sent is the queue item id (0: "look").  Return
+ * values as wakeup_listen() and wakeup_mailbox().
+ */
+#define WAKEUP_CHANNEL_SUBMISSION "submission"
+#define WAKEUP_CHANNEL_OUTBOUND   "outbound"
+
+struct wakeup_listener *wakeup_listen_on(const char *run_dir, const char *channel,
+                                         const char *name);
+int wakeup_send(const char *run_dir, const char *channel, int64_t id);
+
 #endif

@@ -22,6 +22,9 @@ perl                cmd:prove
 python3             cmd:python3
 openssl             cmd:openssl
 curl                cmd:curl
+isync               cmd:mbsync
+mutt                cmd:mutt
+sendmail-bin        file:/usr/libexec/sendmail/sendmail
 '
 
 for_each() {
@@ -49,8 +52,29 @@ fi
 
 echo "deps: installing: $missing"
 export DEBIAN_FRONTEND=noninteractive
+# sendmail-bin is only there for t/sendmail.t, which runs the binary with
+# a private configuration: its package must not leave a daemon running.
+# A policy-rc.d that says "no" keeps the package scripts from starting
+# one (unless the machine has such a policy already).
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && own_policy=1
+fi
 # Update the package lists only now that something has to be installed.
 apt-get update -qq || exit 1
 # shellcheck disable=SC2086
-apt-get install -y -qq $missing || exit 1
+apt-get install -y -qq $missing
+rc=$?
+[ "$own_policy" = 1 ] && rm -f "$policy"
+[ "$rc" = 0 ] || exit 1
+case " $missing " in
+*" sendmail-bin "*)
+	# Under systemd the unit may have been enabled and started anyway.
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		systemctl disable --now sendmail >/dev/null 2>&1 || true
+	fi
+	[ -x /etc/init.d/sendmail ] && /etc/init.d/sendmail stop >/dev/null 2>&1 || true
+	;;
+esac
 echo "deps: installed: $missing"

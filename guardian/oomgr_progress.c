@@ -1,0 +1,72 @@
+/*
+ * oomgr_progress.c - the progress bar of `oomgr import` on a terminal:
+ *
+ *   [##########..........]  512/1000 msgs  6.1 MB  842 msg/s  0:00:01 left
+ *
+ * redrawn at most every PROGRESS_REDRAW_S on stderr; nothing when stderr
+ * is not a terminal (the import prints its summary line either way).
+ */
+#include "oomgr_import.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROGRESS_REDRAW_S 0.1
+#define PROGRESS_WIDTH 20
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void progress_start(struct progress *p, size_t total)
+{
+	memset(p, 0, sizeof *p);
+	p->tty = isatty(STDERR_FILENO);
+	p->total = total;
+	p->started = now_s();
+}
+
+double progress_elapsed(const struct progress *p)
+{
+	return p->started > 0 ? now_s() - p->started : 0.0;
+}
+
+static void draw(struct progress *p, double now)
+{
+	char bar[PROGRESS_WIDTH + 1];
+	double secs = now - p->started;
+	double rate = secs > 0 ? (double)p->done / secs : 0;
+	size_t fill = p->total ? p->done * PROGRESS_WIDTH / p->total : 0;
+	long left = rate > 0 && p->total > p->done ? (long)((double)(p->total - p->done) / rate) : 0;
+
+	for (size_t i = 0; i < PROGRESS_WIDTH; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[PROGRESS_WIDTH] = '\0';
+	fprintf(stderr, "\r[%s] %5zu/%zu msgs  %.1f MB  %.0f msg/s  %ld:%02ld:%02ld left ",
+	        bar, p->done, p->total, (double)p->bytes / 1e6, rate, left / 3600,
+	        left / 60 % 60, left % 60);
+	fflush(stderr);
+	p->last_draw = now;
+}
+
+void progress_step(struct progress *p, size_t len)
+{
+	p->done++;
+	p->bytes += len;
+	if (!p->tty)
+		return;
+	double now = now_s();
+	if (now - p->last_draw >= PROGRESS_REDRAW_S || p->done == p->total)
+		draw(p, now);
+}
+
+void progress_end(struct progress *p)
+{
+	if (p->tty && p->last_draw > 0)
+		fputc('\n', stderr);
+}

@@ -1,0 +1,58 @@
+/*
+ * store_view.c - what an IMAP session reads and claims besides plain
+ * entries: \Recent, which belongs to the first session that sees a new
+ * message, and the counts STATUS reports; see store_mail.h.
+ */
+#include "store_internal.h"
+#include "log.h"
+
+#include <string.h>
+
+struct claim_walk {
+	int (*cb)(uint32_t uid, void *arg);
+	void *arg;
+};
+
+static int claim_each(sqlite3_stmt *s, void *ctx)
+{
+	struct claim_walk *w = ctx;
+	return w->cb((uint32_t)sqlite3_column_int64(s, 0), w->arg);
+}
+
+int store_entry_claim_recent(struct store *st, int64_t mailbox_id, uint32_t min_uid,
+                             int (*cb)(uint32_t uid, void *arg), void *arg)
+{
+	struct claim_walk w = { cb, arg };
+	/* One statement: two sessions claiming at once each get a disjoint
+	 * part, never the same uid. */
+	sqlite3_stmt *s = store_stmt(st,
+	    "UPDATE entries SET flags = flags & ~32 WHERE mailbox_id = ?1 AND uid >= ?2"
+	    " AND expunged IS NULL AND (flags & 32) <> 0 RETURNING uid");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	sqlite3_bind_int64(s, 2, min_uid);
+	return store_each_row(st, s, "claim_recent", claim_each, &w);
+}
+
+int store_mailbox_counts(struct store *st, int64_t mailbox_id,
+                         struct store_mailbox_counts *out)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "SELECT count(*), coalesce(sum((e.flags & 32) <> 0), 0),"
+	    " coalesce(sum((e.flags & 1) = 0), 0), coalesce(sum(g.size), 0)"
+	    " FROM entries e LEFT JOIN messages g ON g.id = e.message_id"
+	    " WHERE e.mailbox_id = ?1 AND e.expunged IS NULL");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	if (store_step_row(st, s, "mailbox_counts", "no counts") < 0)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->messages = sqlite3_column_int64(s, 0);
+	out->recent = sqlite3_column_int64(s, 1);
+	out->unseen = sqlite3_column_int64(s, 2);
+	out->bytes = sqlite3_column_int64(s, 3);
+	sqlite3_reset(s);
+	return 0;
+}

@@ -1,0 +1,352 @@
+/*
+ * postman_deliver.c - delivers one submission queue item: expands its
+ * recipients (postman_expand.c), refuses loops (too many Received fields,
+ * a Delivered-To naming the recipient already), checks quotas (over
+ * quota: retried until postman.quota_grace_s, then bounced), then in ONE
+ * transaction stores the message once with its trace fields
+ * (Return-Path, and Delivered-To when the item has one recipient) and
+ * points an entry of every mailbox at it, queues forwards, the bounce
+ * (RFC 3464) and auto-replies for the outbound side, and finishes or
+ * defers the item.  Only after the commit are IMAP sessions and the
+ * outbound side woken.
+ */
+#include "postman.h"
+
+#include "config.h"
+#include "log.h"
+#include "recipient.h"
+#include "store.h"
+#include "wakeup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Longest trace prefix postman writes (two fields with an address each). */
+#define TRACE_MAX (2 * (ADDR_MAX + 32))
+
+/* What one item turned into. */
+struct delivery {
+	struct postman *pm;
+	const struct store_queue_item *item;
+	const char *data;                /* the queued message */
+	size_t len;
+	char *final;                     /* with the trace fields on top */
+	size_t final_len;
+	int64_t now;
+	struct expansion e;
+	bool *refused;                   /* per local delivery: failed or deferred */
+	char (*deferred)[ADDR_MAX + 1];  /* over quota, retried later */
+	size_t ndeferred;
+	int64_t *mailboxes;              /* delivered to, for the wakeups */
+	size_t nmailboxes;
+	bool outbound;                   /* something was queued to go out */
+};
+
+/* The person address with its folder as a "+detail": what a retry needs. */
+static void retry_address(const struct local_delivery *l, char *out, size_t len)
+{
+	const char *at = strrchr(l->address, '@');
+	if (l->folder[0] == '\0' || at == NULL)
+		snprintf(out, len, "%s", l->address);
+	else if (snprintf(out, len, "%.*s%c%s%s", (int)(at - l->address), l->address,
+	                  ADDR_DETAIL_SEP, l->folder, at) >= (int)len)
+		snprintf(out, len, "%s", l->address);
+}
+
+/* Hop count and Delivered-To loops.  Returns 0 or -1 (out of memory). */
+static int check_loops(struct delivery *d)
+{
+	int hops = header_each(d->data, d->len, "Received", NULL, NULL);
+	char why[ADDR_MAX + 64];
+
+	for (size_t i = 0; i < d->e.nlocal; i++) {
+		const struct local_delivery *l = &d->e.local[i];
+		const char *rcpt = d->item->recipients[l->rcpt];
+		if (hops > d->pm->set.max_received)
+			snprintf(why, sizeof why, "mail loop: %d Received fields", hops);
+		else if (header_delivered_to(d->data, d->len, l->address) ||
+		         header_delivered_to(d->data, d->len, rcpt))
+			snprintf(why, sizeof why, "mail loop: already delivered to %s", l->address);
+		else
+			continue;
+		d->refused[i] = true;
+		if (expansion_fail(&d->e, l->address, "5.4.6", why) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Over quota: deferred within the grace period, failed after it. */
+static int check_quotas(struct delivery *d, int64_t size)
+{
+	int64_t age = d->now - d->item->created;
+
+	for (size_t i = 0; i < d->e.nlocal; i++) {
+		const struct local_delivery *l = &d->e.local[i];
+		struct rcpt_info info = { .kind = RCPT_PERSON, .id = l->person_id,
+		                          .quota_bytes = l->quota_bytes,
+		                          .quota_messages = l->quota_messages };
+		bool over;
+		if (d->refused[i])
+			continue;
+		if (rcpt_over_quota(d->pm->store, &info, size, &over) < 0)
+			return -1;
+		if (!over)
+			continue;
+		d->refused[i] = true;
+		log_info("over_quota", "id=%lld rcpt=%s age_s=%lld", (long long)d->item->id,
+		         log_quote(l->address), (long long)age);
+		if (age < d->pm->set.quota_grace_s)
+			retry_address(l, d->deferred[d->ndeferred++], ADDR_MAX + 1);
+		else if (expansion_fail(&d->e, l->address, "5.2.2", "mailbox full") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The message as it goes into mailboxes: trace fields first.  Returns
+ * the malloc'ed bytes (length in *LEN), NULL when out of memory. */
+static char *final_message(const struct delivery *d, size_t *len)
+{
+	char trace[TRACE_MAX];
+	int n = snprintf(trace, sizeof trace, "Return-Path: <%s>\r\n", d->item->sender);
+	if (d->item->nrecipients == 1)
+		n += snprintf(trace + n, sizeof trace - (size_t)n, "Delivered-To: %s\r\n",
+		              d->item->recipients[0]);
+	char *out = malloc((size_t)n + d->len);
+	if (out == NULL) {
+		log_error("deliver", "error=\"out of memory\"");
+		return NULL;
+	}
+	memcpy(out, trace, (size_t)n);
+	memcpy(out + n, d->data, d->len);
+	*len = (size_t)n + d->len;
+	return out;
+}
+
+/* The mailbox for L: its "+detail" folder when the person has one. */
+static int target_mailbox(struct store *st, const struct local_delivery *l, int64_t *id)
+{
+	struct store_mailbox m = { 0 };
+	if (l->folder[0] == '\0' || store_mailbox_find(st, l->person_id, l->folder, &m) < 0) {
+		if (l->folder[0] != '\0' && store_last_error(st) != STORE_E_NOTFOUND)
+			return -1;
+		if (store_mailbox_find(st, l->person_id, "INBOX", &m) < 0)
+			return -1;
+	}
+	*id = m.id;
+	store_mailbox_clear(&m);
+	return 0;
+}
+
+/* Entries for every local delivery that passed the checks. */
+static int store_entries(struct delivery *d, const char *msg, size_t len)
+{
+	int64_t message_id = 0;
+
+	for (size_t i = 0; i < d->e.nlocal; i++) {
+		const struct local_delivery *l = &d->e.local[i];
+		int64_t mailbox;
+		uint32_t uid;
+		if (d->refused[i])
+			continue;
+		if ((message_id == 0 && store_message_put(d->pm->store, msg, len,
+		                                          d->item->created, NULL, 0,
+		                                          &message_id) < 0) ||
+		    target_mailbox(d->pm->store, l, &mailbox) < 0 ||
+		    store_entry_append(d->pm->store, mailbox, message_id, STORE_FLAG_RECENT,
+		                       NULL, d->item->created, &uid) < 0)
+			return -1;
+		d->mailboxes[d->nmailboxes++] = mailbox;
+		log_info("delivered", "id=%lld rcpt=%s mailbox=%lld uid=%u size=%zu",
+		         (long long)d->item->id, log_quote(l->address), (long long)mailbox,
+		         uid, len);
+	}
+	return 0;
+}
+
+/* Forwards: the queued message with a Delivered-To of the forwarding
+ * address on top, so that it is recognized if it comes back. */
+static int queue_forwards(struct delivery *d)
+{
+	for (size_t i = 0; i < d->e.nexternal; i++) {
+		const struct external_delivery *x = &d->e.external[i];
+		struct generated_mail m = { 0 };
+		const char *rcpt = x->address;
+		if (header_delivered_to(d->data, d->len, x->via)) {
+			if (expansion_fail(&d->e, x->address, "5.4.6",
+			                   "mail loop: forwarded here before") < 0)
+				return -1;
+			continue;
+		}
+		int r = genmail_printf(&m, "Delivered-To: %s\r\n", x->via) < 0 ||
+		        genmail_write(&m, d->data, d->len) < 0 ||
+		        store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, d->item->sender,
+		                        &rcpt, 1, m.data, m.len, d->now, NULL) < 0;
+		genmail_free(&m);
+		if (r)
+			return -1;
+		log_info("forwarded", "id=%lld to=%s via=%s", (long long)d->item->id,
+		         log_quote(x->address), log_quote(x->via));
+		d->outbound = true;
+	}
+	return 0;
+}
+
+static int queue_bounce(struct delivery *d)
+{
+	struct generated_mail m = { 0 };
+	const char *to = d->item->sender;
+
+	if (d->e.nfailed == 0)
+		return 0;
+	for (size_t i = 0; i < d->e.nfailed; i++)
+		log_info("failed", "id=%lld rcpt=%s status=%s text=%s", (long long)d->item->id,
+		         log_quote(d->e.failed[i].address), d->e.failed[i].status,
+		         log_quote(d->e.failed[i].text));
+	if (to[0] == '\0') {
+		log_info("no_bounce", "id=%lld reason=\"null sender\"", (long long)d->item->id);
+		return 0;
+	}
+	if (bounce_build(d->pm, to, d->e.failed, d->e.nfailed, d->data, d->len,
+	                 d->item->created, &m) < 0)
+		return -1;
+	int r = store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, "", &to, 1, m.data,
+	                        m.len, d->now, NULL);
+	genmail_free(&m);
+	if (r == 0) {
+		log_info("bounced", "id=%lld to=%s failed=%zu", (long long)d->item->id,
+		         log_quote(to), d->e.nfailed);
+		d->outbound = true;
+	}
+	return r;
+}
+
+/* The auto-reply of the person of L, if it is on and due.  */
+static int queue_vacation(struct delivery *d, const struct local_delivery *l)
+{
+	struct store_delivery_prefs p = { 0 };
+	struct generated_mail m = { 0 };
+	const char *to = d->item->sender;
+	bool due = false;
+	int r = 0;
+
+	if (!vacation_allowed(to, d->data, d->len, l->via_list))
+		return 0;
+	if (store_person_delivery_prefs(d->pm->store, l->person_id, &p) < 0)
+		return -1;
+	bool on = p.autoreply[0] != '\0' &&
+	          (p.autoreply_from == 0 || d->now >= p.autoreply_from) &&
+	          (p.autoreply_until == 0 || d->now < p.autoreply_until);
+	if (on && (r = store_vacation_due(d->pm->store, l->person_id, to, d->now,
+	                                  d->pm->set.vacation_s, &due)) == 0 && due) {
+		r = vacation_build(d->pm, l->address, p.autoreply, to, d->data, d->len, &m) < 0 ||
+		            store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, "", &to, 1,
+		                            m.data, m.len, d->now, NULL) < 0
+		        ? -1 : 0;
+		if (r == 0) {
+			log_info("autoreplied", "id=%lld from=%s to=%s", (long long)d->item->id,
+			         log_quote(l->address), log_quote(to));
+			d->outbound = true;
+		}
+	}
+	genmail_free(&m);
+	store_delivery_prefs_clear(&p);
+	return r;
+}
+
+static int queue_vacations(struct delivery *d)
+{
+	if (!d->pm->set.autoreply)
+		return 0;
+	for (size_t i = 0; i < d->e.nlocal; i++)
+		if (!d->refused[i] && queue_vacation(d, &d->e.local[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Finishes the item, or leaves the deferred recipients for later. */
+static int settle_item(struct delivery *d)
+{
+	const struct store_queue_item *item = d->item;
+	if (d->ndeferred == 0)
+		return store_queue_done(d->pm->store, STORE_QUEUE_SUBMISSION, item->id);
+	const char **rest = calloc(d->ndeferred, sizeof *rest);
+	if (rest == NULL)
+		return -1;
+	for (size_t i = 0; i < d->ndeferred; i++)
+		rest[i] = d->deferred[i];
+	int r = store_queue_retry(d->pm->store, STORE_QUEUE_SUBMISSION, item->id,
+	                          d->now + d->pm->set.retry_s, rest, d->ndeferred,
+	                          "mailbox full");
+	free(rest);
+	return r;
+}
+
+/* Everything the item changes, in one transaction. */
+static int commit_delivery(struct delivery *d)
+{
+	struct store *st = d->pm->store;
+
+	if (store_begin(st) < 0)
+		return -1;
+	if (store_entries(d, d->final, d->final_len) < 0 || queue_forwards(d) < 0 ||
+	    queue_bounce(d) < 0 || queue_vacations(d) < 0 || settle_item(d) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
+}
+
+static void wake_readers(const struct delivery *d)
+{
+	for (size_t i = 0; i < d->nmailboxes; i++)
+		wakeup_mailbox(d->pm->run_dir, d->mailboxes[i]);
+	if (d->outbound)
+		wakeup_send(d->pm->run_dir, WAKEUP_CHANNEL_OUTBOUND, d->item->id);
+}
+
+static int plan(struct delivery *d)
+{
+	for (size_t i = 0; i < d->item->nrecipients; i++)
+		if (expand_recipient(d->pm->store, &d->e, d->item->recipients[i], i) < 0)
+			return -1;
+	size_t n = d->e.nlocal ? d->e.nlocal : 1;
+	d->refused = calloc(n, sizeof *d->refused);
+	d->deferred = calloc(n, sizeof *d->deferred);
+	d->mailboxes = calloc(n, sizeof *d->mailboxes);
+	if (d->refused == NULL || d->deferred == NULL || d->mailboxes == NULL) {
+		log_error("deliver", "error=\"out of memory\"");
+		return -1;
+	}
+	if ((d->final = final_message(d, &d->final_len)) == NULL)
+		return -1;
+	return check_loops(d) < 0 || check_quotas(d, (int64_t)d->final_len) < 0 ? -1 : 0;
+}
+
+int deliver_item(struct postman *pm, const struct store_queue_item *item)
+{
+	struct delivery d = { .pm = pm, .item = item, .now = (int64_t)time(NULL) };
+	void *data = NULL;
+	int r = -1;
+
+	expansion_init(&d.e, (size_t)pm->set.max_expansion, pm->set.autoforward);
+	if (store_message_get(pm->store, item->message_id, &data, &d.len) == 0) {
+		d.data = data;
+		r = plan(&d) == 0 && commit_delivery(&d) == 0 ? 0 : -1;
+	}
+	if (r == 0)
+		wake_readers(&d);
+	else
+		log_warn("deliver_later", "id=%lld attempt=%d transient=%s", (long long)item->id,
+		         item->attempts, store_error_transient(pm->store) ? "yes" : "no");
+	expansion_free(&d.e);
+	free(d.refused);
+	free(d.deferred);
+	free(d.mailboxes);
+	free(d.final);
+	free(data);
+	return r;
+}

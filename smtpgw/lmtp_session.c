@@ -1,0 +1,458 @@
+/*
+ * lmtp_session.c - one LMTP conversation (RFC 2033) of smtpgw's daemon:
+ * LHLO, MAIL FROM with SIZE and BODY=8BITMIME, RCPT TO answered per
+ * recipient from the directory (unknown 550, over quota 452), DATA
+ * answered once per accepted recipient after the durable commit,
+ * PIPELINING (every buffered command is answered in order, replies go
+ * out together), ENHANCEDSTATUSCODES.  Commands are parsed by lmtp_cmd.c;
+ * the message is received by smtpgw_message.c and queued by
+ * smtpgw_submit.c.
+ */
+#include "lmtp_session.h"
+
+#include "config.h"
+#include "evloop.h"
+#include "iobuf.h"
+#include "lmtp_cmd.h"
+#include "log.h"
+#include "recipient.h"
+#include "smtpgw.h"
+#include "store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Longest line inside DATA; longer lines make the message fail (RFC 5321
+ * allows 1000, real mail sometimes has more). */
+#define LMTP_DATA_LINE_MAX 65536
+/* Output queued above this stops reading until the client catches up. */
+#define LMTP_OUT_HIGH_WATER 65536
+/* Bad commands in one session before it is closed. */
+#define LMTP_ERRORS_MAX 20
+#define LMTP_RECEIVED_MAX 1024
+
+struct accepted_rcpt {
+	char address[ADDR_MAX + 1];     /* as given, normalized */
+	struct rcpt_info info;
+	bool over_quota;                /* found at the end of DATA */
+};
+
+struct lmtp_session {
+	struct smtpgw *g;
+	int fd;
+	struct iostream *io;
+	struct ev_io *watch;
+	struct ev_timer *idle;
+	char peer[128];
+	char helo[256];
+	bool in_mail, in_data, closing;
+	char sender[ADDR_MAX + 1];
+	int64_t size_hint;
+	struct accepted_rcpt *rcpts;
+	size_t nrcpt, max_rcpt;
+	struct message_buf msg;
+	bool long_line;                 /* a DATA line was too long */
+	int errors;
+	struct lmtp_session *prev, *next;
+};
+
+static struct lmtp_session *sessions;
+static int nsessions;
+
+static void reply(struct lmtp_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void reply(struct lmtp_session *s, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 3)
+		n = (int)sizeof line - 3;
+	memcpy(line + n, "\r\n", 2);
+	ios_write(s->io, line, (size_t)n + 2);
+}
+
+static void session_free(struct lmtp_session *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		sessions = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	nsessions--;
+	evloop_del_io(s->watch);
+	evloop_del_timer(s->idle);
+	ios_free(s->io);
+	close(s->fd);
+	msgbuf_free(&s->msg);
+	free(s->rcpts);
+	free(s);
+}
+
+static void transaction_reset(struct lmtp_session *s)
+{
+	s->in_mail = s->in_data = s->long_line = false;
+	s->sender[0] = '\0';
+	s->size_hint = -1;
+	s->nrcpt = 0;
+	msgbuf_free(&s->msg);
+}
+
+/* Says goodbye (REPLY may be NULL) and closes once the output is out. */
+static void session_end(struct lmtp_session *s, const char *text)
+{
+	if (text != NULL)
+		reply(s, "%s", text);
+	s->closing = true;
+}
+
+static void bad_command(struct lmtp_session *s, const char *text)
+{
+	reply(s, "%s", text);
+	if (++s->errors >= LMTP_ERRORS_MAX) {
+		log_info("lmtp_errors", "peer=%s errors=%d", log_quote(s->peer), s->errors);
+		session_end(s, "421 4.7.0 Too many errors, closing");
+	}
+}
+
+static void cmd_lhlo(struct lmtp_session *s, const struct lmtp_cmd *c)
+{
+	snprintf(s->helo, sizeof s->helo, "%s", c->arg);
+	transaction_reset(s);
+	reply(s, "250-%s", s->g->node);
+	reply(s, "250-PIPELINING");
+	reply(s, "250-ENHANCEDSTATUSCODES");
+	reply(s, "250-8BITMIME");
+	reply(s, "250 SIZE %lld", (long long)s->g->max_size);
+}
+
+static void cmd_mail(struct lmtp_session *s, const struct lmtp_cmd *c)
+{
+	if (s->helo[0] == '\0')
+		return bad_command(s, "503 5.5.1 Send LHLO first");
+	if (s->in_mail)
+		return bad_command(s, "503 5.5.1 Nested MAIL command");
+	if (c->size > s->g->max_size)
+		return reply(s, "552 5.3.4 Message size exceeds the limit of %lld bytes",
+		             (long long)s->g->max_size);
+	transaction_reset(s);
+	snprintf(s->sender, sizeof s->sender, "%s", c->path);
+	s->size_hint = c->size;
+	s->in_mail = true;
+	reply(s, "250 2.1.0 Sender OK");
+}
+
+/* The reply to RCPT for INFO, or NULL to accept it. */
+static const char *rcpt_refusal(struct lmtp_session *s, struct rcpt_info *info)
+{
+	bool over;
+	switch (info->kind) {
+	case RCPT_PERSON:
+		if ((info->services & STORE_SVC_LMTP) == 0)
+			return "550 5.2.1 <%s> Mailbox disabled";
+		if (rcpt_over_quota(s->g->store, info, s->size_hint > 0 ? s->size_hint : 0,
+		                    &over) < 0)
+			return "451 4.3.0 <%s> Temporary failure, try again later";
+		return over ? "452 4.2.2 <%s> Mailbox full" : NULL;
+	case RCPT_ALIAS:
+	case RCPT_DLIST:
+		return NULL;
+	default:
+		return "550 5.1.1 <%s> No such user here";
+	}
+}
+
+static void cmd_rcpt(struct lmtp_session *s, const struct lmtp_cmd *c)
+{
+	if (!s->in_mail)
+		return bad_command(s, "503 5.5.1 Need MAIL first");
+	if (s->nrcpt >= s->max_rcpt)
+		return reply(s, "452 4.5.3 Too many recipients");
+	struct accepted_rcpt *r = &s->rcpts[s->nrcpt];
+	const char *refusal;
+	if (rcpt_lookup(s->g->store, c->path, &r->info) < 0)
+		refusal = "451 4.3.0 <%s> Temporary failure, try again later";
+	else
+		refusal = rcpt_refusal(s, &r->info);
+	if (refusal != NULL) {
+		log_info("rcpt_refused", "peer=%s rcpt=%s reply=%.3s", log_quote(s->peer),
+		         log_quote(c->path), refusal);
+		return reply(s, refusal, c->path);
+	}
+	snprintf(r->address, sizeof r->address, "%s", c->path);
+	s->nrcpt++;
+	reply(s, "250 2.1.5 <%s> Recipient OK", c->path);
+}
+
+static void cmd_data(struct lmtp_session *s)
+{
+	char received[LMTP_RECEIVED_MAX], from[512];
+
+	if (!s->in_mail)
+		return bad_command(s, "503 5.5.1 Need MAIL first");
+	if (s->nrcpt == 0)
+		return bad_command(s, "503 5.5.1 No valid recipients");
+	snprintf(from, sizeof from, "from %.200s (%.100s)", s->helo, s->peer);
+	msgbuf_init(&s->msg, (size_t)s->g->max_size);
+	if (smtpgw_received(s->g, from, "LMTP", s->nrcpt == 1 ? s->rcpts[0].address : NULL,
+	                    received, sizeof received) < 0 ||
+	    msgbuf_add_trace(&s->msg, received) < 0)
+		return reply(s, "451 4.3.0 Out of memory, try again later");
+	s->in_data = true;
+	reply(s, "354 Start mail input; end with <CRLF>.<CRLF>");
+}
+
+static void command(struct lmtp_session *s, char *line, size_t len)
+{
+	struct lmtp_cmd c;
+	const char *err;
+
+	if (len > LMTP_CMD_MAX)
+		return bad_command(s, "500 5.5.2 Line too long");
+	if (lmtp_cmd_parse(line, len, &c, &err) < 0)
+		return bad_command(s, err);
+	switch (c.verb) {
+	case LMTP_LHLO: return cmd_lhlo(s, &c);
+	case LMTP_HELO: return bad_command(s, "500 5.5.1 This is LMTP: say LHLO");
+	case LMTP_MAIL: return cmd_mail(s, &c);
+	case LMTP_RCPT: return cmd_rcpt(s, &c);
+	case LMTP_DATA: return cmd_data(s);
+	case LMTP_RSET:
+		transaction_reset(s);
+		return reply(s, "250 2.0.0 OK");
+	case LMTP_NOOP: return reply(s, "250 2.0.0 OK");
+	case LMTP_VRFY: return reply(s, "252 2.5.0 Cannot VRFY; send mail and see");
+	case LMTP_HELP: return reply(s, "214 2.0.0 See RFC 2033");
+	case LMTP_QUIT: return session_end(s, "221 2.0.0 Bye");
+	default: return bad_command(s, "500 5.5.1 Unknown command");
+	}
+}
+
+/* One reply per accepted recipient: TEXT with its address. */
+static void reply_each(struct lmtp_session *s, const char *text)
+{
+	for (size_t i = 0; i < s->nrcpt; i++)
+		reply(s, text, s->rcpts[i].address);
+}
+
+/* Marks the recipients the message would take over quota; ADDRS gets the
+ * others.  Returns how many those are. */
+static size_t fitting_rcpts(struct lmtp_session *s, const char **addrs)
+{
+	int64_t size = (int64_t)(s->msg.len - s->msg.start);
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		struct accepted_rcpt *r = &s->rcpts[i];
+		/* A store failure here counts as over quota: a temporary refusal. */
+		if (rcpt_over_quota(s->g->store, &r->info, size, &r->over_quota) < 0)
+			r->over_quota = true;
+		if (!r->over_quota)
+			addrs[n++] = r->address;
+	}
+	return n;
+}
+
+/* The message is complete and good: queue it for the recipients that fit,
+ * answer each. */
+static void data_queue(struct lmtp_session *s)
+{
+	const char **addrs = calloc(s->nrcpt, sizeof *addrs);
+	size_t n = addrs != NULL ? fitting_rcpts(s, addrs) : 0;
+	int64_t id = 0;
+	bool queued = n > 0 && smtpgw_submit(s->g, &s->msg, s->sender, addrs, n, &id) == 0;
+
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		const struct accepted_rcpt *r = &s->rcpts[i];
+		if (addrs != NULL && r->over_quota)
+			reply(s, "452 4.2.2 <%s> Mailbox full", r->address);
+		else if (queued)
+			reply(s, "250 2.0.0 <%s> Queued as %lld", r->address, (long long)id);
+		else
+			reply(s, "451 4.3.0 <%s> Temporary failure, try again later",
+			      r->address);
+	}
+	free(addrs);
+}
+
+static void data_end(struct lmtp_session *s)
+{
+	const char *why;
+
+	if (s->msg.too_big)
+		reply_each(s, "552 5.3.4 <%s> Message exceeds the size limit");
+	else if (s->long_line)
+		reply_each(s, "554 5.6.0 <%s> Message has a line over 64 KB");
+	else if (msgbuf_check(&s->msg, &why) < 0)
+		for (size_t i = 0; i < s->nrcpt; i++)
+			reply(s, "554 5.6.0 <%s> %s", s->rcpts[i].address, why);
+	else
+		data_queue(s);
+	transaction_reset(s);
+}
+
+static void data_line(struct lmtp_session *s, const char *line, size_t len)
+{
+	if (line[0] == '.') {
+		if (len == 1)
+			return data_end(s);
+		line++;
+		len--;
+	}
+	if (msgbuf_add_line(&s->msg, line, len) < 0)
+		s->msg.too_big = true;   /* out of memory: refused, the peer retries */
+}
+
+enum input_state {
+	INPUT_NEED_MORE,    /* no complete line left */
+	INPUT_OUT_FULL,     /* stopped: too much output queued */
+	INPUT_CLOSING,      /* the session is ending */
+	INPUT_EOF,          /* the client is gone */
+};
+
+/* Takes complete lines out of the input while output has room. */
+static enum input_state handle_input(struct lmtp_session *s)
+{
+	char *line;
+	size_t len;
+
+	for (;;) {
+		if (s->closing)
+			return INPUT_CLOSING;
+		if (ios_out_full(s->io))
+			return INPUT_OUT_FULL;
+		enum ios_status st = ios_read_line(s->io, &line, &len);
+		if (st == IOS_NEED_MORE)
+			return INPUT_NEED_MORE;
+		if (st == IOS_EOF)
+			return INPUT_EOF;
+		if (st == IOS_TOO_LONG) {
+			if (s->in_data)
+				s->long_line = true;
+			else
+				bad_command(s, "500 5.5.2 Line too long");
+		} else if (s->in_data) {
+			data_line(s, line, len);
+		} else {
+			command(s, line, len);
+		}
+	}
+}
+
+/* Flushes output and sets what to wait for; frees S when it is done.
+ * Returns false when S was freed. */
+static bool settle(struct lmtp_session *s)
+{
+	int f = ios_flush(s->io);
+	if (f < 0 || (f == 0 && s->closing)) {
+		session_free(s);
+		return false;
+	}
+	unsigned ev = 0;
+	if (!s->closing && !ios_out_full(s->io))
+		ev |= EV_READ;
+	if (f == 1 || ios_wants_write(s->io))
+		ev |= EV_WRITE;
+	evloop_io_set_events(s->watch, ev);
+	return true;
+}
+
+/* The client closed its side: answer what it sent, then let go. */
+static void client_gone(struct lmtp_session *s)
+{
+	if (s->in_data)
+		log_info("lmtp_dropped", "peer=%s rcpts=%zu", log_quote(s->peer), s->nrcpt);
+	handle_input(s);
+	ios_flush(s->io);
+	session_free(s);
+}
+
+static void on_io(struct ev_io *io, unsigned events, void *arg)
+{
+	struct lmtp_session *s = arg;
+	enum input_state st;
+	(void)io;
+
+	if (events & EV_READ) {
+		ssize_t n = ios_fill(s->io);
+		evloop_timer_reset(s->idle);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != ENOBUFS))
+			return client_gone(s);
+	}
+	do {
+		st = handle_input(s);
+		if (st == INPUT_EOF)
+			return client_gone(s);
+		if (!settle(s))
+			return;
+		/* Pipelined input waits while the replies were too many to send
+		 * at once; go on when the flush made room. */
+	} while (st == INPUT_OUT_FULL && !ios_out_full(s->io));
+}
+
+static void on_idle(struct ev_timer *t, void *arg)
+{
+	struct lmtp_session *s = arg;
+	(void)t;
+	log_info("lmtp_timeout", "peer=%s", log_quote(s->peer));
+	session_end(s, "421 4.4.2 Timeout, closing");
+	settle(s);
+}
+
+int lmtp_session_start(struct smtpgw *g, int fd, const char *peer)
+{
+	struct lmtp_session *s = calloc(1, sizeof *s);
+	size_t max_rcpt = (size_t)config_int(g->cfg, "lmtp.max_recipients");
+
+	if (s == NULL || (s->rcpts = calloc(max_rcpt, sizeof *s->rcpts)) == NULL ||
+	    (s->io = ios_new(fd, LMTP_DATA_LINE_MAX, LMTP_OUT_HIGH_WATER)) == NULL ||
+	    (s->watch = evloop_add_io(g->loop, fd, EV_READ, on_io, s)) == NULL ||
+	    (s->idle = evloop_add_timer(g->loop,
+	                                (unsigned)config_int(g->cfg, "lmtp.timeout_s") * 1000,
+	                                false, on_idle, s)) == NULL) {
+		log_error("lmtp_session", "peer=%s error=\"out of memory\"", log_quote(peer));
+		if (s != NULL) {
+			evloop_del_io(s->watch);
+			ios_free(s->io);
+			free(s->rcpts);
+			free(s);
+		}
+		close(fd);
+		return -1;
+	}
+	s->g = g;
+	s->fd = fd;
+	s->max_rcpt = max_rcpt;
+	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	msgbuf_init(&s->msg, (size_t)g->max_size);
+	transaction_reset(s);
+	s->next = sessions;
+	if (sessions != NULL)
+		sessions->prev = s;
+	sessions = s;
+	nsessions++;
+	reply(s, "220 %s LMTP ems smtpgw ready", g->node);
+	settle(s);
+	return 0;
+}
+
+int lmtp_session_count(void)
+{
+	return nsessions;
+}
+
+void lmtp_session_close_all(void)
+{
+	while (sessions != NULL)
+		session_free(sessions);
+}

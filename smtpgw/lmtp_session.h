@@ -1,0 +1,25 @@
+/*
+ * lmtp_session.h - one LMTP conversation (RFC 2033) on an accepted
+ * socket, driven by the daemon's event loop.  lmtp_server.c creates
+ * sessions; a session closes and frees itself when the client leaves,
+ * times out or misbehaves.
+ */
+#ifndef EMS_LMTP_SESSION_H
+#define EMS_LMTP_SESSION_H
+
+struct smtpgw;
+
+/*
+ * Takes over FD (closed by the session) from a client at PEER (text for
+ * logs and the Received field), greets it and serves it.  Returns 0, or
+ * -1 after logging (FD is closed then too).
+ */
+int lmtp_session_start(struct smtpgw *g, int fd, const char *peer);
+
+/* Sessions open now. */
+int lmtp_session_count(void);
+
+/* Closes every session (shutdown), dropping what they had not queued. */
+void lmtp_session_close_all(void);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * smtpgw.h - what the parts of smtpgw share.  smtpgw is how mail enters
+ * ems and how mail ems generates leaves it:
+ *
+ *   smtpgw.c           main: picks the mode from the command line
+ *   smtpgw_mailer.c    mailer mode: sendmail runs `smtpgw -f SENDER RCPT`
+ *   smtpgw_message.c   a message being received: growth, limit, CRLF, checks
+ *   smtpgw_submit.c    the one durable step: message + envelope -> queue
+ *   lmtp_cmd.c         LMTP command lines parsed (no I/O, unit-tested)
+ *   lmtp_session.c     one LMTP conversation (RFC 2033)
+ *   lmtp_server.c      the LMTP sockets and connections on the event loop
+ *   smtpgw_outbound.c  outbound mode: the outbound queue -> local sendmail
+ *
+ * Durability rule: nothing is acknowledged (mailer exit 0, LMTP 250)
+ * before smtpgw_submit() returned 0, which means the store committed.
+ */
+#ifndef EMS_SMTPGW_H
+#define EMS_SMTPGW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ems_config;
+struct store;
+struct evloop;
+
+/* sysexits(3) codes of the mailer (sendmail reads them). */
+#define EXIT_OK          0
+#define EXIT_USAGE       64   /* EX_USAGE */
+#define EXIT_DATAERR     65   /* EX_DATAERR: the input is not a message */
+#define EXIT_NOUSER      67   /* EX_NOUSER: unknown recipient */
+#define EXIT_UNAVAILABLE 69   /* EX_UNAVAILABLE: larger than the site allows */
+#define EXIT_CANTCREAT   73   /* EX_CANTCREAT: larger than the mailbox can hold */
+#define EXIT_TEMPFAIL    75   /* EX_TEMPFAIL: try again later */
+#define EXIT_CONFIG      78   /* EX_CONFIG: ems.conf is wrong */
+
+/* The running gateway: configuration and the store connection. */
+struct smtpgw {
+	const struct ems_config *cfg;
+	struct store *store;
+	const char *node;           /* host name in Received and replies */
+	const char *run_dir;
+	int64_t max_size;           /* lmtp.max_message_size */
+	int maxclt;                 /* LMTP connections at once */
+	struct evloop *loop;        /* daemon mode only */
+};
+
+/* A message as it arrives: bytes in canonical CRLF form, with a limit. */
+struct message_buf {
+	char *data;
+	size_t len, cap;
+	size_t start;               /* where the input begins (after trace) */
+	size_t limit;               /* input bytes allowed after START */
+	bool too_big;               /* more arrived than LIMIT: data is cut */
+	bool at_line_start;         /* for CRLF conversion across chunks */
+	bool after_cr;
+};
+
+/* Starts B empty with LIMIT. */
+void msgbuf_init(struct message_buf *b, size_t limit);
+
+/* Puts the trace field TEXT (CRLF-terminated) first; call before any
+ * input.  Returns 0, or -1 when out of memory (logged). */
+int msgbuf_add_trace(struct message_buf *b, const char *text);
+/* Frees B's bytes and empties it. */
+void msgbuf_free(struct message_buf *b);
+
+/* Appends LEN bytes of raw input, turning bare LF into CRLF.  Input past
+ * the limit is dropped and marks B too_big.  Returns 0, or -1 when out of
+ * memory (logged). */
+int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len);
+
+/* Appends one line (without its terminator) and CRLF.  As above. */
+int msgbuf_add_line(struct message_buf *b, const char *line, size_t len);
+
+/*
+ * Checks that the input in B is a message: a header of "Name: value"
+ * lines (a leading mbox "From " line is removed first) ending at an empty
+ * line or at the end.  Returns 0, or -1 with a sentence in *WHY when it
+ * is not.
+ */
+int msgbuf_check(struct message_buf *b, const char **why);
+
+/*
+ * Writes the Received field smtpgw puts on top of every message it
+ * accepts into OUT (OUTLEN bytes): FROM_PART says where it came from
+ * ("from mailer" or "from HELO ([peer])"), WITH_PROTO the protocol (LMTP,
+ * "local"), FOR the single recipient or NULL when there are several.
+ * Returns the length, or -1 when it does not fit.
+ */
+int smtpgw_received(const struct smtpgw *g, const char *from_part,
+                    const char *with_proto, const char *rcpt, char *out,
+                    size_t outlen);
+
+/*
+ * The durable step: stores the message in B (trace field included) with
+ * SENDER ("" = null sender) and the NRCPT recipients on the submission
+ * queue in one transaction, then wakes postman.  *QUEUE_ID (may be NULL)
+ * gets the item id.  Returns 0 once committed; -1 after logging
+ * otherwise -- every failure is temporary to the peer, so it retries.
+ */
+int smtpgw_submit(struct smtpgw *g, const struct message_buf *b, const char *sender,
+                  const char *const *rcpts, size_t nrcpt, int64_t *queue_id);
+
+/* Mailer mode: the whole run; returns the sysexits code. */
+int smtpgw_mailer(struct smtpgw *g, const char *sender, char *const *rcpts,
+                  int nrcpt);
+
+/* Daemon mode parts: each returns 0 or -1 (logged). */
+int lmtp_server_start(struct smtpgw *g);
+void lmtp_server_stop(void);
+int outbound_start(struct smtpgw *g);
+void outbound_stop(void);
+
+#endif

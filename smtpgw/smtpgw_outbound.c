@@ -1,0 +1,311 @@
+/*
+ * smtpgw_outbound.c - outbound mode of smtpgw's daemon: mail postman
+ * queued for the outside world (bounces, auto-replies, forwards) is
+ * handed to the local MTA by running
+ *
+ *     <outbound.command> -f SENDER -- RECIPIENT...
+ *
+ * (default "/usr/sbin/sendmail -i") with the message on stdin.  Up to
+ * outbound.concurrency commands run at once.  Exit 0 finishes the item;
+ * anything else is retried with a doubling delay (outbound.retry_initial_s
+ * up to outbound.retry_max_s) until the item is outbound.max_age_s old,
+ * when it is given up with a log line.  A command running longer than
+ * outbound.timeout_s is killed and retried.  Postman's wakeup on the
+ * outbound channel starts work at once; a timer catches retries.
+ */
+#include "smtpgw.h"
+
+#include "config.h"
+#include "evloop.h"
+#include "log.h"
+#include "store.h"
+#include "wakeup.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUTBOUND_JOBS_MAX 64
+/* How often due retries and job timeouts are looked at. */
+#define OUTBOUND_TICK_MS 2000
+/* Words of the configured command. */
+#define OUTBOUND_ARGV_MAX 32
+/* Output of a failed command kept for the log. */
+#define OUTBOUND_ERR_MAX 200
+
+static const char *const default_command[] = { "/usr/sbin/sendmail", "-i", NULL };
+
+struct job {
+	pid_t pid;                  /* 0: slot free */
+	struct store_queue_item item;
+	int output;                 /* memfd with the command's stdout/stderr */
+	int64_t started;
+};
+
+static struct {
+	struct smtpgw *g;
+	const char **command;       /* NULL-terminated */
+	struct wakeup_listener *wake;
+	struct ev_io *wake_io;
+	struct ev_timer *tick;
+	struct job jobs[OUTBOUND_JOBS_MAX];
+	int concurrency, running;
+} ob;
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* A memfd holding the message of ITEM, at offset 0; -1 after logging. */
+static int message_fd(const struct store_queue_item *item)
+{
+	void *data = NULL;
+	size_t len = 0;
+	int fd = -1;
+
+	if (store_message_get(ob.g->store, item->message_id, &data, &len) < 0)
+		return -1;
+	fd = memfd_create("ems-outbound", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) < 0) {
+		log_error("outbound_message", "id=%lld error=%s", (long long)item->id,
+		          log_quote(strerror(errno)));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	free(data);
+	return fd;
+}
+
+/* The argv of the command for ITEM (malloc'ed array, strings borrowed). */
+static char **command_argv(const struct store_queue_item *item)
+{
+	size_t n = 0;
+	while (ob.command[n] != NULL)
+		n++;
+	char **argv = calloc(n + 4 + item->nrecipients + 1, sizeof *argv);
+	if (argv == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		argv[k++] = (char *)ob.command[i];
+	argv[k++] = "-f";
+	argv[k++] = item->sender[0] ? item->sender : "<>";
+	argv[k++] = "--";
+	for (size_t i = 0; i < item->nrecipients; i++)
+		argv[k++] = item->recipients[i];
+	return argv;
+}
+
+static void child(int in, int out, char **argv)
+{
+	evloop_unblock_signals(ob.g->loop);
+	signal(SIGPIPE, SIG_DFL);
+	if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    dup2(out, STDERR_FILENO) < 0)
+		_exit(EXIT_TEMPFAIL);
+	execvp(argv[0], argv);
+	dprintf(STDERR_FILENO, "cannot run %s: %s", argv[0], strerror(errno));
+	_exit(EXIT_TEMPFAIL);
+}
+
+/* Starts the command for the item in J.  Returns 0 or -1 (logged). */
+static int job_start(struct job *j)
+{
+	int in = message_fd(&j->item);
+	char **argv = in >= 0 ? command_argv(&j->item) : NULL;
+	j->output = argv ? memfd_create("ems-outbound-out", MFD_CLOEXEC) : -1;
+	pid_t pid = j->output >= 0 ? fork() : -1;
+
+	if (pid == 0)
+		child(in, j->output, argv);
+	if (pid < 0) {
+		log_error("outbound_start", "id=%lld error=%s", (long long)j->item.id,
+		          log_quote(strerror(errno)));
+		if (j->output >= 0)
+			close(j->output);
+	}
+	if (in >= 0)
+		close(in);
+	free(argv);
+	if (pid < 0)
+		return -1;
+	j->pid = pid;
+	j->started = now_s();
+	ob.running++;
+	log_info("outbound_run", "id=%lld pid=%d sender=%s rcpt=%s rcpts=%zu attempt=%d",
+	         (long long)j->item.id, (int)pid,
+	         log_quote(j->item.sender[0] ? j->item.sender : "<>"),
+	         log_quote(j->item.recipients[0]), j->item.nrecipients, j->item.attempts);
+	return 0;
+}
+
+/* The delay before attempt ATTEMPTS + 1. */
+static int64_t backoff(int attempts)
+{
+	int64_t d = config_int(ob.g->cfg, "outbound.retry_initial_s");
+	int64_t max = config_int(ob.g->cfg, "outbound.retry_max_s");
+	for (int i = 1; i < attempts && d < max; i++)
+		d *= 2;
+	return d < max ? d : max;
+}
+
+/* What the command said, cut to one line, into OUT. */
+static void command_output(int fd, char *out, size_t len)
+{
+	ssize_t n = pread(fd, out, len - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+static void job_failed(struct job *j, const char *why)
+{
+	int64_t age = now_s() - j->item.created;
+	int64_t next = now_s() + backoff(j->item.attempts);
+
+	if (age >= config_int(ob.g->cfg, "outbound.max_age_s")) {
+		log_warn("outbound_giveup", "id=%lld rcpt=%s attempts=%d age_s=%lld error=%s",
+		         (long long)j->item.id, log_quote(j->item.recipients[0]),
+		         j->item.attempts, (long long)age, log_quote(why));
+		store_queue_fail(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id, why);
+		return;
+	}
+	log_info("outbound_retry", "id=%lld attempts=%d next_in_s=%lld error=%s",
+	         (long long)j->item.id, j->item.attempts, (long long)(next - now_s()),
+	         log_quote(why));
+	store_queue_retry(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id, next, NULL, 0, why);
+}
+
+static void job_done(struct job *j, int status)
+{
+	char out[OUTBOUND_ERR_MAX], why[OUTBOUND_ERR_MAX + 64];
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (store_queue_done(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id) == 0)
+			log_info("outbound_sent", "id=%lld rcpt=%s", (long long)j->item.id,
+			         log_quote(j->item.recipients[0]));
+	} else {
+		command_output(j->output, out, sizeof out);
+		if (WIFEXITED(status))
+			snprintf(why, sizeof why, "exit %d: %s", WEXITSTATUS(status), out);
+		else
+			snprintf(why, sizeof why, "signal %d: %s", WTERMSIG(status), out);
+		job_failed(j, why);
+	}
+	close(j->output);
+	store_queue_item_clear(&j->item);
+	j->pid = 0;
+	ob.running--;
+}
+
+/* Starts what is due while there is room. */
+static void pump(void)
+{
+	for (int i = 0; i < ob.concurrency && ob.running < ob.concurrency; i++) {
+		struct job *j = &ob.jobs[i];
+		if (j->pid != 0)
+			continue;
+		int64_t lease = config_int(ob.g->cfg, "outbound.timeout_s") + 60;
+		if (store_queue_next(ob.g->store, STORE_QUEUE_OUTBOUND, now_s(), lease,
+		                     &j->item) < 0)
+			return;   /* nothing due, or the store is busy: the tick retries */
+		if (job_start(j) < 0) {
+			job_failed(j, "cannot start the outbound command");
+			store_queue_item_clear(&j->item);
+		}
+	}
+}
+
+static void on_child(int signo, void *arg)
+{
+	pid_t pid;
+	int status;
+	(void)signo;
+	(void)arg;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (int i = 0; i < ob.concurrency; i++)
+			if (ob.jobs[i].pid == pid)
+				job_done(&ob.jobs[i], status);
+	pump();
+}
+
+static void on_tick(struct ev_timer *t, void *arg)
+{
+	int64_t timeout = config_int(ob.g->cfg, "outbound.timeout_s");
+	(void)t;
+	(void)arg;
+
+	for (int i = 0; i < ob.concurrency; i++)
+		if (ob.jobs[i].pid > 0 && now_s() - ob.jobs[i].started > timeout) {
+			log_warn("outbound_timeout", "id=%lld pid=%d", (long long)ob.jobs[i].item.id,
+			         (int)ob.jobs[i].pid);
+			kill(ob.jobs[i].pid, SIGKILL);
+		}
+	pump();
+}
+
+static void on_wake(struct ev_io *io, unsigned events, void *arg)
+{
+	int64_t ids[64];
+	(void)io;
+	(void)events;
+	(void)arg;
+	while (wakeup_read(ob.wake, ids, 64) > 0)
+		;
+	pump();
+}
+
+int outbound_start(struct smtpgw *g)
+{
+	static const char *argv[OUTBOUND_ARGV_MAX + 1];
+	char name[64];
+	int n = config_list_len(g->cfg, "outbound.command");
+	const char **words = config_strlist(g->cfg, "outbound.command", &n);
+
+	if (words == NULL)
+		return -1;
+	for (int i = 0; i < n && i < OUTBOUND_ARGV_MAX; i++)
+		argv[i] = words[i];
+	free(words);
+	ob.g = g;
+	ob.command = n > 0 ? argv : (const char **)default_command;
+	ob.concurrency = (int)config_int(g->cfg, "outbound.concurrency");
+	snprintf(name, sizeof name, "smtpgw%d", (int)getpid());
+	if (evloop_add_signal(g->loop, SIGCHLD, on_child, NULL) < 0 ||
+	    (ob.tick = evloop_add_timer(g->loop, OUTBOUND_TICK_MS, true, on_tick, NULL)) == NULL)
+		return -1;
+	ob.wake = wakeup_listen_on(g->run_dir, WAKEUP_CHANNEL_OUTBOUND, name);
+	if (ob.wake != NULL &&
+	    (ob.wake_io = evloop_add_io(g->loop, wakeup_fd(ob.wake), EV_READ, on_wake,
+	                                NULL)) == NULL)
+		return -1;
+	log_info("outbound_ready", "command=%s concurrency=%d", log_quote(ob.command[0]),
+	         ob.concurrency);
+	pump();
+	return 0;
+}
+
+void outbound_stop(void)
+{
+	/* Running commands finish on their own; their items' leases make
+	 * them due again if this process is gone before it saw them end. */
+	evloop_del_io(ob.wake_io);
+	evloop_del_timer(ob.tick);
+	wakeup_close(ob.wake);
+	for (int i = 0; i < ob.concurrency; i++)
+		if (ob.jobs[i].pid != 0) {
+			close(ob.jobs[i].output);
+			store_queue_item_clear(&ob.jobs[i].item);
+		}
+	memset(&ob, 0, sizeof ob);
+}

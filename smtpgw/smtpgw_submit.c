@@ -1,0 +1,35 @@
+/*
+ * smtpgw_submit.c - the one durable step of smtpgw: a received message
+ * and its envelope go onto the submission queue in one synchronous
+ * transaction, and postman is woken to deliver it.  Both the mailer and
+ * LMTP acknowledge only after this returned 0.
+ */
+#include "smtpgw.h"
+
+#include "log.h"
+#include "store.h"
+#include "wakeup.h"
+
+#include <time.h>
+
+int smtpgw_submit(struct smtpgw *g, const struct message_buf *b, const char *sender,
+                  const char *const *rcpts, size_t nrcpt, int64_t *queue_id)
+{
+	int64_t id = 0;
+
+	if (store_queue_add(g->store, STORE_QUEUE_SUBMISSION, sender, rcpts, nrcpt,
+	                    b->data, b->len, (int64_t)time(NULL), &id) < 0) {
+		log_warn("submit_failed", "sender=%s rcpts=%zu size=%zu transient=%s",
+		         log_quote(sender), nrcpt, b->len,
+		         store_error_transient(g->store) ? "yes" : "no");
+		return -1;
+	}
+	log_info("queued", "id=%lld sender=%s rcpts=%zu first=%s size=%zu",
+	         (long long)id, log_quote(sender[0] ? sender : "<>"), nrcpt,
+	         log_quote(rcpts[0]), b->len);
+	/* Best effort: postman also looks on its own timer. */
+	wakeup_send(g->run_dir, WAKEUP_CHANNEL_SUBMISSION, id);
+	if (queue_id != NULL)
+		*queue_id = id;
+	return 0;
+}
