@@ -1,0 +1,228 @@
+/*
+ * imap4srv.c - the IMAP4rev1 worker: one event loop serving up to
+ * maxclt clients, handed over by iolistener (or, for development and
+ * tests, accepted on its own --listen addresses).  main() reads the
+ * parameters and ems.conf, opens the store, the TLS context and the
+ * wake-up listener, and runs the loop.  See imap4srv(8).
+ *
+ *   imap4srv.c          main, settings, signals, wake-ups
+ *   imap_listen.c       --listen / --listen-tls sockets
+ *   imap_conn.c         a connection: socket events, TLS, timers, pump
+ *   imap_command.c      input into commands, dispatch, tagged answers
+ *   imap_output.c       everything written to a client
+ *   imap_parse.c        the grammar's terminals
+ *   imap_seqset.c, imap_seqlist.c   message sets
+ *   imap_view.c         the selected mailbox and its sync with the store
+ *   imap_cmd_*.c, imap_fetch.c, imap_idle.c, imap_quota.c   commands
+ *   imap_fetch_att.c    FETCH attributes
+ *   imap_search_*.c     SEARCH criteria
+ *   imap_message.c      a stored message's structure and sections
+ *   imap_names.c, imap_utf7.c   mailbox names
+ *   imap_flags.c, imap_date.c   flags and dates on the wire
+ *   imap_trace.c        Server-Trace files
+ */
+#include "config.h"
+#include "evloop.h"
+#include "imap_client.h"
+#include "imap_listen.h"
+#include "imap_server.h"
+#include "log.h"
+#include "params.h"
+#include "store.h"
+#include "tls.h"
+#include "wakeup.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROG "imap4srv"
+/* How often idling sessions re-check their mailbox even without a
+ * wake-up (a lost datagram costs at most this long). */
+#define RECHECK_MS 30000
+/* Wake-ups taken from the socket per read. */
+#define WAKEUP_BATCH 64
+/* When maxclt is 0. */
+#define DEFAULT_MAXCLT 1000
+
+static const char usage_text[] =
+    "usage: imap4srv [OPTIONS] [--listen ADDR:PORT] [--listen-tls ADDR:PORT]\n"
+    "IMAP4rev1 worker of ems; normally started by the guardian.\n\n"
+    "%s"
+    "  --listen ADDR:PORT      accept clients here directly (development, tests)\n"
+    "  --listen-tls ADDR:PORT  the same with implicit TLS\n";
+
+static struct imap_server srv;
+
+static void on_signal(int signo, void *arg)
+{
+	(void)arg;
+	if (signo == SIGHUP) {
+		log_reopen();
+		log_info("imap_reopen", NULL);
+		return;
+	}
+	log_info("imap_stop", "signal=%d clients=%u", signo, srv.nclients);
+	evloop_stop(srv.loop);
+}
+
+static void on_wakeup(struct ev_io *io, unsigned events, void *arg)
+{
+	int64_t ids[WAKEUP_BATCH];
+	size_t n;
+	(void)io;
+	(void)events;
+	(void)arg;
+	while ((n = wakeup_read(srv.wakeup, ids, WAKEUP_BATCH)) > 0)
+		for (size_t i = 0; i < n; i++)
+			imap_server_mailbox_changed(&srv, ids[i]);
+}
+
+static void on_recheck(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	imap_server_mailbox_changed(&srv, 0);
+}
+
+static void read_settings(struct imap_server *s, const struct proc_params *p)
+{
+	struct imap_settings *set = &s->set;
+	const struct ems_config *cfg = s->cfg;
+	set->banner = config_str(cfg, "imap.banner");
+	set->idle_timeout_s = (unsigned)config_int(cfg, "imap.idle_timeout_s");
+	set->message_cap = (uint32_t)config_int(cfg, "imap.message_cap");
+	set->server_trace = config_bool(cfg, "imap.server_trace");
+	set->trace_synch = (unsigned)config_int(cfg, "imap.trace_synch");
+	set->trace_literal_max = (size_t)config_int(cfg, "imap.trace_literal_max");
+	set->unixgwy = config_strlist(cfg, "imap.unixgwy", &set->n_unixgwy);
+	set->plaintextmincipher = (int)config_int(cfg, "auth.plaintextmincipher");
+	set->max_append = (size_t)config_int(cfg, "imap.max_append_size");
+	set->max_line = (size_t)config_int(cfg, "imap.max_line");
+	set->maxclt = p->maxclt > 0 ? (unsigned)p->maxclt : DEFAULT_MAXCLT;
+}
+
+static int open_log(const struct proc_params *p)
+{
+	const char *env = getenv("EMS_LOGLEVEL");
+	int level = env && *env && strcmp(env, "default") != 0 ? log_level_parse(env) : -1;
+	if (level < 0)
+		level = log_level_parse(config_str(srv.cfg, "log.level"));
+	return log_open(config_path(srv.cfg, "node"), PROG, p->instance,
+	                config_path(srv.cfg, "log_dir"), (enum log_level)level,
+	                config_bool(srv.cfg, "log.syslog"));
+}
+
+/* The TLS context, when a certificate is there: STARTTLS and implicit
+ * TLS need it; without one imap4srv serves cleartext only. */
+static void open_tls(void)
+{
+	struct tls_server_config tc = {
+		.certificate = config_path(srv.cfg, "tls_certificate"),
+		.key = config_path(srv.cfg, "tls_key"),
+		.chain = config_str(srv.cfg, "tls.chain"),
+		.ciphers = config_str(srv.cfg, "tls.ciphers"),
+		.session_id = "imap",
+	};
+	if (access(tc.certificate, R_OK) < 0) {
+		log_info("imap_tls", "certificate=%s error=\"not readable; TLS off\"",
+		         log_quote(tc.certificate));
+		return;
+	}
+	srv.tls = tls_server_new(&tc);
+}
+
+static int open_everything(const struct proc_params *p)
+{
+	srv.store = store_open(config_path(srv.cfg, "store"),
+	                       (int)config_int(srv.cfg, "store.busy_timeout_ms"));
+	if (srv.store == NULL)
+		return -1;
+	open_tls();
+	srv.loop = evloop_new();
+	if (srv.loop == NULL)
+		return -1;
+	if (evloop_add_signal(srv.loop, SIGTERM, on_signal, NULL) < 0 ||
+	    evloop_add_signal(srv.loop, SIGINT, on_signal, NULL) < 0 ||
+	    evloop_add_signal(srv.loop, SIGHUP, on_signal, NULL) < 0)
+		return -1;
+	snprintf(srv.name, sizeof srv.name, "%s%02d", PROG, p->instance);
+	srv.wakeup = wakeup_listen(srv.run_dir, srv.name);
+	if (srv.wakeup == NULL)
+		return -1;
+	srv.wakeup_io = evloop_add_io(srv.loop, wakeup_fd(srv.wakeup), EV_READ, on_wakeup, NULL);
+	srv.recheck = evloop_add_timer(srv.loop, RECHECK_MS, true, on_recheck, NULL);
+	return srv.wakeup_io && srv.recheck ? 0 : -1;
+}
+
+static void close_everything(void)
+{
+	while (srv.clients != NULL)
+		imap_client_free(srv.clients);
+	imap_listen_close_all();
+	evloop_del_io(srv.wakeup_io);
+	evloop_del_timer(srv.recheck);
+	wakeup_close(srv.wakeup);
+	evloop_free(srv.loop);
+	tls_server_free(srv.tls);
+	store_close(srv.store);
+	free(srv.set.unixgwy);
+	config_free(srv.cfg);
+	log_close();
+}
+
+/* --listen / --listen-tls after the common parameters. */
+static int own_options(int argc, char **argv, int next)
+{
+	for (int i = next; i < argc; i++) {
+		unsigned flags;
+		if (strcmp(argv[i], "--listen") == 0)
+			flags = 0;
+		else if (strcmp(argv[i], "--listen-tls") == 0)
+			flags = PROC_FLAG_SSL;
+		else {
+			log_error("imap_usage", "argument=%s error=\"unknown option\"",
+			          log_quote(argv[i]));
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			log_error("imap_usage", "option=%s error=\"needs ADDR:PORT\"", argv[i]);
+			return -1;
+		}
+		if (imap_listen_add(&srv, argv[++i], flags) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct proc_params p;
+	int next;
+	enum params_result pr = params_parse(&p, argc, argv, &next);
+	if (pr == PARAMS_HELP) {
+		printf(usage_text, params_usage);
+		return 0;
+	}
+	if (pr == PARAMS_ERROR)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	srv.cfg = config_load(p.config_path);
+	if (srv.cfg == NULL)
+		return 1;
+	srv.run_dir = config_path(srv.cfg, "run_dir");
+	srv.log_dir = config_path(srv.cfg, "log_dir");
+	open_log(&p);
+	read_settings(&srv, &p);
+	int status = 1;
+	if (open_everything(&p) == 0 && own_options(argc, argv, next) == 0) {
+		log_info("imap_start", "instance=%d maxclt=%u tls=%s", p.instance, srv.set.maxclt,
+		         srv.tls ? "yes" : "no");
+		status = evloop_run(srv.loop) == 0 ? 0 : 1;
+	}
+	close_everything();
+	return status;
+}

@@ -1,0 +1,324 @@
+/*
+ * imap_fetch.c - FETCH and UID FETCH: answering each message's
+ * attributes in the order asked, streaming body sections from the store
+ * in chunks so a large message never sits whole in memory or in the
+ * output buffer.  When the output passes its high-water mark the command
+ * suspends and the pump resumes it once the client has read; nothing
+ * else runs in between, so the view and its sequence numbers hold still.
+ *
+ * Fetching a body part without .PEEK sets \Seen first, in one
+ * transaction for the whole command, and the FLAGS that result go out
+ * with the message.
+ */
+#include "imap_commands.h"
+#include "imap_date.h"
+#include "imap_fetch_att.h"
+#include "imap_flags.h"
+#include "imap_message.h"
+#include "imap_seqlist.h"
+#include "imap_view.h"
+#include "log.h"
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes of a body section read from the store and queued at a time. */
+#define STREAM_CHUNK (64 * 1024)
+
+struct fetch_state {
+	struct fetch_request req;
+	struct imap_seqlist l;
+	bool *seen_now;         /* per member of l: \Seen set by this FETCH */
+	size_t i;               /* message being answered */
+	size_t a;               /* its next attribute */
+	bool open;              /* "* n FETCH (" is out */
+	struct imap_message *msg;
+	size_t lit_off, lit_left;   /* a section being streamed */
+	char *chunk;
+	bool missing;           /* some message could not be read */
+};
+
+static void state_free(void *p)
+{
+	struct fetch_state *f = p;
+	imap_fetch_request_free(&f->req);
+	imap_seqlist_free(&f->l);
+	imap_message_close(f->msg);
+	free(f->seen_now);
+	free(f->chunk);
+	free(f);
+}
+
+static struct imap_message *message(struct imap_client *c, struct fetch_state *f)
+{
+	if (f->msg == NULL) {
+		const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
+		f->msg = imap_message_open(c->srv, m->message_id, m->size);
+	}
+	return f->msg;
+}
+
+/* ---- one attribute ---- */
+
+static void put_text(struct imap_client *c, struct fetch_state *f, const char *name,
+                     int (*render)(struct imap_message *, char **, size_t *))
+{
+	char *text = NULL;
+	size_t len;
+	struct imap_message *msg = message(c, f);
+	imap_outf(c, "%s ", name);
+	if (msg == NULL || render(msg, &text, &len) < 0) {
+		f->missing = true;
+		imap_outs(c, "NIL");
+		return;
+	}
+	imap_out(c, text, len);
+	free(text);
+}
+
+static int render_bodystructure(struct imap_message *m, char **out, size_t *len)
+{
+	return imap_message_bodystructure(m, true, out, len);
+}
+
+static int render_body(struct imap_message *m, char **out, size_t *len)
+{
+	return imap_message_bodystructure(m, false, out, len);
+}
+
+/* Narrows OFF/LEN to the partial range <origin.count>; writes the
+ * label's "<origin>" part. */
+static void narrow(struct imap_client *c, const struct fetch_section *s, size_t *off,
+                   size_t *len)
+{
+	if (!s->partial)
+		return;
+	imap_outf(c, "<%u>", s->origin);
+	if (s->origin >= *len) {
+		*off += *len;
+		*len = 0;
+		return;
+	}
+	*off += s->origin;
+	*len -= s->origin;
+	if (*len > s->count)
+		*len = s->count;
+}
+
+static void put_fields(struct imap_client *c, struct fetch_state *f,
+                       const struct fetch_att *a)
+{
+	char *text = NULL;
+	size_t len = 0, off = 0;
+	struct imap_message *msg = message(c, f);
+	int r = msg ? imap_message_fields(msg, &a->sec, &text, &len) : -1;
+	narrow(c, &a->sec, &off, &len);
+	if (r <= 0) {
+		f->missing |= r < 0;
+		imap_outs(c, " NIL");
+	} else {
+		imap_outf(c, " {%zu}\r\n", len);
+		imap_out_literal_data(c, text + off, len);
+	}
+	free(text);
+}
+
+static void put_section(struct imap_client *c, struct fetch_state *f,
+                        const struct fetch_att *a)
+{
+	size_t off = 0, len = 0;
+	imap_outs(c, a->label);
+	if (a->sec.kind == SEC_HEADER_FIELDS || a->sec.kind == SEC_HEADER_FIELDS_NOT) {
+		put_fields(c, f, a);
+		return;
+	}
+	struct imap_message *msg = message(c, f);
+	int r = msg ? imap_message_section(msg, &a->sec, &off, &len) : -1;
+	narrow(c, &a->sec, &off, &len);
+	if (r <= 0) {
+		f->missing |= r < 0;
+		imap_outs(c, " NIL");
+		return;
+	}
+	imap_outf(c, " {%zu}\r\n", len);
+	f->lit_off = off;
+	f->lit_left = len;
+}
+
+static void put_att(struct imap_client *c, struct fetch_state *f, const struct fetch_att *a)
+{
+	const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
+	char date[IMAP_DATE_TIME_LEN];
+	switch (a->kind) {
+	case FA_UID:
+		imap_outf(c, "UID %u", m->uid);
+		break;
+	case FA_FLAGS:
+		imap_outs(c, "FLAGS ");
+		imap_flags_write(c->ios, m->flags & ~STORE_FLAG_RECENT,
+		                 (m->flags & STORE_FLAG_RECENT) != 0, m->keywords);
+		break;
+	case FA_INTERNALDATE:
+		imap_date_time_format(m->internal_date, date);
+		imap_outf(c, "INTERNALDATE \"%s\"", date);
+		break;
+	case FA_RFC822_SIZE:
+		imap_outf(c, "RFC822.SIZE %lld", (long long)m->size);
+		break;
+	case FA_MODSEQ:
+		imap_outf(c, "MODSEQ (%llu)", (unsigned long long)m->modseq);
+		break;
+	case FA_ENVELOPE:
+		put_text(c, f, "ENVELOPE", imap_message_envelope);
+		break;
+	case FA_BODYSTRUCTURE:
+		put_text(c, f, "BODYSTRUCTURE", render_bodystructure);
+		break;
+	case FA_BODY:
+		put_text(c, f, "BODY", render_body);
+		break;
+	case FA_SECTION:
+		put_section(c, f, a);
+		break;
+	}
+}
+
+/* ---- the loop ---- */
+
+/* Queues the next piece of the section being streamed. */
+static int stream(struct imap_client *c, struct fetch_state *f)
+{
+	size_t want = f->lit_left < STREAM_CHUNK ? f->lit_left : STREAM_CHUNK;
+	if (f->chunk == NULL && (f->chunk = malloc(STREAM_CHUNK)) == NULL) {
+		log_error("imap_fetch", "error=\"out of memory\"");
+		return -1;
+	}
+	ssize_t n = imap_message_read(f->msg, f->lit_off, f->chunk, want);
+	if (n <= 0) {
+		/* the message vanished under us: the literal's size is promised,
+		 * so fill it rather than break the protocol */
+		f->missing = true;
+		memset(f->chunk, ' ', want);
+		n = (ssize_t)want;
+	}
+	imap_out_literal_data(c, f->chunk, (size_t)n);
+	f->lit_off += (size_t)n;
+	f->lit_left -= (size_t)n;
+	return 0;
+}
+
+static bool skip(const struct imap_client *c, const struct fetch_state *f)
+{
+	const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
+	return f->req.changedsince_set && m->modseq <= f->req.changedsince;
+}
+
+static void close_message(struct imap_client *c, struct fetch_state *f)
+{
+	if (f->seen_now[f->i] && !imap_fetch_has(&f->req, FA_FLAGS)) {
+		struct fetch_att flags = { .kind = FA_FLAGS };
+		imap_outs(c, " ");
+		put_att(c, f, &flags);
+	}
+	imap_outs(c, ")\r\n");
+	imap_message_close(f->msg);
+	f->msg = NULL;
+	f->open = false;
+	f->i++;
+}
+
+static enum cmd_result fetch_run(struct imap_client *c)
+{
+	struct fetch_state *f = c->active.state;
+	while (f->i < f->l.n) {
+		if (ios_out_full(c->ios)) {
+			c->active.resume = fetch_run;
+			return CMD_SUSPEND;
+		}
+		if (f->lit_left > 0) {
+			if (stream(c, f) < 0)
+				return imap_done(c, "NO", "[SERVERBUG] out of memory");
+			continue;
+		}
+		if (!f->open) {
+			if (skip(c, f)) {
+				f->i++;
+				continue;
+			}
+			imap_outf(c, "* %u FETCH (", f->l.seq[f->i]);
+			f->open = true;
+			f->a = 0;
+		}
+		if (f->a < f->req.n) {
+			if (f->a > 0)
+				imap_outs(c, " ");
+			put_att(c, f, &f->req.att[f->a++]);
+			continue;
+		}
+		close_message(c, f);
+	}
+	if (f->missing)
+		return imap_done(c, "NO", "[EXPUNGEISSUED] some messages could not be read");
+	return imap_done(c, "OK", "FETCH completed");
+}
+
+/* Sets \Seen on the messages that lack it, in one transaction. */
+static int mark_seen(struct imap_client *c, struct fetch_state *f)
+{
+	struct store *st = c->srv->store;
+	struct imap_view *v = c->view;
+	bool any = false;
+	if (store_begin(st) < 0)
+		return -1;
+	for (size_t i = 0; i < f->l.n; i++) {
+		struct view_msg *m = &v->msgs[f->l.seq[i] - 1];
+		uint64_t modseq;
+		if ((m->flags & STORE_FLAG_SEEN) || m->expunged || skip(c, f))
+			continue;
+		if (store_entry_set_flags(st, v->mb.id, m->uid, STORE_FLAGS_ADD, STORE_FLAG_SEEN,
+		                          NULL, &modseq) < 0) {
+			if (store_last_error(st) == STORE_E_NOTFOUND)
+				continue;
+			store_rollback(st);
+			return -1;
+		}
+		imap_view_set_flags(v, f->l.seq[i], m->flags | STORE_FLAG_SEEN, NULL, modseq);
+		f->seen_now[i] = true;
+		any = true;
+	}
+	if (store_commit(st) < 0)
+		return -1;
+	if (any)
+		imap_server_notify(c->srv, v->mb.id);
+	return 0;
+}
+
+enum cmd_result imap_cmd_fetch(struct imap_client *c)
+{
+	struct imap_parser *p = &c->active.p;
+	struct imap_seqset set = { 0 };
+	struct fetch_state *f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	c->active.state = f;
+	c->active.state_free = state_free;
+	if (imap_p_sp(p) < 0 || imap_p_seqset(p, &set) < 0 ||
+	    imap_fetch_parse(p, c->active.uid, &f->req) < 0) {
+		imap_seqset_free(&set);
+		return imap_bad_syntax(c);
+	}
+	int e = imap_seqlist_collect(c->view, &set, c->active.uid, &f->l);
+	imap_seqset_free(&set);
+	if (e != 0)
+		return e == -1 ? imap_done(c, "BAD", "invalid message sequence number")
+		               : imap_done(c, "NO", "[SERVERBUG] out of memory");
+	if (f->req.changedsince_set || imap_fetch_has(&f->req, FA_MODSEQ))
+		c->enabled |= IMAP_ENABLED_CONDSTORE;
+	f->seen_now = calloc(f->l.n + 1, sizeof *f->seen_now);
+	if (f->seen_now == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	if (f->req.set_seen && !c->view->readonly && mark_seen(c, f) < 0)
+		return imap_store_failed(c, "FETCH");
+	return fetch_run(c);
+}

@@ -1,0 +1,308 @@
+/*
+ * imap_message.c - a stored message as FETCH and SEARCH need it; see
+ * imap_message.h.  The raw bytes stay in the store and are read in
+ * pieces; the top-level header is read once on first need; the MIME
+ * structure comes from the store (parsed at delivery) or, for a
+ * message stored without one, is parsed here once and written back.
+ */
+#include "imap_message.h"
+#include "log.h"
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* A header longer than this is cut there (and its body starts there). */
+#define HEADER_MAX (1024 * 1024)
+/* The header is looked for in reads of this size. */
+#define HEADER_CHUNK 8192
+
+struct imap_message {
+	struct imap_server *srv;
+	int64_t id, size;
+	char *text;                 /* the whole message, once loaded */
+	size_t text_len;
+	char *head;                 /* the top-level header with its blank line */
+	size_t head_len;
+	bool head_loaded;
+};
+
+struct imap_message *imap_message_open(struct imap_server *srv, int64_t message_id,
+                                       int64_t size)
+{
+	struct imap_message *m = calloc(1, sizeof *m);
+	if (m == NULL) {
+		log_error("imap_message", "error=\"out of memory\"");
+		return NULL;
+	}
+	m->srv = srv;
+	m->id = message_id;
+	m->size = size;
+	return m;
+}
+
+void imap_message_close(struct imap_message *m)
+{
+	if (m == NULL)
+		return;
+	free(m->text);
+	free(m->head);
+	free(m);
+}
+
+ssize_t imap_message_read(struct imap_message *m, size_t off, void *buf, size_t len)
+{
+	if (m->text != NULL) {
+		size_t n = off >= m->text_len ? 0 : m->text_len - off < len ? m->text_len - off : len;
+		memcpy(buf, m->text + off, n);
+		return (ssize_t)n;
+	}
+	return store_message_read(m->srv->store, m->id, off, buf, len);
+}
+
+const char *imap_message_text(struct imap_message *m, size_t *len)
+{
+	if (m->text == NULL) {
+		void *data;
+		if (store_message_get(m->srv->store, m->id, &data, &m->text_len) < 0)
+			return NULL;
+		m->text = data;
+	}
+	*len = m->text_len;
+	return m->text;
+}
+
+/* ---- the top-level header ---- */
+
+/* The length of the header at the start of BUF (LEN bytes), blank line
+ * included, or 0 when no blank line ends it within LEN. */
+static size_t header_end(const char *buf, size_t len)
+{
+	if (len >= 2 && buf[0] == '\r' && buf[1] == '\n')
+		return 2;   /* no header at all */
+	if (len >= 1 && buf[0] == '\n')
+		return 1;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (buf[i + 1] == '\n')
+			return i + 2;
+		if (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+static int load_head(struct imap_message *m)
+{
+	size_t cap = 0, len = 0, end = 0;
+	char *buf = NULL;
+	if (m->head_loaded)
+		return 0;
+	while (end == 0 && len < HEADER_MAX) {
+		if (len + HEADER_CHUNK > cap) {
+			char *p = realloc(buf, cap + HEADER_CHUNK);
+			if (p == NULL) {
+				free(buf);
+				log_error("imap_message", "error=\"out of memory\"");
+				return -1;
+			}
+			buf = p;
+			cap += HEADER_CHUNK;
+		}
+		ssize_t n = imap_message_read(m, len, buf + len, HEADER_CHUNK);
+		if (n < 0) {
+			free(buf);
+			return -1;
+		}
+		len += (size_t)n;
+		end = header_end(buf, len);
+		if (n == 0)
+			break;
+	}
+	/* a message that is all header (no blank line) has an empty body */
+	m->head = buf;
+	m->head_len = end ? end : len;
+	m->head_loaded = true;
+	return 0;
+}
+
+const char *imap_message_body(struct imap_message *m, size_t *len)
+{
+	size_t total;
+	const char *text = imap_message_text(m, &total);
+	if (text == NULL || load_head(m) < 0)
+		return NULL;
+	size_t off = m->head_len < total ? m->head_len : total;
+	*len = total - off;
+	return text + off;
+}
+
+/* ---- header fields ---- */
+
+/* The length of the field starting at P (up to END): its line and the
+ * continuation lines after it, line ends included. */
+static size_t field_len(const char *p, const char *end)
+{
+	const char *q = p;
+	for (;;) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		if (nl == NULL)
+			return (size_t)(end - p);
+		q = nl + 1;
+		if (q >= end || (*q != ' ' && *q != '\t'))
+			return (size_t)(q - p);
+	}
+}
+
+/* True when the field at P (LEN bytes) is named NAME (any case). */
+static bool field_is(const char *p, size_t len, const char *name, size_t nlen)
+{
+	if (len <= nlen || strncasecmp(p, name, nlen) != 0)
+		return false;
+	size_t i = nlen;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;   /* "Subject :" is obsolete syntax but seen */
+	return i < len && p[i] == ':';
+}
+
+static bool listed(const char *p, size_t len, const struct fetch_section *s)
+{
+	for (size_t i = 0; i < s->nfields; i++)
+		if (field_is(p, len, s->fields[i], strlen(s->fields[i])))
+			return true;
+	return false;
+}
+
+/* The fields of the header block HEAD (LEN bytes, blank line included)
+ * that S's list selects, then a blank line, into *OUT. */
+static int filter_fields(const char *head, size_t len, const struct fetch_section *s,
+                         char **out, size_t *out_len)
+{
+	const char *p = head, *end = head + len;
+	bool not = s->kind == SEC_HEADER_FIELDS_NOT;
+	size_t n = 0;
+	char *buf = malloc(len + 3);
+	if (buf == NULL) {
+		log_error("imap_message", "error=\"out of memory\"");
+		return -1;
+	}
+	while (p < end && *p != '\r' && *p != '\n') {
+		size_t flen = field_len(p, end);
+		if (listed(p, flen, s) != not) {
+			memcpy(buf + n, p, flen);
+			n += flen;
+			if (buf[n - 1] != '\n') {   /* a header cut without its line end */
+				buf[n++] = '\r';
+				buf[n++] = '\n';
+			}
+		}
+		p += flen;
+	}
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	*out = buf;
+	*out_len = n;
+	return 0;
+}
+
+/* Unfolds a field's value (after its colon) into OUT: line ends of
+ * folding go, leading and trailing blanks go. */
+static size_t unfold(const char *p, size_t len, char *out)
+{
+	size_t n = 0;
+	const char *colon = memchr(p, ':', len);
+	const char *v = colon ? colon + 1 : p + len, *end = p + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	for (; v < end; v++)
+		if (*v != '\r' && *v != '\n')
+			out[n++] = *v;
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	out[n] = '\0';
+	return n;
+}
+
+/* ---- sections of the top level ---- */
+
+/* Whole, HEADER or TEXT of the message itself (no part number). */
+static int top_section(struct imap_message *m, enum section_kind kind, size_t *off,
+                       size_t *len)
+{
+	size_t size = (size_t)m->size;
+	if (load_head(m) < 0)
+		return -1;
+	size_t head = m->head_len < size ? m->head_len : size;
+	switch (kind) {
+	case SEC_HEADER:
+		*off = 0;
+		*len = head;
+		return 1;
+	case SEC_TEXT:
+		*off = head;
+		*len = size - head;
+		return 1;
+	case SEC_ALL:
+		*off = 0;
+		*len = size;
+		return 1;
+	default:
+		return 0;     /* MIME needs a part number */
+	}
+}
+
+int imap_message_header(struct imap_message *m, const char *name,
+                        int (*cb)(const char *value, size_t len, void *arg), void *arg)
+{
+	size_t nlen = strlen(name);
+	if (load_head(m) < 0)
+		return -1;
+	const char *p = m->head, *end = m->head + m->head_len;
+	while (p < end && *p != '\r' && *p != '\n') {
+		size_t flen = field_len(p, end);
+		if (field_is(p, flen, name, nlen)) {
+			char *value = malloc(flen + 1);
+			if (value == NULL)
+				return -1;
+			size_t vlen = imap_header_decode(value, unfold(p, flen, value));
+			int r = cb(value, vlen, arg);
+			free(value);
+			if (r != 0)
+				return r;
+		}
+		p += flen;
+	}
+	return 0;
+}
+
+int imap_message_section(struct imap_message *m, const struct fetch_section *s,
+                         size_t *off, size_t *len)
+{
+	if (s->nparts == 0)
+		return top_section(m, s->kind, off, len);
+	return imap_message_part(m, s, off, len);
+}
+
+int imap_message_fields(struct imap_message *m, const struct fetch_section *s,
+                        char **out, size_t *len)
+{
+	struct fetch_section head = *s;
+	size_t off, hlen;
+	head.kind = SEC_HEADER;
+	int r = imap_message_section(m, &head, &off, &hlen);
+	if (r <= 0)
+		return r;
+	if (s->nparts == 0)    /* the top-level header is loaded already */
+		return filter_fields(m->head, hlen, s, out, len) < 0 ? -1 : 1;
+	char *buf = malloc(hlen ? hlen : 1);
+	if (buf == NULL) {
+		log_error("imap_message", "error=\"out of memory\"");
+		return -1;
+	}
+	ssize_t n = imap_message_read(m, off, buf, hlen);
+	r = n < 0 ? -1 : filter_fields(buf, (size_t)n, s, out, len) < 0 ? -1 : 1;
+	free(buf);
+	return r;
+}

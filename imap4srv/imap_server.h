@@ -1,0 +1,68 @@
+/*
+ * imap_server.h - what one imap4srv process holds for all its clients:
+ * the settings read from ems.conf, the store handle, the TLS context,
+ * the wake-up listener that tells it about changed mailboxes, and the
+ * list of connected clients.  There is one struct imap_server per
+ * process (imap4srv.c owns it).
+ */
+#ifndef IMAP_SERVER_H
+#define IMAP_SERVER_H
+
+#include "config.h"
+#include "evloop.h"
+#include "store.h"
+#include "tls.h"
+#include "wakeup.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct imap_client;
+struct imap_trace_file;
+
+/* The site options of ems.conf's imap group (and auth's shared ones). */
+struct imap_settings {
+	const char *banner;
+	unsigned idle_timeout_s;        /* never below the RFC's 30 minutes */
+	uint32_t message_cap;           /* Message-Cap: 0 = no limit */
+	bool server_trace;              /* Server-Trace */
+	unsigned trace_synch;           /* Trace-Synch: writes per flush, 0 = at exit */
+	size_t trace_literal_max;       /* literal bytes a trace keeps */
+	const char **unixgwy;           /* gateway names stripped in ENVELOPE */
+	int n_unixgwy;
+	int plaintextmincipher;         /* bits a cleartext login needs, 0 = any */
+	size_t max_append;              /* APPENDLIMIT: largest message */
+	size_t max_line;                /* longest command line */
+	bool cram_md5;                  /* offer AUTHENTICATE CRAM-MD5 */
+	unsigned maxclt;                /* clients at most (0: no limit) */
+};
+
+struct imap_server {
+	struct evloop *loop;
+	struct ems_config *cfg;
+	struct store *store;
+	struct tls_server *tls;         /* NULL when no certificate: no STARTTLS */
+	struct wakeup_listener *wakeup;
+	struct ev_io *wakeup_io;
+	struct ev_timer *recheck;       /* re-checks idling mailboxes now and then */
+	const char *run_dir;
+	const char *log_dir;
+	char name[32];                  /* "imap4srv01": wake-up socket, trace files */
+	struct imap_settings set;
+	struct imap_client *clients;    /* every connected client */
+	unsigned nclients;
+	struct imap_trace_file *trace;  /* Server-Trace output, NULL when off */
+	uint64_t trace_seq;             /* numbers sessions in the trace */
+};
+
+/* Called by the wake-up listener and the timer: every client that has
+ * mailbox MAILBOX_ID selected (every client when 0) learns of changes,
+ * at once when idling, else at its next command. */
+void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id);
+
+/* Tells every process (this one included) that MAILBOX_ID changed;
+ * call it after each commit that changed a mailbox's entries. */
+void imap_server_notify(struct imap_server *srv, int64_t mailbox_id);
+
+#endif

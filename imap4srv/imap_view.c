@@ -1,0 +1,382 @@
+/*
+ * imap_view.c - the selected mailbox of one session and how it catches
+ * up with the store: new messages become EXISTS, flag changes by others
+ * untagged FETCH, expunges by others EXPUNGE when the protocol allows;
+ * see imap_view.h.  Changes are found by modseq (every change in the
+ * store takes a new one), so a sync that finds nothing costs one read.
+ */
+#include "imap_view.h"
+#include "imap_flags.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void msg_clear(struct view_msg *m)
+{
+	free(m->keywords);
+	m->keywords = NULL;
+}
+
+void imap_view_free(struct imap_view *v)
+{
+	if (v == NULL)
+		return;
+	for (uint32_t i = 0; i < v->n; i++)
+		msg_clear(&v->msgs[i]);
+	free(v->msgs);
+	store_mailbox_clear(&v->mb);
+	free(v);
+}
+
+static char *keywords_dup(const char *kw)
+{
+	if (kw == NULL || *kw == '\0')
+		return NULL;
+	char *d = strdup(kw);
+	if (d == NULL)
+		abort();   /* out of memory for a short string */
+	return d;
+}
+
+static int push(struct imap_view *v, const struct store_entry *e, unsigned flags)
+{
+	if (v->n == v->cap) {
+		uint32_t cap = v->cap ? v->cap * 2 : 64;
+		struct view_msg *m = realloc(v->msgs, cap * sizeof *m);
+		if (m == NULL) {
+			log_error("imap_view", "error=\"out of memory\" messages=%u", v->n);
+			return -1;
+		}
+		v->msgs = m;
+		v->cap = cap;
+	}
+	struct view_msg *m = &v->msgs[v->n++];
+	memset(m, 0, sizeof *m);
+	m->uid = e->uid;
+	m->flags = flags;
+	m->modseq = e->modseq;
+	m->message_id = e->message_id;
+	m->size = e->size;
+	m->internal_date = e->internal_date;
+	m->keywords = keywords_dup(e->keywords);
+	return 0;
+}
+
+uint32_t imap_view_seq(const struct imap_view *v, uint32_t uid)
+{
+	uint32_t lo = 0, hi = v->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else if (v->msgs[mid].uid > uid)
+			hi = mid;
+		else
+			return mid + 1;
+	}
+	return 0;
+}
+
+/* The index of the first message with uid >= UID. */
+static uint32_t lower_bound(const struct imap_view *v, uint32_t uid)
+{
+	uint32_t lo = 0, hi = v->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t imap_view_max_uid(const struct imap_view *v)
+{
+	return v->n ? v->msgs[v->n - 1].uid : 0;
+}
+
+/* ---- loading new entries ---- */
+
+struct load {
+	struct imap_view *v;
+	bool keep_recent;      /* EXAMINE: the store's \Recent shows as is */
+	uint32_t added;
+	int err;
+};
+
+static int load_each(const struct store_entry *e, void *arg)
+{
+	struct load *l = arg;
+	if (l->v->limit && l->v->n >= l->v->limit)
+		return 1;
+	unsigned flags = e->flags & (l->keep_recent ? ~0u : ~STORE_FLAG_RECENT);
+	if (push(l->v, e, flags) < 0) {
+		l->err = -1;
+		return 1;
+	}
+	if (flags & STORE_FLAG_RECENT)
+		l->v->recent++;
+	l->added++;
+	return 0;
+}
+
+static int claim_each(uint32_t uid, void *arg)
+{
+	struct imap_view *v = arg;
+	uint32_t seq = imap_view_seq(v, uid);
+	if (seq && !(v->msgs[seq - 1].flags & STORE_FLAG_RECENT)) {
+		v->msgs[seq - 1].flags |= STORE_FLAG_RECENT;
+		v->recent++;
+	}
+	return 0;
+}
+
+/* Loads entries past the last uid of the view; *ADDED gets how many. */
+static int load_new(struct imap_client *c, struct imap_view *v, uint32_t *added)
+{
+	struct load l = { v, v->readonly, 0, 0 };
+	uint32_t from = imap_view_max_uid(v) + 1;
+	*added = 0;
+	if (v->limit && v->n >= v->limit)
+		return 0;
+	if (store_entry_list(c->srv->store, v->mb.id, from, load_each, &l) < 0 || l.err < 0)
+		return -1;
+	*added = l.added;
+	if (l.added > 0 && !v->readonly &&
+	    store_entry_claim_recent(c->srv->store, v->mb.id, from, claim_each, v) < 0)
+		return -1;
+	return 0;
+}
+
+struct imap_view *imap_view_open(struct imap_client *c, const struct store_mailbox *mb,
+                                 bool readonly)
+{
+	struct imap_view *v = calloc(1, sizeof *v);
+	uint32_t added;
+	if (v == NULL) {
+		log_error("imap_view", "error=\"out of memory\"");
+		return NULL;
+	}
+	v->mb = *mb;
+	v->mb.name = strdup(mb->name);
+	v->mb.special_use = strdup(mb->special_use ? mb->special_use : "");
+	if (v->mb.name == NULL || v->mb.special_use == NULL)
+		abort();   /* out of memory for a short string */
+	v->readonly = readonly;
+	v->limit = c->srv->set.message_cap;
+	/* Changes committed while loading have higher modseqs than this, so
+	 * the first sync still sees them. */
+	v->modseq = mb->highest_modseq;
+	if (load_new(c, v, &added) < 0) {
+		imap_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* ---- telling the client ---- */
+
+static int send_flags(struct imap_client *c, uint32_t seq)
+{
+	const struct view_msg *m = &c->view->msgs[seq - 1];
+	if (imap_outf(c, "* %u FETCH (UID %u FLAGS ", seq, m->uid) < 0 ||
+	    imap_flags_write(c->ios, m->flags & ~STORE_FLAG_RECENT,
+	                     (m->flags & STORE_FLAG_RECENT) != 0, m->keywords) < 0)
+		return -1;
+	if (c->enabled & IMAP_ENABLED_CONDSTORE)
+		return imap_outf(c, " MODSEQ (%llu))\r\n", (unsigned long long)m->modseq);
+	return imap_out(c, ")\r\n", 3);
+}
+
+static bool same_keywords(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+struct changes {
+	struct imap_client *c;
+	uint32_t max_uid;      /* entries above it are new, loaded apart */
+	int err;
+};
+
+static int change_each(const struct store_entry *e, void *arg)
+{
+	struct changes *ch = arg;
+	struct imap_view *v = ch->c->view;
+	uint32_t seq = e->uid <= ch->max_uid ? imap_view_seq(v, e->uid) : 0;
+	if (seq == 0)
+		return 0;
+	struct view_msg *m = &v->msgs[seq - 1];
+	if (e->expunged) {
+		m->expunged = true;
+		return 0;
+	}
+	if (e->modseq <= m->modseq)
+		return 0;      /* this session made the change and knows it */
+	unsigned flags = (e->flags & ~STORE_FLAG_RECENT) | (m->flags & STORE_FLAG_RECENT);
+	bool differ = flags != m->flags || !same_keywords(e->keywords, m->keywords);
+	m->modseq = e->modseq;
+	m->flags = flags;
+	free(m->keywords);
+	m->keywords = keywords_dup(e->keywords);
+	if ((differ || (ch->c->enabled & IMAP_ENABLED_CONDSTORE)) && send_flags(ch->c, seq) < 0)
+		ch->err = -1;
+	return 0;
+}
+
+/* Sends EXPUNGE for each message others expunged, highest first so the
+ * numbers of the ones still to come do not move. */
+static int flush_expunges(struct imap_client *c)
+{
+	struct imap_view *v = c->view;
+	uint32_t w = 0;
+	for (uint32_t i = v->n; i > 0; i--)
+		if (v->msgs[i - 1].expunged && imap_outf(c, "* %u EXPUNGE\r\n", i) < 0)
+			return -1;
+	for (uint32_t i = 0; i < v->n; i++) {
+		if (v->msgs[i].expunged) {
+			if (v->msgs[i].flags & STORE_FLAG_RECENT)
+				v->recent--;
+			msg_clear(&v->msgs[i]);
+		} else {
+			v->msgs[w++] = v->msgs[i];
+		}
+	}
+	v->n = w;
+	return 0;
+}
+
+static bool any_expunged(const struct imap_view *v)
+{
+	for (uint32_t i = 0; i < v->n; i++)
+		if (v->msgs[i].expunged)
+			return true;
+	return false;
+}
+
+static int read_changes(struct imap_client *c, uint64_t highest)
+{
+	struct imap_view *v = c->view;
+	struct changes ch = { c, imap_view_max_uid(v), 0 };
+	if (highest <= v->modseq)
+		return 0;
+	if (store_entry_changes(c->srv->store, v->mb.id, v->modseq, change_each, &ch) < 0)
+		return -1;
+	return ch.err;
+}
+
+int imap_view_sync(struct imap_client *c, bool allow_expunge)
+{
+	struct imap_view *v = c->view;
+	struct store_mailbox mb;
+	uint32_t added = 0;
+	if (v == NULL)
+		return 0;
+	if (store_mailbox_get(c->srv->store, v->mb.id, &mb) < 0)
+		return -1;
+	uint64_t highest = mb.highest_modseq;
+	uint32_t uidnext = mb.uidnext;
+	store_mailbox_clear(&mb);
+	if (read_changes(c, highest) < 0)
+		return -1;
+	if (allow_expunge && any_expunged(v) && flush_expunges(c) < 0)
+		return -1;
+	if ((uidnext != v->mb.uidnext || (v->limit && v->n < v->limit)) &&
+	    load_new(c, v, &added) < 0)
+		return -1;
+	v->modseq = highest > v->modseq ? highest : v->modseq;
+	v->mb.uidnext = uidnext;
+	if (added > 0 && (imap_untagged(c, "%u EXISTS", v->n) < 0 ||
+	                  imap_untagged(c, "%u RECENT", v->recent) < 0))
+		return -1;
+	return 0;
+}
+
+/* ---- sets ---- */
+
+int imap_view_each(struct imap_view *v, struct imap_seqset *set, bool uid,
+                   int (*cb)(uint32_t seq, void *arg), void *arg)
+{
+	imap_seqset_resolve(set, uid ? imap_view_max_uid(v) : v->n);
+	if (!uid && imap_seqset_max(set) > v->n)
+		return -1;
+	for (size_t r = 0; r < set->n; r++) {
+		uint32_t lo = set->r[r].lo, hi = set->r[r].hi;
+		uint32_t i = uid ? lower_bound(v, lo) : lo - 1;
+		for (; i < v->n && (uid ? v->msgs[i].uid : i + 1) <= hi; i++) {
+			int stop = cb(i + 1, arg);
+			if (stop)
+				return stop;
+		}
+	}
+	return 0;
+}
+
+int imap_view_expunged(struct imap_client *c, uint32_t seq)
+{
+	struct imap_view *v = c->view;
+	if (v->msgs[seq - 1].flags & STORE_FLAG_RECENT)
+		v->recent--;
+	msg_clear(&v->msgs[seq - 1]);
+	memmove(&v->msgs[seq - 1], &v->msgs[seq], (v->n - seq) * sizeof *v->msgs);
+	v->n--;
+	return imap_outf(c, "* %u EXPUNGE\r\n", seq);
+}
+
+void imap_view_set_flags(struct imap_view *v, uint32_t seq, unsigned flags,
+                         const char *keywords, uint64_t modseq)
+{
+	struct view_msg *m = &v->msgs[seq - 1];
+	m->flags = (flags & ~STORE_FLAG_RECENT) | (m->flags & STORE_FLAG_RECENT);
+	if (keywords != NULL) {
+		free(m->keywords);
+		m->keywords = keywords_dup(keywords);
+	}
+	if (modseq > m->modseq)
+		m->modseq = modseq;
+}
+
+uint32_t imap_view_first_unseen(const struct imap_view *v)
+{
+	for (uint32_t i = 0; i < v->n; i++)
+		if (!(v->msgs[i].flags & STORE_FLAG_SEEN))
+			return i + 1;
+	return 0;
+}
+
+/* Adds keyword W (N bytes) to the list OUT (LEN used of OUTLEN) unless
+ * it is there or does not fit. */
+static void add_keyword(char *out, size_t *len, size_t outlen, const char *w, size_t n)
+{
+	char word[IMAP_KEYWORD_MAX + 1];
+	if (n >= sizeof word)
+		return;
+	memcpy(word, w, n);
+	word[n] = '\0';
+	if (imap_keyword_has(out, word) || *len + n + 2 > outlen)
+		return;
+	if (*len > 0)
+		out[(*len)++] = ' ';
+	memcpy(out + *len, word, n + 1);
+	*len += n;
+}
+
+void imap_view_keywords(const struct imap_view *v, char *out, size_t outlen)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (uint32_t i = 0; i < v->n; i++) {
+		const char *p = v->msgs[i].keywords;
+		if (p == NULL)
+			continue;
+		while (*p) {
+			size_t k = strcspn(p, " ");
+			add_keyword(out, &len, outlen, p, k);
+			p += k;
+			while (*p == ' ')
+				p++;
+		}
+	}
+}

@@ -1,0 +1,104 @@
+/*
+ * imap_view.h - the selected mailbox as one session sees it: the
+ * messages in sequence-number order with their uid, flags, keywords and
+ * modseq, which may lag behind the store until the protocol allows the
+ * session to learn of a change.
+ *
+ * Other sessions and deliveries change the store at any time; the view
+ * catches up in imap_view_sync(), called where RFC 3501 lets a server
+ * send untagged EXISTS / RECENT / FETCH / EXPUNGE: at the end of each
+ * command, and at once during IDLE.  Expunges by others are held back
+ * while the client cannot be told (during FETCH, STORE and SEARCH), so
+ * sequence numbers never shift under a command that uses them; an
+ * expunged message still held stays readable (its message row outlives
+ * the entry until the collector's grace period ends).
+ *
+ * With Message-Cap set, the view holds at most that many messages, the
+ * first ones by uid; more become visible as these are expunged.
+ */
+#ifndef IMAP_VIEW_H
+#define IMAP_VIEW_H
+
+#include "imap_client.h"
+#include "imap_seqset.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct view_msg {
+	uint32_t uid;
+	unsigned flags;             /* STORE_FLAG_*; RECENT: this session's \Recent */
+	bool expunged;              /* gone from the store, EXPUNGE not sent yet */
+	uint64_t modseq;
+	int64_t message_id;
+	int64_t size;
+	int64_t internal_date;
+	char *keywords;             /* NULL when none */
+};
+
+struct imap_view {
+	struct store_mailbox mb;    /* id, name, uidvalidity, uidnext ... */
+	bool readonly;              /* EXAMINE */
+	struct view_msg *msgs;      /* msgs[seq - 1] */
+	uint32_t n, cap;
+	uint64_t modseq;            /* store changes up to this are in the view */
+	uint32_t recent;            /* messages with this session's \Recent */
+	bool dirty;                 /* a wake-up said the mailbox changed */
+	uint32_t limit;             /* Message-Cap, 0 = none */
+};
+
+/*
+ * Selects mailbox MB (copied) for client C: loads its entries (up to
+ * Message-Cap), and unless READONLY takes \Recent of the new ones for
+ * this session.  Returns the view, or NULL after logging why.
+ */
+struct imap_view *imap_view_open(struct imap_client *c, const struct store_mailbox *mb,
+                                 bool readonly);
+
+/* Frees V (NULL is fine). */
+void imap_view_free(struct imap_view *v);
+
+/*
+ * Brings the view up to date with the store and tells the client:
+ * "* n EXISTS" / "* n RECENT" for new messages, "* n FETCH (FLAGS ...)"
+ * for flags others changed, and, when ALLOW_EXPUNGE, "* n EXPUNGE" for
+ * messages others expunged.  Cheap when nothing changed (one row read).
+ * Returns 0, or -1 after logging a store failure (the view stays as it
+ * was; the next sync tries again).
+ */
+int imap_view_sync(struct imap_client *c, bool allow_expunge);
+
+/* The sequence number of UID in the view, 0 when it is not there. */
+uint32_t imap_view_seq(const struct imap_view *v, uint32_t uid);
+
+/* The largest uid in the view (0 when empty). */
+uint32_t imap_view_max_uid(const struct imap_view *v);
+
+/*
+ * Resolves a sequence set (UID: a uid set) against the view and calls
+ * CB with each member's sequence number in ascending order until CB
+ * returns non-zero.  Sequence numbers beyond the view are an error:
+ * returns -1 then (the caller answers BAD); uids not in the view are
+ * skipped, as RFC 3501 says.  Returns 0, or CB's non-zero value.
+ */
+int imap_view_each(struct imap_view *v, struct imap_seqset *set, bool uid,
+                   int (*cb)(uint32_t seq, void *arg), void *arg);
+
+/* Removes message SEQ after this session expunged it and sends
+ * "* SEQ EXPUNGE". */
+int imap_view_expunged(struct imap_client *c, uint32_t seq);
+
+/* Updates message SEQ after this session changed its flags in the store
+ * (so the next sync does not report the change back). */
+void imap_view_set_flags(struct imap_view *v, uint32_t seq, unsigned flags,
+                         const char *keywords, uint64_t modseq);
+
+/* The first message without \Seen (0 when none): SELECT's [UNSEEN n]. */
+uint32_t imap_view_first_unseen(const struct imap_view *v);
+
+/* Writes the keywords used in the view, space-separated, each once, into
+ * OUT (OUTLEN bytes; cut at a whole word when full). */
+void imap_view_keywords(const struct imap_view *v, char *out, size_t outlen);
+
+#endif
