@@ -53,6 +53,13 @@ def make_suite():
     suite = emstest.Suite(name="guardian")
     # Children may run as nobody: let them reach the state directory.
     os.chmod(suite.dir, 0o755)
+    # ... and run a copy of the test child, which nobody can reach even
+    # when the source tree lies under a private directory.
+    global TESTCHILD
+    child = os.path.join(suite.dir, "testchild.sh")
+    shutil.copy(TESTCHILD, child)
+    os.chmod(child, 0o755)
+    TESTCHILD = child
     run = mode_file(suite, "run.conf", "run")
     crash = mode_file(suite, "exit.conf", "exit 3")
     stubborn = mode_file(suite, "stubborn.conf", "stubborn")
