@@ -44,9 +44,11 @@ class MailSuite(emstest.Suite):
 
     def oomgr(self, *statements):
         """Runs oomgr with STATEMENTS; returns the CompletedProcess."""
+        # Each person costs a password hash (tens of ms, more on a busy
+        # machine): the bound only catches a hang.
         return self.run("oomgr", "-c", self.conf_path,
                         *[s if s.rstrip().endswith(";") else s + ";"
-                          for s in statements])
+                          for s in statements], timeout=180)
 
     def admin(self, *statements):
         """Like oomgr(), but raises when a statement fails."""
