@@ -38,6 +38,9 @@ lock = threading.Lock()
 running = {}          # index -> Popen of a mailer in flight
 results = {}          # index -> exit status
 kills = {"smtpgw": 0, "postman": 0}
+# The mailers the killer may hit: a fixed share, so that on a slow machine
+# (sanitizers, busy CI) it cannot kill nearly every delivery.
+killable = set(random.sample(range(N), N * 4 // 10))
 done = threading.Event()
 
 
@@ -64,7 +67,7 @@ def killer():
     while not done.is_set():
         time.sleep(random.uniform(0.005, 0.06))
         with lock:
-            victims = list(running.values())
+            victims = [p for i, p in running.items() if i in killable]
         if victims and random.random() < 0.7:
             try:
                 random.choice(victims).send_signal(signal.SIGKILL)
