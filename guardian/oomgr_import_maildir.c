@@ -81,7 +81,7 @@ static int import_dir(struct import_sink *s, const char *dir, struct dirent **li
 	int r = 0;
 
 	for (int i = 0; r == 0 && i < n; i++) {
-		struct stat sb;
+		struct stat sb = {0};
 		snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
 		if (read_file(path, &buf, &cap, &len, &sb) < 0) {
 			s->failed++;
