@@ -5,6 +5,7 @@
 #   make check        run the tests in t/ with prove
 #   make check SANITIZE=1   the same, built with ASan+UBSan into build-san/
 #   make run          build, create ./run-state and start the suite in the foreground
+#   make bench [PEER=dovecot]   measure ems (and Dovecot side by side); see README
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # A program directory adds itself with a module.mk that appends to PROGRAMS
@@ -48,7 +49,7 @@ UNIT_BINS  := $(UNIT_SRCS:t/unit/%.c=$(BUILD)/t/unit/%)
 TAP_OBJ    := $(BUILD)/t/tap.o
 PROGRAM_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-.PHONY: all deps deps-quiet check run install clean cppcheck
+.PHONY: all deps deps-quiet check run bench install clean cppcheck fuzz
 .DEFAULT_GOAL := all
 
 all: deps-quiet $(PROGRAM_BINS) $(UNIT_BINS)
@@ -91,6 +92,12 @@ check: all
 	EMS_BUILD=$(abspath $(BUILD)) EMS_SRC=$(abspath .) \
 	    prove -j$(PROVE_JOBS) $(UNIT_BINS) $(sort $(wildcard t/*.t))
 
+# libFuzzer targets t/fuzz/*.c, built with clang into build-fuzz/ and run
+# FUZZ_SECONDS each (see mk/fuzz.sh); FUZZ_TARGETS picks some.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh mk/fuzz.sh $(FUZZ_TARGETS)
+
 PROGRAM_DIRS := $(sort $(dir $(wildcard */module.mk)))
 
 cppcheck:
@@ -101,6 +108,11 @@ cppcheck:
 run: all
 	@sh mk/run.sh $(abspath $(BUILD)) $(abspath $(STATE))
 
+# Figures, never a failure on one: bench-results.json (and .svg with a PEER).
+PEER ?=
+bench: all
+	python3 bench/run.py --build $(abspath $(BUILD)) $(if $(PEER),--peer $(PEER)) $(BENCH_FLAGS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/ems \
@@ -109,6 +121,7 @@ install: all
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5)
 	$(if $(wildcard man/*.8),install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8)
 	install -m 0644 $(wildcard etc/*.conf) $(DESTDIR)$(PREFIX)/share/ems
+	install -m 0644 etc/sendmail-ems.m4 $(wildcard etc/postfix-*) $(DESTDIR)$(PREFIX)/share/ems
 	test -e $(DESTDIR)/etc/ems/ems.conf || install -m 0640 etc/ems.conf $(DESTDIR)/etc/ems/ems.conf
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in ems.service ems.socket; do \
@@ -116,6 +129,6 @@ install: all
 	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

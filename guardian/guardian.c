@@ -18,6 +18,7 @@
  *   guardian_lock.c       the lock file
  *   guardian_privilege.c  children's user, directories
  *   guardian_sockets.c    listening sockets handed to the listener
+ *   guardian_heartbeat.c  hung children (heartbeats), their Last Wakeup
  */
 #include "guardian.h"
 
@@ -25,6 +26,7 @@
 #include "config_find.h"
 #include "evloop.h"
 #include "guardian_control.h"
+#include "guardian_heartbeat.h"
 #include "guardian_lock.h"
 #include "guardian_notify.h"
 #include "guardian_privilege.h"
@@ -210,10 +212,12 @@ int guardian_refresh(const char *name, char *err, size_t errsz)
 		config_free(cfg);
 		return -1;
 	}
-	if (!all)
-		procs_signal_reload(name, now);
+	/* Unchanged instances reread their own configuration and reopen
+	 * their logs (logrotate's postrotate sends the guardian SIGHUP). */
+	procs_signal_reload(all ? "all" : name, now);
 	registry_free(g.reg);
 	g.reg = reg;
+	heartbeat_configure(NULL, config_int(cfg, "monitor.heartbeat_timeout_s") * 1000);
 	config_free(cfg);       /* paths and user stay as at start */
 	guardian_changed();
 	return 0;
@@ -222,8 +226,14 @@ int guardian_refresh(const char *name, char *err, size_t errsz)
 int guardian_set(const char *name, int instance, const char *param,
                  const char *value, char *err, size_t errsz)
 {
-	return registry_set(g.reg, g.overrides, name, instance, param, value,
-	                    err, errsz);
+	if (registry_set(g.reg, g.overrides, name, instance, param, value,
+	                 err, errsz) < 0)
+		return -1;
+	/* A new log level reaches running instances at once, through their
+	 * statistics segments; the others start with it. */
+	if (strcmp(param, "loglevel") == 0)
+		heartbeat_request_loglevel(name, instance, value);
+	return 0;
 }
 
 /* Status, readiness, timer. */
@@ -315,6 +325,7 @@ static void arm_timer(long long now)
 		next = earliest(next, g.ready_deadline);
 	if (g.watchdog_ms > 0)
 		next = earliest(next, g.next_watchdog);
+	next = earliest(next, heartbeat_next_deadline());
 	if (next < 0 || next - now > TIMER_IDLE_MS)
 		next = now + TIMER_IDLE_MS;
 	evloop_timer_set(g.timer, next > now ? (unsigned)(next - now) : 0);
@@ -344,6 +355,7 @@ static void on_timer(struct ev_timer *t, void *arg)
 		notify_watchdog();
 		g.next_watchdog = now + (long long)g.watchdog_ms;
 	}
+	heartbeat_check(now);
 	procs_tick(now);
 	guardian_changed();
 }
@@ -367,9 +379,11 @@ static void on_sigchld(void)
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		heartbeat_forget(pid);
 		if (!procs_child_exited(pid, status, now))
 			log_debug("reaped_unknown", "pid=%d", (int)pid);
+	}
 	guardian_changed();
 }
 
@@ -472,6 +486,8 @@ static int run_suite(void)
 	g.ready_deadline = now + READY_WAIT_MS;
 	g.watchdog_ms = notify_watchdog_interval_ms();
 	g.next_watchdog = now;
+	heartbeat_configure(config_path(g.cfg, "run_dir"),
+	                    config_int(g.cfg, "monitor.heartbeat_timeout_s") * 1000);
 	procs_init(spawn_child, g.reg);
 	procs_apply(g.reg, NULL, true, now);
 	guardian_changed();

@@ -10,6 +10,7 @@
 #include "ctlproto.h"
 #include "evloop.h"
 #include "guardian.h"
+#include "guardian_heartbeat.h"
 #include "guardian_procs.h"
 #include "log.h"
 
@@ -172,6 +173,7 @@ static int send_row(struct client *c, const struct instance *in,
 	    ctl_msg_add(&m, "restarts", "%u", in->restarts) < 0 ||
 	    ctl_msg_add(&m, "started", "%lld",
 	                in->started_ms ? (long long)in->started_wall : 0) < 0 ||
+	    ctl_msg_add(&m, "wakeup", "%lld", (long long)heartbeat_wakeup(in->pid)) < 0 ||
 	    ctl_msg_add(&m, "uptime_s", "%lld",
 	                up ? (now - in->started_ms) / 1000 : 0) < 0 ||
 	    ctl_msg_add(&m, "flags", "%ld", in->spec.flags) < 0 ||
@@ -261,6 +263,8 @@ static void handle_start_stop(struct client *c, const struct ctl_msg *req,
 	}
 	log_info(up ? "control_startup" : "control_shutdown",
 	         "name=%s instance=%d", log_quote(name), instance);
+	if (up)     /* a running one does its periodic work now */
+		heartbeat_request_run(name, instance);
 	matched = up ? procs_startup(name, instance, now)
 	             : procs_shutdown(name, instance, now);
 	if (matched == 0 && strcasecmp(name, "all") != 0) {

@@ -178,6 +178,10 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
 		child_fail(pipefd, STEP_FDS, errno);
 	if (drop_privilege(rq) < 0)
 		child_fail(pipefd, STEP_PRIVILEGE, errno);
+	/* No exec after this one may gain privileges (set-uid programs,
+	 * file capabilities), whoever the child runs as. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(pipefd, STEP_PRIVILEGE, errno);
 	/* Opened as the child's user, so the program can reopen it later. */
 	if (redirect_output(rq->log_path) < 0)
 		child_fail(pipefd, STEP_LOG, errno);

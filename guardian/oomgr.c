@@ -7,6 +7,7 @@
  */
 #include "oomgr.h"
 #include "oomgr_admin.h"
+#include "oomgr_cert.h"
 
 #include "config.h"
 #include "config_find.h"
@@ -42,6 +43,9 @@ static const struct command commands[] = {
 	{ "refresh", NULL, oomgr_refresh, "refresh all | NAME" },
 	{ "disp", "process", oomgr_disp_process, "disp process [--json]" },
 	{ "display", "process", oomgr_disp_process, NULL },
+	{ "disp", "stats", oomgr_disp_stats,
+	  "disp stats [NAME] | NAME history [counter=C] [period=hour|day] [--json]" },
+	{ "display", "stats", oomgr_disp_stats, NULL },
 	{ "set", "process", oomgr_set_process,
 	  "set process NAME [INSTANCE] param=value ..." },
 	{ "insert", NULL, oomgr_insert,
@@ -55,6 +59,9 @@ static const struct command commands[] = {
 	{ "connect", NULL, oomgr_connect, "connect DOMAIN" },
 	{ "import", NULL, oomgr_import,
 	  "import mbox FILE | maildir DIR person=NAME [folder=F]" },
+	{ "cert", NULL, oomgr_cert,
+	  "cert generate | request NAME cn=HOST ... | install NAME CERTFILE "
+	  "[KEYFILE [CHAINFILE]] | list | show NAME | remove NAME" },
 	{ "help", NULL, cmd_help, "help" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -34,5 +34,8 @@ int oomgr_shutdown(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_refresh(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_disp_process(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_set_process(struct oomgr *o, const struct oomgr_stmt *st);
+/* disp stats [NAME] | NAME history [counter=C] [period=hour|day]
+ * (oomgr_stats.c) */
+int oomgr_disp_stats(struct oomgr *o, const struct oomgr_stmt *st);
 
 #endif

@@ -22,7 +22,7 @@ struct display_table {
 
 /* Fields printed as JSON numbers or booleans; everything else is text. */
 static const char *const numeric_keys[] = {
-	"instance", "pid", "restarts", "started", "uptime_s", "flags",
+	"instance", "pid", "restarts", "started", "wakeup", "uptime_s", "flags",
 	"maxclt", NULL
 };
 static const char *const boolean_keys[] = { "autostart", NULL };
@@ -126,6 +126,14 @@ static const char *wakeup_text(const char *started, char *buf, size_t size)
 	return buf;
 }
 
+/* The process's own Last Wakeup (its last periodic run) when it keeps
+ * one, else when it was started. */
+static const char *last_wakeup(const struct display_row *r)
+{
+	const char *w = row_get(r, "wakeup");
+	return *w != '\0' && strcmp(w, "0") != 0 ? w : row_get(r, "started");
+}
+
 #define TABLE_FMT "%-14s %8s  %-12s  %10s  %-9s %8s  %s\n"
 
 void display_print_table(FILE *out, const struct display_table *t)
@@ -140,7 +148,7 @@ void display_print_table(FILE *out, const struct display_table *t)
 
 		fprintf(out, TABLE_FMT, row_get(r, "name"),
 		        row_get(r, "instance"),
-		        wakeup_text(row_get(r, "started"), when, sizeof when),
+		        wakeup_text(last_wakeup(r), when, sizeof when),
 		        alive ? pid : "-", row_get(r, "state"),
 		        row_get(r, "restarts"),
 		        alive ? display_duration(strtoll(row_get(r, "uptime_s"),

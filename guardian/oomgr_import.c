@@ -14,6 +14,7 @@
 #include "oomgr_import.h"
 
 #include "log.h"
+#include "mime.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -48,7 +49,13 @@ static int put_one(struct import_sink *s, size_t len, unsigned flags,
                    const char *keywords, int64_t internal_date)
 {
 	int64_t message_id;
-	if (store_message_put(s->store, s->buf, len, internal_date, NULL, 0, &message_id) < 0)
+	size_t slen = 0;
+	/* the MIME structure goes with it, as at delivery (NULL: parsed later) */
+	char *structure = mime_structure(s->buf, len, &slen);
+	int r = store_message_put(s->store, s->buf, len, internal_date, structure, slen,
+	                          &message_id);
+	free(structure);
+	if (r < 0)
 		return -1;
 	if (store_entry_find_message(s->store, s->mailbox_id, message_id, NULL) == 0) {
 		s->skipped++;

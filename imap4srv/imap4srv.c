@@ -16,22 +16,26 @@
  *   imap_cmd_*.c, imap_fetch.c, imap_idle.c, imap_quota.c   commands
  *   imap_fetch_att.c    FETCH attributes
  *   imap_search_*.c     SEARCH criteria
- *   imap_message.c      a stored message's structure and sections
+ *   imap_message.c      a stored message: raw bytes, top-level header
+ *   imap_message_mime.c its MIME structure: sections, ENVELOPE, BODYSTRUCTURE
  *   imap_names.c, imap_utf7.c   mailbox names
  *   imap_flags.c, imap_date.c   flags and dates on the wire
  *   imap_trace.c        Server-Trace files
  */
 #include "config.h"
 #include "evloop.h"
+#include "handoff.h"
 #include "imap_client.h"
 #include "imap_listen.h"
 #include "imap_server.h"
 #include "log.h"
 #include "params.h"
+#include "stats.h"
 #include "store.h"
 #include "tls.h"
 #include "wakeup.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,6 +51,9 @@
 #define WAKEUP_BATCH 64
 /* When maxclt is 0. */
 #define DEFAULT_MAXCLT 1000
+/* How often a finished client is told to iolistener at the latest (a new
+ * one is told at once). */
+#define LOAD_REPORT_MS 200
 
 static const char usage_text[] =
     "usage: imap4srv [OPTIONS] [--listen ADDR:PORT] [--listen-tls ADDR:PORT]\n"
@@ -56,6 +63,9 @@ static const char usage_text[] =
     "  --listen-tls ADDR:PORT  the same with implicit TLS\n";
 
 static struct imap_server srv;
+/* The link to iolistener when not running on --listen sockets. */
+static struct handoff_worker *handoff;
+static struct ev_timer *load_timer;
 
 static void on_signal(int signo, void *arg)
 {
@@ -86,6 +96,42 @@ static void on_recheck(struct ev_timer *t, void *arg)
 	(void)t;
 	(void)arg;
 	imap_server_mailbox_changed(&srv, 0);
+}
+
+/* Sent only when it changed (handoff.h), so the timer may call it
+ * freely. */
+static void report_load(void)
+{
+	if (handoff != NULL)
+		handoff_worker_load(handoff, srv.nclients);
+}
+
+static void on_load_timer(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	report_load();
+}
+
+/* A client from iolistener: the same path as a --listen one. */
+static void on_handed_client(const struct handoff_client *c, void *arg)
+{
+	char peer[INET6_ADDRSTRLEN + 8];
+	(void)arg;
+	handoff_peer_text(c, peer, sizeof peer);
+	imap_client_new(&srv, c->fd, peer, c->flags);
+	report_load();
+}
+
+/* Without --listen, clients come from iolistener (imap4srv(8)). */
+static int open_handoff(const struct proc_params *p)
+{
+	handoff = handoff_worker_open(srv.loop, srv.run_dir, "imap", p->instance,
+	                              p->flags, srv.set.maxclt, on_handed_client,
+	                              NULL);
+	load_timer = evloop_add_timer(srv.loop, LOAD_REPORT_MS, true,
+	                              on_load_timer, NULL);
+	return handoff && load_timer ? 0 : -1;
 }
 
 static void read_settings(struct imap_server *s, const struct proc_params *p)
@@ -155,6 +201,7 @@ static int open_everything(const struct proc_params *p)
 		return -1;
 	srv.wakeup_io = evloop_add_io(srv.loop, wakeup_fd(srv.wakeup), EV_READ, on_wakeup, NULL);
 	srv.recheck = evloop_add_timer(srv.loop, RECHECK_MS, true, on_recheck, NULL);
+	stats_start(srv.loop, srv.run_dir, PROG, p->instance);   /* counters, heartbeat */
 	return srv.wakeup_io && srv.recheck ? 0 : -1;
 }
 
@@ -163,9 +210,12 @@ static void close_everything(void)
 	while (srv.clients != NULL)
 		imap_client_free(srv.clients);
 	imap_listen_close_all();
+	handoff_worker_close(handoff);
+	evloop_del_timer(load_timer);
 	evloop_del_io(srv.wakeup_io);
 	evloop_del_timer(srv.recheck);
 	wakeup_close(srv.wakeup);
+	stats_close();
 	evloop_free(srv.loop);
 	tls_server_free(srv.tls);
 	store_close(srv.store);
@@ -174,9 +224,13 @@ static void close_everything(void)
 	log_close();
 }
 
-/* --listen / --listen-tls after the common parameters. */
-static int own_options(int argc, char **argv, int next)
+/* --listen / --listen-tls after the common parameters; without them
+ * the clients come through iolistener. */
+static int own_options(int argc, char **argv, int next,
+                       const struct proc_params *p)
 {
+	if (next >= argc)
+		return open_handoff(p);
 	for (int i = next; i < argc; i++) {
 		unsigned flags;
 		if (strcmp(argv[i], "--listen") == 0)
@@ -218,7 +272,7 @@ int main(int argc, char **argv)
 	open_log(&p);
 	read_settings(&srv, &p);
 	int status = 1;
-	if (open_everything(&p) == 0 && own_options(argc, argv, next) == 0) {
+	if (open_everything(&p) == 0 && own_options(argc, argv, next, &p) == 0) {
 		log_info("imap_start", "instance=%d maxclt=%u tls=%s", p.instance, srv.set.maxclt,
 		         srv.tls ? "yes" : "no");
 		status = evloop_run(srv.loop) == 0 ? 0 : 1;

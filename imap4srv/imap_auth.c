@@ -1,96 +1,118 @@
 /*
- * imap_auth.c - resolving a login name and checking its password for
- * LOGIN and AUTHENTICATE; see imap_auth.h.
+ * imap_auth.c - LOGIN and AUTHENTICATE checks through libcommon/auth.h;
+ * see imap_auth.h.
  */
 #include "imap_auth.h"
+#include "auth.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Longest login name considered. */
-#define LOGIN_MAX 512
-/* The delay after failed logins doubles from this up to the maximum. */
-#define AUTH_DELAY_MS 1000u
-#define AUTH_DELAY_MAX_MS 8000u
+static struct auth *authenticator;
 
-unsigned imap_auth_delay_ms(int failures)
+int imap_auth_open(struct imap_server *srv)
 {
-	unsigned ms = AUTH_DELAY_MS;
-	for (int i = 1; i < failures && ms < AUTH_DELAY_MAX_MS; i++)
-		ms *= 2;
-	return ms < AUTH_DELAY_MAX_MS ? ms : AUTH_DELAY_MAX_MS;
-}
-
-/* "user<sep>domain" with any separator of auth.login_separators (the
- * last one wins, so "a@b@c" is user "a@b"), or a bare name in the
- * default domain.  Returns 0, or -1 when there is no domain to use. */
-static int resolve(const struct ems_config *cfg, const char *login, char *user,
-                   size_t ulen, char *domain, size_t dlen)
-{
-	const char *seps = config_str(cfg, "auth.login_separators");
-	const char *cut = NULL;
-	for (const char *p = login; *p; p++)
-		if (strchr(seps, *p) != NULL)
-			cut = p;
-	if (cut != NULL) {
-		snprintf(user, ulen, "%.*s", (int)(cut - login), login);
-		snprintf(domain, dlen, "%s", cut + 1);
-		return user[0] && domain[0] ? 0 : -1;
-	}
-	const char *def = config_str(cfg, "auth.default_domain");
-	if (*def == '\0')
+	struct auth_settings set;
+	if (authenticator != NULL)
+		return 0;
+	auth_settings_read(srv->cfg, &set);
+	authenticator = auth_new(&set, srv->store);
+	if (authenticator == NULL)
 		return -1;
-	snprintf(user, ulen, "%s", login);
-	snprintf(domain, dlen, "%s", def);
+	srv->set.cram_md5 = set.retrievable_secrets;
 	return 0;
 }
 
-static enum imap_auth_result failed(struct imap_client *c, const char *login,
-                                    const char *why)
+void imap_auth_close(void)
 {
-	log_info("imap_login_failed", "session=%llu peer=%s login=%s reason=%s",
-	         (unsigned long long)c->id, c->peer, log_quote(login), log_quote(why));
-	return IMAP_AUTH_FAILED;
+	auth_free(authenticator);
+	authenticator = NULL;
 }
 
-enum imap_auth_result imap_auth_password(struct imap_client *c, const char *login,
-                                         const char *password)
+bool imap_auth_cram_md5(struct imap_server *srv)
 {
-	char user[LOGIN_MAX], domain[LOGIN_MAX];
-	struct store_person p;
-	struct store *st = c->srv->store;
-	if (strlen(login) >= LOGIN_MAX ||
-	    resolve(c->srv->cfg, login, user, sizeof user, domain, sizeof domain) < 0)
-		return failed(c, login, "no domain in the login name");
-	if (store_person_find(st, user, domain, &p) < 0)
-		return store_error_transient(st) ? IMAP_AUTH_UNAVAILABLE
-		                                 : failed(c, login, "no such person");
-	if (store_person_check_password(st, p.id, password) < 0) {
-		bool transient = store_error_transient(st);
-		store_person_clear(&p);
-		return transient ? IMAP_AUTH_UNAVAILABLE : failed(c, login, "wrong password");
-	}
-	if (!(p.services & STORE_SVC_IMAP)) {
-		store_person_clear(&p);
-		failed(c, login, "IMAP not allowed for this person");
-		return IMAP_AUTH_NO_SERVICE;
-	}
-	size_t n = strlen(p.username) + strlen(p.domain) + 2;
-	c->username = malloc(n);
+	return imap_auth_open(srv) == 0 && auth_settings(authenticator)->retrievable_secrets;
+}
+
+/* The client's address without the port, for the limits. */
+static void address_of(const char *peer, char *out, size_t len)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+	snprintf(out, len, "%.*s", (int)n, peer);
+}
+
+static enum imap_auth_result logged_in(struct imap_client *c, const struct auth_identity *id)
+{
+	c->username = strdup(id->address);
 	if (c->username == NULL) {
-		store_person_clear(&p);
 		log_error("imap_login", "error=\"out of memory\"");
 		return IMAP_AUTH_UNAVAILABLE;
 	}
-	snprintf(c->username, n, "%s@%s", p.username, p.domain);
-	c->person_id = p.id;
+	c->person_id = id->person_id;
 	c->state = IMAP_AUTH;
-	store_person_clear(&p);
-	log_info("imap_login", "session=%llu peer=%s user=%s tls=%s", (unsigned long long)c->id,
-	         c->peer, log_quote(c->username), imap_client_tls(c) ? "yes" : "no");
 	return IMAP_AUTH_OK;
+}
+
+static enum imap_auth_result map(struct imap_client *c, enum auth_result r,
+                                 const struct auth_identity *id)
+{
+	switch (r) {
+	case AUTH_OK:
+		return logged_in(c, id);
+	case AUTH_NO_SERVICE:
+		return IMAP_AUTH_NO_SERVICE;
+	case AUTH_LOCKED:
+		return IMAP_AUTH_LOCKED;
+	case AUTH_UNAVAILABLE:
+		return IMAP_AUTH_UNAVAILABLE;
+	default:
+		return IMAP_AUTH_FAILED;
+	}
+}
+
+/* Who is asking, for auth.h: ADDR and SESSION are the caller's buffers. */
+struct asker {
+	char addr[INET6_ADDRSTRLEN + 8];
+	char session[32];
+	struct auth_client who;
+};
+
+static void describe(struct imap_client *c, struct asker *a)
+{
+	address_of(c->peer, a->addr, sizeof a->addr);
+	snprintf(a->session, sizeof a->session, "imap.%llu", (unsigned long long)c->id);
+	a->who = (struct auth_client){ "imap", STORE_SVC_IMAP, a->addr, a->session,
+	                               imap_client_tls(c) };
+}
+
+enum imap_auth_result imap_auth_password(struct imap_client *c, const char *login,
+                                         const char *password, unsigned *delay_ms)
+{
+	struct auth_cred cred = { .kind = AUTH_CRED_PASSWORD, .mech = "LOGIN",
+	                          .login = login, .password = password };
+	struct auth_identity id;
+	struct asker a;
+	*delay_ms = 0;
+	if (imap_auth_open(c->srv) < 0)
+		return IMAP_AUTH_UNAVAILABLE;
+	describe(c, &a);
+	return map(c, auth_check(authenticator, &a.who, &cred, &id, delay_ms), &id);
+}
+
+enum imap_auth_result imap_auth_sasl(struct imap_client *c, const struct sasl_creds *creds,
+                                     unsigned *delay_ms)
+{
+	struct auth_identity id;
+	struct asker a;
+	*delay_ms = 0;
+	if (imap_auth_open(c->srv) < 0)
+		return IMAP_AUTH_UNAVAILABLE;
+	describe(c, &a);
+	return map(c, auth_check_sasl(authenticator, &a.who, creds, &id, delay_ms), &id);
 }

@@ -11,6 +11,7 @@
 #include "imap_trace.h"
 #include "imap_view.h"
 #include "log.h"
+#include "stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,7 @@ static void run(struct imap_client *c)
 		return;
 	}
 	snprintf(cmd->name, sizeof cmd->name, "%s", def->name);
+	stats_imap_command(def->name);
 	if (!(def->states & (1u << c->state))) {
 		imap_command_finish(c, imap_done(c, "BAD", "%s is not allowed %s", def->name,
 		                                 c->state == IMAP_NOT_AUTH ? "before login"

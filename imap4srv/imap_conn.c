@@ -15,8 +15,11 @@
 #include "imap_view.h"
 #include "log.h"
 #include "params.h"
+#include "stats.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,7 @@ static int handshake(struct imap_client *c)
 		return r;
 	ios_set_transport(c->ios, &tls_ops, c->tls);
 	c->tls_state = IMAP_TLS_ON;
+	stats_inc(STAT_TLS_HANDSHAKES);
 	evloop_timer_set(c->idle_timer, c->srv->set.idle_timeout_s * 1000u);
 	log_info("imap_tls", "session=%llu version=%s cipher=%s resumed=%s",
 	         (unsigned long long)c->id, tls_conn_version(c->tls),
@@ -124,6 +128,7 @@ void imap_client_free(struct imap_client *c)
 	log_info("imap_disconnect", "session=%llu peer=%s user=%s", (unsigned long long)c->id,
 	         c->peer, c->username ? log_quote(c->username) : "-");
 	imap_command_reset(c);
+	stats_conn_end(c->state == IMAP_LOGOUT, c->username != NULL);
 	unlink_client(c);
 	evloop_del_io(c->io);
 	evloop_del_timer(c->idle_timer);
@@ -140,6 +145,11 @@ void imap_client_free(struct imap_client *c)
 static int setup(struct imap_client *c)
 {
 	struct imap_server *srv = c->srv;
+	int one = 1;
+	/* Whole responses are written at once; Nagle would hold an untagged
+	 * push (IDLE's EXISTS) until the client's delayed ACK of the last
+	 * one.  On a socket that is not TCP this fails, harmlessly. */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c->ios = ios_new(c->fd, srv->set.max_line, OUT_HIGH_WATER);
 	c->io = evloop_add_io(srv->loop, c->fd, EV_READ, on_io, c);
 	c->idle_timer = evloop_add_timer(srv->loop, srv->set.idle_timeout_s * 1000u, false,
@@ -166,6 +176,7 @@ static void refuse(struct imap_server *srv, int fd, unsigned flags)
 {
 	static const char bye[] = "* BYE [UNAVAILABLE] too many connections, try later\r\n";
 	log_warn("imap_connect", "error=\"too many clients\" maxclt=%u", srv->set.maxclt);
+	stats_inc(STAT_CONN_TOO_MANY);
 	if (!(flags & PROC_FLAG_SSL) && send(fd, bye, sizeof bye - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("imap_connect", "error=%s", log_quote(strerror(errno)));
 	close(fd);
@@ -192,6 +203,7 @@ struct imap_client *imap_client_new(struct imap_server *srv, int fd,
 	c->id = ++srv->trace_seq;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	link_client(srv, c);
+	stats_conn_open();
 	log_info("imap_connect", "session=%llu peer=%s tls=%s", (unsigned long long)c->id,
 	         c->peer, flags & PROC_FLAG_SSL ? "implicit" : "no");
 	if (setup(c) < 0) {
@@ -208,6 +220,7 @@ static void on_idle(struct ev_timer *t, void *arg)
 	struct imap_client *c = arg;
 	(void)t;
 	log_info("imap_timeout", "session=%llu peer=%s", (unsigned long long)c->id, c->peer);
+	stats_inc(STAT_CLIENT_TIMEOUTS);
 	if (c->tls_state == IMAP_TLS_NONE || c->tls_state == IMAP_TLS_ON)
 		imap_outs(c, "* BYE Autologout; idle for too long\r\n");
 	c->closing = true;

@@ -18,6 +18,7 @@
 #include "imap_seqlist.h"
 #include "imap_view.h"
 #include "log.h"
+#include "stats.h"
 #include "store.h"
 
 #include <stdlib.h>
@@ -144,6 +145,7 @@ static void put_section(struct imap_client *c, struct fetch_state *f,
 	imap_outf(c, " {%zu}\r\n", len);
 	f->lit_off = off;
 	f->lit_left = len;
+	stats_retrieved(len);
 }
 
 static void put_att(struct imap_client *c, struct fetch_state *f, const struct fetch_att *a)

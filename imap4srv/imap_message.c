@@ -3,10 +3,13 @@
  * imap_message.h.  The raw bytes stay in the store and are read in
  * pieces; the top-level header is read once on first need; the MIME
  * structure comes from the store (parsed at delivery) or, for a
- * message stored without one, is parsed here once and written back.
+ * message stored without one, is parsed once and written back
+ * (imap_message_mime.c).
  */
 #include "imap_message.h"
+#include "imap_message_private.h"
 #include "log.h"
+#include "mime.h"
 #include "store.h"
 
 #include <stdlib.h>
@@ -17,16 +20,6 @@
 #define HEADER_MAX (1024 * 1024)
 /* The header is looked for in reads of this size. */
 #define HEADER_CHUNK 8192
-
-struct imap_message {
-	struct imap_server *srv;
-	int64_t id, size;
-	char *text;                 /* the whole message, once loaded */
-	size_t text_len;
-	char *head;                 /* the top-level header with its blank line */
-	size_t head_len;
-	bool head_loaded;
-};
 
 struct imap_message *imap_message_open(struct imap_server *srv, int64_t message_id,
                                        int64_t size)
@@ -48,6 +41,7 @@ void imap_message_close(struct imap_message *m)
 		return;
 	free(m->text);
 	free(m->head);
+	mime_free(m->mime);
 	free(m);
 }
 
@@ -263,10 +257,14 @@ int imap_message_header(struct imap_message *m, const char *name,
 	while (p < end && *p != '\r' && *p != '\n') {
 		size_t flen = field_len(p, end);
 		if (field_is(p, flen, name, nlen)) {
-			char *value = malloc(flen + 1);
+			char *raw = malloc(flen + 1), *value;
+			size_t vlen = 0;
+			if (raw == NULL)
+				return -1;
+			value = mime_words_decode(raw, unfold(p, flen, raw), &vlen);
+			free(raw);
 			if (value == NULL)
 				return -1;
-			size_t vlen = imap_header_decode(value, unfold(p, flen, value));
 			int r = cb(value, vlen, arg);
 			free(value);
 			if (r != 0)

@@ -77,10 +77,6 @@ int imap_message_header(struct imap_message *m, const char *name,
 int imap_message_part(struct imap_message *m, const struct fetch_section *s,
                       size_t *off, size_t *len);
 
-/* Decodes the RFC 2047 encoded words of header value V (LEN bytes, NUL
- * after them) in place into UTF-8; returns the new length. */
-size_t imap_header_decode(char *v, size_t len);
-
 /*
  * Parses raw message DATA (LEN bytes) into the serialized MIME structure
  * the store keeps with it (APPEND stores it with the message, as

@@ -40,6 +40,13 @@ int imap_quota_check(struct imap_client *c, int64_t add_bytes, int64_t add_messa
 	return 0;
 }
 
+/* True when the person has a quota: only then is there a quota root
+ * (RFC 9208's quota-list cannot be empty). */
+static bool limited(const struct usage *u)
+{
+	return u->quota_bytes > 0 || u->quota_messages > 0;
+}
+
 /* "* QUOTA "" (STORAGE used limit MESSAGE used limit)"; resources
  * without a limit are left out, as RFC 9208 says. */
 static void quota_line(struct imap_client *c, const struct usage *u)
@@ -69,6 +76,8 @@ enum cmd_result imap_cmd_getquota(struct imap_client *c)
 		return imap_done(c, "NO", "[NONEXISTENT] no such quota root");
 	if (usage(c, &u) < 0)
 		return imap_store_failed(c, "GETQUOTA");
+	if (!limited(&u))
+		return imap_done(c, "NO", "[NONEXISTENT] no quota is set");
 	quota_line(c, &u);
 	return imap_done(c, "OK", "GETQUOTA completed");
 }
@@ -95,9 +104,10 @@ enum cmd_result imap_cmd_getquotaroot(struct imap_client *c)
 	}
 	imap_outs(c, "* QUOTAROOT ");
 	imap_out_mailbox(c, mb.name);
-	imap_outs(c, " \"\"\r\n");
+	imap_outs(c, limited(&u) ? " \"\"\r\n" : "\r\n");   /* no quota: no root */
 	store_mailbox_clear(&mb);
-	quota_line(c, &u);
+	if (limited(&u))
+		quota_line(c, &u);
 	return imap_done(c, "OK", "GETQUOTAROOT completed");
 }
 

@@ -1,6 +1,7 @@
 # imap4srv/module.mk - the IMAP4rev1 worker.  imap4srv/imap4srv.c opens
 # with a map of its files.
 
+PROGRAMS += imap4srv
 imap4srv_SRCS := imap4srv/imap4srv.c imap4srv/imap_listen.c imap4srv/imap_conn.c \
                  imap4srv/imap_command.c imap4srv/imap_output.c \
                  imap4srv/imap_capability.c imap4srv/imap_parse.c \
@@ -11,7 +12,7 @@ imap4srv_SRCS := imap4srv/imap4srv.c imap4srv/imap_listen.c imap4srv/imap_conn.c
                  imap4srv/imap_cmd_store.c imap4srv/imap_cmd_copy.c \
                  imap4srv/imap_cmd_append.c imap4srv/imap_cmd_search.c \
                  imap4srv/imap_fetch.c imap4srv/imap_fetch_att.c imap4srv/imap_idle.c \
-                 imap4srv/imap_quota.c imap4srv/imap_message.c \
+                 imap4srv/imap_quota.c imap4srv/imap_message.c imap4srv/imap_message_mime.c \
                  imap4srv/imap_search_parse.c imap4srv/imap_search_eval.c \
                  imap4srv/imap_names.c imap4srv/imap_utf7.c imap4srv/imap_flags.c \
                  imap4srv/imap_date.c imap4srv/imap_trace.c

@@ -43,6 +43,11 @@ const struct conf_key conf_schema[] = {
 	STR("tls.key", ""),
 	STR("tls.chain", ""),
 	STR("tls.ciphers", ""),
+	STR("tls.password_file", ""),          /* "" = <state_dir>/tls/sslpassword.conf */
+	STR("tls.pop3_certificate", ""),       /* installed name; "" = tls.certificate */
+	STR("tls.imap_certificate", ""),
+	STR("tls.lmtp_certificate", ""),
+	STRLIST("tls.sni"),                    /* installed names chosen by SNI */
 
 	GROUP("guardian"),
 	INT("guardian.backoff_initial_s", 1, 3600, 1),
@@ -76,15 +81,25 @@ const struct conf_key conf_schema[] = {
 	STRLIST("access.allow"),
 	STRLIST("access.deny"),
 	STR("access.rules", ""),
+	INT("access.dns_timeout_ms", 100, 60000, 2000),   /* host-name lookups */
 
 	GROUP("auth"),
 	STR("auth.login_separators", "@"),
 	STR("auth.default_domain", ""),
 	INT("auth.plaintextmincipher", 0, 1024, 0),
+	BOOL("auth.retrievable_secrets", 0),               /* has_plain_passwords */
+	INT("auth.fail_delay_ms", 0, 60000, 1000),
+	INT("auth.fail_delay_max_ms", 0, 600000, 15000),
+	INT("auth.fail_window_s", 1, 86400, 900),
+	INT("auth.addr_lock_failures", 0, 100000, 10),     /* 0 = never lock */
+	INT("auth.person_lock_failures", 0, 100000, 30),
+	INT("auth.lock_s", 1, 86400, 900),
 
 	GROUP("pop3"),
 	STR("pop3.banner", "ems POP3 server ready"),
 	INT("pop3.idle_timeout_s", 600, 86400, 600),
+	INT("pop3.max_errors", 1, 1000, 20),
+	INT("pop3.max_line", 512, 65536, 2048),
 
 	GROUP("imap"),
 	STR("imap.banner", "ems IMAP4rev1 server ready"),
@@ -124,6 +139,26 @@ const struct conf_key conf_schema[] = {
 	BOOL("postman.autoreply", 1),          /* the seeds' AutoReplySet */
 	BOOL("postman.autoforward", 1),        /* the seeds' AutoForwardSet */
 	INT("postman.vacation_days", 1, 365, 7),
+
+	GROUP("collector"),
+	INT("collector.interval_s", 1, 86400, 3600),
+	INT("collector.expunged_keep_s", 0, 31536000, 86400),
+	INT("collector.queue_keep_s", 0, 31536000, 604800),
+	INT("collector.message_grace_s", 0, 86400, 300),
+	INT("collector.statistics_keep_s", 60, 31536000, 2592000),
+	INT("collector.batch", 1, 100000, 500),
+	INT("collector.vacuum_pages", 1, 1000000, 2048),
+
+	GROUP("monitor"),
+	INT("monitor.interval_s", 1, 3600, 60),
+	INT("monitor.heartbeat_timeout_s", 2, 3600, 30),
+	INT("monitor.disk_warn_mb", 0, 100000000, 1024),
+	INT("monitor.disk_hard_mb", 0, 100000000, 100),
+	INT("monitor.store_warn_mb", 0, 100000000, 0),
+
+	GROUP("statistics"),
+	INT("statistics.interval_s", 1, 86400, 60),
+	STR("statistics.prometheus_listen", ""),   /* "" = no endpoint */
 };
 
 const unsigned conf_schema_len = sizeof conf_schema / sizeof conf_schema[0];

@@ -18,6 +18,7 @@
  * Reply fields:
  *   CTL_REP_ROW    one process instance of `disp process` (name,
  *                  instance, program, state, pid, restarts, started,
+ *                  wakeup (its own Last Wakeup, 0 when it keeps none),
  *                  uptime, flags, confm, maxclt, loglevel, autostart)
  *   CTL_REP_OK     text=a sentence for the administrator
  *   CTL_REP_ERROR  text=a sentence saying what went wrong

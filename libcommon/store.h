@@ -55,7 +55,7 @@
 #include <sys/types.h>
 
 /* The schema version this code writes; older stores migrate forward. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 
 enum store_error {
 	STORE_E_NONE = 0,
@@ -114,5 +114,6 @@ int store_integrity_check(struct store *st);
 #include "store_directory.h"
 #include "store_mail.h"
 #include "store_queue.h"
+#include "store_stats.h"
 
 #endif

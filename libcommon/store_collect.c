@@ -85,3 +85,44 @@ int store_checkpoint(struct store *st)
 	                                   NULL, NULL);
 	return rc == SQLITE_OK ? 0 : store_fail(st, "checkpoint", rc);
 }
+
+int store_checkpoint_quiet(struct store *st, int *wal_pages)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	                                   &log, &done);
+	if (rc == SQLITE_OK && log > 0 && done == log)
+		/* Nobody needs the old frames: empty the file too.  BUSY means a
+		 * reader or writer came in between; the log stays for next time. */
+		rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+		                               &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return store_fail(st, "checkpoint", rc);
+	if (wal_pages != NULL)
+		*wal_pages = log > 0 ? log - done : 0;
+	return 0;
+}
+
+/* The integer a one-row pragma returns. */
+static int pragma_int(struct store *st, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	if (s == NULL || store_step_row(st, s, "pragma", sql) < 0)
+		return -1;
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int store_page_counts(struct store *st, int64_t *pages, int64_t *free_pages,
+                      int64_t *page_size)
+{
+	return pragma_int(st, "PRAGMA page_count", pages) < 0 ||
+	       pragma_int(st, "PRAGMA freelist_count", free_pages) < 0 ||
+	       pragma_int(st, "PRAGMA page_size", page_size) < 0 ? -1 : 0;
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}

@@ -112,4 +112,20 @@ int store_vacuum_step(struct store *st, int pages);
  * allow, without waiting for them; 0 also when readers kept part of it. */
 int store_checkpoint(struct store *st);
 
+/*
+ * Checkpoints when the store is quiet: a PASSIVE checkpoint first; when
+ * it copied the whole log, a TRUNCATE one that also empties the -wal
+ * file.  *WAL_PAGES (may be NULL) gets the pages left in the log
+ * afterwards (0 when truncated).  A busy store is no error (the next run
+ * tries again).  Returns 0 or -1 (logged).
+ */
+int store_checkpoint_quiet(struct store *st, int *wal_pages);
+
+/* Pages of the file, free pages among them, and the page size. */
+int store_page_counts(struct store *st, int64_t *pages, int64_t *free_pages,
+                      int64_t *page_size);
+
+/* The path of the store file (for size checks), valid while ST is open. */
+const char *store_path(const struct store *st);
+
 #endif

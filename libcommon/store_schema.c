@@ -151,6 +151,32 @@ static const char *const migrations[] = {
 	"  sender TEXT NOT NULL COLLATE NOCASE,"
 	"  sent INTEGER NOT NULL,"
 	"  PRIMARY KEY (person_id, sender)) WITHOUT ROWID;",
+
+	/* 3 -> 4: failed-login counters per client address and per person
+	 * (shared by every worker process), and the retrievable secrets
+	 * CRAM-MD5 and APOP need, each tied to the password hash it was
+	 * checked against so that a changed password voids it */
+	"CREATE TABLE auth_failures ("
+	"  kind TEXT NOT NULL,"
+	"  key TEXT NOT NULL COLLATE NOCASE,"
+	"  failures INTEGER NOT NULL,"
+	"  last_failure INTEGER NOT NULL,"
+	"  locked_until INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (kind, key)) WITHOUT ROWID;"
+	"CREATE TABLE person_secrets ("
+	"  person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,"
+	"  secret TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);",
+
+	/* 4 -> 5: statistics samples, one row per process, counter and time
+	 * (only counters that are not zero), for `oomgr disp stats ... history` */
+	"CREATE TABLE stat_samples ("
+	"  process TEXT NOT NULL,"
+	"  counter TEXT NOT NULL,"
+	"  taken INTEGER NOT NULL,"
+	"  value INTEGER NOT NULL,"
+	"  PRIMARY KEY (process, counter, taken)) WITHOUT ROWID;"
+	"CREATE INDEX stat_samples_taken ON stat_samples(taken);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

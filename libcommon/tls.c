@@ -4,19 +4,31 @@
  */
 #include "tls.h"
 #include "log.h"
+#include "tls_certinfo.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #define TLS_SESSION_CACHE_SIZE 20000
 #define TLS_SESSION_TIMEOUT_S  3600
 
+/* An alternative certificate chosen by SNI: its own context, and the
+ * certificate whose names are matched. */
+struct tls_sni {
+	SSL_CTX *ctx;
+	X509 *cert;
+};
+
 struct tls_server {
 	SSL_CTX *ctx;
+	struct tls_sni sni[TLS_SNI_MAX];
+	size_t nsni;
 };
 
 struct tls_conn {
@@ -24,51 +36,65 @@ struct tls_conn {
 	bool wants_write;
 };
 
-static const char *ssl_error_text(void)
+static int load_chain(SSL_CTX *ctx, const char *chain)
 {
-	static char buf[256];
-	unsigned long e = ERR_get_error();
-	if (e == 0)
-		return "unknown";
-	ERR_error_string_n(e, buf, sizeof buf);
+	/* Intermediates from a separate file are added to the chain. */
+	BIO *bio = BIO_new_file(chain, "r");
+	X509 *x;
+
+	if (bio == NULL) {
+		log_error("tls_config", "file=%s error=%s", log_quote(chain),
+		          log_quote(tls_error_text()));
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
+			X509_free(x);
+	BIO_free(bio);
 	ERR_clear_error();
-	return buf;
+	return 0;
+}
+
+/* The key through tls_key_read(), so an encrypted key takes the
+ * configured password and never prompts on a terminal. */
+static int load_key(SSL_CTX *ctx, const struct tls_server_config *cfg)
+{
+	char err[512];
+	EVP_PKEY *k = tls_key_read(cfg->key, cfg->key_password, NULL, err,
+	                           sizeof err);
+	int rc = 0;
+
+	if (k == NULL) {
+		log_error("tls_config", "file=%s error=%s", log_quote(cfg->key),
+		          log_quote(err));
+		return -1;
+	}
+	if (X509_check_private_key(SSL_CTX_get0_certificate(ctx), k) != 1) {
+		ERR_clear_error();
+		log_error("tls_config",
+		          "error=\"key does not match certificate\" key=%s certificate=%s",
+		          log_quote(cfg->key), log_quote(cfg->certificate));
+		rc = -1;
+	} else if (SSL_CTX_use_PrivateKey(ctx, k) != 1) {
+		log_error("tls_config", "file=%s error=%s", log_quote(cfg->key),
+		          log_quote(tls_error_text()));
+		rc = -1;
+	}
+	EVP_PKEY_free(k);
+	return rc;
 }
 
 static int load_files(SSL_CTX *ctx, const struct tls_server_config *cfg)
 {
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->certificate) != 1) {
 		log_error("tls_config", "file=%s error=%s", log_quote(cfg->certificate),
-		          log_quote(ssl_error_text()));
+		          log_quote(tls_error_text()));
 		return -1;
 	}
-	if (cfg->chain != NULL && *cfg->chain != '\0') {
-		/* Intermediates from a separate file are added to the chain. */
-		BIO *bio = BIO_new_file(cfg->chain, "r");
-		X509 *x;
-		if (bio == NULL) {
-			log_error("tls_config", "file=%s error=%s", log_quote(cfg->chain),
-			          log_quote(ssl_error_text()));
-			return -1;
-		}
-		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-			if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
-				X509_free(x);
-		BIO_free(bio);
-		ERR_clear_error();
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key, SSL_FILETYPE_PEM) != 1) {
-		log_error("tls_config", "file=%s error=%s", log_quote(cfg->key),
-		          log_quote(ssl_error_text()));
+	if (cfg->chain != NULL && *cfg->chain != '\0' &&
+	    load_chain(ctx, cfg->chain) < 0)
 		return -1;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		log_error("tls_config",
-		          "error=\"key does not match certificate\" key=%s certificate=%s",
-		          log_quote(cfg->key), log_quote(cfg->certificate));
-		return -1;
-	}
-	return 0;
+	return load_key(ctx, cfg);
 }
 
 static int set_policy(SSL_CTX *ctx, const struct tls_server_config *cfg)
@@ -84,7 +110,7 @@ static int set_policy(SSL_CTX *ctx, const struct tls_server_config *cfg)
 	if (cfg->ciphers != NULL && *cfg->ciphers != '\0' &&
 	    SSL_CTX_set_cipher_list(ctx, cfg->ciphers) != 1) {
 		log_error("tls_config", "ciphers=%s error=%s", log_quote(cfg->ciphers),
-		          log_quote(ssl_error_text()));
+		          log_quote(tls_error_text()));
 		return -1;
 	}
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
@@ -95,33 +121,113 @@ static int set_policy(SSL_CTX *ctx, const struct tls_server_config *cfg)
 	return 0;
 }
 
-struct tls_server *tls_server_new(const struct tls_server_config *cfg)
+/* A context with the policy and files of CFG, or NULL (logged). */
+static SSL_CTX *context_new(const struct tls_server_config *cfg)
 {
+	SSL_CTX *ctx;
+
 	if (cfg->certificate == NULL || *cfg->certificate == '\0' ||
 	    cfg->key == NULL || *cfg->key == '\0') {
 		log_error("tls_config", "error=\"certificate and key must be set\"");
 		return NULL;
 	}
+	ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL) {
+		log_error("tls_config", "error=%s", log_quote(tls_error_text()));
+		return NULL;
+	}
+	if (set_policy(ctx, cfg) < 0 || load_files(ctx, cfg) < 0) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* OpenSSL's servername callback: switches the connection to the first
+ * SNI certificate matching the name the client asked for. */
+static int choose_certificate(SSL *ssl, int *alert, void *arg)
+{
+	const struct tls_server *srv = arg;
+	const char *host = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)alert;
+	if (host == NULL)
+		return SSL_TLSEXT_ERR_OK;
+	for (size_t i = 0; i < srv->nsni; i++)
+		if (X509_check_host(srv->sni[i].cert, host, 0, 0, NULL) == 1) {
+			SSL_set_SSL_CTX(ssl, srv->sni[i].ctx);
+			log_debug("tls_sni", "host=%s certificate=%zu", log_quote(host), i);
+			break;
+		}
+	ERR_clear_error();
+	return SSL_TLSEXT_ERR_OK;
+}
+
+struct tls_server *tls_server_new(const struct tls_server_config *cfg)
+{
 	struct tls_server *srv = calloc(1, sizeof *srv);
 	if (srv == NULL) {
 		log_error("tls_config", "error=\"out of memory\"");
 		return NULL;
 	}
-	srv->ctx = SSL_CTX_new(TLS_server_method());
-	if (srv->ctx == NULL || set_policy(srv->ctx, cfg) < 0 ||
-	    load_files(srv->ctx, cfg) < 0) {
-		if (srv->ctx == NULL)
-			log_error("tls_config", "error=%s", log_quote(ssl_error_text()));
-		tls_server_free(srv);
+	srv->ctx = context_new(cfg);
+	if (srv->ctx == NULL) {
+		free(srv);
 		return NULL;
 	}
+	SSL_CTX_set_tlsext_servername_callback(srv->ctx, choose_certificate);
+	SSL_CTX_set_tlsext_servername_arg(srv->ctx, srv);
 	return srv;
+}
+
+int tls_server_add_sni(struct tls_server *srv,
+                       const struct tls_server_config *cfg)
+{
+	struct tls_sni *sni;
+
+	if (srv->nsni >= TLS_SNI_MAX) {
+		log_error("tls_config", "file=%s error=\"more than %d SNI certificates\"",
+		          log_quote(cfg->certificate), TLS_SNI_MAX);
+		return -1;
+	}
+	sni = &srv->sni[srv->nsni];
+	sni->ctx = context_new(cfg);
+	if (sni->ctx == NULL)
+		return -1;
+	sni->cert = SSL_CTX_get0_certificate(sni->ctx);
+	srv->nsni++;
+	return 0;
+}
+
+/* Whole days until X expires (negative after), into *DAYS. */
+static int cert_days(X509 *x, long *days)
+{
+	int day = 0, sec = 0;
+
+	if (x == NULL || ASN1_TIME_diff(&day, &sec, NULL, X509_get0_notAfter(x)) != 1)
+		return -1;
+	*days = day - ((day == 0 && sec < 0) ? 1 : 0);
+	return 0;
+}
+
+int tls_server_days_left(const struct tls_server *srv, long *days)
+{
+	long d;
+
+	if (cert_days(SSL_CTX_get0_certificate(srv->ctx), days) < 0)
+		return -1;
+	for (size_t i = 0; i < srv->nsni; i++)
+		if (cert_days(srv->sni[i].cert, &d) == 0 && d < *days)
+			*days = d;
+	return 0;
 }
 
 void tls_server_free(struct tls_server *srv)
 {
 	if (srv == NULL)
 		return;
+	for (size_t i = 0; i < srv->nsni; i++)
+		SSL_CTX_free(srv->sni[i].ctx);
 	SSL_CTX_free(srv->ctx);
 	free(srv);
 }
@@ -135,7 +241,7 @@ struct tls_conn *tls_conn_new(struct tls_server *srv, int fd)
 	}
 	c->ssl = SSL_new(srv->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1) {
-		log_error("tls", "error=%s", log_quote(ssl_error_text()));
+		log_error("tls", "error=%s", log_quote(tls_error_text()));
 		SSL_free(c->ssl);
 		free(c);
 		return NULL;
@@ -181,7 +287,7 @@ static ssize_t map_result(struct tls_conn *c, int ret, const char *op)
 		}
 		/* fall through */
 	default:
-		log_info("tls_io", "op=%s error=%s", op, log_quote(ssl_error_text()));
+		log_info("tls_io", "op=%s error=%s", op, log_quote(tls_error_text()));
 		errno = EIO;
 		return -1;
 	}

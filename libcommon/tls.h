@@ -4,10 +4,11 @@
  *
  * One struct tls_server per process holds the certificate, key, chain and
  * policy (TLS 1.2 and 1.3 only, the configured cipher list, a session
- * cache so clients can resume).  Each connection gets a struct tls_conn
- * over its already non-blocking socket; the handshake and every read and
- * write may need the socket readable or writable, whatever the direction
- * of the call, so each call reports what it is waiting for.
+ * cache so clients can resume), and optionally further certificates
+ * chosen by the client's Server Name Indication.  Each connection gets a
+ * struct tls_conn over its already non-blocking socket; the handshake and
+ * every read and write may need the socket readable or writable, whatever
+ * the direction of the call, so each call reports what it is waiting for.
  */
 #ifndef EMS_TLS_H
 #define EMS_TLS_H
@@ -25,14 +26,58 @@ struct tls_server_config {
 	const char *chain;        /* PEM file of intermediates, or NULL/"" */
 	const char *ciphers;      /* TLS 1.2 cipher list, or NULL/"" for the default */
 	const char *session_id;   /* session-cache context, e.g. "pop3" */
+	const char *key_password; /* decrypts an encrypted key; NULL: the key
+	                           * must be clear (never a terminal prompt) */
 };
 
 /*
  * Loads the certificate and key and checks that they match.  Returns NULL
- * after logging which file is wrong and why.
+ * after logging which file is wrong and why (a key that does not match,
+ * an encrypted key without its password or with a wrong one).
  */
 struct tls_server *tls_server_new(const struct tls_server_config *cfg);
 void tls_server_free(struct tls_server *srv);
+
+/* Most certificates one server holds for SNI besides its own. */
+#define TLS_SNI_MAX 16
+
+/*
+ * Adds the certificate of CFG (all of it, policy too: give it SRV's
+ * ciphers and session_id) as an alternative that SRV presents to a
+ * client whose Server Name Indication matches one of its DNS
+ * subjectAltNames (or its common name when it has none).  A name no
+ * certificate matches, or no SNI at all, gets SRV's own certificate.
+ * Returns 0, or -1 (logged) when the files do not load or SRV already
+ * holds TLS_SNI_MAX alternatives.
+ */
+int tls_server_add_sni(struct tls_server *srv,
+                       const struct tls_server_config *cfg);
+
+/*
+ * Whole days until the first of SRV's certificates (its own and the SNI
+ * ones) expires, into *DAYS: negative once expired, 0 on the last day.
+ * For the expiry warning of the monitor, which may also read a file
+ * directly with tls_cert_days_left() (tls_certinfo.h).  Returns 0, or -1
+ * when SRV holds no certificate.
+ */
+int tls_server_days_left(const struct tls_server *srv, long *days);
+
+struct ems_config;
+
+/*
+ * The TLS server of SERVICE ("pop3", "imap" or "lmtp") as ems.conf
+ * describes it: the installed certificate named by
+ * tls.<SERVICE>_certificate (tls_certstore.h), or tls.certificate and
+ * tls.key when that is empty; the chain, cipher list, and every
+ * certificate of tls.sni for SNI.  An encrypted key's password comes from
+ * the password file, on the line of the certificate's name ("default"
+ * for tls.key).  Returns NULL when the service has no readable
+ * certificate (logged at info: the service then runs without TLS) or
+ * when it does not load (logged as an error).  An SNI certificate that
+ * does not load is logged and left out.
+ */
+struct tls_server *tls_server_for_service(const struct ems_config *cfg,
+                                          const char *service);
 
 /* Starts server-side TLS on FD (which the connection does not own). */
 struct tls_conn *tls_conn_new(struct tls_server *srv, int fd);

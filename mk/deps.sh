@@ -25,6 +25,8 @@ curl                cmd:curl
 isync               cmd:mbsync
 mutt                cmd:mutt
 sendmail-bin        file:/usr/libexec/sendmail/sendmail
+sendmail-cf         file:/usr/share/sendmail/cf/m4/cf.m4
+m4                  cmd:m4
 '
 
 for_each() {

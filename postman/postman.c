@@ -15,6 +15,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "params.h"
+#include "stats.h"
 #include "store.h"
 #include "wakeup.h"
 
@@ -68,8 +69,18 @@ static int deliver_due(struct postman *pm, int max)
 	return n;
 }
 
+/* The submission queue's depth, for `disp stats`. */
+static void sample_queue(struct postman *pm)
+{
+	int64_t depth;
+	if (store_queue_depth(pm->store, STORE_QUEUE_SUBMISSION, &depth) == 0)
+		stats_set(STAT_QUEUE_DEPTH, (uint64_t)depth);
+}
+
 static void work(void)
 {
+	stats_wakeup();
+	sample_queue(&d.pm);
 	/* A full batch means more may be waiting: go on after the loop has
 	 * looked at signals. */
 	if (deliver_due(&d.pm, POSTMAN_BATCH) == POSTMAN_BATCH)
@@ -127,6 +138,9 @@ static int run(const struct proc_params *p)
 	if (d.wake != NULL &&
 	    (d.wake_io = evloop_add_io(d.loop, wakeup_fd(d.wake), EV_READ, on_wake, NULL)) == NULL)
 		return -1;
+	stats_open(d.pm.run_dir, "postman", p->instance);   /* counts privately on failure */
+	if (stats_heartbeat_start(d.loop, STATS_HEARTBEAT_MS) < 0)
+		return -1;
 	log_info("started", "interval_s=%lld", config_int(d.pm.cfg, "postman.interval_s"));
 	return evloop_run(d.loop);
 }
@@ -178,6 +192,7 @@ int main(int argc, char **argv)
 			rc = run(&p) < 0;
 		}
 	}
+	stats_close();
 	evloop_del_io(d.wake_io);
 	wakeup_close(d.wake);
 	evloop_free(d.loop);

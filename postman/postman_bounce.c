@@ -62,6 +62,16 @@ static int write_human(struct generated_mail *m, const char *boundary,
 	return 0;
 }
 
+/* The SMTP reply code that goes with STATUS in Diagnostic-Code: 552 for
+ * mailbox and message size trouble (RFC 3463 X.2.2, X.3.4), else 550. */
+static int reply_code(const char *status)
+{
+	if (status[0] == '\0')
+		return 550;
+	return strcmp(status + 1, ".2.2") == 0 || strcmp(status + 1, ".3.4") == 0
+	           ? 552 : 550;
+}
+
 static int write_status(const struct postman *pm, struct generated_mail *m,
                         const char *boundary, const struct delivery_failure *failed,
                         size_t n, int64_t arrival)
@@ -76,8 +86,9 @@ static int write_status(const struct postman *pm, struct generated_mail *m,
 	for (size_t i = 0; i < n; i++) {
 		const struct delivery_failure *f = &failed[i];
 		if (genmail_printf(m, "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\n"
-		                   "Status: %s\r\nDiagnostic-Code: smtp; 550 %s %s\r\n",
-		                   f->address, f->status, f->status, f->text) < 0)
+		                   "Status: %s\r\nDiagnostic-Code: smtp; %d %s %s\r\n",
+		                   f->address, f->status, reply_code(f->status), f->status,
+		                   f->text) < 0)
 			return -1;
 	}
 	return 0;

@@ -14,7 +14,9 @@
 
 #include "config.h"
 #include "log.h"
+#include "mime.h"
 #include "recipient.h"
+#include "stats.h"
 #include "store.h"
 #include "wakeup.h"
 
@@ -34,6 +36,8 @@ struct delivery {
 	size_t len;
 	char *final;                     /* with the trace fields on top */
 	size_t final_len;
+	char *structure;                 /* its MIME structure (mime.h), NULL: none */
+	size_t structure_len;
 	int64_t now;
 	struct expansion e;
 	bool *refused;                   /* per local delivery: failed or deferred */
@@ -153,8 +157,8 @@ static int store_entries(struct delivery *d, const char *msg, size_t len)
 		if (d->refused[i])
 			continue;
 		if ((message_id == 0 && store_message_put(d->pm->store, msg, len,
-		                                          d->item->created, NULL, 0,
-		                                          &message_id) < 0) ||
+		                                          d->item->created, d->structure,
+		                                          d->structure_len, &message_id) < 0) ||
 		    target_mailbox(d->pm->store, l, &mailbox) < 0 ||
 		    store_entry_append(d->pm->store, mailbox, message_id, STORE_FLAG_RECENT,
 		                       NULL, d->item->created, &uid) < 0)
@@ -308,6 +312,18 @@ static void wake_readers(const struct delivery *d)
 		wakeup_send(d->pm->run_dir, WAKEUP_CHANNEL_OUTBOUND, d->item->id);
 }
 
+/* The counters of a committed delivery (stats.h); the latency counts
+ * only once every recipient is done. */
+static void count_delivery(const struct delivery *d)
+{
+	stats_add(STAT_MAIL_DELIVERED, d->nmailboxes);
+	stats_add(STAT_MAIL_BOUNCED, d->e.nfailed);
+	if (d->ndeferred > 0)
+		stats_inc(STAT_MAIL_DEFERRED);
+	else if (d->now >= d->item->created)
+		stats_latency((uint64_t)(d->now - d->item->created) * 1000);
+}
+
 static int plan(struct delivery *d)
 {
 	for (size_t i = 0; i < d->item->nrecipients; i++)
@@ -323,6 +339,9 @@ static int plan(struct delivery *d)
 	}
 	if ((d->final = final_message(d, &d->final_len)) == NULL)
 		return -1;
+	/* parsed once here, so IMAP never parses it; without one (out of
+	 * memory) it is parsed when first fetched */
+	d->structure = mime_structure(d->final, d->final_len, &d->structure_len);
 	return check_loops(d) < 0 || check_quotas(d, (int64_t)d->final_len) < 0 ? -1 : 0;
 }
 
@@ -337,16 +356,20 @@ int deliver_item(struct postman *pm, const struct store_queue_item *item)
 		d.data = data;
 		r = plan(&d) == 0 && commit_delivery(&d) == 0 ? 0 : -1;
 	}
-	if (r == 0)
+	if (r == 0) {
+		count_delivery(&d);
 		wake_readers(&d);
-	else
+	} else {
+		stats_inc(STAT_MAIL_DEFERRED);
 		log_warn("deliver_later", "id=%lld attempt=%d transient=%s", (long long)item->id,
 		         item->attempts, store_error_transient(pm->store) ? "yes" : "no");
+	}
 	expansion_free(&d.e);
 	free(d.refused);
 	free(d.deferred);
 	free(d.mailboxes);
 	free(d.final);
+	free(d.structure);
 	free(data);
 	return r;
 }

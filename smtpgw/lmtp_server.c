@@ -2,12 +2,16 @@
  * lmtp_server.c - the LMTP sockets of smtpgw's daemon: a unix socket in
  * the run directory (lmtp.socket) and, when lmtp.port is set, a loopback
  * TCP port; accepted connections become lmtp_session.c sessions, up to
- * maxclt at once (more get "421 busy" and are closed).
+ * maxclt at once (more get "421 busy" and are closed).  When ems.conf
+ * has an "lmtp" entry in listeners, iolistener accepts that port and
+ * smtpgw registers with it as the lmtp worker (handoff.h), so those
+ * clients take the same path.
  */
 #include "smtpgw.h"
 
 #include "config.h"
 #include "evloop.h"
+#include "handoff.h"
 #include "lmtp_session.h"
 #include "log.h"
 
@@ -30,6 +34,9 @@
  * Dovecot's LMTP socket); protect it through the run directory. */
 #define LMTP_SOCKET_MODE 0666
 #define LMTP_LISTEN_MAX 2
+/* How often iolistener hears how many sessions are left (a report that
+ * changes nothing is not sent). */
+#define LMTP_LOAD_REPORT_MS 250
 
 static const char busy_reply[] = "421 4.3.2 Too many connections, try again later\r\n";
 
@@ -39,6 +46,8 @@ static struct {
 	struct ev_io *watch[LMTP_LISTEN_MAX];
 	int n;
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct handoff_worker *handoff;
+	struct ev_timer *load_timer;  /* ended sessions free their place */
 } srv;
 
 /* Text for logs and Received: "127.0.0.1:4711" or "unix". */
@@ -52,6 +61,52 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len)
 	else
 		if (snprintf(out, len, "[%s]:%s", host, port) >= (int)len)
 			out[len - 1] = '\0';   /* an IPv6 address fits; cut is harmless */
+}
+
+static int max_sessions(void)
+{
+	return srv.g->maxclt > 0 ? srv.g->maxclt : LMTP_MAXCLT_DEFAULT;
+}
+
+/* Starts a session on FD, or answers busy and closes it. */
+static void take_client(int fd, const char *peer)
+{
+	if (lmtp_session_count() >= max_sessions()) {
+		log_warn("lmtp_busy", "peer=%s sessions=%d", log_quote(peer), max_sessions());
+		if (write(fd, busy_reply, sizeof busy_reply - 1) < 0)
+			log_debug("lmtp_busy", "error=%s", log_quote(strerror(errno)));
+		close(fd);
+		return;
+	}
+	log_debug("lmtp_connect", "peer=%s", log_quote(peer));
+	lmtp_session_start(srv.g, fd, peer);
+}
+
+/* A client iolistener accepted on an lmtp listener. */
+static void on_handed_client(const struct handoff_client *c, void *arg)
+{
+	char peer[80];
+	(void)arg;
+	handoff_peer_text(c, peer, sizeof peer);
+	take_client(c->fd, peer);
+	handoff_worker_load(srv.handoff, (unsigned)lmtp_session_count());
+}
+
+static void on_load_timer(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	handoff_worker_load(srv.handoff, (unsigned)lmtp_session_count());
+}
+
+/* True when ems.conf gives iolistener an LMTP port to accept. */
+static bool lmtp_listener_configured(const struct ems_config *cfg)
+{
+	const struct conf_node *root = config_root(cfg);
+	for (int i = 0; i < conf_count(root, "listeners"); i++)
+		if (strcmp(conf_str(conf_elem(root, "listeners", i), "service"), "lmtp") == 0)
+			return true;
+	return false;
 }
 
 static void on_accept(struct ev_io *io, unsigned events, void *arg)
@@ -71,16 +126,7 @@ static void on_accept(struct ev_io *io, unsigned events, void *arg)
 			return;
 		}
 		peer_text(&ss, peer, sizeof peer);
-		int max = srv.g->maxclt > 0 ? srv.g->maxclt : LMTP_MAXCLT_DEFAULT;
-		if (lmtp_session_count() >= max) {
-			log_warn("lmtp_busy", "peer=%s sessions=%d", log_quote(peer), max);
-			if (write(fd, busy_reply, sizeof busy_reply - 1) < 0)
-				log_debug("lmtp_busy", "error=%s", log_quote(strerror(errno)));
-			close(fd);
-			continue;
-		}
-		log_debug("lmtp_connect", "peer=%s", log_quote(peer));
-		lmtp_session_start(srv.g, fd, peer);
+		take_client(fd, peer);
 	}
 }
 
@@ -162,7 +208,15 @@ int lmtp_server_start(struct smtpgw *g)
 		return -1;
 	if (port > 0 && listen_tcp(config_str(g->cfg, "lmtp.address"), port) < 0)
 		return -1;
-	if (srv.n == 0)
+	if (lmtp_listener_configured(g->cfg)) {
+		srv.handoff = handoff_worker_open(g->loop, g->run_dir, "lmtp", 1, 0,
+		                                  (unsigned)max_sessions(), on_handed_client, NULL);
+		srv.load_timer = evloop_add_timer(g->loop, LMTP_LOAD_REPORT_MS, true,
+		                                  on_load_timer, NULL);
+		if (srv.handoff == NULL || srv.load_timer == NULL)
+			return -1;
+	}
+	if (srv.n == 0 && srv.handoff == NULL)
 		log_warn("lmtp_listen", "error=\"no LMTP socket configured (lmtp.socket and "
 		         "lmtp.port are both off)\"");
 	return 0;
@@ -170,6 +224,11 @@ int lmtp_server_start(struct smtpgw *g)
 
 void lmtp_server_stop(void)
 {
+	if (srv.load_timer != NULL)
+		evloop_del_timer(srv.load_timer);
+	handoff_worker_close(srv.handoff);
+	srv.handoff = NULL;
+	srv.load_timer = NULL;
 	lmtp_session_close_all();
 	for (int i = 0; i < srv.n; i++) {
 		evloop_del_io(srv.watch[i]);

@@ -14,6 +14,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "params.h"
+#include "stats.h"
 #include "store.h"
 
 #include <signal.h>
@@ -26,7 +27,10 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: smtpgw [OPTIONS] -f SENDER [--] RECIPIENT...   (mailer)\n"
 	        "       smtpgw [OPTIONS]                               (LMTP and "
-	        "outbound daemon)\n%s", params_usage);
+	        "outbound daemon)\n%s"
+	        "Mailer exit status (sysexits): 0 stored, 64 usage, 65 not a message,\n"
+	        "67 unknown recipient, 69 over lmtp.max_message_size, 73 over the\n"
+	        "mailbox quota, 75 try again later.  See smtpgw(8).\n", params_usage);
 }
 
 /* Reads "-f SENDER" / "-fSENDER" and an optional "--" from ARGV[*I]. */
@@ -85,13 +89,16 @@ static int run_daemon(struct smtpgw *g, const struct proc_params *p)
 	    evloop_add_signal(g->loop, SIGHUP, on_hup, NULL) < 0)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
-	if (lmtp_server_start(g) < 0 || outbound_start(g) < 0)
+	stats_open(g->run_dir, "smtpgw", p->instance);   /* counts privately on failure */
+	if (stats_heartbeat_start(g->loop, STATS_HEARTBEAT_MS) < 0 ||
+	    lmtp_server_start(g) < 0 || outbound_start(g) < 0)
 		goto out;
 	log_info("started", "mode=daemon max_size=%lld", (long long)g->max_size);
 	rc = evloop_run(g->loop) < 0;
 out:
 	lmtp_server_stop();
 	outbound_stop();
+	stats_close();
 	evloop_free(g->loop);
 	return rc;
 }

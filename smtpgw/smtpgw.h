@@ -30,6 +30,7 @@ struct evloop;
 #define EXIT_USAGE       64   /* EX_USAGE */
 #define EXIT_DATAERR     65   /* EX_DATAERR: the input is not a message */
 #define EXIT_NOUSER      67   /* EX_NOUSER: unknown recipient */
+#define EXIT_NOHOST      68   /* EX_NOHOST: unknown domain (outbound command) */
 #define EXIT_UNAVAILABLE 69   /* EX_UNAVAILABLE: larger than the site allows */
 #define EXIT_CANTCREAT   73   /* EX_CANTCREAT: larger than the mailbox can hold */
 #define EXIT_TEMPFAIL    75   /* EX_TEMPFAIL: try again later */

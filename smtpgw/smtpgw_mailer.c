@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* Bytes read from stdin at a time. */
@@ -42,6 +43,30 @@ static int say(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
+}
+
+/*
+ * Writes the envelope sender ARG in normal form into OUT.  MTAs hand a
+ * non-SMTP mailer the null sender of their own bounces as MAILER-DAEMON
+ * (sendmail's $n, qualified or not; Postfix pipe's default null_sender),
+ * and that is what it means to ems too: no bounce or auto-reply back.
+ * Returns 0, or -1 when ARG is not an address.
+ */
+static int mailer_sender(const char *arg, char *out, size_t outlen)
+{
+	static const char daemon[] = "MAILER-DAEMON";
+	size_t n = sizeof daemon - 1;
+
+	if (addr_normalize(arg, out, outlen, true) == 0) {
+		if (strncasecmp(out, daemon, n) == 0 && out[n] == '@')
+			out[0] = '\0';
+		return 0;
+	}
+	if (strcasecmp(arg, daemon) == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	return -1;
 }
 
 /* Looks RECIPIENT up into INFO.  Returns 0 or the exit code that refuses
@@ -154,7 +179,7 @@ int smtpgw_mailer(struct smtpgw *g, const char *sender_arg, char *const *rcpt_ar
 
 	if (info == NULL || rcpts == NULL || given == NULL)
 		rc = say(EXIT_TEMPFAIL, "4.3.0 out of memory");
-	else if (addr_normalize(sender_arg, sender, sizeof sender, true) < 0)
+	else if (mailer_sender(sender_arg, sender, sizeof sender) < 0)
 		rc = say(EXIT_DATAERR, "5.1.7 <%s>: bad sender address", sender_arg);
 	for (int i = 0; rc == 0 && i < nrcpt; i++) {
 		rc = check_rcpt(g, rcpt_args[i], &info[i]);

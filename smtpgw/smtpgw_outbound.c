@@ -7,9 +7,10 @@
  *
  * (default "/usr/sbin/sendmail -i") with the message on stdin.  Up to
  * outbound.concurrency commands run at once.  Exit 0 finishes the item;
- * anything else is retried with a doubling delay (outbound.retry_initial_s
- * up to outbound.retry_max_s) until the item is outbound.max_age_s old,
- * when it is given up with a log line.  A command running longer than
+ * 65, 67 and 68 (the message, the recipient or its domain refused) give
+ * it up at once; anything else is retried with a doubling delay
+ * (outbound.retry_initial_s up to outbound.retry_max_s) until the item is
+ * outbound.max_age_s old, when it is given up with a log line.  A command running longer than
  * outbound.timeout_s is killed and retried.  Postman's wakeup on the
  * outbound channel starts work at once; a timer catches retries.
  */
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "evloop.h"
 #include "log.h"
+#include "stats.h"
 #include "store.h"
 #include "wakeup.h"
 
@@ -167,15 +169,25 @@ static void command_output(int fd, char *out, size_t len)
 			*p = ' ';
 }
 
-static void job_failed(struct job *j, const char *why)
+/* True for the sysexits(3) codes of the MTA command that no retry can
+ * change: the message (EX_DATAERR), the recipient (EX_NOUSER) or its
+ * domain (EX_NOHOST) is refused. */
+static bool exit_is_permanent(int code)
+{
+	return code == EXIT_DATAERR || code == EXIT_NOUSER || code == EXIT_NOHOST;
+}
+
+/* Retries J later, or gives it up when PERMANENT or too old. */
+static void job_failed(struct job *j, const char *why, bool permanent)
 {
 	int64_t age = now_s() - j->item.created;
 	int64_t next = now_s() + backoff(j->item.attempts);
 
-	if (age >= config_int(ob.g->cfg, "outbound.max_age_s")) {
-		log_warn("outbound_giveup", "id=%lld rcpt=%s attempts=%d age_s=%lld error=%s",
-		         (long long)j->item.id, log_quote(j->item.recipients[0]),
-		         j->item.attempts, (long long)age, log_quote(why));
+	if (permanent || age >= config_int(ob.g->cfg, "outbound.max_age_s")) {
+		log_warn("outbound_giveup", "id=%lld rcpt=%s attempts=%d age_s=%lld "
+		         "reason=%s error=%s", (long long)j->item.id,
+		         log_quote(j->item.recipients[0]), j->item.attempts, (long long)age,
+		         permanent ? "permanent" : "max_age", log_quote(why));
 		store_queue_fail(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id, why);
 		return;
 	}
@@ -187,19 +199,20 @@ static void job_failed(struct job *j, const char *why)
 
 static void job_done(struct job *j, int status)
 {
-	char out[OUTBOUND_ERR_MAX], why[OUTBOUND_ERR_MAX + 64];
-
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		if (store_queue_done(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id) == 0)
+		if (store_queue_done(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id) == 0) {
+			stats_inc(STAT_MAIL_SENT);
 			log_info("outbound_sent", "id=%lld rcpt=%s", (long long)j->item.id,
 			         log_quote(j->item.recipients[0]));
+		}
 	} else {
+		char out[OUTBOUND_ERR_MAX], why[OUTBOUND_ERR_MAX + 64];
 		command_output(j->output, out, sizeof out);
 		if (WIFEXITED(status))
 			snprintf(why, sizeof why, "exit %d: %s", WEXITSTATUS(status), out);
 		else
 			snprintf(why, sizeof why, "signal %d: %s", WTERMSIG(status), out);
-		job_failed(j, why);
+		job_failed(j, why, WIFEXITED(status) && exit_is_permanent(WEXITSTATUS(status)));
 	}
 	close(j->output);
 	store_queue_item_clear(&j->item);
@@ -219,7 +232,7 @@ static void pump(void)
 		                     &j->item) < 0)
 			return;   /* nothing due, or the store is busy: the tick retries */
 		if (job_start(j) < 0) {
-			job_failed(j, "cannot start the outbound command");
+			job_failed(j, "cannot start the outbound command", false);
 			store_queue_item_clear(&j->item);
 		}
 	}

@@ -60,6 +60,10 @@ t.is_(lines, [b"* ENABLED CONDSTORE"], "ENABLE names what it enabled, ignores th
 lines, tagged = r.command("b4", "CAPABILITY")
 t.ok(b"NAMESPACE" in lines[0] and b"STARTTLS" not in lines[0],
      "CAPABILITY after login: extensions, no STARTTLS")
+lines, tagged = r.command("b6", "GETQUOTAROOT INBOX")
+t.is_(lines, [b"* QUOTAROOT INBOX"], "GETQUOTAROOT without a quota: no root (RFC 9208)")
+lines, tagged = r.command("b7", 'GETQUOTA ""')
+t.ok(tagged.startswith(b"b7 NO [NONEXISTENT]"), "  and GETQUOTA has none to show")
 lines, tagged = r.command("b5", "LOGOUT")
 t.ok(lines == [b"* BYE logging out"] and tagged == b"b5 OK LOGOUT completed",
      "LOGOUT: BYE, then OK")

@@ -92,6 +92,29 @@ t.ok(len(s.wait_messages("demo@example.test", 3)) == 3,
 t.ok(len(s.wait_messages("sub@example.test", 1)) == 1,
      "user+detail without such a folder lands in INBOX")
 
+# The null sender as MTAs hand it to a mailer: MAILER-DAEMON.
+for daemon in ("MAILER-DAEMON", "mailer-daemon@mta.outside.example"):
+    r = s.mailer(daemon, "demo@example.test", make_message("bounce from " + daemon))
+    t.is_(r.returncode, 0, "sender %s is accepted" % daemon)
+got = s.wait_messages("demo@example.test", 5)
+t.ok(len(got) == 5 and all(s.message("demo@example.test", e.uid).startswith(
+     b"Return-Path: <>\r\n") for e in got[3:]),
+     "and taken as the null sender (Return-Path: <>)")
+
+# A quota in messages: the second message fits, the third waits.
+s.admin("insert person username=few@example.test password=x quotamessages=2")
+for n in (1, 2):
+    r = s.mailer("sender@outside.example", "few@example.test", make_message("few %d" % n))
+    t.is_(r.returncode, 0, "message %d within a quota of 2 messages: 0" % n)
+    s.wait_messages("few@example.test", n)
+r = s.mailer("sender@outside.example", "few@example.test", make_message("few 3"))
+t.is_(r.returncode, 75, "the third: 75 EX_TEMPFAIL (mailbox full)")
+t.like(r.stderr, b"4.2.2", "with 4.2.2")
+s.admin("update person username=few@example.test quotamessages=3")
+r = s.mailer("sender@outside.example", "few@example.test", make_message("few 3"))
+t.is_(r.returncode, 0, "after the quota is raised, the retry is stored")
+t.is_(len(s.wait_messages("few@example.test", 3)), 3, "three messages in the mailbox")
+
 # A store that cannot be opened: temporary, never lost and acknowledged.
 bad = dict(s.env)
 broken = os.path.join(s.dir, "broken.conf")

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """smtpgw_outbound.t - smtpgw's outbound side runs the configured
 sendmail command for what postman queued (here a bounce), retries a
-failing command with a growing delay until it succeeds, and gives up
-with a log line when the mail has been failing longer than
-outbound.max_age_s."""
+failing command with a growing delay until it succeeds, gives up with
+a log line when the mail has been failing longer than
+outbound.max_age_s, and at once when the command refuses the recipient
+for good (67 EX_NOUSER)."""
 import os
 import re
 import sys
@@ -23,12 +24,12 @@ def attempts(s):
     return len([n for n in os.listdir(s.capture) if n.endswith(".args")])
 
 
-def start(conf, name):
+def start(conf, name, code=75):
     s = MailSuite(conf, name=name)
     s.admin("insert domain qualifiedname=example.test",
             "insert dlist name=list@example.test members=ghost@example.test")
     with open(os.path.join(s.capture, "exitcode"), "w") as f:
-        f.write("75\n")
+        f.write("%d\n" % code)
     s.start_daemons()
     return s
 
@@ -64,6 +65,18 @@ n = attempts(s)
 time.sleep(3)
 t.is_(attempts(s), n, "and not tried again")
 t.is_(s.outbound(), [], "nothing was sent")
+if t.failed:
+    t.diag(s.logs())
+s.stop()
+
+# --- given up at once when the command refuses the recipient for good
+s = start({"outbound": {"retry_initial_s": 1, "retry_max_s": 1}}, "permanent", code=67)
+s.mailer("sender@outside.example", "list@example.test", make_message("z"))
+t.ok(emstest.wait_for(lambda: "event=outbound_giveup" in s.log_text("smtpgw"),
+                      timeout=12), "exit 67 from the command: given up")
+t.like(s.log_text("smtpgw"), "reason=permanent", "as permanent")
+time.sleep(2.5)
+t.is_(attempts(s), 1, "after one attempt, not retried")
 if t.failed:
     t.diag(s.logs())
 s.stop()

@@ -1,0 +1,28 @@
+/*
+ * imap_message_private.h - the handle of imap_message.h as its two
+ * files see it: imap_message.c (raw bytes, top-level header) and
+ * imap_message_mime.c (what needs the MIME structure).  Nothing else
+ * includes this.
+ */
+#ifndef IMAP_MESSAGE_PRIVATE_H
+#define IMAP_MESSAGE_PRIVATE_H
+
+#include "imap_server.h"
+#include "mime.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct imap_message {
+	struct imap_server *srv;
+	int64_t id, size;
+	char *text;                 /* the whole message, once loaded */
+	size_t text_len;
+	char *head;                 /* the top-level header with its blank line */
+	size_t head_len;
+	bool head_loaded;
+	struct mime_tree *mime;     /* the MIME structure, once loaded */
+};
+
+#endif

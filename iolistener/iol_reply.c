@@ -1,0 +1,54 @@
+/*
+ * iol_reply.c - refusal lines in each protocol's own words (POP3 with
+ * RFC 3206 response codes, IMAP with RFC 5530 ones, LMTP with RFC 3463
+ * enhanced status codes); see iol_reply.h.
+ */
+#include "iol_reply.h"
+
+#include "iobuf.h"
+#include "params.h"
+
+#include <strings.h>
+
+/* The line is short and the socket fresh, so one flush sends it. */
+#define REPLY_MAX_LINE 512
+#define REPLY_HIGH_WATER 4096
+
+struct reply_lines {
+	const char *service;
+	const char *denied;
+	const char *busy;
+};
+
+static const struct reply_lines lines[] = {
+	{ "pop", "-ERR [SYS/PERM] Access denied by site policy\r\n",
+	  "-ERR [SYS/TEMP] Server busy, try again later\r\n" },
+	{ "imap", "* BYE [NOPERM] Access denied by site policy\r\n",
+	  "* BYE [UNAVAILABLE] Server busy, try again later\r\n" },
+	{ "lmtp", "554 5.7.1 Access denied by site policy\r\n",
+	  "421 4.3.2 Server busy, try again later\r\n" },
+};
+
+const char *iol_reply_line(const char *service, enum iol_refusal why)
+{
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		if (strcasecmp(service, lines[i].service) == 0)
+			return why == IOL_REFUSE_DENIED ? lines[i].denied
+			                                : lines[i].busy;
+	return why == IOL_REFUSE_DENIED ? "Access denied by site policy\r\n"
+	                                : "Server busy, try again later\r\n";
+}
+
+int iol_reply_send(int fd, const char *service, unsigned flags,
+                   enum iol_refusal why)
+{
+	if (flags & PROC_FLAG_SSL)
+		return 0;
+	struct iostream *s = ios_new(fd, REPLY_MAX_LINE, REPLY_HIGH_WATER);
+	if (s == NULL)
+		return -1;
+	int rc = ios_puts(s, iol_reply_line(service, why)) == 0 &&
+	                 ios_flush(s) == 0 ? 0 : -1;
+	ios_free(s);
+	return rc;
+}

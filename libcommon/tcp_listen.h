@@ -1,0 +1,44 @@
+/*
+ * tcp_listen.h - a worker's own listening sockets ("--listen ADDR:PORT"),
+ * for development and tests when no iolistener hands clients over.
+ * Each accepted client goes to the callback exactly as a handed-off one
+ * would; access filters are the iolistener's job and are not applied.
+ */
+#ifndef EMS_TCP_LISTEN_H
+#define EMS_TCP_LISTEN_H
+
+#include <sys/socket.h>
+
+struct evloop;
+struct tcp_listener;
+
+/* Longest "address:port" text tcp_listen hands over, with the NUL. */
+#define TCP_PEER_TEXT_MAX 64
+
+/*
+ * One accepted client: FD (non-blocking, close-on-exec; the callback owns
+ * it), the peer as "address:port" text and as a socket address, and the
+ * FLAGS the listener was opened with.
+ */
+typedef void tcp_accept_cb(int fd, const char *peer_text,
+                           const struct sockaddr_storage *peer, unsigned flags,
+                           void *arg);
+
+/*
+ * Listens on SPEC ("127.0.0.1:1110", "[::1]:1110", numeric only) through
+ * LOOP and calls CB for each client.  Returns the listener, or NULL after
+ * logging why (a malformed SPEC, the address in use ...).
+ */
+struct tcp_listener *tcp_listen_open(struct evloop *loop, const char *spec,
+                                     unsigned flags, tcp_accept_cb *cb, void *arg);
+
+/* Stops accepting, closes the socket and frees L; NULL is ignored. */
+void tcp_listen_close(struct tcp_listener *l);
+
+/* The address of SS as "address:port" into OUT (LEN bytes), and the
+ * address alone into ADDR (ALEN bytes; may be NULL); "?" when the family
+ * is unknown.  IPv4-mapped IPv6 addresses are written as IPv4. */
+void tcp_addr_text(const struct sockaddr_storage *ss, char *out, size_t len,
+                   char *addr, size_t alen);
+
+#endif

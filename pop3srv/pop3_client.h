@@ -1,0 +1,103 @@
+/*
+ * pop3_client.h - one POP3 connection: its socket, stream and TLS
+ * state, timers, the session state and the maildrop once logged in.
+ * pop3_conn.c runs the connection; pop3_session.c and the pop3_cmd_*
+ * files run the protocol on it.
+ */
+#ifndef POP3_CLIENT_H
+#define POP3_CLIENT_H
+
+#include "auth.h"
+#include "dotstuff.h"
+#include "iobuf.h"
+#include "pop3_cmd.h"
+#include "pop3_server.h"
+#include "sasl.h"
+#include "tcp_listen.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pop3_maildrop;
+
+enum pop3_tls_state {
+	POP3_TLS_NONE,
+	POP3_TLS_STARTING,    /* +OK to STLS queued; handshake once flushed */
+	POP3_TLS_HANDSHAKE,
+	POP3_TLS_ON,
+};
+
+/* A RETR or TOP being sent: streamed from the store in chunks while the
+ * client reads. */
+struct pop3_transfer {
+	bool active;
+	int64_t message_id;
+	int64_t size;
+	size_t offset;
+	long lines_left;      /* TOP: body lines still to send; -1 for RETR */
+	bool in_body;
+	bool line_empty;      /* the current line has no text yet */
+	struct dotstuff ds;
+};
+
+struct pop3_client {
+	struct pop3_server *srv;
+	struct pop3_client *prev, *next;
+	uint64_t id;
+	int fd;
+	unsigned flags;                  /* the listener's (bit 64: implicit TLS) */
+	char peer[TCP_PEER_TEXT_MAX];    /* "addr:port" */
+	char addr[TCP_PEER_TEXT_MAX];    /* the address alone, for the limits */
+	char session[48];                /* "pop3srv01.17" in log lines */
+	struct iostream *ios;
+	struct ev_io *io;
+	struct ev_timer *idle_timer;
+	struct ev_timer *delay_timer;    /* answers a failed login late */
+	struct tls_conn *tls;
+	enum pop3_tls_state tls_state;
+	enum pop3_state state;
+	bool greeted, closing, eof, quit;
+	unsigned errors;                 /* bad commands so far */
+	unsigned auth_failures;          /* failed logins so far */
+	char timestamp[SASL_CHALLENGE_MAX];  /* APOP's, "" when APOP is off */
+	char user[AUTH_NAME_MAX];        /* from USER, "" before */
+	struct sasl_session *sasl;       /* an AUTH exchange in progress */
+	char *delayed_reply;             /* sent when delay_timer fires */
+	bool delayed_close;              /* ... and the session then ends */
+	struct auth_identity who;
+	struct pop3_maildrop *drop;      /* NULL before login */
+	struct pop3_transfer xfer;
+};
+
+/* Replies: one line with CRLF added, queued on the stream. */
+void pop3_reply(struct pop3_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Counts a refused command; past the limit the session ends with a
+ * last -ERR.  Returns true when the session goes on. */
+bool pop3_client_error(struct pop3_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Queues REPLY to be sent after DELAY_MS, reading nothing meanwhile
+ * (CLOSE: end the session then).  Without a timer it goes out at once. */
+void pop3_client_delay(struct pop3_client *c, unsigned delay_ms, const char *reply,
+                       bool close);
+
+/* True when TLS protects the connection. */
+bool pop3_client_tls(const struct pop3_client *c);
+
+/* True when a password may travel in clear here (plaintextmincipher). */
+bool pop3_client_plaintext_ok(const struct pop3_client *c);
+
+/* Runs what can run: queued input, a transfer, output; false when the
+ * client was freed. */
+bool pop3_client_pump(struct pop3_client *c);
+
+/* Creates the client for FD and greets it; NULL (FD closed) on failure. */
+struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd, const char *peer,
+                                    const char *addr, unsigned flags);
+
+/* Ends the session at once: no UPDATE state, nothing deleted. */
+void pop3_client_free(struct pop3_client *c);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * pop3_cmd_auth.c - the AUTHORIZATION state's login commands: USER and
+ * PASS, APOP (RFC 1939), AUTH (RFC 5034, through libcommon/sasl.h) and
+ * STLS (RFC 2595).  Every check goes through libcommon/auth.h, which
+ * also decides how long a failure's answer waits; a session ends after
+ * POP3_AUTH_FAILURES_MAX failed logins.
+ */
+#include "pop3_maildrop.h"
+#include "pop3_session.h"
+#include "log.h"
+#include "stats.h"
+
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Failed logins one session may make before it is closed. */
+#define POP3_AUTH_FAILURES_MAX 3
+
+static struct auth_client who_asks(const struct pop3_client *c)
+{
+	return (struct auth_client){ "pop", STORE_SVC_POP, c->addr, c->session,
+	                             pop3_client_tls(c) };
+}
+
+static void fail_later(struct pop3_client *c, unsigned delay, const char *reply)
+{
+	stats_inc(STAT_AUTH_FAILURES);
+	/* this connection's own limit; the shared ones are auth.h's */
+	bool close = ++c->auth_failures >= POP3_AUTH_FAILURES_MAX;
+	pop3_client_delay(c, delay, reply, close);
+}
+
+/* Opens the maildrop of the person just authenticated. */
+static void enter_transaction(struct pop3_client *c, const struct auth_identity *id)
+{
+	struct pop3_maildrop *d = NULL;
+	switch (pop3_maildrop_open(c->srv->store, c->srv->run_dir, id->person_id, &d)) {
+	case POP3_OPEN_OK:
+		break;
+	case POP3_OPEN_IN_USE:
+		log_info("pop3_in_use", "session=%s user=%s", c->session, log_quote(id->address));
+		pop3_reply(c, "-ERR [IN-USE] the maildrop is in use by another session");
+		return;
+	default:
+		pop3_reply(c, "-ERR [SYS/TEMP] the maildrop cannot be opened; try again later");
+		return;
+	}
+	c->who = *id;
+	c->drop = d;
+	c->state = POP3_TRANSACTION;
+	stats_inc(STAT_LOGINS);
+	stats_inc(STAT_USERS_CURRENT);
+	pop3_reply(c, "+OK maildrop has %zu messages (%" PRId64 " octets)", d->n, d->octets);
+}
+
+/* Answers the outcome of an authentication. */
+static void conclude(struct pop3_client *c, enum auth_result r,
+                     const struct auth_identity *id, unsigned delay)
+{
+	c->user[0] = '\0';
+	switch (r) {
+	case AUTH_OK:
+		enter_transaction(c, id);
+		return;
+	case AUTH_NO_SERVICE:
+		fail_later(c, delay, "-ERR [AUTH] POP3 is not enabled for you");
+		return;
+	case AUTH_LOCKED:
+		fail_later(c, delay, "-ERR [AUTH] too many failed logins; try again later");
+		return;
+	case AUTH_UNAVAILABLE:
+		pop3_reply(c, "-ERR [SYS/TEMP] authentication is unavailable; try again later");
+		return;
+	default:
+		fail_later(c, delay, "-ERR [AUTH] authentication failed");
+		return;
+	}
+}
+
+static bool plaintext_refused(struct pop3_client *c, const char *what)
+{
+	if (pop3_client_plaintext_ok(c))
+		return false;
+	pop3_client_error(c, "[AUTH] %s needs an encrypted connection here (use STLS)", what);
+	return true;
+}
+
+void pop3_cmd_user(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	if (plaintext_refused(c, "USER"))
+		return;
+	if (strlen(cmd->argv[0]) >= sizeof c->user) {
+		pop3_client_error(c, "user name too long");
+		return;
+	}
+	snprintf(c->user, sizeof c->user, "%s", cmd->argv[0]);
+	pop3_reply(c, "+OK send PASS");
+}
+
+void pop3_cmd_pass(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	if (plaintext_refused(c, "PASS"))
+		return;
+	if (c->user[0] == '\0') {
+		pop3_client_error(c, "send USER first");
+		return;
+	}
+	struct auth_client who = who_asks(c);
+	struct auth_cred cred = { .kind = AUTH_CRED_PASSWORD, .mech = "USER",
+	                          .login = c->user, .password = cmd->argv[0] };
+	struct auth_identity id;
+	unsigned delay;
+	enum auth_result r = auth_check(c->srv->auth, &who, &cred, &id, &delay);
+	OPENSSL_cleanse(cmd->argv[0], strlen(cmd->argv[0]));
+	conclude(c, r, &id, delay);
+}
+
+void pop3_cmd_apop(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	if (c->timestamp[0] == '\0') {
+		pop3_client_error(c, "APOP is not offered here");
+		return;
+	}
+	const char *digest = cmd->argv[1];
+	if (strlen(digest) != 32 || strspn(digest, "0123456789abcdef") != 32) {
+		pop3_client_error(c, "APOP wants 32 lowercase hex digits");
+		return;
+	}
+	struct auth_client who = who_asks(c);
+	struct auth_cred cred = { .kind = AUTH_CRED_APOP, .mech = "APOP", .login = cmd->argv[0],
+	                          .challenge = c->timestamp, .digest = digest };
+	struct auth_identity id;
+	unsigned delay;
+	enum auth_result r = auth_check(c->srv->auth, &who, &cred, &id, &delay);
+	conclude(c, r, &id, delay);
+}
+
+/* ---- AUTH (RFC 5034) ---- */
+
+void pop3_auth_mechanisms(const struct pop3_client *c, char *out, size_t len)
+{
+	bool clear = pop3_client_plaintext_ok(c);
+	bool cram = auth_settings(c->srv->auth)->retrievable_secrets;
+	snprintf(out, len, "%s%s", clear ? "PLAIN LOGIN" : "",
+	         cram ? (clear ? " CRAM-MD5" : "CRAM-MD5") : "");
+}
+
+static void sasl_end(struct pop3_client *c)
+{
+	sasl_free(c->sasl);
+	c->sasl = NULL;
+}
+
+/* Acts on a step's status: send a challenge, check, or refuse. */
+static void sasl_next(struct pop3_client *c, enum sasl_status st, const char *out)
+{
+	if (st == SASL_CHALLENGE) {
+		pop3_reply(c, "+ %s", out);
+		return;
+	}
+	if (st == SASL_BAD) {
+		pop3_client_error(c, "%s", sasl_error(c->sasl));
+		sasl_end(c);
+		return;
+	}
+	struct auth_client who = who_asks(c);
+	struct auth_identity id;
+	unsigned delay;
+	enum auth_result r = auth_check_sasl(c->srv->auth, &who, sasl_creds(c->sasl), &id,
+	                                     &delay);
+	sasl_end(c);
+	conclude(c, r, &id, delay);
+}
+
+void pop3_cmd_auth(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	char mechs[128], out[SASL_OUT_MAX];
+	pop3_auth_mechanisms(c, mechs, sizeof mechs);
+	if (cmd->argc == 0) {
+		/* the pre-RFC 5034 listing some clients still ask for */
+		pop3_reply(c, "+OK mechanisms follow");
+		for (char *m = strtok(mechs, " "); m != NULL; m = strtok(NULL, " "))
+			pop3_reply(c, "%s", m);
+		pop3_reply(c, ".");
+		return;
+	}
+	int mech = sasl_mech_from_name(cmd->argv[0]);
+	if (mech < 0 || (mech == SASL_MECH_CRAM_MD5 &&
+	                 !auth_settings(c->srv->auth)->retrievable_secrets)) {
+		pop3_client_error(c, "unsupported mechanism");
+		return;
+	}
+	if (sasl_mech_plaintext((enum sasl_mech)mech) &&
+	    plaintext_refused(c, sasl_mech_name((enum sasl_mech)mech)))
+		return;
+	c->sasl = sasl_new((enum sasl_mech)mech, c->srv->hostname);
+	if (c->sasl == NULL) {
+		pop3_reply(c, "-ERR [SYS/TEMP] out of memory");
+		return;
+	}
+	const char *ir = cmd->argc == 2 ? cmd->argv[1] : NULL;
+	enum sasl_status st = sasl_start(c->sasl, ir, ir ? strlen(ir) : 0, out, sizeof out);
+	if (ir != NULL)
+		OPENSSL_cleanse(cmd->argv[1], strlen(cmd->argv[1]));
+	sasl_next(c, st, out);
+}
+
+void pop3_auth_response(struct pop3_client *c, char *line, size_t len)
+{
+	char out[SASL_OUT_MAX];
+	if (len == 1 && line[0] == '*') {
+		sasl_end(c);
+		pop3_client_error(c, "authentication cancelled");
+		return;
+	}
+	enum sasl_status st = sasl_step(c->sasl, line, len, out, sizeof out);
+	OPENSSL_cleanse(line, len);
+	sasl_next(c, st, out);
+}
+
+/* ---- STLS (RFC 2595) ---- */
+
+void pop3_cmd_stls(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	(void)cmd;
+	if (c->srv->tls == NULL) {
+		pop3_client_error(c, "TLS is not configured here");
+		return;
+	}
+	if (c->tls_state != POP3_TLS_NONE) {
+		pop3_client_error(c, "TLS is active already");
+		return;
+	}
+	/* commands pipelined behind STLS would run inside TLS unprotected */
+	if (ios_in_buffered(c->ios) > 0) {
+		pop3_client_error(c, "STLS must be the last command sent");
+		return;
+	}
+	c->user[0] = '\0';
+	c->tls_state = POP3_TLS_STARTING;
+	pop3_reply(c, "+OK begin TLS negotiation");
+}

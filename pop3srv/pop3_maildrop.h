@@ -1,0 +1,81 @@
+/*
+ * pop3_maildrop.h - a POP3 session's view of a person's INBOX: the
+ * messages as they were at login, numbered from 1, with their sizes,
+ * unique ids and deletion marks; the lock that keeps it to one session
+ * at a time; and the UPDATE state that applies the deletions.
+ *
+ * Lock: one POP3 session per maildrop at a time, across every pop3srv
+ * process, by an flock(2) on <run_dir>/pop3/<person id>.lock.  The
+ * kernel drops the lock with the process, so a killed worker never
+ * leaves a maildrop locked.
+ *
+ * Unique ids: UIDVALIDITY and UID of the entry, as 16 hex digits, so a
+ * message keeps its UIDL across sessions (and IMAP sees the same uid).
+ */
+#ifndef POP3_MAILDROP_H
+#define POP3_MAILDROP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct pop3_msg {
+	uint32_t uid;
+	int64_t message_id;
+	int64_t size;         /* octets as sent, before dot-stuffing */
+	bool deleted;
+	bool retrieved;
+};
+
+struct pop3_maildrop {
+	int lock_fd;
+	int64_t mailbox_id;
+	uint32_t uidvalidity;
+	struct pop3_msg *msgs;
+	size_t n;
+	size_t cap;
+	bool short_list;         /* loading ran out of memory */
+	size_t n_deleted;
+	int64_t octets;          /* of the messages not marked deleted */
+};
+
+enum pop3_open_result {
+	POP3_OPEN_OK,
+	POP3_OPEN_IN_USE,        /* another session holds the lock */
+	POP3_OPEN_FAILED,        /* store or file system trouble (logged) */
+};
+
+/* Locks and loads PERSON_ID's INBOX into *OUT (free with
+ * pop3_maildrop_free()). */
+enum pop3_open_result pop3_maildrop_open(struct store *st, const char *run_dir,
+                                         int64_t person_id,
+                                         struct pop3_maildrop **out);
+
+/* Releases the lock and frees D; nothing is deleted.  NULL is ignored. */
+void pop3_maildrop_free(struct pop3_maildrop *d);
+
+/* Message NUM (1-based) when it exists and is not deleted, else NULL. */
+struct pop3_msg *pop3_maildrop_get(struct pop3_maildrop *d, unsigned long num);
+
+/* Marks message M deleted. */
+void pop3_maildrop_delete(struct pop3_maildrop *d, struct pop3_msg *m);
+
+/* Unmarks every deleted message (RSET). */
+void pop3_maildrop_reset(struct pop3_maildrop *d);
+
+/* M's unique id into OUT (17 bytes). */
+void pop3_maildrop_uidl(const struct pop3_maildrop *d, const struct pop3_msg *m,
+                        char out[17]);
+
+/*
+ * The UPDATE state: expunges every message marked deleted and marks the
+ * retrieved ones \Seen, in one transaction.  *REMOVED gets how many were
+ * expunged (a message another session expunged meanwhile counts as
+ * removed).  Returns 0, or -1 (logged) when the transaction failed:
+ * nothing was changed then.
+ */
+int pop3_maildrop_commit(struct store *st, struct pop3_maildrop *d, size_t *removed);
+
+#endif

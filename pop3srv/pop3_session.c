@@ -1,0 +1,221 @@
+/*
+ * pop3_session.c - the POP3 state machine: greeting, dispatch by state,
+ * CAPA, and the TRANSACTION commands (STAT, LIST, UIDL, RETR, TOP, DELE,
+ * RSET, NOOP) and QUIT with its UPDATE state; see pop3_session.h.
+ */
+#include "pop3_session.h"
+#include "pop3_maildrop.h"
+#include "pop3_retr.h"
+#include "log.h"
+#include "store.h"
+#include "wakeup.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void pop3_session_greet(struct pop3_client *c)
+{
+	c->greeted = true;
+	if (auth_settings(c->srv->auth)->retrievable_secrets) {
+		sasl_make_timestamp(c->srv->hostname, c->timestamp, sizeof c->timestamp);
+		pop3_reply(c, "+OK %s %s", c->srv->set.banner, c->timestamp);
+	} else {
+		pop3_reply(c, "+OK %s", c->srv->set.banner);
+	}
+}
+
+/* ---- CAPA (RFC 2449) ---- */
+
+static void cmd_capa(struct pop3_client *c)
+{
+	pop3_reply(c, "+OK capability list follows");
+	pop3_reply(c, "TOP");
+	pop3_reply(c, "UIDL");
+	pop3_reply(c, "RESP-CODES");
+	pop3_reply(c, "AUTH-RESP-CODE");
+	pop3_reply(c, "PIPELINING");
+	if (c->state == POP3_AUTHORIZATION) {
+		char mechs[128];
+		if (pop3_client_plaintext_ok(c))
+			pop3_reply(c, "USER");
+		pop3_auth_mechanisms(c, mechs, sizeof mechs);
+		if (mechs[0] != '\0')
+			pop3_reply(c, "SASL %s", mechs);
+		if (c->srv->tls != NULL && c->tls_state == POP3_TLS_NONE)
+			pop3_reply(c, "STLS");
+	}
+	pop3_reply(c, "IMPLEMENTATION ems");
+	pop3_reply(c, ".");
+}
+
+/* ---- TRANSACTION ---- */
+
+/* The message an argument names, or NULL after the -ERR. */
+static struct pop3_msg *message_arg(struct pop3_client *c, const char *arg)
+{
+	unsigned long n;
+	if (pop3_parse_number(arg, &n) < 0) {
+		pop3_client_error(c, "not a message number: %.32s", arg);
+		return NULL;
+	}
+	struct pop3_msg *m = pop3_maildrop_get(c->drop, n);
+	if (m == NULL)
+		pop3_reply(c, "-ERR no message %lu%s", n,
+		           n >= 1 && n <= c->drop->n ? " (deleted)" : "");
+	return m;
+}
+
+static void cmd_stat(struct pop3_client *c)
+{
+	pop3_reply(c, "+OK %zu %" PRId64, c->drop->n - c->drop->n_deleted, c->drop->octets);
+}
+
+/* LIST and UIDL: one message, or all that are not deleted. */
+static void cmd_list(struct pop3_client *c, const struct pop3_cmd *cmd, bool uidl)
+{
+	struct pop3_maildrop *d = c->drop;
+	char uid[17];
+	if (cmd->argc == 1) {
+		struct pop3_msg *m = message_arg(c, cmd->argv[0]);
+		if (m == NULL)
+			return;
+		unsigned long n = (unsigned long)(m - d->msgs) + 1;
+		pop3_maildrop_uidl(d, m, uid);
+		if (uidl)
+			pop3_reply(c, "+OK %lu %s", n, uid);
+		else
+			pop3_reply(c, "+OK %lu %" PRId64, n, m->size);
+		return;
+	}
+	if (uidl)
+		pop3_reply(c, "+OK unique-id listing follows");
+	else
+		pop3_reply(c, "+OK %zu messages (%" PRId64 " octets)", d->n - d->n_deleted, d->octets);
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->msgs[i].deleted)
+			continue;
+		pop3_maildrop_uidl(d, &d->msgs[i], uid);
+		if (uidl)
+			pop3_reply(c, "%zu %s", i + 1, uid);
+		else
+			pop3_reply(c, "%zu %" PRId64, i + 1, d->msgs[i].size);
+	}
+	pop3_reply(c, ".");
+}
+
+/* True when M's message is still in the store: an IMAP session may
+ * have expunged it since login and the collector removed it.  The answer
+ * must be known before "+OK" goes out; a multi-line reply cannot turn
+ * into an error half-way. */
+static bool still_there(struct pop3_client *c, const struct pop3_msg *m)
+{
+	int64_t size, refs;
+	if (store_message_info(c->srv->store, m->message_id, &size, &refs) == 0)
+		return true;
+	if (store_error_transient(c->srv->store))
+		pop3_reply(c, "-ERR [SYS/TEMP] the store is busy; try again");
+	else
+		pop3_reply(c, "-ERR that message was removed by another session");
+	return false;
+}
+
+static void cmd_retr(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	struct pop3_msg *m = message_arg(c, cmd->argv[0]);
+	if (m != NULL && still_there(c, m))
+		pop3_retr_start(c, m, -1);
+}
+
+static void cmd_top(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	unsigned long lines;
+	if (pop3_parse_number(cmd->argv[1], &lines) < 0) {
+		pop3_client_error(c, "not a line count: %.32s", cmd->argv[1]);
+		return;
+	}
+	struct pop3_msg *m = message_arg(c, cmd->argv[0]);
+	if (m != NULL && still_there(c, m))
+		pop3_retr_start(c, m, (long)lines);
+}
+
+static void cmd_dele(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	struct pop3_msg *m = message_arg(c, cmd->argv[0]);
+	if (m == NULL)
+		return;
+	pop3_maildrop_delete(c->drop, m);
+	pop3_reply(c, "+OK message %s deleted", cmd->argv[0]);
+}
+
+static void cmd_rset(struct pop3_client *c)
+{
+	pop3_maildrop_reset(c->drop);
+	pop3_reply(c, "+OK maildrop has %zu messages (%" PRId64 " octets)", c->drop->n,
+	           c->drop->octets);
+}
+
+/* QUIT: in TRANSACTION the UPDATE state, all deletions in one commit. */
+static void cmd_quit(struct pop3_client *c)
+{
+	c->quit = true;
+	c->closing = true;
+	if (c->drop == NULL) {
+		pop3_reply(c, "+OK %s signing off", c->srv->set.banner);
+		return;
+	}
+	size_t removed = 0;
+	if (pop3_maildrop_commit(c->srv->store, c->drop, &removed) < 0) {
+		pop3_reply(c, "-ERR [SYS/TEMP] some deleted messages not removed; try again");
+		return;
+	}
+	if (removed > 0 || c->drop->n > 0)
+		wakeup_mailbox(c->srv->run_dir, c->drop->mailbox_id);
+	log_info("pop3_update", "session=%s user=%s removed=%zu", c->session,
+	         log_quote(c->who.address), removed);
+	pop3_reply(c, "+OK signing off (%zu messages removed)", removed);
+}
+
+/* ---- dispatch ---- */
+
+static void dispatch(struct pop3_client *c, const struct pop3_cmd *cmd)
+{
+	switch (cmd->id) {
+	case POP3_CMD_USER: pop3_cmd_user(c, cmd); break;
+	case POP3_CMD_PASS: pop3_cmd_pass(c, cmd); break;
+	case POP3_CMD_APOP: pop3_cmd_apop(c, cmd); break;
+	case POP3_CMD_AUTH: pop3_cmd_auth(c, cmd); break;
+	case POP3_CMD_STLS: pop3_cmd_stls(c, cmd); break;
+	case POP3_CMD_CAPA: cmd_capa(c); break;
+	case POP3_CMD_QUIT: cmd_quit(c); break;
+	case POP3_CMD_STAT: cmd_stat(c); break;
+	case POP3_CMD_LIST: cmd_list(c, cmd, false); break;
+	case POP3_CMD_UIDL: cmd_list(c, cmd, true); break;
+	case POP3_CMD_RETR: cmd_retr(c, cmd); break;
+	case POP3_CMD_TOP: cmd_top(c, cmd); break;
+	case POP3_CMD_DELE: cmd_dele(c, cmd); break;
+	case POP3_CMD_RSET: cmd_rset(c); break;
+	case POP3_CMD_NOOP: pop3_reply(c, "+OK"); break;
+	case POP3_CMD_XTND: pop3_cmd_xtnd(c, cmd); break;
+	default: pop3_client_error(c, "unknown command"); break;
+	}
+}
+
+void pop3_session_line(struct pop3_client *c, char *line, size_t len)
+{
+	if (c->sasl != NULL) {
+		pop3_auth_response(c, line, len);
+		return;
+	}
+	struct pop3_cmd cmd;
+	const char *why = "";
+	enum pop3_parse_result r = pop3_cmd_parse(line, len, c->state, &cmd, &why);
+	if (r != POP3_PARSE_OK) {
+		if (r == POP3_PARSE_UNKNOWN)
+			pop3_client_error(c, "%s", why);
+		else
+			pop3_client_error(c, "%s: %s", pop3_cmd_name(cmd.id), why);
+		return;
+	}
+	log_debug("pop3_command", "session=%s command=%s", c->session, pop3_cmd_name(cmd.id));
+	dispatch(c, &cmd);
+}
