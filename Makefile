@@ -117,12 +117,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/ems \
 	    $(DESTDIR)/etc/ems
-	$(if $(PROGRAMS),install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(PREFIX)/sbin)
+	$(if $(PROGRAMS),install -m 0755 $(filter-out %/emsbench,$(PROGRAM_BINS)) $(DESTDIR)$(PREFIX)/sbin)
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5)
 	$(if $(wildcard man/*.8),install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8)
 	install -m 0644 $(wildcard etc/*.conf) $(DESTDIR)$(PREFIX)/share/ems
 	install -m 0644 etc/sendmail-ems.m4 $(wildcard etc/postfix-*) $(DESTDIR)$(PREFIX)/share/ems
 	test -e $(DESTDIR)/etc/ems/ems.conf || install -m 0640 etc/ems.conf $(DESTDIR)/etc/ems/ems.conf
+	install -d $(DESTDIR)/etc/logrotate.d
+	test -e $(DESTDIR)/etc/logrotate.d/ems || install -m 0644 etc/logrotate.d/ems $(DESTDIR)/etc/logrotate.d/ems
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in ems.service ems.socket; do \
 	    sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' etc/$$u > $(DESTDIR)$(UNITDIR)/$$u; \

@@ -121,6 +121,9 @@ static pid_t spawn_child(const struct instance *in, bool *permanent,
 		.flags = in->spec.flags, .maxclt = in->spec.maxclt,
 		.confm = in->spec.confm, .loglevel = in->spec.loglevel,
 		.log_path = log_path, .drop_privilege = g.id.drop,
+		/* Services may run the MTA's set-group-ID sendmail (outbound);
+		 * what faces clients never needs to gain a privilege. */
+		.no_new_privs = in->stop_phase != PHASE_REST,
 		.uid = g.id.uid, .gid = g.id.gid,
 		.listen_fds = listener ? g.sockets.fds : NULL,
 		.nlisten = listener ? g.sockets.count : 0,

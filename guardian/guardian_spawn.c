@@ -180,7 +180,7 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
 		child_fail(pipefd, STEP_PRIVILEGE, errno);
 	/* No exec after this one may gain privileges (set-uid programs,
 	 * file capabilities), whoever the child runs as. */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (rq->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(pipefd, STEP_PRIVILEGE, errno);
 	/* Opened as the child's user, so the program can reopen it later. */
 	if (redirect_output(rq->log_path) < 0)

@@ -24,6 +24,7 @@ struct spawn_request {
 	const char *loglevel;       /* "" for the suite's */
 	const char *log_path;       /* where stdout/stderr go */
 	bool drop_privilege;        /* run as UID/GID instead of ours */
+	bool no_new_privs;          /* PR_SET_NO_NEW_PRIVS before exec */
 	uid_t uid;
 	gid_t gid;
 	const int *listen_fds;      /* sockets to hand over, or NULL */

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "evloop.h"
 #include "handoff.h"
+#include "imap_auth.h"
 #include "imap_client.h"
 #include "imap_listen.h"
 #include "imap_server.h"
@@ -162,30 +163,19 @@ static int open_log(const struct proc_params *p)
 	                config_bool(srv.cfg, "log.syslog"));
 }
 
-/* The TLS context, when a certificate is there: STARTTLS and implicit
- * TLS need it; without one imap4srv serves cleartext only. */
+/* The TLS context of the imap service (its own installed certificate,
+ * or tls.certificate; SNI alternatives): STARTTLS and implicit TLS need
+ * it; without one imap4srv serves cleartext only (logged). */
 static void open_tls(void)
 {
-	struct tls_server_config tc = {
-		.certificate = config_path(srv.cfg, "tls_certificate"),
-		.key = config_path(srv.cfg, "tls_key"),
-		.chain = config_str(srv.cfg, "tls.chain"),
-		.ciphers = config_str(srv.cfg, "tls.ciphers"),
-		.session_id = "imap",
-	};
-	if (access(tc.certificate, R_OK) < 0) {
-		log_info("imap_tls", "certificate=%s error=\"not readable; TLS off\"",
-		         log_quote(tc.certificate));
-		return;
-	}
-	srv.tls = tls_server_new(&tc);
+	srv.tls = tls_server_for_service(srv.cfg, "imap");
 }
 
 static int open_everything(const struct proc_params *p)
 {
 	srv.store = store_open(config_path(srv.cfg, "store"),
 	                       (int)config_int(srv.cfg, "store.busy_timeout_ms"));
-	if (srv.store == NULL)
+	if (srv.store == NULL || imap_auth_open(&srv) < 0)
 		return -1;
 	open_tls();
 	srv.loop = evloop_new();
@@ -218,6 +208,7 @@ static void close_everything(void)
 	stats_close();
 	evloop_free(srv.loop);
 	tls_server_free(srv.tls);
+	imap_auth_close();
 	store_close(srv.store);
 	free(srv.set.unixgwy);
 	config_free(srv.cfg);
