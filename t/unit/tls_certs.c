@@ -241,8 +241,9 @@ static void test_service(void)
 	config_free(cfg);
 
 	cfg = load_conf("tls = { lmtp_certificate = \"enc\"; };\n");
-	ok(cfg != NULL && tls_server_for_service(cfg, "lmtp") != NULL,
-	   "an encrypted named key opens with its line of sslpassword.conf");
+	srv = cfg != NULL ? tls_server_for_service(cfg, "lmtp") : NULL;
+	ok(srv != NULL, "an encrypted named key opens with its line of sslpassword.conf");
+	tls_server_free(srv);
 	config_free(cfg);
 }
 
