@@ -27,6 +27,7 @@ mutt                cmd:mutt
 sendmail-bin        file:/usr/libexec/sendmail/sendmail
 sendmail-cf         file:/usr/share/sendmail/cf/m4/cf.m4
 m4                  cmd:m4
+cppcheck            cmd:cppcheck
 '
 
 for_each() {
