@@ -33,6 +33,7 @@
 #include "guardian_procs.h"
 #include "guardian_registry.h"
 #include "guardian_sockets.h"
+#include "guardian_landlock.h"
 #include "guardian_spawn.h"
 #include "guardian_startstop.h"
 #include "log.h"
@@ -110,10 +111,29 @@ static int child_log_path(const struct instance *in, char *out, size_t size)
 	                        in->number) < size ? 0 : -1;
 }
 
+/* The directories a confined child may write to: the suite's own and
+ * the store's (which may lie elsewhere).  STORE_DIR holds the latter. */
+static int write_dirs(const char *dirs[4], char *store_dir, size_t size)
+{
+	const char *store = config_path(g.cfg, "store");
+	const char *slash = strrchr(store, '/');
+	int n = 0;
+
+	dirs[n++] = config_path(g.cfg, "state_dir");
+	dirs[n++] = config_path(g.cfg, "log_dir");
+	dirs[n++] = config_path(g.cfg, "run_dir");
+	if (slash != NULL && slash != store &&
+	    (size_t)snprintf(store_dir, size, "%.*s", (int)(slash - store), store) < size)
+		dirs[n++] = store_dir;
+	return n;
+}
+
 static pid_t spawn_child(const struct instance *in, bool *permanent,
                          char *why, size_t whysize)
 {
-	char program[PATH_MAX], log_path[PATH_MAX];
+	char program[PATH_MAX], log_path[PATH_MAX], store_dir[PATH_MAX];
+	const char *dirs[4];
+	int ndirs = write_dirs(dirs, store_dir, sizeof store_dir);
 	bool listener = in->stop_phase == PHASE_LISTENER;
 	struct spawn_request rq = {
 		.program = program, .name = in->name,
@@ -124,6 +144,8 @@ static pid_t spawn_child(const struct instance *in, bool *permanent,
 		/* Services may run the MTA's set-group-ID sendmail (outbound);
 		 * what faces clients never needs to gain a privilege. */
 		.no_new_privs = in->stop_phase != PHASE_REST,
+		.write_dirs = dirs, .nwrite_dirs = ndirs,
+		.tmp_dir = config_path(g.cfg, "run_dir"),
 		.uid = g.id.uid, .gid = g.id.gid,
 		.listen_fds = listener ? g.sockets.fds : NULL,
 		.nlisten = listener ? g.sockets.count : 0,
@@ -476,8 +498,11 @@ static int run_suite(void)
 	             (enum log_level)log_level_parse(config_str(g.cfg, "log.level")),
 	             config_bool(g.cfg, "log.syslog")) < 0)
 		return 1;
-	log_info("guardian_starting", "config=%s pid=%d",
-	         log_quote(g.config_path), (int)getpid());
+	log_info("guardian_starting", "config=%s pid=%d landlock_abi=%d",
+	         log_quote(g.config_path), (int)getpid(), landlock_abi());
+	if (landlock_abi() == 0)
+		log_warn("landlock_unavailable", "error=\"the kernel has no Landlock: "
+		         "the listener and workers can write wherever their user may\"");
 	g.reg = registry_load(g.cfg, g.overrides);
 	if (g.reg == NULL || open_loop() < 0 ||
 	    sockets_open(g.cfg, g.reg, &g.sockets) < 0 ||

@@ -9,6 +9,8 @@
  */
 #include "guardian_spawn.h"
 
+#include "guardian_landlock.h"
+
 #include "log.h"
 #include "params.h"
 
@@ -36,9 +38,9 @@ static const char *const guardian_only_env[] = {
 };
 
 enum spawn_step { STEP_SIGNALS, STEP_FDS, STEP_PRIVILEGE, STEP_LOG,
-                  STEP_PDEATHSIG, STEP_ENV, STEP_EXEC };
+                  STEP_PDEATHSIG, STEP_ENV, STEP_CONFINE, STEP_EXEC };
 static const char *const step_names[] = {
-	"signals", "fds", "privilege", "log", "pdeathsig", "env", "exec"
+	"signals", "fds", "privilege", "log", "pdeathsig", "env", "confine", "exec"
 };
 
 /* Child side: report STEP/ERR to the guardian and die. */
@@ -161,6 +163,15 @@ static int set_environment(const struct spawn_request *rq)
 	return 0;
 }
 
+/* A client-facing child writes only to the suite's own directories;
+ * SQLite's temporary files go there too. */
+static int confine(const struct spawn_request *rq)
+{
+	if (rq->tmp_dir != NULL && setenv("SQLITE_TMPDIR", rq->tmp_dir, 1) < 0)
+		return -1;
+	return landlock_confine_writes(rq->write_dirs, rq->nwrite_dirs);
+}
+
 static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
                                                  int pipefd, pid_t guardian)
 {
@@ -192,6 +203,9 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
 		_exit(0);       /* the guardian died before we got here */
 	if (set_environment(rq) < 0)
 		child_fail(pipefd, STEP_ENV, errno);
+	/* Last, so every file the steps above opened is open already. */
+	if (rq->no_new_privs && confine(rq) < 0)
+		child_fail(pipefd, STEP_CONFINE, errno);
 	snprintf(inst, sizeof inst, "%d", rq->instance);
 	snprintf(flags, sizeof flags, "%ld", rq->flags);
 	snprintf(maxclt, sizeof maxclt, "%ld", rq->maxclt);

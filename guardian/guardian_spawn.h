@@ -24,7 +24,11 @@ struct spawn_request {
 	const char *loglevel;       /* "" for the suite's */
 	const char *log_path;       /* where stdout/stderr go */
 	bool drop_privilege;        /* run as UID/GID instead of ours */
-	bool no_new_privs;          /* PR_SET_NO_NEW_PRIVS before exec */
+	bool no_new_privs;          /* PR_SET_NO_NEW_PRIVS before exec, and
+	                               writes confined to WRITE_DIRS */
+	const char *const *write_dirs;
+	int nwrite_dirs;
+	const char *tmp_dir;        /* SQLITE_TMPDIR of a confined child */
 	uid_t uid;
 	gid_t gid;
 	const int *listen_fds;      /* sockets to hand over, or NULL */

@@ -155,6 +155,16 @@ int admin_find_person(struct oomgr *o, const char *name, struct store_person *p)
 	return 0;
 }
 
+int admin_stmt_person(struct oomgr *o, const struct oomgr_stmt *st,
+                      const char *const *known, const char **name,
+                      struct store_person *p)
+{
+	if (admin_check_params(st, known) < 0 ||
+	    (*name = admin_required(st, "username")) == NULL)
+		return -1;
+	return admin_find_person(o, *name, p);
+}
+
 int admin_parse_size(const char *key, const char *text, int64_t *out)
 {
 	char *end;

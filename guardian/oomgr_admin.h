@@ -48,6 +48,13 @@ int admin_each_address(const char *list, int (*each)(const char *addr, void *arg
  * -1 (said) when there is none. */
 int admin_find_person(struct oomgr *o, const char *name, struct store_person *p);
 
+/* For a statement about one person: checks ST's parameters against the
+ * KNOWN keys, then fills *NAME with its "username" (required) and P with
+ * that person as admin_find_person() does.  0, or -1 (said). */
+int admin_stmt_person(struct oomgr *o, const struct oomgr_stmt *st,
+                      const char *const *known, const char **name,
+                      struct store_person *p);
+
 /* The domain of `connect`, or NULL before one. */
 const char *admin_domain(void);
 

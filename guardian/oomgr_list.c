@@ -282,9 +282,7 @@ static int list_folders(struct oomgr *o, const struct oomgr_stmt *st)
 	struct store_person p = { 0 };
 	const char *name;
 
-	if (admin_check_params(st, known) < 0 ||
-	    (name = admin_required(st, "username")) == NULL ||
-	    admin_find_person(o, name, &p) < 0)
+	if (admin_stmt_person(o, st, known, &name, &p) < 0)
 		return -1;
 	int r = store_mailbox_list(admin_store(o), p.id, print_folder, NULL);
 	store_person_clear(&p);

@@ -90,9 +90,7 @@ static int update_person(struct oomgr *o, const struct oomgr_stmt *st)
 	const char *name;
 	struct store *s;
 
-	if (admin_check_params(st, known) < 0 ||
-	    (name = admin_required(st, "username")) == NULL ||
-	    admin_find_person(o, name, &p) < 0)
+	if (admin_stmt_person(o, st, known, &name, &p) < 0)
 		return -1;
 	s = admin_store(o);
 	if (store_begin(s) < 0) {
@@ -192,9 +190,7 @@ static int delete_person(struct oomgr *o, const struct oomgr_stmt *st)
 	struct store_person p = { 0 };
 	const char *name;
 
-	if (admin_check_params(st, known) < 0 ||
-	    (name = admin_required(st, "username")) == NULL ||
-	    admin_find_person(o, name, &p) < 0)
+	if (admin_stmt_person(o, st, known, &name, &p) < 0)
 		return -1;
 	int r = store_person_delete(admin_store(o), p.id);
 	if (r == 0)

@@ -63,6 +63,14 @@ def make_suite():
     run = mode_file(suite, "run.conf", "run")
     crash = mode_file(suite, "exit.conf", "exit 3")
     stubborn = mode_file(suite, "stubborn.conf", "stubborn")
+    # A directory anyone may write to, so only confinement can refuse.
+    os.makedirs(OPEN_DIR(suite), mode=0o777)
+    os.chmod(OPEN_DIR(suite), 0o777)
+    by_worker = mode_file(suite, "write-worker.conf", "write %s %s" % (
+        os.path.join(OPEN_DIR(suite), "by-worker"),
+        os.path.join(suite.state, "run", "by-worker")))
+    by_service = mode_file(suite, "write-service.conf", "write %s" %
+                           os.path.join(OPEN_DIR(suite), "by-service"))
     suite.conf["guardian"] = {
         "backoff_initial_s": 1, "backoff_max_s": 2, "stable_after_s": 30,
         "fail_count": 3, "fail_window_s": 60, "shutdown_timeout_s": 2,
@@ -80,6 +88,10 @@ def make_suite():
             {"confm": crash, "autostart": False}]},
         {"name": "STUBBORN", "program": TESTCHILD, "instances": [
             {"confm": stubborn, "autostart": False}]},
+        {"name": "WRITER", "program": TESTCHILD, "role": "worker",
+         "instances": [{"confm": by_worker, "autostart": False}]},
+        {"name": "WSERVICE", "program": TESTCHILD, "role": "service",
+         "instances": [{"confm": by_service, "autostart": False}]},
     ]
     suite.conf["listeners"] = [
         {"service": "pop", "address": "127.0.0.1", "port": POP_PORT}]
@@ -88,6 +100,20 @@ def make_suite():
 
 
 POP_PORT = emstest.free_port()
+
+
+def OPEN_DIR(suite):
+    return os.path.join(suite.dir, "open")
+
+
+def landlock_abi():
+    """The kernel's Landlock ABI version, 0 without Landlock."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    v = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return v if v > 0 else 0
+
 suite = make_suite()
 CONF = suite.conf_path
 
@@ -220,7 +246,8 @@ rows = disp()
 t.is_(sorted((r["name"], r["instance"], r["state"]) for r in rows),
       [("CRASHER", 1, "stopped"), ("LSNR", 1, "running"),
        ("SLEEPER", 1, "running"),
-       ("SLEEPER", 2, "running"), ("STUBBORN", 1, "stopped")],
+       ("SLEEPER", 2, "running"), ("STUBBORN", 1, "stopped"),
+       ("WRITER", 1, "stopped"), ("WSERVICE", 1, "stopped")],
       "disp process: autostart instances running, the others stopped")
 s1 = row("SLEEPER", 1) or {}
 pid1 = s1.get("pid", 0)
@@ -329,6 +356,24 @@ took = time.monotonic() - start
 t.ok(r.returncode == 0 and sp and not emstest.pid_alive(sp) and
      1.5 <= took <= 6, "a child ignoring SIGTERM is SIGKILLed after "
      "shutdown_timeout_s (%.1f s)" % took)
+
+# --- a worker writes only to the suite's directories --------------------
+oomgr("startup", "WRITER")
+oomgr("startup", "WSERVICE")
+open_dir = OPEN_DIR(suite)
+inside = os.path.join(suite.state, "run", "by-worker")
+t.ok(emstest.wait_for(lambda: os.path.exists(inside)),
+     "a worker may write in the run directory")
+t.ok(emstest.wait_for(lambda: os.path.exists(os.path.join(open_dir, "by-service"))),
+     "a service may write elsewhere (its outbound sendmail must)")
+if landlock_abi() > 0:
+    t.ok(not os.path.exists(os.path.join(open_dir, "by-worker")),
+         "a worker may not write outside the state, log and run directories, "
+         "even where its user could (Landlock ABI %d)" % landlock_abi())
+else:
+    t.skip("the kernel has no Landlock: workers are not confined")
+oomgr("shutdown", "WRITER")
+oomgr("shutdown", "WSERVICE")
 
 # --- shutdown all -------------------------------------------------------
 before = children()

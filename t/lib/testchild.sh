@@ -7,6 +7,8 @@
 #   run        (default) sleep until a signal ends it; SIGTERM ends it
 #   exit [N]   exit with status N (default 1) at once: a crash loop
 #   stubborn   ignore SIGTERM, so only SIGKILL ends it
+#   write F... try to create each file F, print "wrote F" or "refused F",
+#              then run
 # SIGHUP (the guardian's "reread your configuration") is ignored, as a
 # real program would survive it.
 echo "testchild pid=$$ uid=$(id -u) args=[$*] instance=${EMS_INSTANCE-}" \
@@ -21,6 +23,10 @@ trap '' HUP
 case $mode in
 exit)     exit "${arg:-1}" ;;
 stubborn) trap '' TERM ;;
+write)
+	for f in $arg; do
+		if (echo x > "$f") 2>/dev/null; then echo "wrote $f"; else echo "refused $f"; fi
+	done ;;
 esac
 # exec keeps the pid the guardian knows; an ignored SIGTERM stays ignored.
 exec sleep 1000000
