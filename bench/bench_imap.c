@@ -8,7 +8,7 @@
  *     EXPUNGE
  * and LOGOUT, so the mailbox keeps its size.  Figures: operations per
  * second per command and in total, and every NO, BAD or broken
- * connection counted as an error.
+ * connection counted as an error (the first one quoted in first_error).
  */
 #include <pthread.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
  * collector.h - what the files of the collector share.
  *
- *   collector.c       main: parameters, settings, the event loop, signals
+ *   collector.c       main: settings and callbacks of the daemon skeleton (daemon.h)
  *   collector_run.c   one run: purge in small batches, checkpoint, vacuum
  *
  * The collector removes from the store what nothing needs any more

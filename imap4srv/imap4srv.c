@@ -6,8 +6,7 @@
  * wake-up listener, and runs the loop.  See imap4srv(8).
  *
  *   imap4srv.c          main, settings, signals, wake-ups
- *   imap_listen.c       --listen / --listen-tls sockets
- *   imap_conn.c         a connection: socket events, TLS, timers, pump
+ *   imap_conn.c         a connection: what IMAP adds to libcommon/client_conn.c
  *   imap_command.c      input into commands, dispatch, tagged answers
  *   imap_output.c       everything written to a client
  *   imap_parse.c        the grammar's terminals
@@ -27,12 +26,13 @@
 #include "handoff.h"
 #include "imap_auth.h"
 #include "imap_client.h"
-#include "imap_listen.h"
 #include "imap_server.h"
 #include "log.h"
 #include "params.h"
+#include "program.h"
 #include "stats.h"
 #include "store.h"
+#include "tcp_listen.h"
 #include "tls.h"
 #include "wakeup.h"
 
@@ -65,7 +65,12 @@ static const char usage_text[] =
 
 static struct imap_server srv;
 /* The link to iolistener when not running on --listen sockets. */
+/* --listen and --listen-tls addresses at the most. */
+#define LISTENERS_MAX 8
+
 static struct handoff_worker *handoff;
+static struct tcp_listener *listeners[LISTENERS_MAX];
+static int nlisteners;
 static struct ev_timer *load_timer;
 
 static void on_signal(int signo, void *arg)
@@ -76,7 +81,7 @@ static void on_signal(int signo, void *arg)
 		log_info("imap_reopen", NULL);
 		return;
 	}
-	log_info("imap_stop", "signal=%d clients=%u", signo, srv.nclients);
+	log_info("imap_stop", "signal=%d clients=%u", signo, srv.clients.n);
 	evloop_stop(srv.loop);
 }
 
@@ -104,7 +109,7 @@ static void on_recheck(struct ev_timer *t, void *arg)
 static void report_load(void)
 {
 	if (handoff != NULL)
-		handoff_worker_load(handoff, srv.nclients);
+		handoff_worker_load(handoff, srv.clients.n);
 }
 
 static void on_load_timer(struct ev_timer *t, void *arg)
@@ -125,6 +130,13 @@ static void on_handed_client(const struct handoff_client *c, void *arg)
 }
 
 /* Without --listen, clients come from iolistener (imap4srv(8)). */
+static void on_listen_accept(int fd, const char *peer, const struct sockaddr_storage *ss,
+                             unsigned flags, void *arg)
+{
+	(void)ss;
+	imap_client_new(arg, fd, peer, flags);
+}
+
 static int open_handoff(const struct proc_params *p)
 {
 	handoff = handoff_worker_open(srv.loop, srv.run_dir, "imap", p->instance,
@@ -152,17 +164,6 @@ static void read_settings(struct imap_server *s, const struct proc_params *p)
 	set->maxclt = p->maxclt > 0 ? (unsigned)p->maxclt : DEFAULT_MAXCLT;
 }
 
-static int open_log(const struct proc_params *p)
-{
-	const char *env = getenv("EMS_LOGLEVEL");
-	int level = env && *env && strcmp(env, "default") != 0 ? log_level_parse(env) : -1;
-	if (level < 0)
-		level = log_level_parse(config_str(srv.cfg, "log.level"));
-	return log_open(config_path(srv.cfg, "node"), PROG, p->instance,
-	                config_path(srv.cfg, "log_dir"), (enum log_level)level,
-	                config_bool(srv.cfg, "log.syslog"));
-}
-
 /* The TLS context of the imap service (its own installed certificate,
  * or tls.certificate; SNI alternatives): STARTTLS and implicit TLS need
  * it; without one imap4srv serves cleartext only (logged). */
@@ -181,9 +182,7 @@ static int open_everything(const struct proc_params *p)
 	srv.loop = evloop_new();
 	if (srv.loop == NULL)
 		return -1;
-	if (evloop_add_signal(srv.loop, SIGTERM, on_signal, NULL) < 0 ||
-	    evloop_add_signal(srv.loop, SIGINT, on_signal, NULL) < 0 ||
-	    evloop_add_signal(srv.loop, SIGHUP, on_signal, NULL) < 0)
+	if (program_add_signals(srv.loop, on_signal, NULL) < 0)
 		return -1;
 	snprintf(srv.name, sizeof srv.name, "%s%02d", PROG, p->instance);
 	srv.wakeup = wakeup_listen(srv.run_dir, srv.name);
@@ -197,18 +196,19 @@ static int open_everything(const struct proc_params *p)
 
 static void close_everything(void)
 {
-	while (srv.clients != NULL)
-		imap_client_free(srv.clients);
-	imap_listen_close_all();
+	while (srv.clients.head != NULL)
+		imap_client_free(srv.clients.head->client);
+	for (int i = 0; i < nlisteners; i++)
+		tcp_listen_close(listeners[i]);
 	handoff_worker_close(handoff);
 	evloop_del_timer(load_timer);
 	evloop_del_io(srv.wakeup_io);
 	evloop_del_timer(srv.recheck);
 	wakeup_close(srv.wakeup);
 	stats_close();
+	imap_auth_close();    /* its check threads watch the loop */
 	evloop_free(srv.loop);
 	tls_server_free(srv.tls);
-	imap_auth_close();
 	store_close(srv.store);
 	free(srv.set.unixgwy);
 	config_free(srv.cfg);
@@ -222,45 +222,19 @@ static int own_options(int argc, char **argv, int next,
 {
 	if (next >= argc)
 		return open_handoff(p);
-	for (int i = next; i < argc; i++) {
-		unsigned flags;
-		if (strcmp(argv[i], "--listen") == 0)
-			flags = 0;
-		else if (strcmp(argv[i], "--listen-tls") == 0)
-			flags = PROC_FLAG_SSL;
-		else {
-			log_error("imap_usage", "argument=%s error=\"unknown option\"",
-			          log_quote(argv[i]));
-			return -1;
-		}
-		if (i + 1 >= argc) {
-			log_error("imap_usage", "option=%s error=\"needs ADDR:PORT\"", argv[i]);
-			return -1;
-		}
-		if (imap_listen_add(&srv, argv[++i], flags) < 0)
-			return -1;
-	}
-	return 0;
+	return tcp_listen_options(srv.loop, argc, argv, next, listeners, LISTENERS_MAX,
+	                          &nlisteners, on_listen_accept, &srv);
 }
 
 int main(int argc, char **argv)
 {
 	struct proc_params p;
-	int next;
-	enum params_result pr = params_parse(&p, argc, argv, &next);
-	if (pr == PARAMS_HELP) {
-		printf(usage_text, params_usage);
-		return 0;
-	}
-	if (pr == PARAMS_ERROR)
-		return 2;
-	signal(SIGPIPE, SIG_IGN);
-	srv.cfg = config_load(p.config_path);
-	if (srv.cfg == NULL)
-		return 1;
+	int next, rc;
+	if ((rc = program_start(&p, argc, argv, &next, usage_text, PROG, &srv.cfg)) !=
+	    PROGRAM_GO_ON)
+		return rc;
 	srv.run_dir = config_path(srv.cfg, "run_dir");
 	srv.log_dir = config_path(srv.cfg, "log_dir");
-	open_log(&p);
 	read_settings(&srv, &p);
 	int status = 1;
 	if (open_everything(&p) == 0 && own_options(argc, argv, next, &p) == 0) {

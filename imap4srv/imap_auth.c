@@ -1,9 +1,10 @@
 /*
- * imap_auth.c - LOGIN and AUTHENTICATE checks through libcommon/auth.h;
- * see imap_auth.h.
+ * imap_auth.c - LOGIN and AUTHENTICATE checks through libcommon/auth.h,
+ * run on the threads of libcommon/auth_async.h; see imap_auth.h.
  */
 #include "imap_auth.h"
 #include "auth.h"
+#include "auth_async.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
@@ -14,6 +15,8 @@
 #include <string.h>
 
 static struct auth *authenticator;
+/* started on the first check: the loop does not exist at imap_auth_open() */
+static struct auth_pool *pool;
 
 int imap_auth_open(struct imap_server *srv)
 {
@@ -30,6 +33,8 @@ int imap_auth_open(struct imap_server *srv)
 
 void imap_auth_close(void)
 {
+	auth_pool_free(pool);
+	pool = NULL;
 	auth_free(authenticator);
 	authenticator = NULL;
 }
@@ -59,8 +64,8 @@ static enum imap_auth_result logged_in(struct imap_client *c, const struct auth_
 	return IMAP_AUTH_OK;
 }
 
-static enum imap_auth_result map(struct imap_client *c, enum auth_result r,
-                                 const struct auth_identity *id)
+enum imap_auth_result imap_auth_outcome(struct imap_client *c, enum auth_result r,
+                                        const struct auth_identity *id)
 {
 	switch (r) {
 	case AUTH_OK:
@@ -91,28 +96,33 @@ static void describe(struct imap_client *c, struct asker *a)
 	                               imap_client_tls(c) };
 }
 
-enum imap_auth_result imap_auth_password(struct imap_client *c, const char *login,
-                                         const char *password, unsigned *delay_ms)
+static struct auth_pool *pool_for(struct imap_server *srv)
+{
+	if (pool == NULL && imap_auth_open(srv) == 0)
+		pool = auth_pool_from_config(srv->loop, authenticator, srv->cfg);
+	return pool;
+}
+
+struct auth_job *imap_auth_password(struct imap_client *c, const char *login,
+                                    const char *password, auth_done_cb *cb, void *arg)
 {
 	struct auth_cred cred = { .kind = AUTH_CRED_PASSWORD, .mech = "LOGIN",
 	                          .login = login, .password = password };
-	struct auth_identity id;
 	struct asker a;
-	*delay_ms = 0;
-	if (imap_auth_open(c->srv) < 0)
-		return IMAP_AUTH_UNAVAILABLE;
+	struct auth_pool *p = pool_for(c->srv);
+	if (p == NULL)
+		return NULL;
 	describe(c, &a);
-	return map(c, auth_check(authenticator, &a.who, &cred, &id, delay_ms), &id);
+	return auth_pool_check(p, &a.who, &cred, cb, arg);
 }
 
-enum imap_auth_result imap_auth_sasl(struct imap_client *c, const struct sasl_creds *creds,
-                                     unsigned *delay_ms)
+struct auth_job *imap_auth_sasl(struct imap_client *c, const struct sasl_creds *creds,
+                                auth_done_cb *cb, void *arg)
 {
-	struct auth_identity id;
 	struct asker a;
-	*delay_ms = 0;
-	if (imap_auth_open(c->srv) < 0)
-		return IMAP_AUTH_UNAVAILABLE;
+	struct auth_pool *p = pool_for(c->srv);
+	if (p == NULL)
+		return NULL;
 	describe(c, &a);
-	return map(c, auth_check_sasl(authenticator, &a.who, creds, &id, delay_ms), &id);
+	return auth_pool_check_sasl(p, &a.who, creds, cb, arg);
 }

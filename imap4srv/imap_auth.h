@@ -1,13 +1,16 @@
 /*
  * imap_auth.h - imap4srv's side of libcommon/auth.h: one authenticator
  * per process over the server's store, and the checks LOGIN and
- * AUTHENTICATE make through it.  Login names, passwords, retrievable
+ * AUTHENTICATE make through it, on the check threads of
+ * libcommon/auth_async.h (auth.threads) so that a password hash never
+ * holds up the other sessions.  Login names, passwords, retrievable
  * secrets (CRAM-MD5), allowed services, the growing delay and the
  * lock-outs after failures are all auth.h's, shared with pop3srv.
  */
 #ifndef IMAP_AUTH_H
 #define IMAP_AUTH_H
 
+#include "auth_async.h"
 #include "imap_client.h"
 #include "sasl.h"
 
@@ -27,21 +30,32 @@ enum imap_auth_result {
  */
 int imap_auth_open(struct imap_server *srv);
 
-/* Frees the authenticator (at exit). */
+/* Stops the check threads and frees the authenticator (at exit, after
+ * the clients and before the loop are freed). */
 void imap_auth_close(void);
 
 /*
- * Checks LOGIN and PASSWORD.  On IMAP_AUTH_OK the client is logged in:
- * c->person_id, c->username (malloc'ed "user@domain") and c->state are
- * set.  *DELAY_MS gets how long the answer should wait.  auth.h logs the
- * outcome (never the password).
+ * Starts the check of LOGIN and PASSWORD (copied at once: the caller may
+ * wipe them on return).  CB(ARG, ...) runs later on the loop with the
+ * outcome, which imap_auth_outcome() turns into the client's.  Returns
+ * the job (auth_job_cancel() it if the command goes away first), or NULL
+ * when the check cannot start (logged; answer "unavailable").  auth.h
+ * logs the outcome (never the password).
  */
-enum imap_auth_result imap_auth_password(struct imap_client *c, const char *login,
-                                         const char *password, unsigned *delay_ms);
+struct auth_job *imap_auth_password(struct imap_client *c, const char *login,
+                                    const char *password, auth_done_cb *cb, void *arg);
 
 /* The same for the credentials of a finished SASL exchange. */
-enum imap_auth_result imap_auth_sasl(struct imap_client *c, const struct sasl_creds *creds,
-                                     unsigned *delay_ms);
+struct auth_job *imap_auth_sasl(struct imap_client *c, const struct sasl_creds *creds,
+                                auth_done_cb *cb, void *arg);
+
+/*
+ * The client's side of a finished check R: on IMAP_AUTH_OK the client is
+ * logged in as ID (c->person_id, c->username, a malloc'ed "user@domain",
+ * and c->state are set).
+ */
+enum imap_auth_result imap_auth_outcome(struct imap_client *c, enum auth_result r,
+                                        const struct auth_identity *id);
 
 /* True when CRAM-MD5 may be offered (retrievable secrets are on). */
 bool imap_auth_cram_md5(struct imap_server *srv);

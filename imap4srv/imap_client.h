@@ -3,7 +3,7 @@
  * reads and writes through (plain or TLS), the command being assembled
  * or executed, who logged in, and the selected mailbox.
  *
- * imap_conn.c owns the connection (socket events, TLS, timers, closing),
+ * imap_conn.c runs the connection (on libcommon/client_conn.h),
  * imap_command.c turns input into commands and runs them, the
  * imap_cmd_*.c files implement the commands, imap_view.c keeps the
  * selected mailbox in step with the store.  Everything a command writes
@@ -13,6 +13,7 @@
 #ifndef IMAP_CLIENT_H
 #define IMAP_CLIENT_H
 
+#include "client_conn.h"
 #include "imap_parse.h"
 #include "imap_server.h"
 #include "iobuf.h"
@@ -71,32 +72,18 @@ struct imap_cmd {
 	bool no_expunge;            /* FETCH, STORE, SEARCH: hold EXPUNGEs back */
 };
 
-enum imap_tls_state {
-	IMAP_TLS_NONE,
-	IMAP_TLS_STARTING,          /* STARTTLS answered, waiting to flush */
-	IMAP_TLS_HANDSHAKE,
-	IMAP_TLS_ON,
-};
-
 struct imap_view;
 struct imap_trace;
 
 struct imap_client {
 	struct imap_server *srv;
-	struct imap_client *prev, *next;
-	int fd;
-	struct ev_io *io;
-	struct ev_timer *idle_timer;
-	struct iostream *ios;
-	struct tls_conn *tls;
-	enum imap_tls_state tls_state;
+	struct client_conn conn;    /* socket, stream, TLS, idle timer */
 	char peer[INET6_ADDRSTRLEN + 8];
 	unsigned flags;             /* the listener's flags (PROC_FLAG_SSL) */
 	uint64_t id;                /* session number in logs and traces */
+	char session[24];           /* the same as text, for client_conn */
 	enum imap_state state;
 	bool greeted;               /* the greeting went out */
-	bool closing;               /* close once the output is out */
-	bool eof;                   /* the peer closed its side */
 
 	/* assembling the next command */
 	char *cmd;

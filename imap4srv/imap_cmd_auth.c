@@ -4,8 +4,10 @@
  * LOGIN and, when the site keeps retrievable secrets, CRAM-MD5 (with
  * SASL-IR's initial response, RFC 4959), run by libcommon/sasl.h.  A
  * cleartext password is refused while plaintextmincipher is not met
- * (the capability then says LOGINDISABLED); a failed login is answered
- * only after the delay libcommon/auth.h decides (it grows with the
+ * (the capability then says LOGINDISABLED).  The check runs on a thread
+ * of libcommon/auth_async.h while the command waits, reading nothing
+ * (pipelined commands wait too); a failed login is answered only after
+ * the delay libcommon/auth.h decides (it grows with the
  * failures of the address and the person, shared by every process),
  * and the connection ends after IMAP_AUTH_FAILURES_MAX of them.
  */
@@ -25,15 +27,20 @@
 
 /* ---- answering a login ---- */
 
-struct delay {
+/* A login being checked (on a thread of auth_async.h), then waiting
+ * out the failure delay: the command's state, so that the command reads
+ * nothing meanwhile and a client that goes away cancels both. */
+struct pending {
 	struct imap_client *c;
-	struct ev_timer *timer;
+	struct auth_job *job;      /* the check running; NULL once it answered */
+	struct ev_timer *timer;    /* the failure delay */
 	enum imap_auth_result result;
 };
 
-static void delay_free(void *p)
+static void pending_free(void *p)
 {
-	struct delay *d = p;
+	struct pending *d = p;
+	auth_job_cancel(d->job);
 	evloop_del_timer(d->timer);
 	free(d);
 }
@@ -56,45 +63,72 @@ static enum cmd_result answer(struct imap_client *c, enum imap_auth_result r)
 	default:
 		if (c->auth_failures >= IMAP_AUTH_FAILURES_MAX) {
 			imap_outs(c, "* BYE too many failed logins\r\n");
-			c->closing = true;
+			c->conn.closing = true;
 		}
 		return imap_done(c, "NO", "[AUTHENTICATIONFAILED] authentication failed");
 	}
 }
 
-static void on_delay(struct ev_timer *t, void *arg)
+/* Answers now: ends the command (which frees D) and runs what waited. */
+static void answer_late(struct imap_client *c, enum imap_auth_result r)
 {
-	struct delay *d = arg;
-	struct imap_client *c = d->c;
-	(void)t;
-	/* finishing frees D and this timer, which is allowed from here */
-	imap_command_finish(c, answer(c, d->result));
+	imap_command_finish(c, answer(c, r));
 	imap_client_pump(c);
 }
 
-/* Answers R now, or after the failure delay: the command then waits
- * for the timer, reading nothing meanwhile. */
-static enum cmd_result conclude(struct imap_client *c, enum imap_auth_result r,
-                               unsigned delay_ms)
+static void on_delay(struct ev_timer *t, void *arg)
 {
+	struct pending *d = arg;
+	(void)t;
+	/* finishing frees D and this timer, which is allowed from here */
+	answer_late(d->c, d->result);
+}
+
+/* Counts a failure and arms the delay before its answer; false when
+ * the answer goes out now. */
+static bool delay_answer(struct pending *d, enum imap_auth_result r, unsigned delay_ms)
+{
+	struct imap_client *c = d->c;
 	if (r == IMAP_AUTH_OK || r == IMAP_AUTH_UNAVAILABLE)
-		return answer(c, r);
+		return false;
 	c->auth_failures++;
 	stats_inc(STAT_AUTH_FAILURES);
 	if (delay_ms == 0)
-		return answer(c, r);
-	struct delay *d = calloc(1, sizeof *d);
-	if (d == NULL)
-		return answer(c, r);
-	d->c = c;
+		return false;
 	d->result = r;
 	d->timer = evloop_add_timer(c->srv->loop, delay_ms, false, on_delay, d);
-	if (d->timer == NULL) {
+	return d->timer != NULL;
+}
+
+/* The check's outcome, on the loop. */
+static void on_checked(void *arg, enum auth_result ar, const struct auth_identity *id,
+                       unsigned delay_ms)
+{
+	struct pending *d = arg;
+	d->job = NULL;
+	enum imap_auth_result r = imap_auth_outcome(d->c, ar, id);
+	if (!delay_answer(d, r, delay_ms))
+		answer_late(d->c, r);
+}
+
+static struct pending *pending_new(struct imap_client *c)
+{
+	struct pending *d = calloc(1, sizeof *d);
+	if (d != NULL)
+		d->c = c;
+	return d;
+}
+
+/* Suspends the command on D while its check (D->job, NULL when it could
+ * not start) runs. */
+static enum cmd_result wait_check(struct imap_client *c, struct pending *d)
+{
+	if (d->job == NULL) {
 		free(d);
-		return answer(c, r);
+		return answer(c, IMAP_AUTH_UNAVAILABLE);
 	}
 	c->active.state = d;
-	c->active.state_free = delay_free;
+	c->active.state_free = pending_free;
 	c->active.resume = NULL;
 	c->active.on_line = NULL;
 	return CMD_SUSPEND;
@@ -108,13 +142,13 @@ enum cmd_result imap_cmd_starttls(struct imap_client *c)
 		return imap_bad_syntax(c);
 	if (c->srv->tls == NULL)
 		return imap_done(c, "NO", "[UNAVAILABLE] TLS is not configured");
-	if (c->tls_state != IMAP_TLS_NONE)
+	if (c->conn.tls_state != CLIENT_TLS_NONE)
 		return imap_done(c, "BAD", "TLS is active already");
 	/* Commands sent behind STARTTLS in the same packet would run inside
 	 * TLS without the client having protected them (RFC 3501 11.1). */
-	if (ios_in_buffered(c->ios) > 0)
+	if (ios_in_buffered(c->conn.ios) > 0)
 		return imap_done(c, "BAD", "STARTTLS must be the last command sent");
-	c->tls_state = IMAP_TLS_STARTING;
+	c->conn.tls_state = CLIENT_TLS_STARTING;
 	return imap_done(c, "OK", "begin TLS negotiation now");
 }
 
@@ -125,7 +159,6 @@ enum cmd_result imap_cmd_login(struct imap_client *c)
 	struct imap_parser *p = &c->active.p;
 	struct imap_str u, w;
 	char user[LOGIN_ARG_MAX], pass[LOGIN_ARG_MAX];
-	unsigned delay;
 	if (imap_p_sp(p) < 0 || imap_p_astring(p, &u) < 0 || imap_p_sp(p) < 0 ||
 	    imap_p_astring(p, &w) < 0 || imap_p_end(p) < 0)
 		return imap_bad_syntax(c);
@@ -133,9 +166,13 @@ enum cmd_result imap_cmd_login(struct imap_client *c)
 		return imap_done(c, "NO", "[PRIVACYREQUIRED] LOGIN needs TLS here");
 	if (imap_str_copy(&u, user, sizeof user) < 0 || imap_str_copy(&w, pass, sizeof pass) < 0)
 		return imap_done(c, "NO", "[AUTHENTICATIONFAILED] authentication failed");
-	enum imap_auth_result r = imap_auth_password(c, user, pass, &delay);
+	struct pending *d = pending_new(c);
+	if (d != NULL)
+		d->job = imap_auth_password(c, user, pass, on_checked, d);
 	OPENSSL_cleanse(pass, sizeof pass);
-	return conclude(c, r, delay);
+	if (d == NULL)
+		return answer(c, IMAP_AUTH_UNAVAILABLE);
+	return wait_check(c, d);
 }
 
 /* ---- AUTHENTICATE ---- */
@@ -158,13 +195,17 @@ static enum cmd_result sasl_next(struct imap_client *c, enum sasl_status st,
 	}
 	if (st == SASL_BAD)
 		return imap_done(c, "BAD", "%s", sasl_error(s));
-	unsigned delay;
-	enum imap_auth_result r = imap_auth_sasl(c, sasl_creds(s), &delay);
-	/* the exchange is over: its secrets go now, not with the command */
+	struct pending *d = pending_new(c);
+	if (d != NULL)
+		d->job = imap_auth_sasl(c, sasl_creds(s), on_checked, d);
+	/* the exchange is over (the check has its own copy): its secrets
+	 * go now, not with the command */
 	c->active.state = NULL;
 	c->active.state_free = NULL;
 	sasl_free(s);
-	return conclude(c, r, delay);
+	if (d == NULL)
+		return answer(c, IMAP_AUTH_UNAVAILABLE);
+	return wait_check(c, d);
 }
 
 static enum cmd_result sasl_line(struct imap_client *c, char *line, size_t len)

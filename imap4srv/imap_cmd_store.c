@@ -83,7 +83,7 @@ static void answer(struct imap_client *c, uint32_t seq, bool with_modseq)
 	if (c->active.uid)
 		imap_outf(c, "UID %u ", m->uid);
 	imap_outs(c, "FLAGS ");
-	imap_flags_write(c->ios, m->flags & ~STORE_FLAG_RECENT,
+	imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
 	                 (m->flags & STORE_FLAG_RECENT) != 0, m->keywords);
 	if (with_modseq)
 		imap_outf(c, " MODSEQ (%llu)", (unsigned long long)m->modseq);

@@ -114,7 +114,7 @@ static void sync_view(struct imap_client *c)
 	if (store_last_error(c->srv->store) == STORE_E_NOTFOUND) {
 		/* the selected mailbox was deleted by another session */
 		imap_outs(c, "* BYE [NONEXISTENT] the selected mailbox was deleted\r\n");
-		c->closing = true;
+		c->conn.closing = true;
 	}
 }
 
@@ -127,14 +127,14 @@ void imap_command_finish(struct imap_client *c, enum cmd_result r)
 		c->busy = true;
 		return;
 	case CMD_CLOSE:
-		c->closing = true;
+		c->conn.closing = true;
 		break;
 	case CMD_DONE:
 		sync_view(c);
 		if (imap_outf(c, "%s %s %s\r\n", cmd->tag, cmd->status, cmd->text) < 0)
-			c->closing = true;
+			c->conn.closing = true;
 		if (c->state == IMAP_LOGOUT)
-			c->closing = true;
+			c->conn.closing = true;
 		break;
 	}
 	imap_command_reset(c);
@@ -320,7 +320,7 @@ static int literal_step(struct imap_client *c)
 	const char *data;
 	size_t len;
 	char name[16];
-	enum ios_status st = ios_read_bytes(c->ios, c->literal_left, &data, &len);
+	enum ios_status st = ios_read_bytes(c->conn.ios, c->literal_left, &data, &len);
 	if (st == IOS_NEED_MORE)
 		return 0;
 	if (st == IOS_EOF)
@@ -340,7 +340,7 @@ static int line_step(struct imap_client *c)
 {
 	char *line;
 	size_t len;
-	enum ios_status st = ios_read_line(c->ios, &line, &len);
+	enum ios_status st = ios_read_line(c->conn.ios, &line, &len);
 	switch (st) {
 	case IOS_NEED_MORE:
 		return 0;

@@ -158,7 +158,7 @@ static void put_att(struct imap_client *c, struct fetch_state *f, const struct f
 		break;
 	case FA_FLAGS:
 		imap_outs(c, "FLAGS ");
-		imap_flags_write(c->ios, m->flags & ~STORE_FLAG_RECENT,
+		imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
 		                 (m->flags & STORE_FLAG_RECENT) != 0, m->keywords);
 		break;
 	case FA_INTERNALDATE:
@@ -234,7 +234,7 @@ static enum cmd_result fetch_run(struct imap_client *c)
 {
 	struct fetch_state *f = c->active.state;
 	while (f->i < f->l.n) {
-		if (ios_out_full(c->ios)) {
+		if (ios_out_full(c->conn.ios)) {
 			c->active.resume = fetch_run;
 			return CMD_SUSPEND;
 		}

@@ -36,16 +36,17 @@ enum cmd_result imap_cmd_idle(struct imap_client *c)
 
 void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id)
 {
-	struct imap_client *next;
-	for (struct imap_client *c = srv->clients; c != NULL; c = next) {
-		next = c->next;
+	struct client_conn *next;
+	for (struct client_conn *cc = srv->clients.head; cc != NULL; cc = next) {
+		struct imap_client *c = cc->client;
+		next = cc->next;
 		if (!c->idling || c->view == NULL ||
 		    (mailbox_id != 0 && c->view->mb.id != mailbox_id))
 			continue;
 		if (imap_view_sync(c, true) < 0 &&
 		    store_last_error(srv->store) == STORE_E_NOTFOUND) {
 			imap_outs(c, "* BYE [NONEXISTENT] the selected mailbox was deleted\r\n");
-			c->closing = true;
+			c->conn.closing = true;
 		}
 		imap_client_pump(c);
 	}

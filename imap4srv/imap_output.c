@@ -25,7 +25,7 @@
 int imap_out(struct imap_client *c, const void *data, size_t len)
 {
 	imap_trace_server(c->trace, data, len, false);
-	return ios_write(c->ios, data, len);
+	return ios_write(c->conn.ios, data, len);
 }
 
 int imap_outs(struct imap_client *c, const char *text)
@@ -72,7 +72,7 @@ int imap_outf(struct imap_client *c, const char *fmt, ...)
 int imap_out_literal_data(struct imap_client *c, const void *data, size_t len)
 {
 	imap_trace_server(c->trace, data, len, true);
-	return ios_write(c->ios, data, len);
+	return ios_write(c->conn.ios, data, len);
 }
 
 int imap_untagged(struct imap_client *c, const char *fmt, ...)

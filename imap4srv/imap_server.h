@@ -8,6 +8,7 @@
 #ifndef IMAP_SERVER_H
 #define IMAP_SERVER_H
 
+#include "client_conn.h"
 #include "config.h"
 #include "evloop.h"
 #include "store.h"
@@ -50,8 +51,7 @@ struct imap_server {
 	const char *log_dir;
 	char name[32];                  /* "imap4srv01": wake-up socket, trace files */
 	struct imap_settings set;
-	struct imap_client *clients;    /* every connected client */
-	unsigned nclients;
+	struct client_list clients;    /* every connected client */
 	struct imap_trace_file *trace;  /* Server-Trace output, NULL when off */
 	uint64_t trace_seq;             /* numbers sessions in the trace */
 };

@@ -182,7 +182,7 @@ static int send_flags(struct imap_client *c, uint32_t seq)
 {
 	const struct view_msg *m = &c->view->msgs[seq - 1];
 	if (imap_outf(c, "* %u FETCH (UID %u FLAGS ", seq, m->uid) < 0 ||
-	    imap_flags_write(c->ios, m->flags & ~STORE_FLAG_RECENT,
+	    imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
 	                     (m->flags & STORE_FLAG_RECENT) != 0, m->keywords) < 0)
 		return -1;
 	if (c->enabled & IMAP_ENABLED_CONDSTORE)

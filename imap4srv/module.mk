@@ -2,7 +2,7 @@
 # with a map of its files.
 
 PROGRAMS += imap4srv
-imap4srv_SRCS := imap4srv/imap4srv.c imap4srv/imap_listen.c imap4srv/imap_conn.c \
+imap4srv_SRCS := imap4srv/imap4srv.c imap4srv/imap_conn.c \
                  imap4srv/imap_command.c imap4srv/imap_output.c \
                  imap4srv/imap_capability.c imap4srv/imap_parse.c \
                  imap4srv/imap_seqset.c imap4srv/imap_seqlist.c imap4srv/imap_view.c \

@@ -28,6 +28,7 @@
 #include "iol_sockets.h"
 #include "log.h"
 #include "params.h"
+#include "program.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -46,22 +47,10 @@ static const char usage_text[] =
 
 static struct iol iol;
 
-/* The level from EMS_LOGLEVEL (the process table's loglevel) or else
- * ems.conf. */
-static enum log_level wanted_level(const struct ems_config *cfg)
-{
-	const char *env = getenv("EMS_LOGLEVEL");
-	int level = env && *env && strcmp(env, "default") != 0
-	                ? log_level_parse(env) : -1;
-	if (level < 0)
-		level = log_level_parse(config_str(cfg, "log.level"));
-	return level < 0 ? LOG_LVL_INFO : (enum log_level)level;
-}
-
 static void apply_settings(const struct ems_config *cfg)
 {
 	iol.dns_timeout_ms = (unsigned)config_int(cfg, "access.dns_timeout_ms");
-	log_set_level(wanted_level(cfg));
+	log_set_level(program_wanted_level(cfg));
 }
 
 /* SIGHUP: re-read ems.conf.  Anything wrong keeps what is in force; the
@@ -107,10 +96,7 @@ static void on_signal(int signo, void *arg)
 static int open_everything(void)
 {
 	iol.loop = evloop_new();
-	if (iol.loop == NULL ||
-	    evloop_add_signal(iol.loop, SIGTERM, on_signal, NULL) < 0 ||
-	    evloop_add_signal(iol.loop, SIGINT, on_signal, NULL) < 0 ||
-	    evloop_add_signal(iol.loop, SIGHUP, on_signal, NULL) < 0)
+	if (iol.loop == NULL || program_add_signals(iol.loop, on_signal, NULL) < 0)
 		return -1;
 	/* Threads start after the signals are blocked, so only the loop
 	 * ever sees them. */
@@ -139,14 +125,9 @@ static void close_everything(void)
 int main(int argc, char **argv)
 {
 	struct proc_params p;
-	int next;
-	enum params_result pr = params_parse(&p, argc, argv, &next);
-	if (pr == PARAMS_HELP) {
-		printf(usage_text, params_usage);
-		return 0;
-	}
-	if (pr == PARAMS_ERROR)
-		return 2;
+	int next, rc;
+	if ((rc = program_params(&p, argc, argv, &next, usage_text)) != PROGRAM_GO_ON)
+		return rc;
 	if (next < argc) {
 		log_error("iolistener_usage", "argument=%s error=\"unknown option\"",
 		          log_quote(argv[next]));
@@ -157,9 +138,7 @@ int main(int argc, char **argv)
 	iol.cfg = config_load(p.config_path);
 	if (iol.cfg == NULL)
 		return 1;
-	log_open(config_path(iol.cfg, "node"), PROG, p.instance,
-	         config_path(iol.cfg, "log_dir"), wanted_level(iol.cfg),
-	         config_bool(iol.cfg, "log.syslog"));
+	program_log_open(iol.cfg, PROG, p.instance, program_wanted_level(iol.cfg));
 	apply_settings(iol.cfg);
 	iol.filters = iol_filters_load(iol.cfg);
 	int status = 1;

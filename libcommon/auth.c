@@ -64,6 +64,19 @@ struct auth *auth_new(const struct auth_settings *set, struct store *st)
 	return a;
 }
 
+struct auth *auth_clone(const struct auth *model, struct store *st)
+{
+	struct auth *a = calloc(1, sizeof *a);
+	if (a == NULL) {
+		log_error("auth", "error=\"out of memory\"");
+		return NULL;
+	}
+	a->set = model->set;
+	a->st = st;
+	memcpy(a->dummy_hash, model->dummy_hash, sizeof a->dummy_hash);
+	return a;
+}
+
 void auth_free(struct auth *a)
 {
 	free(a);

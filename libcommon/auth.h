@@ -67,6 +67,12 @@ struct auth;
  * make unknown names cost the same could not be made (logged).
  */
 struct auth *auth_new(const struct auth_settings *set, struct store *st);
+/*
+ * A second authenticator like MODEL (same settings and dummy hash) over
+ * another store handle ST, for a thread of auth_async.h: it does none of
+ * auth_new()'s start-up store work.  NULL when out of memory (logged).
+ */
+struct auth *auth_clone(const struct auth *model, struct store *st);
 void auth_free(struct auth *a);
 const struct auth_settings *auth_settings(const struct auth *a);
 

@@ -94,6 +94,7 @@ const struct conf_key conf_schema[] = {
 	INT("auth.addr_lock_failures", 0, 100000, 10),     /* 0 = never lock */
 	INT("auth.person_lock_failures", 0, 100000, 30),
 	INT("auth.lock_s", 1, 86400, 900),
+	INT("auth.threads", 0, 16, 0),                     /* 0 = one per CPU */
 
 	GROUP("pop3"),
 	STR("pop3.banner", "ems POP3 server ready"),
@@ -155,6 +156,7 @@ const struct conf_key conf_schema[] = {
 	INT("monitor.disk_warn_mb", 0, 100000000, 1024),
 	INT("monitor.disk_hard_mb", 0, 100000000, 100),
 	INT("monitor.store_warn_mb", 0, 100000000, 0),
+	INT("monitor.cert_warn_days", 0, 3650, 30),        /* 0 = never warn */
 
 	GROUP("statistics"),
 	INT("statistics.interval_s", 1, 86400, 60),

@@ -185,8 +185,9 @@ static bool needs_quoting(const char *s)
 
 const char *log_quote(const char *value)
 {
-	static char slots[LOG_QUOTE_SLOTS][LOG_QUOTE_MAX];
-	static unsigned next;
+	/* per thread: auth_async.h's check threads log too */
+	static _Thread_local char slots[LOG_QUOTE_SLOTS][LOG_QUOTE_MAX];
+	static _Thread_local unsigned next;
 	char *out = slots[next++ % LOG_QUOTE_SLOTS];
 	size_t n = 0;
 

@@ -72,8 +72,8 @@ void log_eventv(enum log_level level, const char *event, const char *fmt,
  * Returns VALUE ready for a key=value field: unchanged when it holds no
  * space, quote, '=' or control character, else in double quotes with
  * \" \\ and \xNN escapes.  The result lives in one of a few rotating
- * static buffers (so several may appear in one log call) and is cut at
- * 256 bytes.
+ * buffers of the calling thread (so several may appear in one log call,
+ * and threads do not overwrite each other's) and is cut at 256 bytes.
  */
 const char *log_quote(const char *value);
 

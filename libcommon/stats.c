@@ -64,6 +64,7 @@ static const char *const counter_names[STAT_IMAP_CMD_FIRST] = {
 	"mail_deferred", "mail_sent", "queue_depth", "latency_count",
 	"latency_sum_ms", "latency_max_ms", "collect_runs", "collect_messages",
 	"collect_entries", "collect_queue", "store_bytes", "disk_free_mb",
+	"cert_days_left",
 };
 
 /* Counts go here until stats_open() maps the real segment. */
@@ -340,7 +341,7 @@ bool stats_counter_is_gauge(enum stats_counter c)
 {
 	return c == STAT_CONN_CURRENT || c == STAT_USERS_CURRENT ||
 	       c == STAT_QUEUE_DEPTH || c == STAT_STORE_BYTES ||
-	       c == STAT_DISK_FREE_MB;
+	       c == STAT_DISK_FREE_MB || c == STAT_CERT_DAYS_LEFT;
 }
 
 /* ---- readers ---- */

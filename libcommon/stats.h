@@ -87,6 +87,8 @@ enum stats_counter {
 	STAT_COLLECT_QUEUE,     /* collect_queue: finished queue rows purged */
 	STAT_STORE_BYTES,       /* store_bytes (gauge): store.db + WAL */
 	STAT_DISK_FREE_MB,      /* disk_free_mb (gauge): least free of store/log */
+	STAT_CERT_DAYS_LEFT,    /* cert_days_left (gauge): the first certificate
+	                           to expire, 0 once expired */
 	/* IMAP commands by type, in the order of stats_imap_command() */
 	STAT_IMAP_CMD_FIRST,
 	STAT_IMAP_CMD_COUNT = 34,

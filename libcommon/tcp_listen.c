@@ -5,6 +5,7 @@
 #include "tcp_listen.h"
 #include "evloop.h"
 #include "log.h"
+#include "params.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -139,6 +140,32 @@ struct tcp_listener *tcp_listen_open(struct evloop *loop, const char *spec,
 	log_info("listen", "address=%s port=%s tls=%s", log_quote(host), port,
 	         flags ? "implicit" : "no");
 	return l;
+}
+
+int tcp_listen_options(struct evloop *loop, int argc, char **argv, int next,
+                       struct tcp_listener **out, int max, int *n, tcp_accept_cb *cb,
+                       void *arg)
+{
+	for (int i = next; i < argc; i++) {
+		unsigned flags;
+		if (strcmp(argv[i], "--listen") == 0)
+			flags = 0;
+		else if (strcmp(argv[i], "--listen-tls") == 0)
+			flags = PROC_FLAG_SSL;
+		else {
+			log_error("usage", "argument=%s error=\"unknown option\"", log_quote(argv[i]));
+			return -1;
+		}
+		if (i + 1 >= argc || *n == max) {
+			log_error("usage", "option=%s error=\"needs ADDR:PORT, at most %d\"", argv[i],
+			          max);
+			return -1;
+		}
+		out[*n] = tcp_listen_open(loop, argv[++i], flags, cb, arg);
+		if (out[(*n)++] == NULL)
+			return -1;
+	}
+	return 0;
 }
 
 void tcp_listen_close(struct tcp_listener *l)

@@ -32,6 +32,19 @@ typedef void tcp_accept_cb(int fd, const char *peer_text,
 struct tcp_listener *tcp_listen_open(struct evloop *loop, const char *spec,
                                      unsigned flags, tcp_accept_cb *cb, void *arg);
 
+/*
+ * A worker's own options after the common parameters, ARGV[NEXT] to
+ * ARGV[ARGC - 1]: "--listen ADDR:PORT" and "--listen-tls ADDR:PORT"
+ * (flags PROC_FLAG_SSL), each opened as tcp_listen_open() does into
+ * OUT[*N], at most MAX.  Returns 0, or -1 after logging why (an argument
+ * that is not one of these, an option without its address, more than
+ * MAX, a listen that failed); what was opened stays in OUT[0 .. *N - 1]
+ * for the caller to close.
+ */
+int tcp_listen_options(struct evloop *loop, int argc, char **argv, int next,
+                       struct tcp_listener **out, int max, int *n, tcp_accept_cb *cb,
+                       void *arg);
+
 /* Stops accepting, closes the socket and frees L; NULL is ignored. */
 void tcp_listen_close(struct tcp_listener *l);
 

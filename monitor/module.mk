@@ -2,4 +2,4 @@
 # (see monitor/monitor.h for its files).
 PROGRAMS += monitor
 
-monitor_SRCS := monitor/monitor.c monitor/monitor_check.c
+monitor_SRCS := monitor/monitor.c monitor/monitor_check.c monitor/monitor_certs.c

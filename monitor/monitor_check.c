@@ -100,5 +100,6 @@ void monitor_check(const struct monitor_settings *set, struct monitor_state *sta
 	stats_wakeup();
 	check_disk(set, state);
 	check_store(set, state);
+	monitor_check_certs(set);
 	stats_each(set->run_dir, check_heartbeat, (void *)set);
 }

@@ -1,13 +1,14 @@
 /*
  * pop3_client.h - one POP3 connection: its socket, stream and TLS
  * state, timers, the session state and the maildrop once logged in.
- * pop3_conn.c runs the connection; pop3_session.c and the pop3_cmd_*
- * files run the protocol on it.
+ * pop3_conn.c runs the connection (on libcommon/client_conn.h);
+ * pop3_session.c and the pop3_cmd_* files run the protocol on it.
  */
 #ifndef POP3_CLIENT_H
 #define POP3_CLIENT_H
 
 #include "auth.h"
+#include "client_conn.h"
 #include "dotstuff.h"
 #include "iobuf.h"
 #include "pop3_cmd.h"
@@ -19,13 +20,6 @@
 #include <stdint.h>
 
 struct pop3_maildrop;
-
-enum pop3_tls_state {
-	POP3_TLS_NONE,
-	POP3_TLS_STARTING,    /* +OK to STLS queued; handshake once flushed */
-	POP3_TLS_HANDSHAKE,
-	POP3_TLS_ON,
-};
 
 /* A RETR or TOP being sent: streamed from the store in chunks while the
  * client reads. */
@@ -42,26 +36,21 @@ struct pop3_transfer {
 
 struct pop3_client {
 	struct pop3_server *srv;
-	struct pop3_client *prev, *next;
 	uint64_t id;
-	int fd;
+	struct client_conn conn;         /* socket, stream, TLS, idle timer */
 	unsigned flags;                  /* the listener's (bit 64: implicit TLS) */
 	char peer[TCP_PEER_TEXT_MAX];    /* "addr:port" */
 	char addr[TCP_PEER_TEXT_MAX];    /* the address alone, for the limits */
 	char session[48];                /* "pop3srv01.17" in log lines */
-	struct iostream *ios;
-	struct ev_io *io;
-	struct ev_timer *idle_timer;
 	struct ev_timer *delay_timer;    /* answers a failed login late */
-	struct tls_conn *tls;
-	enum pop3_tls_state tls_state;
 	enum pop3_state state;
-	bool greeted, closing, eof, quit;
+	bool greeted, quit;
 	unsigned errors;                 /* bad commands so far */
 	unsigned auth_failures;          /* failed logins so far */
 	char timestamp[SASL_CHALLENGE_MAX];  /* APOP's, "" when APOP is off */
 	char user[AUTH_NAME_MAX];        /* from USER, "" before */
 	struct sasl_session *sasl;       /* an AUTH exchange in progress */
+	struct auth_job *auth_job;       /* a login being checked: input waits */
 	char *delayed_reply;             /* sent when delay_timer fires */
 	bool delayed_close;              /* ... and the session then ends */
 	struct auth_identity who;

@@ -2,8 +2,10 @@
  * pop3_cmd_auth.c - the AUTHORIZATION state's login commands: USER and
  * PASS, APOP (RFC 1939), AUTH (RFC 5034, through libcommon/sasl.h) and
  * STLS (RFC 2595).  Every check goes through libcommon/auth.h, which
- * also decides how long a failure's answer waits; a session ends after
- * POP3_AUTH_FAILURES_MAX failed logins.
+ * also decides how long a failure's answer waits, on a thread of
+ * libcommon/auth_async.h: the session reads nothing until the answer
+ * (pipelined commands wait), the other sessions go on.  A session ends
+ * after POP3_AUTH_FAILURES_MAX failed logins.
  */
 #include "pop3_maildrop.h"
 #include "pop3_session.h"
@@ -79,6 +81,34 @@ static void conclude(struct pop3_client *c, enum auth_result r,
 	}
 }
 
+/* The check's outcome, on the loop. */
+static void on_checked(void *arg, enum auth_result r, const struct auth_identity *id,
+                       unsigned delay)
+{
+	struct pop3_client *c = arg;
+	c->auth_job = NULL;
+	conclude(c, r, id, delay);
+	pop3_client_pump(c);
+}
+
+/* The server's check threads, started on the first login (NULL when
+ * they cannot start: logged). */
+static struct auth_pool *pool(struct pop3_server *srv)
+{
+	if (srv->auth_pool == NULL)
+		srv->auth_pool = auth_pool_from_config(srv->loop, srv->auth, srv->cfg);
+	return srv->auth_pool;
+}
+
+/* Waits for job J (NULL: the check could not start). */
+static void check_later(struct pop3_client *c, struct auth_job *j)
+{
+	static const struct auth_identity nobody;
+	c->auth_job = j;
+	if (j == NULL)
+		conclude(c, AUTH_UNAVAILABLE, &nobody, 0);
+}
+
 static bool plaintext_refused(struct pop3_client *c, const char *what)
 {
 	if (pop3_client_plaintext_ok(c))
@@ -110,11 +140,10 @@ void pop3_cmd_pass(struct pop3_client *c, const struct pop3_cmd *cmd)
 	struct auth_client who = who_asks(c);
 	struct auth_cred cred = { .kind = AUTH_CRED_PASSWORD, .mech = "USER",
 	                          .login = c->user, .password = cmd->argv[0] };
-	struct auth_identity id;
-	unsigned delay;
-	enum auth_result r = auth_check(c->srv->auth, &who, &cred, &id, &delay);
+	struct auth_pool *p = pool(c->srv);
+	struct auth_job *j = p ? auth_pool_check(p, &who, &cred, on_checked, c) : NULL;
 	OPENSSL_cleanse(cmd->argv[0], strlen(cmd->argv[0]));
-	conclude(c, r, &id, delay);
+	check_later(c, j);
 }
 
 void pop3_cmd_apop(struct pop3_client *c, const struct pop3_cmd *cmd)
@@ -131,10 +160,8 @@ void pop3_cmd_apop(struct pop3_client *c, const struct pop3_cmd *cmd)
 	struct auth_client who = who_asks(c);
 	struct auth_cred cred = { .kind = AUTH_CRED_APOP, .mech = "APOP", .login = cmd->argv[0],
 	                          .challenge = c->timestamp, .digest = digest };
-	struct auth_identity id;
-	unsigned delay;
-	enum auth_result r = auth_check(c->srv->auth, &who, &cred, &id, &delay);
-	conclude(c, r, &id, delay);
+	struct auth_pool *p = pool(c->srv);
+	check_later(c, p ? auth_pool_check(p, &who, &cred, on_checked, c) : NULL);
 }
 
 /* ---- AUTH (RFC 5034) ---- */
@@ -166,12 +193,11 @@ static void sasl_next(struct pop3_client *c, enum sasl_status st, const char *ou
 		return;
 	}
 	struct auth_client who = who_asks(c);
-	struct auth_identity id;
-	unsigned delay;
-	enum auth_result r = auth_check_sasl(c->srv->auth, &who, sasl_creds(c->sasl), &id,
-	                                     &delay);
-	sasl_end(c);
-	conclude(c, r, &id, delay);
+	struct auth_pool *p = pool(c->srv);
+	struct auth_job *j =
+	    p ? auth_pool_check_sasl(p, &who, sasl_creds(c->sasl), on_checked, c) : NULL;
+	sasl_end(c);   /* the check has its own copy of the secrets */
+	check_later(c, j);
 }
 
 void pop3_cmd_auth(struct pop3_client *c, const struct pop3_cmd *cmd)
@@ -229,16 +255,16 @@ void pop3_cmd_stls(struct pop3_client *c, const struct pop3_cmd *cmd)
 		pop3_client_error(c, "TLS is not configured here");
 		return;
 	}
-	if (c->tls_state != POP3_TLS_NONE) {
+	if (c->conn.tls_state != CLIENT_TLS_NONE) {
 		pop3_client_error(c, "TLS is active already");
 		return;
 	}
 	/* commands pipelined behind STLS would run inside TLS unprotected */
-	if (ios_in_buffered(c->ios) > 0) {
+	if (ios_in_buffered(c->conn.ios) > 0) {
 		pop3_client_error(c, "STLS must be the last command sent");
 		return;
 	}
 	c->user[0] = '\0';
-	c->tls_state = POP3_TLS_STARTING;
+	c->conn.tls_state = CLIENT_TLS_STARTING;
 	pop3_reply(c, "+OK begin TLS negotiation");
 }

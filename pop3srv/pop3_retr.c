@@ -61,14 +61,14 @@ static size_t top_cut(struct pop3_transfer *x, const char *buf, size_t n, bool *
 static int finish(struct pop3_client *c)
 {
 	c->xfer.active = false;
-	return dotstuff_end(c->ios, &c->xfer.ds);
+	return dotstuff_end(c->conn.ios, &c->xfer.ds);
 }
 
 int pop3_retr_continue(struct pop3_client *c)
 {
 	struct pop3_transfer *x = &c->xfer;
 	char buf[CHUNK];
-	while (!ios_out_full(c->ios)) {
+	while (!ios_out_full(c->conn.ios)) {
 		if ((int64_t)x->offset >= x->size)
 			return finish(c);
 		ssize_t n = store_message_read(c->srv->store, x->message_id, x->offset, buf,
@@ -82,7 +82,7 @@ int pop3_retr_continue(struct pop3_client *c)
 		x->offset += (size_t)n;
 		bool done = false;
 		size_t send = x->lines_left >= 0 ? top_cut(x, buf, (size_t)n, &done) : (size_t)n;
-		if (dotstuff_write(c->ios, &x->ds, buf, send) < 0)
+		if (dotstuff_write(c->conn.ios, &x->ds, buf, send) < 0)
 			return -1;
 		if (done)
 			return finish(c);

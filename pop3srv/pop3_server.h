@@ -8,6 +8,8 @@
 #define POP3_SERVER_H
 
 #include "auth.h"
+#include "client_conn.h"
+#include "auth_async.h"
 #include "config.h"
 #include "evloop.h"
 #include "store.h"
@@ -39,6 +41,7 @@ struct pop3_server {
 	struct ems_config *cfg;
 	struct store *store;
 	struct auth *auth;
+	struct auth_pool *auth_pool; /* check threads, started on the first login */
 	struct tls_server *tls;      /* NULL: no certificate, no STLS */
 	struct handoff_worker *handoff;
 	struct tcp_listener *listeners[POP3_LISTENERS_MAX];
@@ -47,8 +50,7 @@ struct pop3_server {
 	char name[32];               /* "pop3srv01" */
 	char hostname[128];          /* in APOP timestamps and CRAM-MD5 */
 	struct pop3_settings set;
-	struct pop3_client *clients;
-	unsigned nclients;
+	struct client_list clients;
 	uint64_t next_id;
 	time_t started;
 	bool shutting_down;          /* XTND SHUTDOWN: no new clients */

@@ -41,7 +41,7 @@ static void cmd_capa(struct pop3_client *c)
 		pop3_auth_mechanisms(c, mechs, sizeof mechs);
 		if (mechs[0] != '\0')
 			pop3_reply(c, "SASL %s", mechs);
-		if (c->srv->tls != NULL && c->tls_state == POP3_TLS_NONE)
+		if (c->srv->tls != NULL && c->conn.tls_state == CLIENT_TLS_NONE)
 			pop3_reply(c, "STLS");
 	}
 	pop3_reply(c, "IMPLEMENTATION ems");
@@ -158,7 +158,7 @@ static void cmd_rset(struct pop3_client *c)
 static void cmd_quit(struct pop3_client *c)
 {
 	c->quit = true;
-	c->closing = true;
+	c->conn.closing = true;
 	if (c->drop == NULL) {
 		pop3_reply(c, "+OK %s signing off", c->srv->set.banner);
 		return;

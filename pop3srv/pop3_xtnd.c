@@ -92,9 +92,11 @@ static void xtnd_stats(struct pop3_client *c)
 	stat_line(c, "Auth Failures", STAT_AUTH_FAILURES);
 	pop3_reply(c, "%-20s :", "Current Users");
 	int i = 0;
-	for (const struct pop3_client *o = c->srv->clients; o != NULL; o = o->next)
+	for (const struct client_conn *cc = c->srv->clients.head; cc != NULL; cc = cc->next) {
+		const struct pop3_client *o = cc->client;
 		if (o->drop != NULL)
 			pop3_reply(c, "%d. %s", i++, o->who.address);
+	}
 	pop3_reply(c, ".");
 }
 
@@ -117,7 +119,7 @@ void pop3_cmd_xtnd(struct pop3_client *c, const struct pop3_cmd *cmd)
 		xtnd_stats(c);
 	} else if (strcasecmp(sub, "SHUTDOWN") == 0 && arg == NULL) {
 		log_warn("pop3_xtnd_shutdown", "session=%s user=%s clients=%u", c->session,
-		         log_quote(c->who.address), c->srv->nclients);
+		         log_quote(c->who.address), c->srv->clients.n);
 		pop3_reply(c, "+OK shutting down when the last client has gone");
 		pop3_server_shutdown(c->srv);
 	} else {

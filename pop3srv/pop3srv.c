@@ -6,7 +6,7 @@
  * and runs the loop.  See pop3srv(8).
  *
  *   pop3srv.c          main, settings, signals, arriving clients
- *   pop3_conn.c        a connection: socket events, TLS, timers, pump
+ *   pop3_conn.c        a connection: what POP3 adds to libcommon/client_conn.c
  *   pop3_cmd.c         the command parser (pure)
  *   pop3_session.c     the state machine and the TRANSACTION commands
  *   pop3_cmd_auth.c    USER/PASS, APOP, AUTH, STLS
@@ -21,6 +21,7 @@
 #include "params.h"
 #include "pop3_client.h"
 #include "pop3_server.h"
+#include "program.h"
 #include "stats.h"
 #include "store.h"
 #include "tcp_listen.h"
@@ -55,7 +56,7 @@ static void refuse(int fd, unsigned flags, const char *why)
 	static const char busy[] = "-ERR [SYS/TEMP] too many connections, try later\r\n";
 	stats_inc(STAT_CONN_TOO_MANY);
 	log_warn("pop3_connect", "error=%s maxclt=%u clients=%u", log_quote(why),
-	         srv.set.maxclt, srv.nclients);
+	         srv.set.maxclt, srv.clients.n);
 	if (!(flags & PROC_FLAG_SSL) &&
 	    send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("pop3_connect", "error=%s", log_quote(strerror(errno)));
@@ -69,20 +70,20 @@ void pop3_server_accept(struct pop3_server *s, int fd, const char *peer, const c
 		refuse(fd, flags, "shutting down");
 		return;
 	}
-	if (s->set.maxclt && s->nclients >= s->set.maxclt) {
+	if (s->set.maxclt && s->clients.n >= s->set.maxclt) {
 		refuse(fd, flags, "too many clients");
 		return;
 	}
 	pop3_client_new(s, fd, peer, addr, flags);
 	if (s->handoff != NULL)
-		handoff_worker_load(s->handoff, s->nclients);
+		handoff_worker_load(s->handoff, s->clients.n);
 }
 
 void pop3_server_client_gone(struct pop3_server *s)
 {
 	if (s->handoff != NULL)
-		handoff_worker_load(s->handoff, s->nclients);
-	if (s->shutting_down && s->nclients == 0)
+		handoff_worker_load(s->handoff, s->clients.n);
+	if (s->shutting_down && s->clients.n == 0)
 		evloop_stop(s->loop);
 }
 
@@ -94,7 +95,7 @@ void pop3_server_shutdown(struct pop3_server *s)
 	s->nlisteners = 0;
 	handoff_worker_close(s->handoff);
 	s->handoff = NULL;
-	log_info("pop3_shutdown", "clients=%u", s->nclients);
+	log_info("pop3_shutdown", "clients=%u", s->clients.n);
 	/* the client that asked is still connected: the loop stops when it
 	 * and every other one have gone */
 }
@@ -129,7 +130,7 @@ static void on_signal(int signo, void *arg)
 		log_info("pop3_reopen", NULL);
 		return;
 	}
-	log_info("pop3_stop", "signal=%d clients=%u", signo, srv.nclients);
+	log_info("pop3_stop", "signal=%d clients=%u", signo, srv.clients.n);
 	evloop_stop(srv.loop);
 }
 
@@ -144,17 +145,6 @@ static void read_settings(const struct proc_params *p)
 	set->maxclt = p->maxclt > 0 ? (unsigned)p->maxclt : DEFAULT_MAXCLT;
 	if (gethostname(srv.hostname, sizeof srv.hostname - 1) < 0 || !srv.hostname[0])
 		snprintf(srv.hostname, sizeof srv.hostname, "localhost");
-}
-
-static int open_log(const struct proc_params *p)
-{
-	const char *env = getenv("EMS_LOGLEVEL");
-	int level = env && *env && strcmp(env, "default") != 0 ? log_level_parse(env) : -1;
-	if (level < 0)
-		level = log_level_parse(config_str(srv.cfg, "log.level"));
-	return log_open(config_path(srv.cfg, "node"), PROG, p->instance,
-	                config_path(srv.cfg, "log_dir"), (enum log_level)level,
-	                config_bool(srv.cfg, "log.syslog"));
 }
 
 /* The TLS context of the pop3 service (its own installed certificate,
@@ -180,9 +170,7 @@ static int open_everything(const struct proc_params *p)
 	srv.loop = evloop_new();
 	if (srv.loop == NULL)
 		return -1;
-	if (evloop_add_signal(srv.loop, SIGTERM, on_signal, NULL) < 0 ||
-	    evloop_add_signal(srv.loop, SIGINT, on_signal, NULL) < 0 ||
-	    evloop_add_signal(srv.loop, SIGHUP, on_signal, NULL) < 0)
+	if (program_add_signals(srv.loop, on_signal, NULL) < 0)
 		return -1;
 	snprintf(srv.name, sizeof srv.name, "%s%02d", PROG, p->instance);
 	if (stats_open(srv.run_dir, PROG, p->instance) == 0)
@@ -193,12 +181,13 @@ static int open_everything(const struct proc_params *p)
 
 static void close_everything(void)
 {
-	while (srv.clients != NULL)
-		pop3_client_free(srv.clients);
+	while (srv.clients.head != NULL)
+		pop3_client_free(srv.clients.head->client);
 	for (int i = 0; i < srv.nlisteners; i++)
 		tcp_listen_close(srv.listeners[i]);
 	handoff_worker_close(srv.handoff);
 	stats_close();        /* deletes its heartbeat timer: before the loop */
+	auth_pool_free(srv.auth_pool);   /* watches the loop too */
 	evloop_free(srv.loop);
 	tls_server_free(srv.tls);
 	auth_free(srv.auth);
@@ -211,27 +200,9 @@ static void close_everything(void)
  * clients come from the iolistener. */
 static int own_options(int argc, char **argv, int next, const struct proc_params *p)
 {
-	for (int i = next; i < argc; i++) {
-		unsigned flags;
-		if (strcmp(argv[i], "--listen") == 0)
-			flags = 0;
-		else if (strcmp(argv[i], "--listen-tls") == 0)
-			flags = PROC_FLAG_SSL;
-		else {
-			log_error("pop3_usage", "argument=%s error=\"unknown option\"",
-			          log_quote(argv[i]));
-			return -1;
-		}
-		if (i + 1 >= argc || srv.nlisteners == POP3_LISTENERS_MAX) {
-			log_error("pop3_usage", "option=%s error=\"needs ADDR:PORT, at most %d\"",
-			          argv[i], POP3_LISTENERS_MAX);
-			return -1;
-		}
-		srv.listeners[srv.nlisteners] =
-		    tcp_listen_open(srv.loop, argv[++i], flags, on_listen_accept, &srv);
-		if (srv.listeners[srv.nlisteners++] == NULL)
-			return -1;
-	}
+	if (tcp_listen_options(srv.loop, argc, argv, next, srv.listeners, POP3_LISTENERS_MAX,
+	                       &srv.nlisteners, on_listen_accept, &srv) < 0)
+		return -1;
 	if (srv.nlisteners > 0)
 		return 0;
 	srv.handoff = handoff_worker_open(srv.loop, srv.run_dir, "pop", p->instance, p->flags,
@@ -242,20 +213,11 @@ static int own_options(int argc, char **argv, int next, const struct proc_params
 int main(int argc, char **argv)
 {
 	struct proc_params p;
-	int next;
-	enum params_result pr = params_parse(&p, argc, argv, &next);
-	if (pr == PARAMS_HELP) {
-		printf(usage_text, params_usage);
-		return 0;
-	}
-	if (pr == PARAMS_ERROR)
-		return 2;
-	signal(SIGPIPE, SIG_IGN);
-	srv.cfg = config_load(p.config_path);
-	if (srv.cfg == NULL)
-		return 1;
+	int next, rc;
+	if ((rc = program_start(&p, argc, argv, &next, usage_text, PROG, &srv.cfg)) !=
+	    PROGRAM_GO_ON)
+		return rc;
 	srv.run_dir = config_path(srv.cfg, "run_dir");
-	open_log(&p);
 	read_settings(&p);
 	int status = 1;
 	if (open_everything(&p) == 0 && own_options(argc, argv, next, &p) == 0) {

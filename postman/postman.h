@@ -2,17 +2,18 @@
  * postman.h - what the parts of postman share.  postman takes submitted
  * mail off the queue and files it into mailboxes:
  *
- *   postman.c           main: event loop, wakeups, the fallback timer
+ *   postman.c           main: wakeups and the fallback timer (daemon.h)
  *   postman_deliver.c   one queue item: expand, check, store, finish
  *   postman_expand.c    recipients -> persons, folders, external addresses
  *   postman_headers.c   reading header fields, writing trace fields
  *   postman_bounce.c    RFC 3464 delivery status notifications
  *   postman_vacation.c  RFC 3834 auto-replies, once per sender and period
+ *   postman_wake.c      wakeups held until a batch has committed
  *
  * Everything an item changes (entries, outbound mail, the item's state)
- * is committed in one transaction, so a postman killed at any moment
- * delivers an item either completely or not at all; the lease of the
- * item makes it due again.
+ * is one savepoint inside the transaction of its batch (postman.c), so a
+ * postman killed at any moment delivers an item either completely or not
+ * at all; an uncommitted item is simply due again.
  */
 #ifndef EMS_POSTMAN_H
 #define EMS_POSTMAN_H
@@ -35,13 +36,38 @@ struct postman_settings {
 	int64_t vacation_s;
 };
 
+/* Wakeups of deliveries whose transaction is still open (postman_wake.c). */
+struct held_wakeups {
+	int64_t *mailboxes;
+	size_t n, cap;
+	int64_t outbound_item;          /* 0: no outbound mail queued */
+	bool holding;
+};
+
 struct postman {
 	const struct ems_config *cfg;
 	struct store *store;
 	const char *node;
 	const char *run_dir;
 	struct postman_settings set;
+	struct held_wakeups held;
 };
+
+/* ---- wakeups (postman_wake.c) ---- */
+
+/*
+ * Readers (IMAP sessions in IDLE, smtpgw's outbound side) are woken only
+ * after the delivery they are woken for is committed, or they would look
+ * and find nothing.  postman delivers a batch of items in one
+ * transaction (one disk sync for all of them), so between
+ * wake_hold() and wake_release() the wakeups are kept; outside, they go
+ * at once.  wake_release() sends them when COMMITTED, else drops them
+ * (the items are due again and will wake their readers then).
+ */
+void wake_hold(struct postman *pm);
+void wake_mailbox(struct postman *pm, int64_t mailbox_id);
+void wake_outbound(struct postman *pm, int64_t item_id);
+void wake_release(struct postman *pm, bool committed);
 
 /* ---- expansion (postman_expand.c) ---- */
 

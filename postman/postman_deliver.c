@@ -307,9 +307,9 @@ static int commit_delivery(struct delivery *d)
 static void wake_readers(const struct delivery *d)
 {
 	for (size_t i = 0; i < d->nmailboxes; i++)
-		wakeup_mailbox(d->pm->run_dir, d->mailboxes[i]);
+		wake_mailbox(d->pm, d->mailboxes[i]);
 	if (d->outbound)
-		wakeup_send(d->pm->run_dir, WAKEUP_CHANNEL_OUTBOUND, d->item->id);
+		wake_outbound(d->pm, d->item->id);
 }
 
 /* The counters of a committed delivery (stats.h); the latency counts

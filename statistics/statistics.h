@@ -1,7 +1,7 @@
 /*
  * statistics.h - what the files of the statistics process share.
  *
- *   statistics.c        main: samples the counters into the store
+ *   statistics.c        main: samples the counters into the store (daemon.h)
  *   statistics_http.c   the optional Prometheus endpoint
  */
 #ifndef EMS_STATISTICS_H

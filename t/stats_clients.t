@@ -34,18 +34,11 @@ def oomgr(*args):
     return s.run("oomgr", "-c", s.conf_path, *args)
 
 
-def counters(name="pop3srv"):
-    r = oomgr("--json", "disp", "stats", name)
-    try:
-        rows = json.loads(r.stdout)
-        return rows[0]["counters"] if rows else {}
-    except (ValueError, KeyError, IndexError):
-        return {}
+def counters():
+    return s.counters("pop3srv")
 
 
-# The readiness probe of start_pop() was a connection too.
-base = emstest.wait_for(lambda: (lambda c: c if c.get("conn_current") == 0 else None)(
-    counters())) or {}
+base = s.quiet_counters("pop3srv")
 K = 2
 for i in range(K):
     p = s.connect(login=False)

@@ -1,0 +1,255 @@
+/*
+ * client_conn.c - a protocol worker's client connection: socket, TLS,
+ * stream, idle timer and the pump (see client_conn.h).
+ */
+#include "client_conn.h"
+
+#include "log.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static void on_io(struct ev_io *io, unsigned events, void *arg);
+static void on_idle(struct ev_timer *t, void *arg);
+
+/* ---- TLS as an iostream transport ---- */
+
+static ssize_t t_read(void *ctx, void *buf, size_t len)
+{
+	return tls_read(ctx, buf, len);
+}
+
+static ssize_t t_write(void *ctx, const void *buf, size_t len)
+{
+	return tls_write(ctx, buf, len);
+}
+
+static bool t_wants_write(const void *ctx)
+{
+	return tls_conn_wants_write(ctx);
+}
+
+static size_t t_pending(const void *ctx)
+{
+	return tls_pending(ctx);
+}
+
+static const struct io_transport_ops tls_ops = { t_read, t_write, t_wants_write,
+                                                 t_pending };
+
+int client_conn_start_tls(struct client_conn *cc)
+{
+	cc->tls = tls_conn_new(cc->tls_ctx, cc->fd);
+	if (cc->tls == NULL)
+		return -1;
+	cc->tls_state = CLIENT_TLS_HANDSHAKE;
+	evloop_timer_set(cc->idle_timer, CLIENT_TLS_HANDSHAKE_MS);
+	return 0;
+}
+
+/* 0 done, 1 waiting, -1 failed. */
+static int handshake(struct client_conn *cc)
+{
+	int r = tls_handshake(cc->tls);
+	if (r < 0)
+		stats_inc(STAT_TLS_FAILURES);
+	if (r != 0)
+		return r;
+	stats_inc(STAT_TLS_HANDSHAKES);
+	ios_set_transport(cc->ios, &tls_ops, cc->tls);
+	cc->tls_state = CLIENT_TLS_ON;
+	evloop_timer_set(cc->idle_timer, cc->idle_ms);
+	cc->ops->tls_up(cc->client);
+	return 0;
+}
+
+bool client_conn_tls(const struct client_conn *cc)
+{
+	return cc->tls_state == CLIENT_TLS_ON;
+}
+
+bool client_conn_plaintext_ok(const struct client_conn *cc, int min_bits)
+{
+	if (min_bits <= 0)
+		return true;
+	return client_conn_tls(cc) && tls_conn_bits(cc->tls) >= min_bits;
+}
+
+bool client_conn_can_write(const struct client_conn *cc)
+{
+	return cc->tls_state == CLIENT_TLS_NONE || cc->tls_state == CLIENT_TLS_ON;
+}
+
+/* ---- life cycle ---- */
+
+int client_conn_open(struct client_conn *cc, struct client_list *list, struct evloop *loop,
+                     int fd, size_t max_line, size_t high_water, unsigned idle_ms,
+                     struct tls_server *tls_ctx, const char *session,
+                     const struct client_conn_ops *ops, void *client)
+{
+	cc->list = list;
+	cc->prev = NULL;
+	cc->next = list->head;
+	if (list->head != NULL)
+		list->head->prev = cc;
+	list->head = cc;
+	list->n++;
+	cc->fd = fd;
+	cc->ops = ops;
+	cc->client = client;
+	cc->session = session;
+	cc->tls_ctx = tls_ctx;
+	cc->idle_ms = idle_ms;
+	cc->ios = ios_new(fd, max_line, high_water);
+	cc->io = evloop_add_io(loop, fd, EV_READ, on_io, cc);
+	cc->idle_timer = evloop_add_timer(loop, idle_ms, false, on_idle, cc);
+	return cc->ios != NULL && cc->io != NULL && cc->idle_timer != NULL ? 0 : -1;
+}
+
+void client_conn_close(struct client_conn *cc)
+{
+	if (cc->ops == NULL)
+		return;
+	if (cc->prev != NULL)
+		cc->prev->next = cc->next;
+	else
+		cc->list->head = cc->next;
+	if (cc->next != NULL)
+		cc->next->prev = cc->prev;
+	cc->list->n--;
+	evloop_del_io(cc->io);
+	evloop_del_timer(cc->idle_timer);
+	ios_free(cc->ios);
+	tls_conn_free(cc->tls);
+	close(cc->fd);
+	cc->ops = NULL;
+}
+
+/* ---- events ---- */
+
+static void dead(struct client_conn *cc)
+{
+	cc->ops->free(cc->client);
+}
+
+static void on_idle(struct ev_timer *t, void *arg)
+{
+	struct client_conn *cc = arg;
+	(void)t;
+	stats_inc(STAT_CLIENT_TIMEOUTS);
+	cc->ops->idle(cc->client);
+	cc->closing = true;
+	client_conn_pump(cc);
+}
+
+/* Reads what the socket has; false when the connection is dead. */
+static bool fill(struct client_conn *cc)
+{
+	ssize_t n = ios_fill(cc->ios);
+	if (n > 0) {
+		evloop_timer_reset(cc->idle_timer);
+		return true;
+	}
+	if (n == 0) {
+		cc->eof = true;
+		return true;
+	}
+	if (errno == EAGAIN || errno == ENOBUFS)
+		return true;
+	log_info(cc->ops->read_event, "session=%s error=%s", cc->session,
+	         log_quote(strerror(errno)));
+	return false;
+}
+
+static bool want_input(const struct client_conn *cc)
+{
+	if (cc->closing || cc->eof || cc->tls_state == CLIENT_TLS_STARTING ||
+	    cc->ops->input_held(cc->client))
+		return false;
+	return !ios_out_full(cc->ios);
+}
+
+static void on_io(struct ev_io *io, unsigned events, void *arg)
+{
+	struct client_conn *cc = arg;
+	(void)io;
+	if (cc->tls_state == CLIENT_TLS_HANDSHAKE) {
+		int r = handshake(cc);
+		if (r < 0) {
+			dead(cc);
+			return;
+		}
+		if (r == 1) {
+			evloop_io_set_events(cc->io, tls_conn_wants_write(cc->tls) ? EV_WRITE : EV_READ);
+			return;
+		}
+		if (cc->ops->greet(cc->client) < 0) {
+			dead(cc);
+			return;
+		}
+	}
+	if ((events & EV_READ) && want_input(cc) && !fill(cc)) {
+		dead(cc);
+		return;
+	}
+	client_conn_pump(cc);
+}
+
+/* Flushes output and sets what the socket is watched for.  False when
+ * the client was freed. */
+static bool settle(struct client_conn *cc)
+{
+	size_t before = ios_out_pending(cc->ios);
+	int r = ios_flush(cc->ios);
+	if (cc->ops->output_is_activity && r >= 0 && ios_out_pending(cc->ios) < before &&
+	    cc->tls_state != CLIENT_TLS_HANDSHAKE)
+		evloop_timer_reset(cc->idle_timer);
+	if (r < 0 || (cc->closing && r == 0)) {
+		dead(cc);
+		return false;
+	}
+	if (cc->tls_state == CLIENT_TLS_STARTING && r == 0) {
+		if (client_conn_start_tls(cc) < 0) {
+			dead(cc);
+			return false;
+		}
+		evloop_io_set_events(cc->io, EV_READ);
+		return true;
+	}
+	unsigned ev = ios_wants_write(cc->ios) ? EV_WRITE : 0;
+	if (want_input(cc) && !(ev && ios_out_full(cc->ios)))
+		ev |= EV_READ;
+	evloop_io_set_events(cc->io, ev);
+	return true;
+}
+
+bool client_conn_pump(struct client_conn *cc)
+{
+	for (;;) {
+		if (cc->closing || cc->tls_state == CLIENT_TLS_STARTING ||
+		    cc->tls_state == CLIENT_TLS_HANDSHAKE)
+			break;
+		if (ios_out_full(cc->ios) && ios_flush(cc->ios) != 0 && ios_out_full(cc->ios))
+			break;
+		int r = cc->ops->step(cc->client);
+		if (r < 0) {
+			dead(cc);
+			return false;
+		}
+		if (r > 0)
+			continue;
+		/* a TLS record may hold input the socket will not announce */
+		if (!ios_transport_pending(cc->ios) || !want_input(cc))
+			break;
+		size_t before = ios_in_buffered(cc->ios);
+		if (!fill(cc)) {
+			dead(cc);
+			return false;
+		}
+		if (ios_in_buffered(cc->ios) == before && !cc->eof)
+			break;   /* the buffer is full: the protocol must take some first */
+	}
+	return settle(cc);
+}

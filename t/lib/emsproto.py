@@ -1,0 +1,123 @@
+"""emsproto - what the IMAP and POP3 test helpers (emsimap, emspop)
+share on top of emsmail: a suite with a self-signed certificate and the
+demo person whose server listens on its own loopback ports (plain and
+implicit TLS), and a raw line client for exact protocol checks."""
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import time
+
+import emsmail
+import emstest
+
+USER = "demo@example.test"
+PASSWORD = "demo"
+
+
+def tls_context():
+    """A client context that takes the suite's own certificate unchecked."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class ProtoSuite(emsmail.MailSuite):
+    """A suite with a certificate and the demo person.  conf: merged over
+    the defaults, as in emsmail.MailSuite."""
+
+    def __init__(self, conf=None, name="proto"):
+        super().__init__(conf, name=name)
+        self.make_certificate()
+        self.admin("insert domain qualifiedname=example.test",
+                   "insert person username=%s password=%s" % (USER, PASSWORD))
+
+    def make_certificate(self):
+        tls = os.path.join(self.state, "tls")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-days", "2", "-subj", "/CN=localhost",
+                        "-keyout", os.path.join(tls, "key.pem"),
+                        "-out", os.path.join(tls, "cert.pem")],
+                       check=True, capture_output=True)
+
+    def start_listening(self, program, port, tls_port, extra):
+        """Starts PROGRAM with EXTRA and --listen PORT, --listen-tls
+        TLS_PORT; returns the Popen once PORT accepts."""
+        p = self.start(program, "-c", self.conf_path, *extra,
+                       "--listen", "127.0.0.1:%d" % port,
+                       "--listen-tls", "127.0.0.1:%d" % tls_port)
+        if not emstest.wait_for(lambda: emstest.port_open(port)):
+            raise RuntimeError("%s did not listen:\n%s" % (program, self.logs()))
+        return p
+
+    def counters(self, program):
+        """The counters of PROGRAM's running instance, from `oomgr --json
+        disp stats`; {} when there is none."""
+        r = self.run("oomgr", "-c", self.conf_path, "--json", "disp", "stats", program)
+        try:
+            rows = json.loads(r.stdout)
+            return rows[0]["counters"] if rows else {}
+        except (ValueError, KeyError, IndexError):
+            return {}
+
+    def quiet_counters(self, program):
+        """counters() once PROGRAM has no client connected (a readiness
+        probe is a connection too); {} when that does not come."""
+        return emstest.wait_for(lambda: (lambda c: c if c.get("conn_current") == 0
+                                         else None)(self.counters(program))) or {}
+
+    def deliver(self, data, rcpt=USER):
+        """Delivers DATA to RCPT through smtpgw's mailer mode (postman
+        must run); raises when smtpgw refuses it."""
+        r = self.mailer("sender@outside.example", rcpt, data)
+        if r.returncode != 0:
+            raise RuntimeError("smtpgw failed (%d): %r" % (r.returncode, r.stderr))
+
+
+class RawLines:
+    """A raw connection: send lines, read lines as bytes.  RESET_ERRORS:
+    the exceptions of a read that count as the server having closed."""
+
+    RESET_ERRORS = ()
+
+    def __init__(self, port, host="127.0.0.1", tls=False, source=None):
+        s = socket.create_connection((host, port), timeout=emstest.DEFAULT_TIMEOUT,
+                                     source_address=(source, 0) if source else None)
+        if tls:
+            s = tls_context().wrap_socket(s)
+        self.sock = s
+        self.buf = b""
+        self.greeting = self.line()
+
+    def starttls(self):
+        self.sock = tls_context().wrap_socket(self.sock)
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def line(self, timeout=emstest.DEFAULT_TIMEOUT):
+        """The next line without CRLF; b"" when the server closed."""
+        deadline = time.monotonic() + timeout
+        while b"\r\n" not in self.buf:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except self.RESET_ERRORS:
+                chunk = b""
+            if not chunk:
+                out, self.buf = self.buf, b""
+                return out
+            self.buf += chunk
+        out, self.buf = self.buf.split(b"\r\n", 1)
+        return out
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
