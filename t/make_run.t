@@ -12,7 +12,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from emstest import BIN, BUILD, SRC, Tap, wait_for  # noqa: E402
 
-t = Tap(8)
+t = Tap(9)
 state = os.path.join(tempfile.mkdtemp(prefix="ems-make-run-"), "state")
 env = dict(os.environ)
 for k in ("EMS_CONFIG", "EMS_STATE_DIR"):
@@ -41,6 +41,10 @@ try:
         text = f.read()
     t.like(text, '"%s"' % state, "the dev config points at the state directory")
     t.like(oomgr("disp process").stdout, "IMAP4SRV", "the dev registry is loaded")
+    inbox = wait_for(lambda: (lambda out: out if "Welcome to ems" in out else None)(
+        oomgr("list message username=demo@example.test folder=INBOX;").stdout),
+        timeout=20)
+    t.ok(inbox, "postman filed the welcome message into demo's INBOX")
     p.send_signal(signal.SIGINT)
     try:
         p.wait(15)
