@@ -216,7 +216,7 @@ static void test_concurrent(struct store *st, int64_t inbox, int64_t archive)
 	}
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer finished its work");
 	diag("collector runs during the writer: %d", runs);
-	ok(runs > 1, "the collector ran while it worked");
+	ok(runs >= 1, "the collector ran while it worked");
 	collect(st);
 	struct check c = { st, 0, 0 };
 	store_entry_list(st, archive, 0, check_entry, &c);
