@@ -12,6 +12,7 @@
 #include "params.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,14 @@ static void fill_client(struct handoff_msg *m, const char *service,
 	}
 }
 
+/* A worker that died a moment ago may not have been read yet: its
+ * hang-up is already visible, and a client sent to it would be lost. */
+static bool worker_hung_up(const struct hworker *w)
+{
+	struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+}
+
 enum handoff_result handoff_listener_send(struct handoff_listener *l,
                                           const char *service, unsigned flags,
                                           int fd,
@@ -319,6 +328,10 @@ enum handoff_result handoff_listener_send(struct handoff_listener *l,
 
 	fill_client(&m, service, flags, peer, peer_len, local, local_len);
 	while ((w = pick(l, service, flags, &any)) != NULL) {
+		if (worker_hung_up(w)) {
+			drop_worker(w, "closed");
+			continue;
+		}
 		if (fdpass_send(w->fd, fd, &m, sizeof m) == 0) {
 			w->sent++;
 			worker_name(w, worker, worker_cap);
