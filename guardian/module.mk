@@ -20,7 +20,8 @@ oomgr_SRCS := guardian/oomgr.c guardian/oomgr_cmd.c guardian/oomgr_display.c \
               guardian/oomgr_stats.c guardian/oomgr_chart.c \
               guardian/oomgr_cert.c guardian/oomgr_cert_make.c \
               guardian/oomgr_cert_install.c guardian/oomgr_cert_files.c \
-              guardian/guardian_privilege.c
+              guardian/oomgr_backup.c guardian/oomgr_restore.c \
+              guardian/guardian_privilege.c guardian/guardian_lock.c
 
 # Unit tests of program sources (t/unit/NAME.c links these too).
 UNIT_EXTRA_oomgr_cmd := guardian/oomgr_cmd.c

@@ -7,6 +7,7 @@
  */
 #include "oomgr.h"
 #include "oomgr_admin.h"
+#include "oomgr_backup.h"
 #include "oomgr_cert.h"
 
 #include "config.h"
@@ -62,6 +63,8 @@ static const struct command commands[] = {
 	{ "cert", NULL, oomgr_cert,
 	  "cert generate | request NAME cn=HOST ... | install NAME CERTFILE "
 	  "[KEYFILE [CHAINFILE]] | list | show NAME | remove NAME" },
+	{ "backup", NULL, oomgr_backup, "backup FILE [step=PAGES] [pause=MS]" },
+	{ "restore", NULL, oomgr_restore, "restore FILE (with the suite stopped)" },
 	{ "help", NULL, cmd_help, "help" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -28,6 +28,11 @@ static void close_store(void)
 	session_store = NULL;
 }
 
+void admin_store_release(void)
+{
+	close_store();
+}
+
 struct store *admin_store(struct oomgr *o)
 {
 	const struct ems_config *cfg = oomgr_config(o);

@@ -18,6 +18,10 @@
 /* The store of the configuration, opened on first use and closed at exit. */
 struct store *admin_store(struct oomgr *o);
 
+/* Closes the session's store if it is open (restore needs the store
+ * unused, also by this process). */
+void admin_store_release(void);
+
 /* A sentence about the failed store call that was to change or find the
  * WHAT called NAME ("person", "demo@example.test"); returns -1. */
 int admin_failed(struct store *st, const char *what, const char *name);

@@ -12,24 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "oomgr_progress.h"
+
 struct store;
-
-/* Progress of an import: a bar on a terminal, a summary line otherwise. */
-struct progress {
-	bool tty;
-	size_t total;               /* messages expected */
-	size_t done;
-	uint64_t bytes;
-	double started, last_draw;  /* monotonic seconds */
-};
-
-void progress_start(struct progress *p, size_t total);
-/* Counts one more message of LEN bytes; redraws the bar now and then. */
-void progress_step(struct progress *p, size_t len);
-/* Clears the bar (on a terminal). */
-void progress_end(struct progress *p);
-/* Seconds since progress_start(). */
-double progress_elapsed(const struct progress *p);
 
 struct import_sink {
 	struct store *store;

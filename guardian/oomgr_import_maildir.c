@@ -113,7 +113,8 @@ int import_maildir(struct import_sink *s, const char *path)
 		}
 	}
 	if (r == 0) {
-		progress_start(&s->progress, (size_t)counts[0] + (size_t)counts[1]);
+		progress_start(&s->progress, (size_t)counts[0] + (size_t)counts[1], "msgs",
+		               "msg/s");
 		for (int i = 0; r == 0 && i < 2; i++)
 			r = import_dir(s, dirs[i], lists[i], counts[i], i == 1);
 	}

@@ -180,7 +180,7 @@ static int import_all(struct import_sink *s, const struct mbox_msg *m, size_t n)
 	char *buf = NULL;
 	int r = 0;
 
-	progress_start(&s->progress, n);
+	progress_start(&s->progress, n, "msgs", "msg/s");
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *end = trim_end(m[i].start, m[i].end);
 		size_t len = (size_t)(end - m[i].start);
@@ -218,7 +218,7 @@ int import_mbox(struct import_sink *s, const char *path)
 	}
 	if (sb.st_size == 0) {
 		close(fd);
-		progress_start(&s->progress, 0);
+		progress_start(&s->progress, 0, "msgs", "msg/s");
 		return 0;
 	}
 	void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);

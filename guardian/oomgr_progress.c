@@ -1,12 +1,8 @@
 /*
- * oomgr_progress.c - the progress bar of `oomgr import` on a terminal:
- *
- *   [##########..........]  512/1000 msgs  6.1 MB  842 msg/s  0:00:01 left
- *
- * redrawn at most every PROGRESS_REDRAW_S on stderr; nothing when stderr
- * is not a terminal (the import prints its summary line either way).
+ * oomgr_progress.c - the progress bar of oomgr's long statements (import,
+ * backup, restore); see oomgr_progress.h.
  */
-#include "oomgr_import.h"
+#include "oomgr_progress.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,10 +19,13 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void progress_start(struct progress *p, size_t total)
+void progress_start(struct progress *p, size_t total, const char *unit,
+                    const char *rate_unit)
 {
 	memset(p, 0, sizeof *p);
 	p->tty = isatty(STDERR_FILENO);
+	p->unit = unit;
+	p->rate_unit = rate_unit;
 	p->total = total;
 	p->started = now_s();
 }
@@ -47,22 +46,35 @@ static void draw(struct progress *p, double now)
 	for (size_t i = 0; i < PROGRESS_WIDTH; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[PROGRESS_WIDTH] = '\0';
-	fprintf(stderr, "\r[%s] %5zu/%zu msgs  %.1f MB  %.0f msg/s  %ld:%02ld:%02ld left ",
-	        bar, p->done, p->total, (double)p->bytes / 1e6, rate, left / 3600,
-	        left / 60 % 60, left % 60);
+	fprintf(stderr, "\r[%s] %5zu/%zu %s  %.1f MB  %.0f %s  %ld:%02ld:%02ld left ",
+	        bar, p->done, p->total, p->unit, (double)p->bytes / 1e6, rate, p->rate_unit,
+	        left / 3600, left / 60 % 60, left % 60);
 	fflush(stderr);
 	p->last_draw = now;
+}
+
+static void maybe_draw(struct progress *p)
+{
+	if (!p->tty)
+		return;
+	double now = now_s();
+	if (now - p->last_draw >= PROGRESS_REDRAW_S || p->done == p->total)
+		draw(p, now);
 }
 
 void progress_step(struct progress *p, size_t len)
 {
 	p->done++;
 	p->bytes += len;
-	if (!p->tty)
-		return;
-	double now = now_s();
-	if (now - p->last_draw >= PROGRESS_REDRAW_S || p->done == p->total)
-		draw(p, now);
+	maybe_draw(p);
+}
+
+void progress_set(struct progress *p, size_t done, size_t total, uint64_t bytes)
+{
+	p->done = done;
+	p->total = total;
+	p->bytes = bytes;
+	maybe_draw(p);
 }
 
 void progress_end(struct progress *p)

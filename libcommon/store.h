@@ -1,13 +1,14 @@
 /*
  * store.h - the message store: one SQLite database (WAL mode) that every
  * ems process opens.  All SQL of ems lives behind this header and the
- * three it includes, so another backend can be added without touching
+ * headers it includes, so another backend can be added without touching
  * the programs:
  *
  *   store.h            opening, closing, transactions, errors (this file)
  *   store_directory.h  domains, persons, aliases, distribution lists
  *   store_mail.h       mailboxes, single-instance messages, mailbox entries
  *   store_queue.h      submission and outbound queues, garbage collection
+ *   store_backup.h     whole-store copies and checks of store files
  *
  * ERRORS.  A function returns 0 on success and -1 on failure (NULL for
  * pointers) after logging why; store_last_error() then says what kind of
@@ -111,6 +112,7 @@ void store_rollback(struct store *st);
 /* 0 when PRAGMA integrity_check says "ok", else -1 (logged). */
 int store_integrity_check(struct store *st);
 
+#include "store_backup.h"
 #include "store_directory.h"
 #include "store_mail.h"
 #include "store_queue.h"
