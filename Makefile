@@ -126,7 +126,7 @@ install: all
 	install -d $(DESTDIR)/etc/logrotate.d
 	test -e $(DESTDIR)/etc/logrotate.d/ems || install -m 0644 etc/logrotate.d/ems $(DESTDIR)/etc/logrotate.d/ems
 	install -d $(DESTDIR)$(UNITDIR)
-	for u in ems.service ems.socket; do \
+	for u in ems.service ems.socket ems-backup.service ems-backup.timer; do \
 	    sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' etc/$$u > $(DESTDIR)$(UNITDIR)/$$u; \
 	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 
