@@ -95,7 +95,12 @@ def fetch():
                            text=True, timeout=FETCH_TIMEOUT)
         if r.returncode != 0:
             return None, "dpkg -x %s failed: %s" % (debs[0], r.stderr.strip())
-        os.rename(unpacked, root)
+        try:
+            os.rename(unpacked, root)
+        except OSError:
+            # Another run unpacked it meanwhile: use that one.
+            if not os.path.isdir(root):
+                raise
         return root, None
     except subprocess.TimeoutExpired as e:
         return None, "%s took longer than %d s" % (e.cmd[0], FETCH_TIMEOUT)
