@@ -14,10 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Tries after a busy step before the copy gives up (each waits the
- * pause; the source is read in WAL mode, so only the new file's own lock
- * could be busy, and nobody else knows that file). */
+/* Tries after a busy step before the copy gives up, each after at
+ * least STORE_COPY_BUSY_PAUSE_MS (the source is read in WAL mode, so only
+ * the new file's own lock could be busy, and nobody else knows it). */
 #define STORE_COPY_BUSY_TRIES 100
+#define STORE_COPY_BUSY_PAUSE_MS 10
 
 static void pause_ms(int ms)
 {
@@ -78,6 +79,7 @@ static int run_steps(sqlite3_backup *b, const char *to, sqlite3 *dst,
 		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
 			if (++busy > STORE_COPY_BUSY_TRIES)
 				return copy_fail("step", to, dst, rc);
+			pause_ms(STORE_COPY_BUSY_PAUSE_MS);
 		} else if (rc != SQLITE_OK) {
 			return copy_fail("step", to, dst, rc);
 		}

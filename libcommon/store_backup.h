@@ -10,10 +10,11 @@
  * reader sees one snapshot and never blocks a writer, so delivery and IMAP
  * go on while the copy runs and the copy is exactly the store as it was
  * when the copy began; what the WAL gains meanwhile waits for the next
- * checkpoint after the copy.  (Without the held transaction the backup
- * API would restart at every commit of another process and never finish
- * under load; VACUUM INTO also reads one snapshot, but rebuilds every
- * table and index and cannot say how far it is.)
+ * checkpoint after the copy.  (Without the held transaction each step
+ * would read a newer snapshot, and sqlite3_backup_step(3) restarts a copy
+ * whose source another process changed between steps; VACUUM INTO also
+ * reads one snapshot, but rebuilds every table and index, which costs
+ * more CPU than copying pages, and cannot say how far it is.)
  */
 #ifndef EMS_STORE_BACKUP_H
 #define EMS_STORE_BACKUP_H

@@ -192,6 +192,33 @@ t.is_(domains(store), ["example.test"], "the store is now the backup")
 t.is_(sorted(n for n in os.listdir(g.state) if "restore-tmp" in n), [],
       "no temporary file is left")
 
+# Files that are no good backup are refused, and the store stays.
+bad = os.path.join(g.dir, "bad.db")
+with open(bad, "w") as f:
+    f.write("not a database\n")
+shutil.copy(copy, os.path.join(g.dir, "newer.db"))
+shutil.copy(copy, os.path.join(g.dir, "damaged.db"))
+with sqlite3.connect(os.path.join(g.dir, "newer.db")) as db:
+    db.execute("PRAGMA user_version=999")
+with sqlite3.connect(os.path.join(g.dir, "other.db")) as db:
+    db.execute("CREATE TABLE t (x)")
+with open(os.path.join(g.dir, "damaged.db"), "r+b") as f:
+    f.seek(os.path.getsize(copy) // 2 // 4096 * 4096)   # a page in the middle
+    f.write(b"\xff" * 4096)
+inode = os.stat(store).st_ino
+for name, why in (("bad.db", "file is not a database"),
+                  ("other.db", "is an SQLite database but not an ems store"),
+                  ("newer.db", "has schema version 999; this ems understands up to"),
+                  ("damaged.db", "fails the integrity check")):
+    r = g.run("oomgr", "-c", g.conf_path, "restore %s;" % os.path.join(g.dir, name),
+              timeout=LONG)
+    t.ok(r.returncode != 0 and why in r.stderr, "restore refuses %s: %s" % (name, why))
+    if why not in r.stderr:
+        t.diag(r.stderr)
+t.ok(os.stat(store).st_ino == inode and
+     not [n for n in os.listdir(g.state) if "restore-tmp" in n],
+     "and leaves the store as it was, with no temporary file")
+
 guardian = g.start("guardian", "-F", "-c", g.conf_path)
 if not emstest.wait_for(lambda: emstest.port_open(imap_port), timeout=60):
     t.diag("the guardian's suite did not listen:\n" + g.logs())
