@@ -203,6 +203,19 @@ int admin_parse_count(const char *key, const char *text, int64_t *out)
 	return 0;
 }
 
+int admin_parse_range(const char *key, const char *text, int64_t lo, int64_t hi,
+                      int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0 || v < lo || v > hi)
+		return oomgr_fail("%s must be a number from %lld to %lld, not \"%s\".", key,
+		                  (long long)lo, (long long)hi, text);
+	*out = v;
+	return 0;
+}
+
 int admin_parse_bool(const char *key, const char *text, bool *out)
 {
 	static const char *const yes[] = { "yes", "y", "true", "on", "1" };

@@ -65,6 +65,9 @@ const char *admin_domain(void);
 /* Value parsers: 0 with *OUT set, or -1 after saying what KEY needs. */
 int admin_parse_size(const char *key, const char *text, int64_t *out);
 int admin_parse_count(const char *key, const char *text, int64_t *out);
+/* A whole number from LO to HI. */
+int admin_parse_range(const char *key, const char *text, int64_t lo, int64_t hi,
+                      int64_t *out);
 int admin_parse_bool(const char *key, const char *text, bool *out);
 int admin_parse_services(const char *key, const char *text, unsigned *out);
 /* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" local time, "" for none (0). */

@@ -23,6 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Bounds of the statement's step= and pause= (a step of 1 GB at 4 KB
+ * pages; a minute between steps). */
+#define STORE_COPY_PAGES_MAX    262144
+#define STORE_COPY_PAUSE_MS_MAX 60000
+
 static void show_progress(void *ctx, long done, long total, long page_size)
 {
 	progress_set(ctx, (size_t)done, (size_t)total, (uint64_t)done * (uint64_t)page_size);
@@ -121,17 +126,13 @@ static int parse_pace(const struct oomgr_stmt *st, struct store_copy_pace *pace)
 	pace->pages = STORE_COPY_PAGES;
 	pace->pause_ms = STORE_COPY_PAUSE_MS;
 	if (step != NULL) {
-		if (admin_parse_count("step", step, &v) < 0)
+		if (admin_parse_range("step", step, 1, STORE_COPY_PAGES_MAX, &v) < 0)
 			return -1;
-		if (v < 1 || v > INT32_MAX)
-			return oomgr_fail("step must be a number of pages from 1, not %s.", step);
 		pace->pages = (int)v;
 	}
 	if (pause != NULL) {
-		if (admin_parse_count("pause", pause, &v) < 0)
+		if (admin_parse_range("pause", pause, 0, STORE_COPY_PAUSE_MS_MAX, &v) < 0)
 			return -1;
-		if (v > 60000)
-			return oomgr_fail("pause is in milliseconds, at most 60000, not %s.", pause);
 		pace->pause_ms = (int)v;
 	}
 	return 0;

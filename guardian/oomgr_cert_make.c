@@ -106,10 +106,8 @@ static int parse_spec(const struct oomgr_stmt *st, struct cert_spec *s)
 		return oomgr_fail("country must be a two-letter code such as US.");
 	s->days = DEFAULT_DAYS;
 	if (days != NULL) {
-		if (admin_parse_count("days", days, &n) < 0)
+		if (admin_parse_range("days", days, 1, MAX_DAYS, &n) < 0)
 			return -1;
-		if (n < 1 || n > MAX_DAYS)
-			return oomgr_fail("days must be from 1 to %d.", MAX_DAYS);
 		s->days = (long)n;
 	}
 	return parse_keytype(st, s);

@@ -15,7 +15,6 @@ and restore refuses while that guardian runs.
 
 import imaplib
 import os
-import pty
 import re
 import shutil
 import smtplib
@@ -131,19 +130,7 @@ t.is_(stat.S_IMODE(os.stat(copy).st_mode), 0o600, "the copy is readable by its o
 t.is_(sorted(n for n in os.listdir(s.dir) if n.startswith("copy.db")), ["copy.db"],
       "no temporary or side file is left beside it")
 # A terminal gets the progress bar.
-pid, fd = pty.fork()
-if pid == 0:
-    os.execve(s.bin("oomgr"), ["oomgr", "-c", s.conf_path, "backup %s;" % copy], s.env)
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-os.waitpid(pid, 0)
+out = s.oomgr_on_terminal("backup %s;" % copy)
 t.ok(re.search(rb"\] +(\d+)/\1 pages .* pages/s .* left", out),
      "a terminal sees a progress bar of pages")
 r = s.oomgr("backup %s;" % os.path.join(s.state, "store.db"))

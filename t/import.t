@@ -6,7 +6,6 @@ mboxrd ">From " escapes come through; a Maildir imports into a new
 folder; a terminal sees a progress bar, a pipe a summary line."""
 import calendar
 import os
-import pty
 import subprocess
 import sys
 import time
@@ -94,21 +93,7 @@ small = os.path.join(s.dir, "small.mbox")
 with open(small, "w") as f:
     for i in range(50):
         f.write("From x Sat Jan  3 10:00:00 2026\nSubject: tty %d\n\nbody\n\n" % i)
-pid, fd = pty.fork()
-if pid == 0:
-    os.execve(s.bin("oomgr"), ["oomgr", "-c", s.conf_path,
-                               "import mbox %s person=ann@example.test folder=Tty;" % small],
-              s.env)
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-os.waitpid(pid, 0)
+out = s.oomgr_on_terminal("import mbox %s person=ann@example.test folder=Tty;" % small)
 t.like(out, b"50/50 msgs", "a terminal sees the progress bar with the count")
 t.like(out, b"msg/s", "the rate")
 t.like(out, b"left", "and the time left")

@@ -8,6 +8,7 @@ message`, `show message`) the way an administrator would.
 
 import collections
 import os
+import pty
 import re
 import subprocess
 
@@ -49,6 +50,26 @@ class MailSuite(emstest.Suite):
         return self.run("oomgr", "-c", self.conf_path,
                         *[s if s.rstrip().endswith(";") else s + ";"
                           for s in statements], timeout=180)
+
+    def oomgr_on_terminal(self, statement):
+        """Runs oomgr with STATEMENT on a pseudo-terminal (where progress
+        bars are drawn); returns all it wrote there, as bytes."""
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(self.bin("oomgr"), ["oomgr", "-c", self.conf_path, statement],
+                      self.env)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:   # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.waitpid(pid, 0)
+        os.close(fd)
+        return out
 
     def admin(self, *statements):
         """Like oomgr(), but raises when a statement fails."""

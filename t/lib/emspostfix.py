@@ -29,7 +29,10 @@ import tempfile
 
 import emstest
 
-CACHE = os.path.join(emstest.BUILD, "postfix-pkg")
+# Outside build/: make clean keeps the download, and the build's
+# dependency files are not confused with the package's *.d directories.
+CACHE = os.environ.get("EMS_POSTFIX_CACHE") or os.path.join(emstest.SRC, "build-cache",
+                                                            "postfix")
 SHIPPED_MAIN = os.path.join(emstest.SRC, "etc", "postfix-main.cf")
 SHIPPED_MASTER = os.path.join(emstest.SRC, "etc", "postfix-master.cf")
 # Accounts every Debian system has: Postfix runs its daemons as
