@@ -158,6 +158,17 @@ static void finish(struct client *c, bool good, const char *fmt, ...)
 	drop_client(c);
 }
 
+/* When IN is next started by the guardian itself, as unix time (0: not
+ * scheduled); rounded up, so it is never shown in the past. */
+static long long next_attempt_wall(const struct instance *in, long long now)
+{
+	long long at = procs_next_start(in);
+
+	if (at < 0)
+		return 0;
+	return (long long)time(NULL) + (at > now ? (at - now + 999) / 1000 : 0);
+}
+
 static int send_row(struct client *c, const struct instance *in,
                     long long now)
 {
@@ -181,7 +192,9 @@ static int send_row(struct client *c, const struct instance *in,
 	    ctl_msg_add(&m, "confm", "%s", in->spec.confm) < 0 ||
 	    ctl_msg_add(&m, "loglevel", "%s", in->spec.loglevel) < 0 ||
 	    ctl_msg_add(&m, "autostart", "%d", in->spec.autostart) < 0 ||
-	    ctl_msg_add(&m, "last_exit", "%s", in->last_exit) < 0)
+	    ctl_msg_add(&m, "last_exit", "%s", in->last_exit) < 0 ||
+	    ctl_msg_add(&m, "exits", "%u", in->history.exit_count) < 0 ||
+	    ctl_msg_add(&m, "next_attempt", "%lld", next_attempt_wall(in, now)) < 0)
 		return -1;
 	return reply(c, &m);
 }

@@ -62,24 +62,42 @@ static bool matches(const struct instance *in, const char *name, int number)
 
 static void start_instance(struct instance *in, long long now);
 
-static void exited_unexpectedly(struct instance *in, long long now)
+/* Schedules the next start of IN after DELAY: BACKOFF, or FAILED (the
+ * crash-loop cool-down) when its history says so.  Every attempt is
+ * logged, so the log shows the cool-down going on. */
+static void schedule_restart(struct instance *in, bool was_failed,
+                             long long delay, long long now)
 {
-	long long delay = restart_after_exit(&procs.restart, &in->history,
-	                                     in->started_ms, now);
+	bool entering = in->history.failed && !was_failed;
 
-	if (delay < 0) {
-		in->state = INST_FAILED;
-		log_error("process_failed", "name=%s instance=%d last=%s "
-		          "fail_count=%u window_ms=%lld", log_quote(in->name),
-		          in->number, log_quote(in->last_exit),
-		          procs.restart.fail_count, procs.restart.fail_window_ms);
+	in->deadline_ms = now + delay;
+	if (!in->history.failed) {
+		in->state = INST_BACKOFF;
+		log_warn("process_restart_scheduled", "name=%s instance=%d "
+		         "last=%s exits=%u delay_ms=%lld", log_quote(in->name),
+		         in->number, log_quote(in->last_exit),
+		         in->history.exit_count, delay);
 		return;
 	}
-	in->state = INST_BACKOFF;
-	in->deadline_ms = now + delay;
-	log_warn("process_restart_scheduled", "name=%s instance=%d last=%s "
+	in->state = INST_FAILED;
+	if (entering)
+		log_error("process_failed", "name=%s instance=%d last=%s "
+		          "exits=%u fail_count=%u window_ms=%lld "
+		          "cooldown_max_ms=%lld", log_quote(in->name), in->number,
+		          log_quote(in->last_exit), in->history.exit_count,
+		          procs.restart.fail_count, procs.restart.fail_window_ms,
+		          procs.restart.cooldown_max_ms);
+	log_warn("process_cooldown", "name=%s instance=%d last=%s exits=%u "
 	         "delay_ms=%lld", log_quote(in->name), in->number,
-	         log_quote(in->last_exit), delay);
+	         log_quote(in->last_exit), in->history.exit_count, delay);
+}
+
+static void exited_unexpectedly(struct instance *in, long long now)
+{
+	bool was_failed = in->history.failed;
+
+	schedule_restart(in, was_failed, restart_after_exit(&procs.restart,
+	                 &in->history, in->started_ms, now), now);
 }
 
 static void start_instance(struct instance *in, long long now)
@@ -87,6 +105,10 @@ static void start_instance(struct instance *in, long long now)
 	bool permanent = false;
 	pid_t pid;
 
+	if (in->state == INST_FAILED)
+		log_info("process_cooldown_attempt", "name=%s instance=%d "
+		         "exits=%u", log_quote(in->name), in->number,
+		         in->history.exit_count);
 	in->started_ms = now;
 	in->started_wall = time(NULL);
 	pid = procs.spawn(in, &permanent, in->last_exit, sizeof in->last_exit);
@@ -98,14 +120,13 @@ static void start_instance(struct instance *in, long long now)
 		return;
 	}
 	in->pid = 0;
-	if (permanent) {
-		in->state = INST_FAILED;
-		log_error("process_failed", "name=%s instance=%d last=%s",
-		          log_quote(in->name), in->number,
-		          log_quote(in->last_exit));
-		return;
+	if (permanent) {  /* retrying at once cannot help: the cool-down can */
+		bool was_failed = in->history.failed;
+		schedule_restart(in, was_failed, restart_after_start_failure(
+		                 &procs.restart, &in->history, now), now);
+	} else {
+		exited_unexpectedly(in, now);
 	}
-	exited_unexpectedly(in, now);
 }
 
 /* Stopping, in phases: listener, workers, the rest. */
@@ -339,7 +360,8 @@ int procs_shutdown(const char *name, int number, long long now)
 		matched++;
 		in->want = false;
 		in->respawn = false;
-		if (in->state == INST_BACKOFF)
+		/* Stopped by hand: no more attempts, nor a cool-down. */
+		if (in->state == INST_BACKOFF || in->state == INST_FAILED)
 			in->state = INST_STOPPED;
 	}
 	advance_stops(now);
@@ -399,12 +421,18 @@ bool procs_child_exited(pid_t pid, int status, long long now)
 	return true;
 }
 
+/* BACKOFF, or FAILED in its cool-down: a start is due at deadline_ms. */
+static bool waiting_restart(const struct instance *in)
+{
+	return (in->state == INST_BACKOFF || in->state == INST_FAILED) &&
+	       in->want && !in->drop;
+}
+
 void procs_tick(long long now)
 {
 	for (size_t i = 0; i < procs.count; i++) {
 		struct instance *in = procs.tab[i];
-		if (in->state == INST_BACKOFF && in->deadline_ms <= now &&
-		    in->want) {
+		if (waiting_restart(in) && in->deadline_ms <= now) {
 			in->restarts++;
 			start_instance(in, now);
 		} else if (in->state == INST_STOPPING && in->deadline_ms >= 0 &&
@@ -419,6 +447,11 @@ void procs_tick(long long now)
 	advance_stops(now);
 }
 
+long long procs_next_start(const struct instance *in)
+{
+	return waiting_restart(in) ? in->deadline_ms : -1;
+}
+
 static long long earliest(long long a, long long b)
 {
 	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
@@ -430,7 +463,7 @@ long long procs_next_deadline(void)
 
 	for (size_t i = 0; i < procs.count; i++) {
 		const struct instance *in = procs.tab[i];
-		if (in->state == INST_BACKOFF ||
+		if (waiting_restart(in) ||
 		    (in->state == INST_STOPPING && in->deadline_ms >= 0))
 			next = earliest(next, in->deadline_ms);
 		else if (in->state == INST_RUNNING)

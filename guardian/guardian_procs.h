@@ -9,7 +9,9 @@
  *   STOPPED ───────► RUNNING ─────────────────────► BACKOFF ──► RUNNING
  *      ▲               │  stop                        │ fail_count exits
  *      └── STOPPING ◄──┘  (SIGTERM, SIGKILL later)    ▼ in fail_window
- *                                                   FAILED (until started)
+ *                                FAILED: cool-down ──► RUNNING (each attempt
+ *                                after a longer wait, up to cooldown_max; an
+ *                                administrator's startup starts it at once)
  */
 #ifndef EMS_GUARDIAN_PROCS_H
 #define EMS_GUARDIAN_PROCS_H
@@ -38,7 +40,8 @@ struct instance {
 	pid_t pid;                      /* 0 when not running */
 	long long started_ms;
 	time_t started_wall;            /* "Last Wakeup" */
-	long long deadline_ms;          /* BACKOFF: restart; STOPPING: SIGKILL */
+	long long deadline_ms;          /* BACKOFF, FAILED: next start;
+	                                   STOPPING: SIGKILL */
 	unsigned restarts;
 	struct restart_state history;
 	bool want;                      /* should be running */
@@ -71,7 +74,8 @@ int procs_apply(const struct registry *reg, const char *name, bool start_new,
                 long long now);
 
 /* Administrator's startup/shutdown of NAME ("all" for every process)
- * and INSTANCE (0 for every instance).  startup also clears FAILED.
+ * and INSTANCE (0 for every instance).  startup also clears FAILED and
+ * starts at once; shutdown ends a back-off or cool-down (STOPPED).
  * Each returns the number of instances it matched (0: unknown name or
  * instance). */
 int procs_startup(const char *name, int instance, long long now);
@@ -92,6 +96,10 @@ void procs_tick(long long now);
 
 /* When procs_tick() next has something to do, or -1 for never. */
 long long procs_next_deadline(void);
+
+/* When IN is next started by itself (monotonic ms: BACKOFF, or FAILED
+ * in its cool-down), or -1 when nothing is scheduled. */
+long long procs_next_start(const struct instance *in);
 
 /* Counts of instances: all, running, and failed. */
 void procs_count(size_t *total, size_t *running, size_t *failed);

@@ -31,6 +31,7 @@ static void read_policy(const struct ems_config *cfg, struct registry *reg)
 
 	reg->restart.backoff_initial_ms = seconds_ms(cfg, "backoff_initial_s");
 	reg->restart.backoff_max_ms = seconds_ms(cfg, "backoff_max_s");
+	reg->restart.cooldown_max_ms = seconds_ms(cfg, "cooldown_max_s");
 	reg->restart.stable_after_ms = seconds_ms(cfg, "stable_after_s");
 	reg->restart.fail_window_ms = seconds_ms(cfg, "fail_window_s");
 	reg->restart.fail_count = count > RESTART_FAIL_MAX ? RESTART_FAIL_MAX

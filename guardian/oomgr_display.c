@@ -23,7 +23,7 @@ struct display_table {
 /* Fields printed as JSON numbers or booleans; everything else is text. */
 static const char *const numeric_keys[] = {
 	"instance", "pid", "restarts", "started", "wakeup", "uptime_s", "flags",
-	"maxclt", NULL
+	"maxclt", "exits", "next_attempt", NULL
 };
 static const char *const boolean_keys[] = { "autostart", NULL };
 
@@ -134,26 +134,40 @@ static const char *last_wakeup(const struct display_row *r)
 	return *w != '\0' && strcmp(w, "0") != 0 ? w : row_get(r, "started");
 }
 
-#define TABLE_FMT "%-14s %8s  %-12s  %10s  %-9s %8s  %s\n"
+/* "14:03:27" (local time) of the next automatic start, or "-". */
+static const char *attempt_text(const char *when_text, char *buf, size_t size)
+{
+	time_t when = (time_t)strtoll(when_text, NULL, 10);
+	struct tm tm;
+
+	if (when <= 0 || localtime_r(&when, &tm) == NULL)
+		return "-";
+	strftime(buf, size, "%H:%M:%S", &tm);
+	return buf;
+}
+
+#define TABLE_FMT "%-14s %8s  %-12s  %10s  %-9s %8s %5s  %-10s %s\n"
 
 void display_print_table(FILE *out, const struct display_table *t)
 {
 	fprintf(out, TABLE_FMT, "Server Name", "Instance", "Last Wakeup",
-	        "Process Id", "State", "Restarts", "Uptime");
+	        "Process Id", "State", "Restarts", "Exits", "Uptime",
+	        "Next Attempt");
 	for (size_t i = 0; i < t->count; i++) {
 		const struct display_row *r = &t->rows[i];
 		const char *pid = row_get(r, "pid");
 		bool alive = strcmp(pid, "0") != 0 && *pid != '\0';
-		char when[32], up[32];
+		char when[32], up[32], next[32];
 
 		fprintf(out, TABLE_FMT, row_get(r, "name"),
 		        row_get(r, "instance"),
 		        wakeup_text(last_wakeup(r), when, sizeof when),
 		        alive ? pid : "-", row_get(r, "state"),
-		        row_get(r, "restarts"),
+		        row_get(r, "restarts"), row_get(r, "exits"),
 		        alive ? display_duration(strtoll(row_get(r, "uptime_s"),
 		                                         NULL, 10), up, sizeof up)
-		              : "-");
+		              : "-",
+		        attempt_text(row_get(r, "next_attempt"), next, sizeof next));
 	}
 }
 

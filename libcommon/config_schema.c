@@ -52,6 +52,7 @@ const struct conf_key conf_schema[] = {
 	GROUP("guardian"),
 	INT("guardian.backoff_initial_s", 1, 3600, 1),
 	INT("guardian.backoff_max_s", 1, 86400, 60),
+	INT("guardian.cooldown_max_s", 1, 86400, 60),  /* FAILED retries */
 	INT("guardian.stable_after_s", 1, 86400, 30),
 	INT("guardian.fail_count", 1, 32, 5),          /* RESTART_FAIL_MAX */
 	INT("guardian.fail_window_s", 1, 86400, 60),

@@ -1,7 +1,9 @@
 /* Unit tests for guardian/guardian_procs.c, the guardian's process table,
  * with real children (forked here; each waits in pause()) and a clock the
  * test moves: start order, the three shutdown phases, restart after an
- * unexpected exit, FAILED for a program that cannot start, a changed
+ * unexpected exit, FAILED for a program that cannot start, the FAILED
+ * cool-down after a crash loop (retried for ever, the wait capped at
+ * cooldown_max; startup starts at once, shutdown ends it), a changed
  * instance restarted with its new parameters, a removed one dropped, and
  * SIGKILL for a child that ignores SIGTERM. */
 #include "../../guardian/guardian_procs.h"
@@ -74,8 +76,12 @@ static void reap(const char *name, int number, long long now)
 
 static struct inst_spec specs[4][2];
 static struct group_spec groups[4];
-static struct registry reg = { groups, 3, { 1000, 8000, 60000, 60000, 3 },
-                               5000 };
+static struct registry reg = {
+	.groups = groups, .ngroups = 3, .shutdown_timeout_ms = 5000,
+	.restart = { .backoff_initial_ms = 1000, .backoff_max_ms = 8000,
+	             .cooldown_max_ms = 10000, .stable_after_ms = 60000,
+	             .fail_window_ms = 60000, .fail_count = 3 },
+};
 
 static void setup_registry(void)
 {
@@ -171,6 +177,52 @@ static void test_restart(void)
 	is_int(procs_startup("REST", 7, now), 0, "unknown instance matches none");
 }
 
+/* Kills REST/1 and reaps it at NOW. */
+static void crash_rest(long long now)
+{
+	kill(get("REST", 1)->pid, SIGKILL);
+	reap("REST", 1, now);
+}
+
+static void test_cooldown(void)
+{
+	long long now = 15000;
+	struct instance *in = (struct instance *)get("REST", 1);
+
+	is_int(in->state, INST_FAILED, "REST is FAILED from the last test");
+	ok(procs_next_start(in) > 0, "and its next attempt is scheduled: "
+	   "FAILED for a missing program is a cool-down too");
+	procs_startup("REST", 1, now);
+	is_int(in->state, INST_RUNNING, "startup starts a FAILED one at once");
+	is_int(in->history.exit_count, 0, "with its exit count cleared");
+	crash_rest(now);
+	procs_tick(now += 1000);
+	crash_rest(now);
+	procs_tick(now += 2000);
+	crash_rest(now);
+	is_int(in->state, INST_FAILED, "fail_count exits in fail_window: FAILED");
+	is_int(in->history.exit_count, 3, "three exits counted");
+	is_int(procs_next_start(in) - now, 4000, "the cool-down waits twice "
+	       "the last delay");
+	procs_tick(now + 3999);
+	is_int(in->state, INST_FAILED, "nothing starts before it");
+	procs_tick(now += 4000);
+	is_int(in->state, INST_RUNNING, "then the guardian tries again");
+	crash_rest(now);
+	is_int(procs_next_start(in) - now, 8000, "each failed attempt doubles "
+	       "the wait");
+	procs_tick(now += 8000);
+	crash_rest(now);
+	is_int(procs_next_start(in) - now, 10000, "up to cooldown_max");
+	procs_tick(now += 10000);
+	crash_rest(now);
+	ok(in->state == INST_FAILED && procs_next_start(in) - now == 10000 &&
+	   in->restarts >= 3, "and goes on trying at that pace for ever");
+	procs_shutdown("REST", 1, now);
+	ok(in->state == INST_STOPPED && procs_next_start(in) < 0,
+	   "shutdown ends the cool-down");
+}
+
 static void test_refresh(void)
 {
 	long long now = 20000;
@@ -227,12 +279,13 @@ static void test_kill_after_timeout(void)
 
 int main(void)
 {
-	plan(36);
+	plan(51);
 	log_open("test", "procs", 0, tap_tmpdir(), LOG_LVL_DEBUG, false);
 	setup_registry();
 	procs_init(fake_spawn, &reg);
 	test_start_and_phases();
 	test_restart();
+	test_cooldown();
 	test_refresh();
 	test_kill_after_timeout();
 	for (size_t i = 0; procs_at(i) != NULL; i++)
