@@ -279,7 +279,7 @@ static void test_kill_after_timeout(void)
 
 int main(void)
 {
-	plan(51);
+	plan(49);
 	log_open("test", "procs", 0, tap_tmpdir(), LOG_LVL_DEBUG, false);
 	setup_registry();
 	procs_init(fake_spawn, &reg);
