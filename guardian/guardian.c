@@ -19,6 +19,7 @@
  *   guardian_privilege.c  children's user, directories
  *   guardian_sockets.c    listening sockets handed to the listener
  *   guardian_heartbeat.c  hung children (heartbeats), their Last Wakeup
+ *   guardian_standin.c    answers on the mail ports while no listener runs
  */
 #include "guardian.h"
 
@@ -35,6 +36,7 @@
 #include "guardian_sockets.h"
 #include "guardian_landlock.h"
 #include "guardian_spawn.h"
+#include "guardian_standin.h"
 #include "guardian_startstop.h"
 #include "log.h"
 
@@ -351,15 +353,29 @@ static void arm_timer(long long now)
 	if (g.watchdog_ms > 0)
 		next = earliest(next, g.next_watchdog);
 	next = earliest(next, heartbeat_next_deadline());
+	next = earliest(next, standin_next_deadline());
 	if (next < 0 || next - now > TIMER_IDLE_MS)
 		next = now + TIMER_IDLE_MS;
 	evloop_timer_set(g.timer, next > now ? (unsigned)(next - now) : 0);
+}
+
+/* True while an instance of the listener role runs (it, not the
+ * guardian, accepts the clients of the mail ports then). */
+static bool listener_running(void)
+{
+	const struct instance *in;
+
+	for (size_t i = 0; (in = procs_at(i)) != NULL; i++)
+		if (in->stop_phase == PHASE_LISTENER && in->state == INST_RUNNING)
+			return true;
+	return false;
 }
 
 void guardian_changed(void)
 {
 	long long now = guardian_now();
 
+	standin_update(listener_running(), now);
 	control_check_waiters(now);
 	check_ready(now);
 	update_status();
@@ -506,6 +522,7 @@ static int run_suite(void)
 	g.reg = registry_load(g.cfg, g.overrides);
 	if (g.reg == NULL || open_loop() < 0 ||
 	    sockets_open(g.cfg, g.reg, &g.sockets) < 0 ||
+	    standin_open(g.loop, &g.sockets, g.cfg) < 0 ||
 	    control_open(config_path(g.cfg, "run_dir"), g.id.drop, g.id.gid) < 0) {
 		report_start(-1, "");
 		return 1;
@@ -521,6 +538,7 @@ static int run_suite(void)
 	guardian_changed();
 	evloop_run(g.loop);
 	control_close();
+	standin_close();
 	sockets_close(&g.sockets);
 	procs_free();
 	registry_free(g.reg);

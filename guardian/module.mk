@@ -9,7 +9,8 @@ guardian_SRCS := guardian/guardian.c guardian/guardian_control.c \
                  guardian/guardian_procs.c guardian/guardian_registry.c \
                  guardian/guardian_restart.c guardian/guardian_sockets.c \
                  guardian/guardian_spawn.c guardian/guardian_startstop.c \
-                 guardian/guardian_heartbeat.c guardian/guardian_landlock.c
+                 guardian/guardian_heartbeat.c guardian/guardian_landlock.c \
+                 guardian/guardian_standin.c
 
 oomgr_SRCS := guardian/oomgr.c guardian/oomgr_cmd.c guardian/oomgr_display.c \
               guardian/oomgr_lineedit.c guardian/oomgr_process.c \

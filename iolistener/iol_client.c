@@ -7,11 +7,11 @@
 #include "access_filter.h"
 #include "handoff.h"
 #include "iol.h"
-#include "iol_reply.h"
 #include "iol_resolve.h"
 #include "iol_sockets.h"
 #include "log.h"
 #include "params.h"
+#include "refusal.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -70,11 +70,11 @@ static void client_free(struct iol_client *c)
 	free(c);
 }
 
-static void refuse(struct iol_client *c, enum iol_refusal why,
+static void refuse(struct iol_client *c, enum refusal why,
                    const char *reason)
 {
-	int rc = iol_reply_send(c->fd, c->service, c->flags, why);
-	log_info(why == IOL_REFUSE_DENIED ? "client_refused" : "client_busy",
+	int rc = refusal_send(c->fd, c->service, c->flags, why);
+	log_info(why == REFUSE_DENIED ? "client_refused" : "client_busy",
 	         "service=%s peer=%s local=%s reason=%s line=%s", c->service,
 	         c->peer_text, c->local_text, reason,
 	         (c->flags & PROC_FLAG_SSL) ? "none_tls" : rc == 0 ? "sent" : "failed");
@@ -89,7 +89,10 @@ static void hand_off(struct iol_client *c)
 	    (struct sockaddr *)&c->peer, c->peer_len,
 	    (struct sockaddr *)&c->local, c->local_len, worker, sizeof worker);
 	if (r != HANDOFF_SENT) {
-		refuse(c, IOL_REFUSE_BUSY, handoff_result_name(r));
+		/* No worker at all (none running, or one in its back-off):
+		 * say the service is unavailable, not busy. */
+		refuse(c, r == HANDOFF_BUSY ? REFUSE_BUSY : REFUSE_UNAVAILABLE,
+		       handoff_result_name(r));
 		return;
 	}
 	log_info("client_handoff", "service=%s peer=%s local=%s worker=%s",
@@ -149,7 +152,7 @@ static void decide(struct iol_client *c, enum access_host_state st,
 	}
 	log_decision(c, &d, st, host);
 	if (v == ACCESS_DENY)
-		refuse(c, IOL_REFUSE_DENIED, "access_filter");
+		refuse(c, REFUSE_DENIED, "access_filter");
 	else
 		hand_off(c);
 }

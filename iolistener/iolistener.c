@@ -10,8 +10,9 @@
  *   iol_client.c     one client: filters, lookup, hand-off or refusal
  *   iol_resolve.c    reverse + forward lookups off the loop
  *   iol_filters.c    the filter set from ems.conf
- *   iol_reply.c      refusal lines per protocol
  *   libcommon/handoff_listener.c   worker registrations and fd passing
+ *   libcommon/refusal.c            refusal lines per protocol
+ *   libcommon/listen_ident.c       what a passed socket serves
  *
  * Privilege: the guardian binds the ports as root and starts iolistener
  * as the unprivileged suite user; iolistener never binds a port, so it

@@ -4,7 +4,7 @@ PROGRAMS += iolistener
 
 iolistener_SRCS := iolistener/iolistener.c iolistener/iol_sockets.c \
                    iolistener/iol_client.c iolistener/iol_resolve.c \
-                   iolistener/iol_filters.c iolistener/iol_reply.c
+                   iolistener/iol_filters.c
 
 # Unit tests of program sources (t/unit/NAME.c links these too).
 UNIT_EXTRA_iol_resolve := iolistener/iol_resolve.c

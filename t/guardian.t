@@ -7,7 +7,7 @@ listener: it gets the mail sockets), CRASHER (exits at once, every time)
 and STUBBORN (ignores SIGTERM).  It checks what issue 3
 asks the guardian to show: restart after kill -9 with the count in
 `oomgr disp process`, FAILED after a crash loop with the guardian still
-up, sd_notify READY=1 and RELOADING=1 on a fake NOTIFY_SOCKET, orderly
+up and trying again after the cool-down, sd_notify READY=1 and RELOADING=1 on a fake NOTIFY_SOCKET, orderly
 shutdown leaving nothing behind, no orphans after kill -9 of the guardian,
 the lock against a second guardian, `guardian start`/`stop`, oomgr's
 errors, `set process` surviving a restart of the guardian, and the
@@ -74,6 +74,7 @@ def make_suite():
     suite.conf["guardian"] = {
         "backoff_initial_s": 1, "backoff_max_s": 2, "stable_after_s": 30,
         "fail_count": 3, "fail_window_s": 60, "shutdown_timeout_s": 2,
+        "cooldown_max_s": 3,
     }
     if AS_ROOT:
         suite.conf["user"] = CHILD_USER
@@ -295,12 +296,22 @@ t.ok(new is not None and time.monotonic() - start <= 2.0,
      "kill -9 of a child: a new pid runs within 2 s")
 t.is_((new or {}).get("restarts"), 1, "disp process shows 1 restart")
 
-# --- crash loop ends FAILED ---------------------------------------------
+# --- crash loop: FAILED, a cool-down ------------------------------------
 r = oomgr("startup", "CRASHER")
 t.ok(r.returncode != 0, "startup of a child that always exits fails")
 t.like(r.stderr, "CRASHER 1", "and names the instance")
-t.is_((row("CRASHER") or {}).get("state"), "failed", "it ends FAILED")
+crasher = row("CRASHER") or {}
+t.is_(crasher.get("state"), "failed", "it ends FAILED")
+t.ok(crasher.get("exits") == 3 and crasher.get("next_attempt", 0) > 0,
+     "disp process shows its exits (3) and when it is tried next")
+t.ok(emstest.wait_for(lambda: (row("CRASHER") or {}).get("restarts", 0) >
+                      crasher.get("restarts", 0), timeout=30),
+     "the guardian tries it again after the cool-down")
 t.ok(g.poll() is None, "the guardian keeps running")
+oomgr("shutdown", "CRASHER")
+crasher = row("CRASHER") or {}
+t.ok(crasher.get("state") == "stopped" and crasher.get("next_attempt") == 0,
+     "shutdown ends the cool-down")
 
 # --- errors -------------------------------------------------------------
 r = oomgr("startup", "NOSUCH")
