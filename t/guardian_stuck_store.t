@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""guardian_stuck_store.t - a worker stuck inside a store call is killed,
+restarted and serves again (issue 15, section 2).
+
+A private suite under a real guardian: iolistener and imap4srv, with
+monitor.heartbeat_timeout_s = 2 and store.busy_timeout_ms = 120000, so a
+store write that waits on a lock held by another process blocks the
+worker's loop far longer than the hung timeout.  The test holds the
+store's write lock from its own SQLite connection (BEGIN IMMEDIATE) and
+sends CREATE through an IMAP session: imap4srv blocks in the store, its
+heartbeat stops, and the guardian logs it as hung, kills it and starts a
+new one.  The client stuck with it is disconnected (not left waiting);
+once the lock is released a new session logs in and its CREATE works.
+No timing thresholds: every wait is on a condition, with a generous bound.
+"""
+import glob
+import imaplib
+import json
+import os
+import sqlite3
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import emstest  # noqa: E402
+from emsimap import Raw  # noqa: E402
+from emsproto import PASSWORD, USER, ProtoSuite  # noqa: E402
+
+t = emstest.Tap()
+for prog in ("guardian", "oomgr", "iolistener", "imap4srv"):
+    if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
+        t.skip_all("%s is not built" % prog)
+
+BOUND = 120
+IMAP_PORT = emstest.free_port()
+s = ProtoSuite({"lmtp": {"port": 0}}, name="stuck")
+s.conf.update({
+    "user": "", "group": "",
+    "log": {"level": "info"},
+    "guardian": {"backoff_initial_s": 1, "backoff_max_s": 2,
+                 "shutdown_timeout_s": 5},
+    "monitor": {"heartbeat_timeout_s": 2},
+    "store": {"busy_timeout_ms": BOUND * 1000},
+    "processes": [
+        {"name": "IOLISTENER", "program": "iolistener",
+         "instances": [{"autostart": True}]},
+        {"name": "IMAP4SRV", "program": "imap4srv",
+         "instances": [{"maxclt": 20, "autostart": True}]},
+    ],
+    "listeners": [{"service": "imap", "address": "127.0.0.1", "port": IMAP_PORT}],
+})
+s.write_conf()
+
+
+def row(name):
+    r = s.run("oomgr", "-c", s.conf_path, "--json", "disp", "process")
+    try:
+        return next((x for x in json.loads(r.stdout) if x["name"] == name), {})
+    except ValueError:
+        return {}
+
+
+def imap_creates(mailbox):
+    """A new session logs in and creates MAILBOX; True when it worked."""
+    try:
+        m = imaplib.IMAP4("127.0.0.1", IMAP_PORT, timeout=emstest.DEFAULT_TIMEOUT)
+        m.login(USER, PASSWORD)
+        ok = m.create(mailbox)[0] == "OK"
+        m.logout()
+        return ok
+    except (OSError, imaplib.IMAP4.error):
+        return None
+
+
+g = s.start("guardian", "-F", "-c", s.conf_path)
+t.ok(emstest.wait_for(lambda: imap_creates("Before"), timeout=BOUND),
+     "IMAP serves and CREATE works")
+stores = glob.glob(os.path.join(s.state, "*.db"))
+t.is_(len(stores), 1, "the store is %s" % stores)
+
+client = Raw(IMAP_PORT)
+_, tagged = client.command("a", "LOGIN %s %s" % (USER, PASSWORD))
+t.like(tagged, b"a OK", "a session logs in")
+before = row("IMAP4SRV")
+
+lock = sqlite3.connect(stores[0], timeout=BOUND, isolation_level=None)
+lock.execute("BEGIN IMMEDIATE")         # the store's write lock, held here
+client.send("b CREATE Stuck\r\n")
+answer = client.line(timeout=BOUND)
+t.is_(answer, b"", "the session waiting on the stuck worker is disconnected, "
+      "not left hanging")
+t.ok(emstest.wait_for(lambda: "event=hung name=IMAP4SRV" in s.log_text("guardian"),
+                      timeout=BOUND),
+     "the guardian logged imap4srv as hung")
+after = emstest.wait_for(lambda: (lambda r: r if r.get("state") == "running" and
+                                  r.get("pid") not in (0, before.get("pid"))
+                                  else None)(row("IMAP4SRV")), timeout=BOUND)
+t.ok(after, "and runs a new imap4srv (pid %s -> %s)"
+     % (before.get("pid"), (after or {}).get("pid")))
+t.ok(not emstest.pid_alive(before.get("pid", 0)), "the stuck one is gone")
+lock.execute("ROLLBACK")
+lock.close()
+client.close()
+t.ok(emstest.wait_for(lambda: imap_creates("After"), timeout=BOUND),
+     "once the lock is gone a new session logs in and CREATE works")
+
+g.terminate()
+try:
+    g.wait(BOUND)
+except Exception:  # noqa: BLE001
+    pass
+if t.failed:
+    t.diag(s.log_text("guardian")[-4000:])
+s.stop()
+t.done()
