@@ -7,7 +7,7 @@ workers (each when built) register through run_dir/handoff.sock.  It
 checks what issue 5 asks of the listener: an access filter refuses
 127.0.0.2 with the protocol's line and logs the decision, an allowed
 client reaches a worker (imaplib LOGIN, poplib STAT) or, with no worker,
-gets the busy line; maxclt reached gives the busy line; a worker killed
+gets the unavailable line; maxclt reached gives the busy line; a worker killed
 with SIGKILL is restarted by the guardian, registers again and serves;
 a refresh with a broken filter keeps the filters in force, a good one
 applies without dropping established sessions; a host-name filter
@@ -225,8 +225,8 @@ if HAVE_IMAP:
     except Exception as e:  # noqa: BLE001
         t.ok(False, "imaplib LOGIN through the listener: %s" % e)
 else:
-    t.like(line, "* BYE [UNAVAILABLE] Server busy",
-           "no imap worker: allowed client gets the busy line (%s)" % line)
+    t.like(line, "* BYE [UNAVAILABLE] Service temporarily unavailable",
+           "no imap worker: allowed client gets the unavailable line (%s)" % line)
     t.ok(closed, "and is disconnected")
     t.ok(wait_log(r"event=client_busy service=imap peer=127\.0\.0\.1:\d+ "
                   r"local=127\.0\.0\.1:%d reason=no_worker" % IMAP_PORT),
@@ -245,8 +245,8 @@ if HAVE_POP:
     except Exception as e:  # noqa: BLE001
         t.ok(False, "poplib login through the listener: %s" % e)
 else:
-    t.like(line, "-ERR [SYS/TEMP] Server busy",
-           "no pop worker: allowed client gets the busy line (%s)" % line)
+    t.like(line, "-ERR [SYS/TEMP] Service temporarily unavailable",
+           "no pop worker: allowed client gets the unavailable line (%s)" % line)
     t.skip("pop3srv is not built")
 
 # --- TLS listeners (flags 64): the flag travels with the client -------------
@@ -547,8 +547,8 @@ t.ok(wait_log(r"event=listen_socket socket=127\.0\.0\.1:%d service=imap"
 line, _ = first_line(act_port, source=DENIED)
 t.like(line, "* BYE [NOPERM]", "and its clients are filtered")
 line, _ = first_line(act_port)
-t.like(line, "* BYE [UNAVAILABLE]", "with no worker registered an allowed "
-       "client gets the busy line")
+t.like(line, "* BYE [UNAVAILABLE] Service temporarily unavailable",
+       "with no worker registered an allowed client gets the unavailable line")
 # Out of descriptors: accepting pauses instead of spinning or dying, and
 # the waiting client is served once descriptors are back.
 fds = len(os.listdir("/proc/%d/fd" % act.pid))
