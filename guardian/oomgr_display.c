@@ -114,15 +114,17 @@ char *display_duration(long long seconds, char *buf, size_t size)
 	return buf;
 }
 
-/* "06 Dec 14:24" as in the seeds' table, or "-" for never. */
-static const char *wakeup_text(const char *started, char *buf, size_t size)
+/* The Unix time WHEN_TEXT as local time in strftime FORMAT, or "-" for
+ * never (0). */
+static const char *time_text(const char *when_text, const char *format,
+                             char *buf, size_t size)
 {
-	time_t when = (time_t)strtoll(started, NULL, 10);
+	time_t when = (time_t)strtoll(when_text, NULL, 10);
 	struct tm tm;
 
 	if (when <= 0 || localtime_r(&when, &tm) == NULL)
 		return "-";
-	strftime(buf, size, "%d %b %H:%M", &tm);
+	strftime(buf, size, format, &tm);
 	return buf;
 }
 
@@ -132,18 +134,6 @@ static const char *last_wakeup(const struct display_row *r)
 {
 	const char *w = row_get(r, "wakeup");
 	return *w != '\0' && strcmp(w, "0") != 0 ? w : row_get(r, "started");
-}
-
-/* "14:03:27" (local time) of the next automatic start, or "-". */
-static const char *attempt_text(const char *when_text, char *buf, size_t size)
-{
-	time_t when = (time_t)strtoll(when_text, NULL, 10);
-	struct tm tm;
-
-	if (when <= 0 || localtime_r(&when, &tm) == NULL)
-		return "-";
-	strftime(buf, size, "%H:%M:%S", &tm);
-	return buf;
 }
 
 #define TABLE_FMT "%-14s %8s  %-12s  %10s  %-9s %8s %5s  %-10s %s\n"
@@ -161,13 +151,15 @@ void display_print_table(FILE *out, const struct display_table *t)
 
 		fprintf(out, TABLE_FMT, row_get(r, "name"),
 		        row_get(r, "instance"),
-		        wakeup_text(last_wakeup(r), when, sizeof when),
+		        /* "06 Dec 14:24" as in the seeds' table */
+		        time_text(last_wakeup(r), "%d %b %H:%M", when, sizeof when),
 		        alive ? pid : "-", row_get(r, "state"),
 		        row_get(r, "restarts"), row_get(r, "exits"),
 		        alive ? display_duration(strtoll(row_get(r, "uptime_s"),
 		                                         NULL, 10), up, sizeof up)
 		              : "-",
-		        attempt_text(row_get(r, "next_attempt"), next, sizeof next));
+		        time_text(row_get(r, "next_attempt"), "%H:%M:%S", next,
+		                  sizeof next));
 	}
 }
 
