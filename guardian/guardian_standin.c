@@ -67,6 +67,7 @@ static void pause_accepting(int err, long long now)
 	         log_quote(strerror(err)), STANDIN_PAUSE_MS);
 	set_events(0);
 	si.paused_until = now + STANDIN_PAUSE_MS;
+	guardian_changed();     /* re-arms the timer for the end of the pause */
 }
 
 static void on_client(struct ev_io *io, unsigned events, void *arg)
