@@ -124,8 +124,10 @@ if [ ! -e "$state/store.db" ]; then
 	say "store $state/store.db with demo@example.test (password demo), one message queued"
 fi
 # Everything in STATE belongs to the children's user (the guardian, as
-# root, can still reach it).
+# root, can still reach it); the store's password hashes are nobody
+# else's business.
 [ -z "$user" ] || chown -R "$user:$group" "$state"
+chmod 750 "$state"
 
 say "POP3 $((base + 10)), IMAP $((base + 43)), POP3S $((base + 95)), IMAPS $((base + 93)), LMTP $((base + 24)) on 127.0.0.1"
 say "starting the guardian in the foreground (Ctrl-C stops the suite)"

@@ -123,6 +123,7 @@ try:
     up = wait_for(lambda: oomgr(conf, "disp process").returncode == 0, timeout=30)
     t.ok(up, "the guardian answers oomgr after make run PORTS=%d" % base)
     t.ok(os.path.exists(os.path.join(state, "store.db")), "store created in the state dir")
+    t.is_(os.stat(state).st_mode & 0o007, 0, "which other users cannot enter (password hashes)")
     t.ok(os.path.exists(os.path.join(state, "tls", "dev.crt")) and
          os.stat(os.path.join(state, "tls", "dev.key")).st_mode & 0o077 == 0,
          "self-signed certificate, key readable by the owner only")
