@@ -80,11 +80,12 @@ missing() {
 	done
 }
 
-# The shared libraries the private sendmail needs that are not installed.
+# The shared libraries the private sendmail needs that are not installed,
+# from the Depends of the sendmail-bin it was unpacked from.
 sendmail_libs_missing() {
-	command -v apt-cache >/dev/null 2>&1 || return 0
-	apt-cache depends sendmail-bin 2>/dev/null |
-	    sed -n 's/^ *Depends: \(lib[^ <>]*\)$/\1/p' | while read -r lib; do
+	[ -r "$SENDMAIL_DIR/depends" ] || return 0
+	tr ',' '\n' < "$SENDMAIL_DIR/depends" | sed 's/^ *//; s/[ (|].*//' | grep '^lib' |
+	    while read -r lib; do
 		dpkg-query -W -f='${Status}\n' "$lib" 2>/dev/null |
 		    grep -q ' installed$' || echo "$lib"
 	done
@@ -143,6 +144,7 @@ fetch_sendmail() {
 	for deb in "$tmp"/*.deb; do
 		dpkg-deb -x "$deb" "$SENDMAIL_DIR" || { rm -rf "$tmp"; return 1; }
 	done
+	dpkg-deb -f "$tmp"/sendmail-bin_*.deb Depends > "$SENDMAIL_DIR/depends"
 	rm -rf "$tmp"
 	# A private copy needs no set-group-ID bit (its queue is the test's own).
 	find "$SENDMAIL_DIR" -type f -perm /6000 -exec chmod ug-s {} +
@@ -151,17 +153,17 @@ fetch_sendmail() {
 
 ensure() {
 	# shellcheck disable=SC2046
-	set -- $(missing "$1" | tr '\n' ' ') ${2:-}
-	if [ "$#" -gt 0 ]; then
-		apt_install "$@" || return 1
-	fi
-	return 0
+	set -- $(missing "$1" | tr '\n' ' ')
+	[ "$#" = 0 ] || apt_install "$@"
 }
 
+# The check list, then the private sendmail and its libraries.
 ensure_check() {
-	libs=$(sendmail_libs_missing | tr '\n' ' ')
-	ensure check "$libs" || return 1
-	sendmail_ready || fetch_sendmail
+	ensure check || return 1
+	sendmail_ready || fetch_sendmail || return 1
+	# shellcheck disable=SC2046
+	set -- $(sendmail_libs_missing | tr '\n' ' ')
+	[ "$#" = 0 ] || apt_install "$@"
 }
 
 show() {
@@ -177,7 +179,7 @@ if [ "$#" = 0 ]; then
 	show check
 	printf '%-9s %s\n' "" "and a private sendmail: $SENDMAIL_PKGS fetched into build-deps/, never installed"
 	sendmail_ready || printf '%-9s missing: the private sendmail (make check fetches it)\n' ""
-	libs=$(sendmail_libs_missing | tr '\n' ' ')
+	libs=$(sendmail_libs_missing | tr '\n' ' ' | sed 's/ $//')
 	[ -z "$libs" ] || printf '%-9s missing: %s (its libraries)\n' "" "$libs"
 	show run
 	show cppcheck
