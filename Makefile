@@ -64,7 +64,7 @@ deps:
 deps-quiet:
 	@sh mk/deps.sh -q build
 
-deps-check:
+deps-check: deps-quiet
 	@sh mk/deps.sh -q check
 
 $(BUILD)/%.o: %.c | deps-quiet
@@ -119,7 +119,7 @@ run: all
 
 # Figures, never a failure on one: bench-results.json (and .svg with a PEER).
 PEER ?=
-bench: all
+bench: all deps-check
 	python3 bench/run.py --build $(abspath $(BUILD)) $(if $(PEER),--peer $(PEER)) $(BENCH_FLAGS)
 
 install: all
