@@ -1,10 +1,11 @@
 # ems - one build for everything.
 #
 #   make              build every program into build/
-#   make deps         check (and as root on Debian, install) what the build needs
-#   make check        run the tests in t/ with prove
+#   make deps         print what each target needs from Debian, and what is missing
+#   make check        run the tests in t/ with prove (installs the clients they drive)
 #   make check SANITIZE=1   the same, built with ASan+UBSan into build-san/
-#   make run          build, create ./run-state and start the suite in the foreground
+#   make run [PORTS=1100]   build, create ./run-state and start the suite in the
+#                     foreground on ports PORTS+10 (POP3), +43 (IMAP), ... (see README)
 #   make bench [PEER=dovecot]   measure ems (and Dovecot side by side); see README
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -49,7 +50,7 @@ UNIT_BINS  := $(UNIT_SRCS:t/unit/%.c=$(BUILD)/t/unit/%)
 TAP_OBJ    := $(BUILD)/t/tap.o
 PROGRAM_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-.PHONY: all deps deps-quiet check run bench install clean cppcheck fuzz
+.PHONY: all deps deps-quiet deps-check check run bench install clean cppcheck fuzz
 .DEFAULT_GOAL := all
 
 all: deps-quiet $(PROGRAM_BINS) $(UNIT_BINS)
@@ -57,9 +58,14 @@ all: deps-quiet $(PROGRAM_BINS) $(UNIT_BINS)
 deps:
 	@sh mk/deps.sh
 
-# The build and test targets check dependencies first, quietly when all is there.
+# Each target checks (as root on Debian: installs) what it needs first,
+# quietly when all is there: the build its compiler and libraries, check
+# the clients the tests drive (mk/deps.sh has the lists).
 deps-quiet:
-	@sh mk/deps.sh -q
+	@sh mk/deps.sh -q build
+
+deps-check: deps-quiet
+	@sh mk/deps.sh -q check
 
 $(BUILD)/%.o: %.c | deps-quiet
 	@mkdir -p $(dir $@)
@@ -88,7 +94,7 @@ $(foreach u,$(UNIT_SRCS:t/unit/%.c=%),$(eval $(call unit_rule,$(u))))
 
 $(BUILD)/t/%.o: CFLAGS += -It
 
-check: all
+check: all deps-check
 	EMS_BUILD=$(abspath $(BUILD)) EMS_SRC=$(abspath .) \
 	    prove -j$(PROVE_JOBS) $(UNIT_BINS) $(sort $(wildcard t/*.t))
 
@@ -101,16 +107,19 @@ fuzz:
 PROGRAM_DIRS := $(sort $(dir $(wildcard */module.mk)))
 
 cppcheck:
+	@sh mk/deps.sh -q cppcheck
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --std=c11 -D_GNU_SOURCE -Ilibcommon -It --inline-suppr \
 	    libcommon $(PROGRAM_DIRS) t/unit t/tap.c
 
+# make run PORTS=21100: POP3 on 21110, IMAP 21143 and so on (mk/run.sh).
+PORTS ?= 1100
 run: all
-	@sh mk/run.sh $(abspath $(BUILD)) $(abspath $(STATE))
+	@sh mk/run.sh $(abspath $(BUILD)) $(abspath $(STATE)) $(PORTS)
 
 # Figures, never a failure on one: bench-results.json (and .svg with a PEER).
 PEER ?=
-bench: all
+bench: all deps-check
 	python3 bench/run.py --build $(abspath $(BUILD)) $(if $(PEER),--peer $(PEER)) $(BENCH_FLAGS)
 
 install: all

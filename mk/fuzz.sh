@@ -32,7 +32,7 @@ need_clang() {
 	apt-get update -qq && apt-get install -y -qq clang
 }
 need_clang || exit 1
-sh mk/deps.sh -q || exit 1
+sh mk/deps.sh -q build || exit 1
 
 CC=clang
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"

@@ -1,10 +1,19 @@
 /* tap.c - the TAP helper the C unit tests link with; see tap.h. */
 #include "tap.h"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A failing test shows at most this many last lines of its log. */
+#define LOG_TAIL_LINES 200
 
 static int tests_run;
 static int tests_failed;
@@ -139,4 +148,109 @@ int exit_status(void)
 	if (tests_planned >= 0 && tests_planned != tests_run)
 		return 1;
 	return 0;
+}
+
+/*
+ * Test output shows failures, not logs.  Before main(), a test's standard
+ * error (what the code under test logs before log_open(), sanitizer
+ * reports) is sent to its own file, BUILD/t/log/NAME.log for the binary
+ * BUILD/t/unit/NAME.  A parent process waits for the test and prints the
+ * end of that file on its standard error, which prove shows, only when
+ * the test fails: a non-zero exit, or a crash that no atexit() handler
+ * would see.  EMS_TEST_STDERR=1 leaves standard error alone.
+ */
+static int log_path_of(char *out, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *unit;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	unit = strstr(exe, "/t/unit/");
+	if (unit == NULL || strchr(unit + 8, '/') != NULL)
+		return -1;
+	*unit = '\0';
+	if ((size_t)snprintf(out, size, "%s/t/log", exe) >= size)
+		return -1;
+	if (mkdir(out, 0755) < 0 && access(out, W_OK) < 0)
+		return -1;
+	if ((size_t)snprintf(out, size, "%s/t/log/%s.log", exe, unit + 8) >= size)
+		return -1;
+	return 0;
+}
+
+static void print_tail(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	long lines = 0, skip;
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL)
+		lines++;
+	skip = lines > LOG_TAIL_LINES ? lines - LOG_TAIL_LINES : 0;
+	if (lines > 0)
+		fprintf(stderr, "# --- %s%s\n", path,
+		        skip > 0 ? " (its last lines)" : "");
+	rewind(f);
+	for (long i = 0; fgets(line, sizeof line, f) != NULL; i++)
+		if (i >= skip)
+			fprintf(stderr, "# %s%s", line,
+			        strchr(line, '\n') != NULL ? "" : "\n");
+	fclose(f);
+}
+
+static pid_t test_pid;
+
+static void forward_signal(int sig)
+{
+	kill(test_pid, sig);
+}
+
+/* The parent's part: waits for the test and leaves as it did. */
+static void wait_for_test(const char *path)
+{
+	int status;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, forward_signal);
+	while (waitpid(test_pid, &status, 0) < 0)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		print_tail(path);
+		fflush(stderr);
+	}
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+__attribute__((constructor)) static void quiet_stderr(void)
+{
+	static char path[PATH_MAX];
+	const char *keep = getenv("EMS_TEST_STDERR");
+	int fd;
+
+	if ((keep != NULL && *keep != '\0') || log_path_of(path, sizeof path) < 0)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	fflush(NULL);
+	test_pid = fork();
+	if (test_pid < 0) {
+		close(fd);
+		return;
+	}
+	if (test_pid > 0) {
+		close(fd);
+		wait_for_test(path);
+	}
+	dup2(fd, STDERR_FILENO);
+	close(fd);
 }

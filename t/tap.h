@@ -3,6 +3,11 @@
  * t/unit/.  Each test program calls plan() (or done_testing() at the
  * end), then ok()/is_int()/is_str()..., and returns exit_status().
  * prove(1) reads the output.
+ *
+ * Linking tap.o also makes the test quiet: before main() its standard
+ * error goes to BUILD/t/log/NAME.log, printed (its last lines) by a
+ * waiting parent process only when the test fails or crashes.
+ * EMS_TEST_STDERR=1 leaves standard error alone.
  */
 #ifndef EMS_TAP_H
 #define EMS_TAP_H

@@ -1,6 +1,11 @@
 """emssendmail - the real sendmail (Debian's sendmail-bin) with a private
 configuration, for t/sendmail.t and bench/delivery_rate.py.
 
+The binary and the m4 macros come from the private copy that `make
+check` (mk/deps.sh check) unpacks into build-deps/sendmail/ without
+installing anything, so the machine's own MTA stays as it is; an
+installed sendmail-bin is used only when there is no private copy.
+
 A PrivateSendmail builds its own sendmail.cf with m4 from the sendmail-cf
 macros and ems's shipped etc/sendmail-ems.m4 (the mailer definition under
 test), with its own queue directory, status file, hosts file and service
@@ -25,9 +30,13 @@ import subprocess
 
 import emstest
 
-SENDMAIL_CANDIDATES = ("/usr/libexec/sendmail/sendmail", "/usr/lib/sm.bin/sendmail",
-                       "/usr/sbin/sendmail")
-CF_M4 = "/usr/share/sendmail/cf/m4/cf.m4"
+# mk/deps.sh unpacks sendmail-bin and sendmail-cf here.
+PRIVATE_ROOT = os.path.join(emstest.SRC, "build-deps", "sendmail")
+PRIVATE_SENDMAIL = os.path.join(PRIVATE_ROOT, "usr", "libexec", "sendmail", "sendmail")
+PRIVATE_CF_M4 = os.path.join(PRIVATE_ROOT, "usr", "share", "sendmail", "cf", "m4", "cf.m4")
+SENDMAIL_CANDIDATES = (PRIVATE_SENDMAIL, "/usr/libexec/sendmail/sendmail",
+                       "/usr/lib/sm.bin/sendmail", "/usr/sbin/sendmail")
+CF_M4 = PRIVATE_CF_M4 if os.path.exists(PRIVATE_CF_M4) else "/usr/share/sendmail/cf/m4/cf.m4"
 MAILER_M4 = os.path.join(emstest.SRC, "etc", "sendmail-ems.m4")
 # The host name sendmail gets inside its namespace.
 HOSTNAME = "mta.example.test"
@@ -79,9 +88,9 @@ class PrivateSendmail:
     def reason(self):
         """Why sendmail cannot run here, or None."""
         if self.binary is None:
-            return "no sendmail binary (Debian: apt-get install sendmail-bin)"
+            return "no sendmail binary (make check fetches a private copy: sh mk/deps.sh check)"
         if not os.path.exists(CF_M4):
-            return "no %s (Debian: apt-get install sendmail-cf)" % CF_M4
+            return "no %s (sh mk/deps.sh check fetches it)" % CF_M4
         if not shutil.which("m4"):
             return "no m4"
         if not self.namespace and not _own_name_qualified():

@@ -8,9 +8,18 @@ build/bin (or build-san/bin under ``make check SANITIZE=1``; EMS_BUILD says
 which).  Every process a Suite starts is stopped by pid in ``stop()``,
 which also runs at interpreter exit, so a failing test leaves nothing
 behind.
+
+Test output shows failures, not logs: the first Tap sends the test's
+standard error (its own and that of every program it runs) to
+BUILD/t/log/NAME.log, and every Suite, when it stops, copies the logs of
+the programs it ran to BUILD/t/log/NAME.suite.log.  A parent process
+waits for the test and prints the end of both files on its standard
+error, which prove shows, only when the test fails (a non-zero exit, a
+crash included).  EMS_TEST_STDERR=1 leaves standard error alone.
 """
 
 import atexit
+import errno
 import os
 import shutil
 import signal
@@ -28,11 +37,89 @@ BIN = os.path.join(BUILD, "bin")
 # Every wait in a test is bounded by this many seconds unless it says otherwise.
 DEFAULT_TIMEOUT = 10.0
 
+# A failing test shows at most this many last lines of each of its logs.
+LOG_TAIL_LINES = 200
+
+# The test's log files (see the module's doc), once the first Tap has made them.
+TEST_LOG = None
+SUITE_LOG = None
+
+
+def _test_name():
+    name = os.path.basename(sys.argv[0] or "test")
+    return name[:-2] if name.endswith(".t") else name
+
+
+def _print_tail(path, out):
+    """Writes the last LOG_TAIL_LINES lines of PATH to the file object OUT."""
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.readlines()
+    except OSError:
+        return
+    if not lines:
+        return
+    skipped = max(0, len(lines) - LOG_TAIL_LINES)
+    out.write("# --- %s%s\n" % (path, " (last %d lines)" % LOG_TAIL_LINES
+                                  if skipped else ""))
+    out.writelines("# " + line if line.endswith("\n") else "# " + line + "\n"
+                   for line in lines[skipped:])
+
+
+def _wait_for_test(pid):
+    """In the parent: waits for the test process PID and exits as it did,
+    after printing its logs when it failed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda sig, frame: os.kill(pid, sig))
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except OSError as e:
+            if e.errno != errno.EINTR:
+                os._exit(1)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        for path in (TEST_LOG, SUITE_LOG):
+            _print_tail(path, sys.stderr)
+        sys.stderr.flush()
+    if code < 0:
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code if code >= 0 else 1)
+
+
+def _quiet_stderr():
+    """Sends standard error to the test's log file, in a child process
+    the parent waits for (see the module's doc)."""
+    global TEST_LOG, SUITE_LOG
+    if TEST_LOG is not None or os.environ.get("EMS_TEST_STDERR"):
+        return
+    logdir = os.path.join(BUILD, "t", "log")
+    test_log = os.path.join(logdir, _test_name() + ".log")
+    suite_log = os.path.join(logdir, _test_name() + ".suite.log")
+    try:
+        os.makedirs(logdir, exist_ok=True)
+        fd = os.open(test_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.close(os.open(suite_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+    except OSError:
+        return              # a read-only build: keep standard error
+    TEST_LOG, SUITE_LOG = test_log, suite_log
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid != 0:
+        os.close(fd)
+        _wait_for_test(pid)
+    os.dup2(fd, 2)
+    os.close(fd)
+
 
 class Tap:
     """Test Anything Protocol output for prove."""
 
     def __init__(self, planned=None):
+        _quiet_stderr()
         self.run = 0
         self.failed = 0
         self.planned = planned
@@ -226,5 +313,20 @@ class Suite:
                 p.kill()
                 p.wait()
         self.procs = []
+        self.save_logs()
         if not keep and not os.environ.get("EMS_KEEP_TEST_DIR"):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def save_logs(self):
+        """Appends what the programs logged to the test's suite log (the
+        files go with the directory), unless it is already there."""
+        if SUITE_LOG is None or not os.path.isdir(self.dir):
+            return
+        try:
+            text = self.logs()
+            if text and text != getattr(self, "saved_logs", None):
+                self.saved_logs = text
+                with open(SUITE_LOG, "a") as f:
+                    f.write("==== suite %s\n%s\n" % (self.dir, text))
+        except OSError:
+            pass

@@ -433,9 +433,9 @@ static void test_shipped(void)
 	cfg = shipped("ems-dev.conf");
 	if (cfg != NULL) {
 		listeners_of(cfg, buf, sizeof buf);
-		is_str(buf, "pop:127.0.0.1:1110:0 pop:127.0.0.1:1995:64 "
-		       "imap:127.0.0.1:1143:0 imap:127.0.0.1:1993:64 "
-		       "lmtp:127.0.0.1:1024:0", "ems-dev.conf uses the high ports");
+		is_str(buf, "pop:127.0.0.1:1110:0 pop:127.0.0.1:1195:64 "
+		       "imap:127.0.0.1:1143:0 imap:127.0.0.1:1193:64 "
+		       "lmtp:127.0.0.1:1124:0", "ems-dev.conf uses the high ports");
 		is_str(config_str(cfg, "log.level"), "debug", "ems-dev.conf logs debug");
 		is_str(config_path(cfg, "node"), "dev", "ems-dev.conf node");
 		ok(config_list_len(cfg, "processes") > 0, "ems-dev.conf registers processes");
