@@ -243,7 +243,9 @@ static int print_entry(const struct store_entry *e, void *arg)
 	static char head[LIST_HEADER_PEEK];
 	char subject[LIST_SUBJECT_MAX + 1], date[32];
 	time_t t = (time_t)e->internal_date;
-	ssize_t n = store_message_read(w->store, e->message_id, 0, head, sizeof head);
+	static struct store_entry_msg src;
+	store_entry_msg_init(&src, e);
+	ssize_t n = store_entry_read(w->store, &src, 0, head, sizeof head);
 
 	subject_of(head, n > 0 ? (size_t)n : 0, subject, sizeof subject);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime(&t));
@@ -313,14 +315,16 @@ int oomgr_list(struct oomgr *o, const struct oomgr_stmt *st)
 	                  "| message ...;");
 }
 
-/* Writes the message of entry UID to stdout, in chunks. */
-static int write_message(struct store *s, int64_t message_id)
+/* Writes the message of entry E (its prefix included) to stdout, in chunks. */
+static int write_message(struct store *s, const struct store_entry *e)
 {
 	static char buf[SHOW_CHUNK];
+	static struct store_entry_msg src;
 	size_t off = 0;
 	ssize_t n;
 
-	while ((n = store_message_read(s, message_id, off, buf, sizeof buf)) > 0) {
+	store_entry_msg_init(&src, e);
+	while ((n = store_entry_read(s, &src, off, buf, sizeof buf)) > 0) {
 		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
 			return oomgr_fail("Cannot write the message to standard output.");
 		off += (size_t)n;
@@ -343,7 +347,7 @@ int oomgr_show(struct oomgr *o, const struct oomgr_stmt *st)
 	if (uid == 0 || uid > UINT32_MAX ||
 	    store_entry_get(admin_store(o), mailbox_id, (uint32_t)uid, &e) < 0)
 		return oomgr_fail("No message with uid %s in that folder.", u);
-	int r = write_message(admin_store(o), e.message_id);
+	int r = write_message(admin_store(o), &e);
 	store_entry_clear(&e);
 	fflush(stdout);
 	return r;

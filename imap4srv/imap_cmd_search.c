@@ -23,7 +23,7 @@ struct search_ctx {
 static struct imap_message *msg_of(struct search_ctx *s)
 {
 	if (s->msg == NULL)
-		s->msg = imap_message_open(s->c->srv, s->vm->message_id, s->vm->size);
+		s->msg = imap_message_open(s->c->srv, s->c->view->mb.id, s->vm);
 	return s->msg;
 }
 

@@ -55,7 +55,7 @@ static struct imap_message *message(struct imap_client *c, struct fetch_state *f
 {
 	if (f->msg == NULL) {
 		const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
-		f->msg = imap_message_open(c->srv, m->message_id, m->size);
+		f->msg = imap_message_open(c->srv, c->view->mb.id, m);
 	}
 	return f->msg;
 }

@@ -8,6 +8,7 @@
  */
 #include "imap_message.h"
 #include "imap_message_private.h"
+#include "imap_view.h"
 #include "log.h"
 #include "mime.h"
 #include "store.h"
@@ -21,8 +22,8 @@
 /* The header is looked for in reads of this size. */
 #define HEADER_CHUNK 8192
 
-struct imap_message *imap_message_open(struct imap_server *srv, int64_t message_id,
-                                       int64_t size)
+struct imap_message *imap_message_open(struct imap_server *srv, int64_t mailbox_id,
+                                       const struct view_msg *vm)
 {
 	struct imap_message *m = calloc(1, sizeof *m);
 	if (m == NULL) {
@@ -30,8 +31,11 @@ struct imap_message *imap_message_open(struct imap_server *srv, int64_t message_
 		return NULL;
 	}
 	m->srv = srv;
-	m->id = message_id;
-	m->size = size;
+	m->src.mailbox_id = mailbox_id;
+	m->src.uid = vm->uid;
+	m->src.message_id = vm->message_id;
+	m->src.prefix_len = vm->prefix_len;
+	m->size = vm->size;
 	return m;
 }
 
@@ -52,14 +56,14 @@ ssize_t imap_message_read(struct imap_message *m, size_t off, void *buf, size_t 
 		memcpy(buf, m->text + off, n);
 		return (ssize_t)n;
 	}
-	return store_message_read(m->srv->store, m->id, off, buf, len);
+	return store_entry_read(m->srv->store, &m->src, off, buf, len);
 }
 
 const char *imap_message_text(struct imap_message *m, size_t *len)
 {
 	if (m->text == NULL) {
 		void *data;
-		if (store_message_get(m->srv->store, m->id, &data, &m->text_len) < 0)
+		if (store_entry_text(m->srv->store, &m->src, &data, &m->text_len) < 0)
 			return NULL;
 		m->text = data;
 	}

@@ -6,6 +6,10 @@
  * BODYSTRUCTURE text, header fields, and the raw bytes themselves,
  * read in pieces or, for SEARCH, whole.  Everything is loaded on first
  * need and freed with the handle.
+ *
+ * The message is the one its mailbox entry shows: the entry's own trace
+ * fields (store_mail.h) on top of the shared message, so offsets, sizes
+ * and the MIME structure all count them.
  */
 #ifndef IMAP_MESSAGE_H
 #define IMAP_MESSAGE_H
@@ -19,11 +23,12 @@
 #include <sys/types.h>
 
 struct imap_message;
+struct view_msg;
 
-/* A handle on message MESSAGE_ID (SIZE bytes).  Returns NULL only when
- * out of memory (logged). */
-struct imap_message *imap_message_open(struct imap_server *srv, int64_t message_id,
-                                       int64_t size);
+/* A handle on the message of entry VM of mailbox MAILBOX_ID.  Returns
+ * NULL only when out of memory (logged). */
+struct imap_message *imap_message_open(struct imap_server *srv, int64_t mailbox_id,
+                                       const struct view_msg *vm);
 
 /* Frees M and all it loaded (NULL is fine). */
 void imap_message_close(struct imap_message *m);

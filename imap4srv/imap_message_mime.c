@@ -23,20 +23,22 @@
 
 /* ---- the structure ---- */
 
-/* Parses the message's raw bytes and stores the result for next time. */
+/* Parses the shared message's raw bytes (without the entry's prefix:
+ * the structure is stored for every entry of it) and stores the result
+ * for next time. */
 static struct mime_tree *parse_now(struct imap_message *m)
 {
-	size_t len;
+	size_t len, skip = m->src.prefix_len;
 	const char *text = imap_message_text(m, &len);
-	if (text == NULL)
+	if (text == NULL || len < skip)
 		return NULL;
-	struct mime_tree *t = mime_parse(text, len);
+	struct mime_tree *t = mime_parse(text + skip, len - skip);
 	char *blob;
 	size_t blen;
 	if (t != NULL && mime_serialize(t, &blob, &blen) == 0) {
-		if (store_message_set_structure(m->srv->store, m->id, blob, blen) < 0)
+		if (store_message_set_structure(m->srv->store, m->src.message_id, blob, blen) < 0)
 			log_warn("imap_message", "message=%lld error=\"structure not stored\"",
-			         (long long)m->id);
+			         (long long)m->src.message_id);
 		free(blob);
 	}
 	return t;
@@ -48,11 +50,14 @@ static struct mime_tree *structure(struct imap_message *m)
 	size_t len = 0;
 	if (m->mime != NULL)
 		return m->mime;
-	if (store_message_structure(m->srv->store, m->id, &data, &len) == 0 && data != NULL)
+	if (store_message_structure(m->srv->store, m->src.message_id, &data, &len) == 0 &&
+	    data != NULL)
 		m->mime = mime_deserialize(data, len);
 	free(data);
 	if (m->mime == NULL)    /* none stored, or not readable: parse it */
 		m->mime = parse_now(m);
+	if (m->mime != NULL)    /* the entry's trace fields lengthen the top header */
+		mime_shift(m->mime, m->src.prefix_len);
 	return m->mime;
 }
 

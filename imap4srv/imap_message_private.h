@@ -9,6 +9,7 @@
 
 #include "imap_server.h"
 #include "mime.h"
+#include "store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +17,8 @@
 
 struct imap_message {
 	struct imap_server *srv;
-	int64_t id, size;
+	struct store_entry_msg src; /* the entry's prefix, then the message */
+	int64_t size;               /* of both */
 	char *text;                 /* the whole message, once loaded */
 	size_t text_len;
 	char *head;                 /* the top-level header with its blank line */

@@ -32,7 +32,8 @@ struct view_msg {
 	bool expunged;              /* gone from the store, EXPUNGE not sent yet */
 	uint64_t modseq;
 	int64_t message_id;
-	int64_t size;
+	int64_t size;               /* prefix included */
+	size_t prefix_len;          /* the entry's own trace fields (store_mail.h) */
 	int64_t internal_date;
 	char *keywords;             /* NULL when none */
 };

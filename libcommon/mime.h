@@ -151,6 +151,13 @@ int mime_serialize(const struct mime_tree *t, char **out, size_t *len);
 char *mime_structure(const char *data, size_t len, size_t *out_len);
 
 /*
+ * Moves T to describe the same message with LEN bytes of header fields
+ * put on top of its header: the top header grows by LEN and every other
+ * offset moves by LEN (a mailbox entry's trace fields, store_mail.h).
+ */
+void mime_shift(struct mime_tree *t, size_t len);
+
+/*
  * The tree back from its stored form (DATA, LEN bytes).  Returns NULL
  * when DATA is not a well-formed stored tree or memory ran out (both
  * logged); the caller then parses the message again.

@@ -257,3 +257,23 @@ struct mime_tree *mime_parse(const char *data, size_t len)
 	}
 	return t;
 }
+
+/* Moves every offset below the top header by LEN. */
+static void shift_part(struct mime_part *p, size_t len)
+{
+	p->header_off += len;
+	p->body_off += len;
+	for (size_t i = 0; i < p->nchildren; i++)
+		shift_part(p->children[i], len);
+}
+
+void mime_shift(struct mime_tree *t, size_t len)
+{
+	struct mime_part *root = t->root;
+	if (len == 0 || root == NULL)
+		return;
+	root->header_len += len;
+	root->body_off += len;
+	for (size_t i = 0; i < root->nchildren; i++)
+		shift_part(root->children[i], len);
+}

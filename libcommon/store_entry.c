@@ -14,7 +14,8 @@
 
 #define ENTRY_COLUMNS                                                          \
 	"e.mailbox_id, e.uid, e.message_id, e.flags, e.keywords, e.modseq,"       \
-	" e.internal_date, coalesce(g.size, 0), e.expunged IS NOT NULL"
+	" e.internal_date, coalesce(g.size, 0) + coalesce(length(e.prefix), 0),"   \
+	" e.expunged IS NOT NULL, coalesce(length(e.prefix), 0)"
 #define ENTRY_FROM " FROM entries e LEFT JOIN messages g ON g.id = e.message_id"
 
 /* The highest uid IMAP can express. */
@@ -37,6 +38,7 @@ static void entry_from_row(sqlite3_stmt *s, struct store_entry *e)
 	e->internal_date = sqlite3_column_int64(s, 6);
 	e->size = sqlite3_column_int64(s, 7);
 	e->expunged = sqlite3_column_int(s, 8) != 0;
+	e->prefix_len = (size_t)sqlite3_column_int64(s, 9);
 }
 
 /* ---- keyword sets: space-separated words, compared ignoring case ---- */
@@ -161,11 +163,12 @@ static int next_modseq(struct store *st, int64_t mailbox_id, uint64_t *modseq)
 
 /* ---- entries ---- */
 
-static int insert_entry(struct store *st, const struct store_entry *e)
+/* Inserts E with PREFIX (E->prefix_len bytes; NULL when none). */
+static int insert_entry(struct store *st, const struct store_entry *e, const void *prefix)
 {
 	sqlite3_stmt *s = store_stmt(st,
 	    "INSERT INTO entries (mailbox_id, uid, message_id, flags, keywords, modseq,"
-	    " internal_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	    " internal_date, prefix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, e->mailbox_id);
@@ -175,23 +178,29 @@ static int insert_entry(struct store *st, const struct store_entry *e)
 	sqlite3_bind_text(s, 5, e->keywords, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, (int64_t)e->modseq);
 	sqlite3_bind_int64(s, 7, e->internal_date);
+	if (prefix != NULL && e->prefix_len > 0)
+		sqlite3_bind_blob(s, 8, prefix, (int)e->prefix_len, SQLITE_STATIC);
 	return store_exec_stmt(st, s, "entry_append");
 }
 
-int store_entry_append(struct store *st, int64_t mailbox_id, int64_t message_id,
-                       unsigned flags, const char *keywords,
-                       int64_t internal_date, uint32_t *uid_out)
+/* store_entry_append() with the entry's PREFIX (PREFIX_LEN bytes). */
+static int append(struct store *st, int64_t mailbox_id, int64_t message_id,
+                  unsigned flags, const char *keywords, int64_t internal_date,
+                  const void *prefix, size_t prefix_len, uint32_t *uid_out)
 {
 	char kw[STORE_KEYWORDS_MAX];
 	struct store_entry e = { .mailbox_id = mailbox_id, .message_id = message_id,
 	                         .flags = flags, .keywords = kw,
-	                         .internal_date = internal_date };
+	                         .internal_date = internal_date, .prefix_len = prefix_len };
 	if (keywords_apply("", STORE_FLAGS_SET, keywords ? keywords : "", kw) < 0)
 		return store_fail_kind(st, STORE_E_INVALID, "entry_append", "bad keywords");
+	if (prefix_len > STORE_PREFIX_MAX)
+		return store_fail_kind(st, STORE_E_INVALID, "entry_append", "prefix too long");
 	if (store_tx_begin(st) < 0)
 		return -1;
 	/* The insert fires the trigger that adds the message reference. */
-	if (next_uid(st, mailbox_id, &e.uid, &e.modseq) < 0 || insert_entry(st, &e) < 0) {
+	if (next_uid(st, mailbox_id, &e.uid, &e.modseq) < 0 ||
+	    insert_entry(st, &e, prefix) < 0) {
 		store_tx_rollback(st);
 		return -1;
 	}
@@ -200,6 +209,22 @@ int store_entry_append(struct store *st, int64_t mailbox_id, int64_t message_id,
 	if (uid_out != NULL)
 		*uid_out = e.uid;
 	return 0;
+}
+
+int store_entry_append(struct store *st, int64_t mailbox_id, int64_t message_id,
+                       unsigned flags, const char *keywords,
+                       int64_t internal_date, uint32_t *uid_out)
+{
+	return append(st, mailbox_id, message_id, flags, keywords, internal_date, NULL, 0,
+	              uid_out);
+}
+
+int store_entry_deliver(struct store *st, int64_t mailbox_id, int64_t message_id,
+                        const void *prefix, size_t prefix_len, int64_t internal_date,
+                        uint32_t *uid_out)
+{
+	return append(st, mailbox_id, message_id, STORE_FLAG_RECENT, NULL, internal_date,
+	              prefix, prefix ? prefix_len : 0, uid_out);
 }
 
 struct entry_walk {
@@ -357,6 +382,8 @@ int store_entry_copy(struct store *st, int64_t mailbox_id, uint32_t uid,
                      int64_t dest_mailbox_id, uint32_t *new_uid)
 {
 	struct store_entry e;
+	char prefix[STORE_PREFIX_MAX];
+	size_t plen = 0;
 	if (store_tx_begin(st) < 0)
 		return -1;
 	if (store_entry_get(st, mailbox_id, uid, &e) < 0) {
@@ -364,9 +391,10 @@ int store_entry_copy(struct store *st, int64_t mailbox_id, uint32_t uid,
 		return -1;
 	}
 	/* \Recent belongs to the session that sees the new entry first. */
-	int r = store_entry_append(st, dest_mailbox_id, e.message_id,
-	                           e.flags | STORE_FLAG_RECENT, e.keywords,
-	                           e.internal_date, new_uid);
+	int r = store_entry_prefix_load(st, mailbox_id, uid, prefix, &plen) < 0
+	        ? -1
+	        : append(st, dest_mailbox_id, e.message_id, e.flags | STORE_FLAG_RECENT,
+	                 e.keywords, e.internal_date, prefix, plen, new_uid);
 	store_entry_clear(&e);
 	if (r < 0) {
 		store_tx_rollback(st);

@@ -84,6 +84,12 @@ bool store_blank(const char *s);
 /* True when ADDR is usable as an address: an '@', no blanks or controls. */
 bool store_address_ok(const char *addr);
 
+/* BUF (STORE_PREFIX_MAX bytes) gets the prefix of entry UID of the
+ * mailbox, live or expunged, *LEN its length (0: none).  STORE_E_NOTFOUND
+ * when there is no such entry. */
+int store_entry_prefix_load(struct store *st, int64_t mailbox_id, uint32_t uid,
+                            char *buf, size_t *len);
+
 /* Creates and migrates the schema; run by store_open(). */
 int store_schema_apply(struct store *st);
 

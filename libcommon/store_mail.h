@@ -9,6 +9,13 @@
  * when a mailbox, person or domain is deleted.  The collector removes
  * messages whose count has dropped to 0 (store_collect_messages()).
  *
+ * An entry may carry a prefix: trace header fields of its own
+ * (Return-Path, Delivered-To) that readers see on top of the shared
+ * message, so that one message delivered to several people is stored
+ * once while each copy names its own recipient.  Everything that serves
+ * or measures an entry's message (its size, quotas, reading it) sees
+ * prefix and message as one: struct store_entry_msg reads it so.
+ *
  * An expunged entry is not deleted at once: it stays, marked, with the
  * modseq of its expunge, so an IMAP session in another process can learn
  * which uids vanished (store_entry_changes()); the collector purges such
@@ -132,9 +139,13 @@ struct store_entry {
 	char *keywords;        /* space-separated, "" for none */
 	uint64_t modseq;
 	int64_t internal_date;
-	int64_t size;          /* of the message */
+	int64_t size;          /* of the message as the entry shows it, prefix included */
+	size_t prefix_len;     /* of the entry's own prefix (0: none) */
 	bool expunged;         /* only from store_entry_changes() */
 };
+
+/* The longest prefix an entry may carry. */
+#define STORE_PREFIX_MAX 1024
 
 /* Frees the strings of E and zeroes it. */
 void store_entry_clear(struct store_entry *e);
@@ -148,6 +159,15 @@ void store_entry_clear(struct store_entry *e);
 int store_entry_append(struct store *st, int64_t mailbox_id, int64_t message_id,
                        unsigned flags, const char *keywords,
                        int64_t internal_date, uint32_t *uid_out);
+
+/*
+ * Like store_entry_append() with \Recent and no keywords, for delivery:
+ * the entry carries PREFIX (PREFIX_LEN bytes, at most STORE_PREFIX_MAX,
+ * else STORE_E_INVALID; NULL or 0 for none) on top of the message.
+ */
+int store_entry_deliver(struct store *st, int64_t mailbox_id, int64_t message_id,
+                        const void *prefix, size_t prefix_len, int64_t internal_date,
+                        uint32_t *uid_out);
 
 /* Calls CB for each live entry of the mailbox with uid >= MIN_UID (0 for
  * all), in uid order. */
@@ -186,7 +206,8 @@ int store_entry_set_flags(struct store *st, int64_t mailbox_id, uint32_t uid,
 int store_entry_expunge(struct store *st, int64_t mailbox_id, uint32_t uid);
 
 /* Copies entry UID to DEST_MAILBOX_ID with a new uid there (*NEW_UID, may
- * be NULL) and \Recent set; the message gets one more reference. */
+ * be NULL), its prefix and \Recent set; the message gets one more
+ * reference. */
 int store_entry_copy(struct store *st, int64_t mailbox_id, uint32_t uid,
                      int64_t dest_mailbox_id, uint32_t *new_uid);
 
@@ -195,6 +216,38 @@ int store_entry_copy(struct store *st, int64_t mailbox_id, uint32_t uid,
  * Lets an import skip what is already there. */
 int store_entry_find_message(struct store *st, int64_t mailbox_id,
                              int64_t message_id, uint32_t *uid_out);
+
+/* ---- the message as one entry shows it (store_entry_msg.c) ---- */
+
+/*
+ * A reader of one entry's message: its prefix, then the shared message.
+ * Set it up with store_entry_msg_init(), or fill the first four fields
+ * (from what a session kept of an entry) and zero the rest; the prefix
+ * is read from the store on first need and kept here, so a reader costs
+ * no allocation.
+ */
+struct store_entry_msg {
+	int64_t mailbox_id;
+	uint32_t uid;
+	int64_t message_id;
+	size_t prefix_len;
+	bool prefix_loaded;
+	char prefix[STORE_PREFIX_MAX];
+};
+
+/* Sets M up to read the message of entry E. */
+void store_entry_msg_init(struct store_entry_msg *m, const struct store_entry *e);
+
+/* Copies up to LEN bytes from OFFSET of M's message (prefix included)
+ * into BUF.  Returns the number copied, 0 at or past the end, or -1
+ * (STORE_E_NOTFOUND when the entry or the message is gone). */
+ssize_t store_entry_read(struct store *st, struct store_entry_msg *m, size_t offset,
+                         void *buf, size_t len);
+
+/* *DATA gets a malloc'ed copy of M's whole message, prefix included
+ * (caller frees), *LEN its size. */
+int store_entry_text(struct store *st, struct store_entry_msg *m, void **data,
+                     size_t *len);
 
 /* ---- what a reading session (IMAP) needs besides the above ---- */
 
@@ -214,7 +267,7 @@ struct store_mailbox_counts {
 	int64_t messages;
 	int64_t recent;      /* with STORE_FLAG_RECENT */
 	int64_t unseen;      /* without STORE_FLAG_SEEN */
-	int64_t bytes;       /* sizes of their messages */
+	int64_t bytes;       /* sizes of their messages, prefixes included */
 };
 
 /* Fills OUT with the counts of mailbox MAILBOX_ID (all 0 for an unknown

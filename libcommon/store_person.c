@@ -292,7 +292,8 @@ int store_person_usage(struct store *st, int64_t person_id, int64_t *bytes,
                        int64_t *messages)
 {
 	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT coalesce(sum(g.size), 0), count(*) FROM entries e"
+	    "SELECT coalesce(sum(g.size + coalesce(length(e.prefix), 0)), 0), count(*)"
+	    " FROM entries e"
 	    " JOIN mailboxes m ON m.id = e.mailbox_id JOIN messages g ON g.id = e.message_id"
 	    " WHERE m.person_id = ?1 AND e.expunged IS NULL");
 	if (s == NULL)

@@ -177,6 +177,12 @@ static const char *const migrations[] = {
 	"  value INTEGER NOT NULL,"
 	"  PRIMARY KEY (process, counter, taken)) WITHOUT ROWID;"
 	"CREATE INDEX stat_samples_taken ON stat_samples(taken);",
+
+	/* 5 -> 6: each entry's own trace fields (Return-Path, Delivered-To),
+	 * served on top of the shared message, so one message delivered to
+	 * several people is stored once and each copy names its recipient;
+	 * NULL: none (entries of earlier versions carry theirs in the body) */
+	"ALTER TABLE entries ADD COLUMN prefix BLOB;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -40,7 +40,8 @@ int store_mailbox_counts(struct store *st, int64_t mailbox_id,
 {
 	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT count(*), coalesce(sum((e.flags & 32) <> 0), 0),"
-	    " coalesce(sum((e.flags & 1) = 0), 0), coalesce(sum(g.size), 0)"
+	    " coalesce(sum((e.flags & 1) = 0), 0),"
+	    " coalesce(sum(g.size + coalesce(length(e.prefix), 0)), 0)"
 	    " FROM entries e LEFT JOIN messages g ON g.id = e.message_id"
 	    " WHERE e.mailbox_id = ?1 AND e.expunged IS NULL");
 	if (s == NULL)

@@ -14,6 +14,7 @@
 #include "pop3_cmd.h"
 #include "pop3_server.h"
 #include "sasl.h"
+#include "store.h"
 #include "tcp_listen.h"
 
 #include <stdbool.h>
@@ -25,8 +26,8 @@ struct pop3_maildrop;
  * client reads. */
 struct pop3_transfer {
 	bool active;
-	int64_t message_id;
-	int64_t size;
+	struct store_entry_msg src;   /* the entry's prefix, then the message */
+	int64_t size;                 /* of both */
 	size_t offset;
 	long lines_left;      /* TOP: body lines still to send; -1 for RETR */
 	bool in_body;

@@ -59,7 +59,7 @@ static int add_entry(const struct store_entry *e, void *arg)
 		d->cap = cap;
 	}
 	d->msgs[d->n++] = (struct pop3_msg){ .uid = e->uid, .message_id = e->message_id,
-	                                     .size = e->size };
+	                                     .size = e->size, .prefix_len = e->prefix_len };
 	d->octets += e->size;
 	return 0;
 }

@@ -24,7 +24,8 @@ struct store;
 struct pop3_msg {
 	uint32_t uid;
 	int64_t message_id;
-	int64_t size;         /* octets as sent, before dot-stuffing */
+	int64_t size;         /* octets as sent, before dot-stuffing (prefix included) */
+	size_t prefix_len;    /* the entry's own trace fields (store_mail.h) */
 	bool deleted;
 	bool retrieved;
 };

@@ -17,7 +17,10 @@ void pop3_retr_start(struct pop3_client *c, struct pop3_msg *m, long lines)
 	struct pop3_transfer *x = &c->xfer;
 	memset(x, 0, sizeof *x);
 	x->active = true;
-	x->message_id = m->message_id;
+	x->src.mailbox_id = c->drop->mailbox_id;
+	x->src.uid = m->uid;
+	x->src.message_id = m->message_id;
+	x->src.prefix_len = m->prefix_len;
 	x->size = m->size;
 	x->lines_left = lines;
 	x->line_empty = true;
@@ -71,11 +74,10 @@ int pop3_retr_continue(struct pop3_client *c)
 	while (!ios_out_full(c->conn.ios)) {
 		if ((int64_t)x->offset >= x->size)
 			return finish(c);
-		ssize_t n = store_message_read(c->srv->store, x->message_id, x->offset, buf,
-		                               sizeof buf);
+		ssize_t n = store_entry_read(c->srv->store, &x->src, x->offset, buf, sizeof buf);
 		if (n <= 0) {
 			log_error("pop3_retr", "session=%s message=%" PRId64 " offset=%zu"
-			          " error=\"message unreadable\"", c->session, x->message_id,
+			          " error=\"message unreadable\"", c->session, x->src.message_id,
 			          x->offset);
 			return -1;
 		}

@@ -3,15 +3,17 @@
  * recipients (postman_expand.c), refuses loops (too many Received fields,
  * a Delivered-To naming the recipient already), checks quotas (over
  * quota: retried until postman.quota_grace_s, then bounced), then in ONE
- * transaction stores the message once with its trace fields
- * (Return-Path, and Delivered-To when the item has one recipient) and
- * points an entry of every mailbox at it, queues forwards, the bounce
+ * transaction points an entry of every mailbox at the queued message
+ * (stored once, whatever the number of recipients), each entry with its
+ * own trace fields (Return-Path, Delivered-To) as its prefix
+ * (store_mail.h), queues forwards, the bounce
  * (RFC 3464) and auto-replies for the outbound side, and finishes or
  * defers the item.  Only after the commit are IMAP sessions and the
  * outbound side woken.
  */
 #include "postman.h"
 
+#include "address.h"
 #include "config.h"
 #include "log.h"
 #include "mime.h"
@@ -27,6 +29,7 @@
 
 /* Longest trace prefix postman writes (two fields with an address each). */
 #define TRACE_MAX (2 * (ADDR_MAX + 32))
+_Static_assert(TRACE_MAX <= STORE_PREFIX_MAX, "an entry holds the whole trace");
 
 /* What one item turned into. */
 struct delivery {
@@ -34,10 +37,8 @@ struct delivery {
 	const struct store_queue_item *item;
 	const char *data;                /* the queued message */
 	size_t len;
-	char *final;                     /* with the trace fields on top */
-	size_t final_len;
-	char *structure;                 /* its MIME structure (mime.h), NULL: none */
-	size_t structure_len;
+	char *structure;                 /* its MIME structure (mime.h) when the */
+	size_t structure_len;            /* store has none yet, else NULL */
 	int64_t now;
 	struct expansion e;
 	bool *refused;                   /* per local delivery: failed or deferred */
@@ -82,9 +83,40 @@ static int check_loops(struct delivery *d)
 	return 0;
 }
 
-/* Over quota: deferred within the grace period, failed after it. */
-static int check_quotas(struct delivery *d, int64_t size)
+/* The address L's copy was delivered to: the envelope recipient as the
+ * MTA gave it when it names the person itself (in any case, with a
+ * "+detail" or not), else the person's own address (reached through an
+ * alias or a list). */
+static const char *delivered_to(const struct delivery *d, const struct local_delivery *l)
 {
+	const char *rcpt = d->item->recipients[l->rcpt];
+	char local[ADDR_LOCAL_MAX + 1], domain[ADDR_DOMAIN_MAX + 1], bare[ADDR_MAX + 1];
+
+	if (addr_equal(rcpt, l->address))
+		return rcpt;
+	if (addr_split(rcpt, local, sizeof local, domain, sizeof domain) < 0)
+		return l->address;
+	addr_cut_detail(local);
+	if (snprintf(bare, sizeof bare, "%s@%s", local, domain) >= (int)sizeof bare)
+		return l->address;
+	return addr_equal(bare, l->address) ? rcpt : l->address;
+}
+
+/* The trace fields on top of L's copy into OUT (TRACE_MAX bytes): the
+ * envelope sender and the recipient, as Dovecot and Cyrus write them for
+ * each recipient.  Returns their length. */
+static size_t trace_fields(const struct delivery *d, const struct local_delivery *l,
+                           char *out)
+{
+	int n = snprintf(out, TRACE_MAX, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
+	                 d->item->sender, delivered_to(d, l));
+	return n < 0 ? 0 : (size_t)n < TRACE_MAX ? (size_t)n : TRACE_MAX - 1;
+}
+
+/* Over quota: deferred within the grace period, failed after it. */
+static int check_quotas(struct delivery *d)
+{
+	char trace[TRACE_MAX];
 	int64_t age = d->now - d->item->created;
 
 	for (size_t i = 0; i < d->e.nlocal; i++) {
@@ -95,6 +127,7 @@ static int check_quotas(struct delivery *d, int64_t size)
 		bool over;
 		if (d->refused[i])
 			continue;
+		int64_t size = (int64_t)(d->len + trace_fields(d, l, trace));
 		if (rcpt_over_quota(d->pm->store, &info, size, &over) < 0)
 			return -1;
 		if (!over)
@@ -108,26 +141,6 @@ static int check_quotas(struct delivery *d, int64_t size)
 			return -1;
 	}
 	return 0;
-}
-
-/* The message as it goes into mailboxes: trace fields first.  Returns
- * the malloc'ed bytes (length in *LEN), NULL when out of memory. */
-static char *final_message(const struct delivery *d, size_t *len)
-{
-	char trace[TRACE_MAX];
-	int n = snprintf(trace, sizeof trace, "Return-Path: <%s>\r\n", d->item->sender);
-	if (d->item->nrecipients == 1)
-		n += snprintf(trace + n, sizeof trace - (size_t)n, "Delivered-To: %s\r\n",
-		              d->item->recipients[0]);
-	char *out = malloc((size_t)n + d->len);
-	if (out == NULL) {
-		log_error("deliver", "error=\"out of memory\"");
-		return NULL;
-	}
-	memcpy(out, trace, (size_t)n);
-	memcpy(out + n, d->data, d->len);
-	*len = (size_t)n + d->len;
-	return out;
 }
 
 /* The mailbox for L: its "+detail" folder when the person has one. */
@@ -145,28 +158,32 @@ static int target_mailbox(struct store *st, const struct local_delivery *l, int6
 	return 0;
 }
 
-/* Entries for every local delivery that passed the checks. */
-static int store_entries(struct delivery *d, const char *msg, size_t len)
+/* Entries for every local delivery that passed the checks, all pointing
+ * at the queued message, each with its own trace fields. */
+static int store_entries(struct delivery *d)
 {
-	int64_t message_id = 0;
+	char trace[TRACE_MAX];
+	int64_t message_id = d->item->message_id;
 
+	if (d->structure != NULL &&
+	    store_message_set_structure(d->pm->store, message_id, d->structure,
+	                                d->structure_len) < 0)
+		return -1;
 	for (size_t i = 0; i < d->e.nlocal; i++) {
 		const struct local_delivery *l = &d->e.local[i];
 		int64_t mailbox;
 		uint32_t uid;
 		if (d->refused[i])
 			continue;
-		if ((message_id == 0 && store_message_put(d->pm->store, msg, len,
-		                                          d->item->created, d->structure,
-		                                          d->structure_len, &message_id) < 0) ||
-		    target_mailbox(d->pm->store, l, &mailbox) < 0 ||
-		    store_entry_append(d->pm->store, mailbox, message_id, STORE_FLAG_RECENT,
-		                       NULL, d->item->created, &uid) < 0)
+		size_t tlen = trace_fields(d, l, trace);
+		if (target_mailbox(d->pm->store, l, &mailbox) < 0 ||
+		    store_entry_deliver(d->pm->store, mailbox, message_id, trace, tlen,
+		                        d->item->created, &uid) < 0)
 			return -1;
 		d->mailboxes[d->nmailboxes++] = mailbox;
 		log_info("delivered", "id=%lld rcpt=%s mailbox=%lld uid=%u size=%zu",
 		         (long long)d->item->id, log_quote(l->address), (long long)mailbox,
-		         uid, len);
+		         uid, tlen + d->len);
 	}
 	return 0;
 }
@@ -296,7 +313,7 @@ static int commit_delivery(struct delivery *d)
 
 	if (store_begin(st) < 0)
 		return -1;
-	if (store_entries(d, d->final, d->final_len) < 0 || queue_forwards(d) < 0 ||
+	if (store_entries(d) < 0 || queue_forwards(d) < 0 ||
 	    queue_bounce(d) < 0 || queue_vacations(d) < 0 || settle_item(d) < 0) {
 		store_rollback(st);
 		return -1;
@@ -337,12 +354,16 @@ static int plan(struct delivery *d)
 		log_error("deliver", "error=\"out of memory\"");
 		return -1;
 	}
-	if ((d->final = final_message(d, &d->final_len)) == NULL)
-		return -1;
 	/* parsed once here, so IMAP never parses it; without one (out of
 	 * memory) it is parsed when first fetched */
-	d->structure = mime_structure(d->final, d->final_len, &d->structure_len);
-	return check_loops(d) < 0 || check_quotas(d, (int64_t)d->final_len) < 0 ? -1 : 0;
+	void *have = NULL;
+	size_t have_len = 0;
+	if (store_message_structure(d->pm->store, d->item->message_id, &have, &have_len) < 0)
+		return -1;
+	if (have == NULL)
+		d->structure = mime_structure(d->data, d->len, &d->structure_len);
+	free(have);
+	return check_loops(d) < 0 || check_quotas(d) < 0 ? -1 : 0;
 }
 
 int deliver_item(struct postman *pm, const struct store_queue_item *item)
@@ -368,7 +389,6 @@ int deliver_item(struct postman *pm, const struct store_queue_item *item)
 	free(d.refused);
 	free(d.deferred);
 	free(d.mailboxes);
-	free(d.final);
 	free(d.structure);
 	free(data);
 	return r;
