@@ -5,6 +5,7 @@
 #include "address.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -37,7 +38,8 @@ static int strip_path(const char *in, size_t len, char *out, size_t outlen)
 	return 0;
 }
 
-int addr_normalize(const char *in, char *out, size_t outlen, bool allow_null)
+/* IN without surrounding blanks, brackets and source route into OUT. */
+static int strip(const char *in, char *out, size_t outlen)
 {
 	size_t len;
 
@@ -48,7 +50,12 @@ int addr_normalize(const char *in, char *out, size_t outlen, bool allow_null)
 	len = strlen(in);
 	while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t'))
 		len--;
-	if (strip_path(in, len, out, outlen) < 0)
+	return strip_path(in, len, out, outlen);
+}
+
+int addr_normalize(const char *in, char *out, size_t outlen, bool allow_null)
+{
+	if (strip(in, out, outlen) < 0)
 		return -1;
 	if (out[0] == '\0')
 		return allow_null ? 0 : -1;
@@ -62,6 +69,29 @@ int addr_normalize(const char *in, char *out, size_t outlen, bool allow_null)
 	for (char *p = at + 1; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return 0;
+}
+
+int addr_qualify(const char *in, const char *default_domain, char *out, size_t outlen)
+{
+	char local[ADDR_MAX + 1], full[ADDR_MAX + 1];
+
+	if (addr_normalize(in, out, outlen, false) == 0)
+		return 0;
+	if (strip(in, local, sizeof local) < 0 || local[0] == '\0' ||
+	    strlen(local) > ADDR_LOCAL_MAX)
+		return -1;
+	for (const char *p = local; *p; p++)
+		if (!char_ok((unsigned char)*p) || *p == '@')
+			return -1;
+	if (default_domain == NULL || default_domain[0] == '\0') {
+		if (strlen(local) >= outlen)
+			return -1;
+		strcpy(out, local);
+		return ADDR_NO_DOMAIN;
+	}
+	if (snprintf(full, sizeof full, "%s@%s", local, default_domain) >= (int)sizeof full)
+		return -1;
+	return addr_normalize(full, out, outlen, false);
 }
 
 int addr_split(const char *addr, char *local, size_t local_len, char *domain,

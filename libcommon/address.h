@@ -36,6 +36,18 @@
  */
 int addr_normalize(const char *in, char *out, size_t outlen, bool allow_null);
 
+/* addr_qualify(): IN is a bare local part and there is no default domain. */
+#define ADDR_NO_DOMAIN 1
+
+/*
+ * Like addr_normalize(IN, OUT, OUTLEN, false), but a bare local part
+ * ("demo", "<demo>": how sendmail's $u and LMTP clients may name a local
+ * user) is qualified with DEFAULT_DOMAIN first.  Returns 0; -1 when IN
+ * is not an address; ADDR_NO_DOMAIN when it is a bare local part and
+ * DEFAULT_DOMAIN is NULL or "" (OUT then holds the local part alone).
+ */
+int addr_qualify(const char *in, const char *default_domain, char *out, size_t outlen);
+
 /*
  * Splits normalized ADDR at its last '@' into LOCAL (LOCAL_LEN >=
  * ADDR_LOCAL_MAX + 1) and DOMAIN (DOMAIN_LEN >= ADDR_DOMAIN_MAX + 1).

@@ -89,7 +89,10 @@ static int parse_path(char *p, const char *prefix, struct lmtp_cmd *cmd,
 	char *rest = close + 1;
 	char saved = *rest;
 	*rest = '\0';
-	int bad = addr_normalize(p, cmd->path, sizeof cmd->path, mail);
+	/* RCPT TO:<user> is what Dovecot's LMTP takes too: the session
+	 * qualifies it with the default domain */
+	int bad = mail ? addr_normalize(p, cmd->path, sizeof cmd->path, true)
+	               : addr_qualify(p, NULL, cmd->path, sizeof cmd->path) < 0;
 	*rest = saved;
 	if (bad) {
 		*reply = mail ? "501 5.1.7 Bad sender address syntax"

@@ -34,7 +34,8 @@ enum lmtp_body { LMTP_BODY_7BIT, LMTP_BODY_8BITMIME };
 
 struct lmtp_cmd {
 	enum lmtp_verb verb;
-	char path[ADDR_MAX + 1];    /* MAIL/RCPT: normalized, "" = null sender */
+	char path[ADDR_MAX + 1];    /* MAIL/RCPT: normalized, "" = null sender;
+	                               RCPT may give a bare user name (no '@') */
 	int64_t size;               /* MAIL SIZE=, -1 when not given */
 	enum lmtp_body body;        /* MAIL BODY= */
 	const char *arg;            /* LHLO domain, VRFY/NOOP argument (in LINE) */

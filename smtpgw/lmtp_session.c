@@ -180,18 +180,25 @@ static void cmd_rcpt(struct lmtp_session *s, const struct lmtp_cmd *c)
 		return reply(s, "452 4.5.3 Too many recipients");
 	struct accepted_rcpt *r = &s->rcpts[s->nrcpt];
 	const char *refusal;
-	if (rcpt_lookup(s->g->store, c->path, &r->info) < 0)
+	char addr[ADDR_MAX + 1];
+	/* a bare user name is one of the default domain */
+	if (addr_qualify(c->path, s->g->default_domain, addr, sizeof addr) != 0) {
+		snprintf(addr, sizeof addr, "%s", c->path);
+		refusal = "550 5.1.3 <%s> A user name without a domain needs a default "
+		          "domain, and none is set";
+	} else if (rcpt_lookup(s->g->store, addr, &r->info) < 0) {
 		refusal = "451 4.3.0 <%s> Temporary failure, try again later";
-	else
+	} else {
 		refusal = rcpt_refusal(s, &r->info);
+	}
 	if (refusal != NULL) {
 		log_info("rcpt_refused", "peer=%s rcpt=%s reply=%.3s", log_quote(s->peer),
-		         log_quote(c->path), refusal);
-		return reply(s, refusal, c->path);
+		         log_quote(addr), refusal);
+		return reply(s, refusal, addr);
 	}
-	snprintf(r->address, sizeof r->address, "%s", c->path);
+	snprintf(r->address, sizeof r->address, "%s", addr);
 	s->nrcpt++;
-	reply(s, "250 2.1.5 <%s> Recipient OK", c->path);
+	reply(s, "250 2.1.5 <%s> Recipient OK", addr);
 }
 
 static void cmd_data(struct lmtp_session *s)

@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 	g.node = config_path(cfg, "node");
 	g.run_dir = config_path(cfg, "run_dir");
 	g.max_size = config_int(cfg, "lmtp.max_message_size");
+	g.default_domain = config_str(cfg, "auth.default_domain");
 	if (sender != NULL)
 		open_log(cfg, "mailer", 0);
 	g.store = store_open(config_path(cfg, "store"),

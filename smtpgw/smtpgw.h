@@ -43,6 +43,7 @@ struct smtpgw {
 	const char *node;           /* host name in Received and replies */
 	const char *run_dir;
 	int64_t max_size;           /* lmtp.max_message_size */
+	const char *default_domain; /* auth.default_domain: of a bare recipient name */
 	int maxclt;                 /* LMTP connections at once */
 	struct evloop *loop;        /* daemon mode only */
 };

@@ -95,6 +95,21 @@ static int check_rcpt(struct smtpgw *g, const char *rcpt, struct rcpt_info *info
 	}
 }
 
+/* Writes recipient ARG in normal form into OUT (ADDR_MAX + 1 bytes), a
+ * bare user name in the default domain, and looks it up into INFO.
+ * Returns 0 or the exit code that refuses the run. */
+static int take_rcpt(struct smtpgw *g, const char *arg, char *out, struct rcpt_info *info)
+{
+	int r = addr_qualify(arg, g->default_domain, out, ADDR_MAX + 1);
+	if (r == ADDR_NO_DOMAIN) {
+		log_info("mailer_refused", "rcpt=%s reason=\"no default domain\"", log_quote(arg));
+		return say(EXIT_NOUSER, "5.1.3 <%s>: a user name without a domain needs a "
+		           "default domain, and none is set", arg);
+	}
+	/* not an address at all: the lookup finds no one and refuses it */
+	return check_rcpt(g, r == 0 ? out : arg, info);
+}
+
 /* Reads the message from stdin into B.  Returns 0 or an exit code. */
 static int read_message(struct message_buf *b)
 {
@@ -182,9 +197,7 @@ int smtpgw_mailer(struct smtpgw *g, const char *sender_arg, char *const *rcpt_ar
 	else if (mailer_sender(sender_arg, sender, sizeof sender) < 0)
 		rc = say(EXIT_DATAERR, "5.1.7 <%s>: bad sender address", sender_arg);
 	for (int i = 0; rc == 0 && i < nrcpt; i++) {
-		rc = check_rcpt(g, rcpt_args[i], &info[i]);
-		if (rc == 0)
-			addr_normalize(rcpt_args[i], given[i], sizeof given[i], false);
+		rc = take_rcpt(g, rcpt_args[i], given[i], &info[i]);
 		rcpts[i] = given[i];
 	}
 	if (rc == 0)

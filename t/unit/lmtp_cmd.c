@@ -75,6 +75,9 @@ static void test_rcpt(void)
 	   "RCPT parameters are not offered");
 	ok(refused("RCPT FROM:<a@b.example>", "501 5.5.4"), "RCPT needs TO:");
 	ok(refused("RCPT TO:<a@b@c>", "501 5.1.3"), "two @ signs");
+	ok(parse("RCPT TO:<Demo>") == 0 && strcmp(cmd.path, "Demo") == 0,
+	   "a bare user name is left for the session to qualify");
+	ok(refused("RCPT TO:<de mo>", "501 5.1.3"), "a bare name with a blank is refused");
 }
 
 static void test_bad_lines(void)
