@@ -5,6 +5,7 @@
 #include "mime.h"
 #include "tap.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,12 +284,54 @@ static void test_addresses(void)
 	mime_free(t);
 }
 
+/* Checks that every part of A lies in the same place as in B plus LEN,
+ * but the top header, which grows by LEN. */
+static bool shifted(const struct mime_part *a, const struct mime_part *b, size_t len,
+                    bool top)
+{
+	bool same = top ? a->header_off == 0 && a->header_len == b->header_len + len
+	                : a->header_off == b->header_off + len && a->header_len == b->header_len;
+	same = same && a->body_off == b->body_off + len && a->body_len == b->body_len &&
+	       a->nchildren == b->nchildren;
+	for (size_t i = 0; same && i < a->nchildren; i++)
+		same = shifted(a->children[i], b->children[i], len, false);
+	return same;
+}
+
+/* A tree moved by a prefix of header fields is the tree of prefix and
+ * message parsed together (a mailbox entry's trace fields). */
+static void test_shift(void)
+{
+	static const char prefix[] = "Return-Path: <a@b.test>\r\nDelivered-To: c@d.test\r\n";
+	size_t plen = sizeof prefix - 1, n = sizeof nested - 1;
+	char *both = malloc(plen + n);
+	memcpy(both, prefix, plen);
+	memcpy(both + plen, nested, n);
+	struct mime_tree *moved = mime_parse(nested, n), *whole = mime_parse(both, plen + n);
+	struct mime_tree *plain = mime_parse(nested, n);
+	mime_shift(moved, plen);
+	ok(moved && whole && shifted(moved->root, plain->root, plen, true),
+	   "mime_shift moves every part by the prefix, the top header grows");
+	ok(moved && whole && shifted(whole->root, plain->root, plen, true),
+	   "  which is where parsing prefix and message together puts them");
+	struct mime_tree *zero = mime_parse(nested, n);
+	mime_shift(zero, 0);
+	ok(zero && plain && shifted(zero->root, plain->root, 0, true),
+	   "a shift by 0 changes nothing");
+	mime_free(zero);
+	mime_free(moved);
+	mime_free(whole);
+	mime_free(plain);
+	free(both);
+}
+
 int main(void)
 {
 	test_nested();
 	test_words();
 	test_broken();
 	test_addresses();
+	test_shift();
 	done_testing();
 	return exit_status();
 }

@@ -429,6 +429,70 @@ static void test_refcount(struct store *st, int64_t pid)
 	   "INBOX cannot be deleted");
 }
 
+static int entry_size(const struct store_entry *e, void *arg)
+{
+	*(int64_t *)arg = e->size;
+	return 0;
+}
+
+/* Entries with their own trace prefix over one shared message. */
+static void test_prefix(struct store *st, int64_t pid)
+{
+	int64_t msg, box, bytes = 0, count = 0, listed = 0;
+	uint32_t a = 0, b = 0, c = 0;
+	const char body[] = "Subject: one\r\n\r\nbody\r\n";
+	const char pa[] = "Delivered-To: a@x.test\r\n", pb[] = "Delivered-To: bb@x.test\r\n";
+	char buf[128], big[STORE_PREFIX_MAX + 1];
+	struct store_entry e = { 0 };
+	struct store_entry_msg r = { 0 };
+
+	store_mailbox_create(st, pid, "Prefixed", NULL, &box);
+	store_message_put(st, body, sizeof body - 1, 0, NULL, 0, &msg);
+	ok(store_entry_deliver(st, box, msg, pa, sizeof pa - 1, 0, &a) == 0 &&
+	   store_entry_deliver(st, box, msg, pb, sizeof pb - 1, 0, &b) == 0,
+	   "two entries of one message, each with its prefix");
+	is_int(refcount(st, msg), 2, "the message is referenced twice, stored once");
+	ok(store_entry_get(st, box, b, &e) == 0 && e.prefix_len == sizeof pb - 1 &&
+	   e.size == (int64_t)(sizeof pb - 1 + sizeof body - 1) &&
+	   e.flags == STORE_FLAG_RECENT, "an entry's size counts its prefix; delivered \\Recent");
+	store_entry_msg_init(&r, &e);
+	ssize_t n = store_entry_read(st, &r, 0, buf, sizeof buf);
+	is_mem(buf, n > 0 ? (size_t)n : 0, "Delivered-To: bb@x.test\r\nSubject: one\r\n\r\nbody\r\n",
+	       sizeof pb - 1 + sizeof body - 1, "read whole: the prefix, then the message");
+	n = store_entry_read(st, &r, sizeof pb - 3, buf, 8);
+	is_mem(buf, n > 0 ? (size_t)n : 0, "\r\nSubjec", 8, "a read across the seam");
+	n = store_entry_read(st, &r, sizeof pb + 2, buf, 4);
+	is_mem(buf, n > 0 ? (size_t)n : 0, "ject", 4, "a read inside the message");
+	void *all = NULL;
+	size_t len = 0;
+	ok(store_entry_text(st, &r, &all, &len) == 0 && len == (size_t)e.size &&
+	   memcmp(all, pb, sizeof pb - 1) == 0, "store_entry_text: prefix and message");
+	free(all);
+	store_entry_clear(&e);
+	ok(store_entry_copy(st, box, a, box, &c) == 0 && store_entry_get(st, box, c, &e) == 0 &&
+	   e.prefix_len == sizeof pa - 1, "a copy keeps its prefix");
+	store_entry_msg_init(&r, &e);
+	n = store_entry_read(st, &r, 0, buf, sizeof pa - 1);
+	is_mem(buf, n > 0 ? (size_t)n : 0, pa, sizeof pa - 1, "  byte for byte");
+	store_entry_clear(&e);
+	store_entry_list(st, box, c, entry_size, &listed);
+	is_int(listed, (int64_t)(sizeof pa - 1 + sizeof body - 1), "listed sizes count it");
+	struct store_mailbox_counts mc;
+	ok(store_mailbox_counts(st, box, &mc) == 0 &&
+	   mc.bytes == (int64_t)(3 * (sizeof body - 1) + 2 * (sizeof pa - 1) + sizeof pb - 1),
+	   "STATUS bytes count every prefix");
+	store_person_usage(st, pid, &bytes, &count);
+	ok(bytes >= mc.bytes, "and so does the person's usage (%lld)", (long long)bytes);
+	memset(big, 'x', sizeof big);
+	ok(store_entry_deliver(st, box, msg, big, sizeof big, 0, NULL) < 0 &&
+	   store_last_error(st) == STORE_E_INVALID, "a prefix over STORE_PREFIX_MAX is refused");
+	ok(store_entry_deliver(st, box, msg, NULL, 0, 0, &c) == 0 &&
+	   store_entry_get(st, box, c, &e) == 0 && e.prefix_len == 0 &&
+	   e.size == (int64_t)(sizeof body - 1), "no prefix: the message alone");
+	store_entry_clear(&e);
+	store_mailbox_delete(st, box);
+}
+
 static void test_uids_flags(struct store *st, int64_t pid)
 {
 	int64_t msg, box, inbox = mailbox_id(st, pid, "INBOX");
@@ -691,6 +755,7 @@ int main(void)
 	pid = p.id;
 	store_person_clear(&p);
 	test_refcount(st, pid);
+	test_prefix(st, pid);
 	test_uids_flags(st, pid);
 	test_streaming(st);
 	test_transactions(st);
