@@ -58,7 +58,7 @@ static int push(struct imap_view *v, const struct store_entry *e, unsigned flags
 	m->modseq = e->modseq;
 	m->message_id = e->message_id;
 	m->size = e->size;
-	m->prefix_len = e->prefix_len;
+	m->prefix_len = (uint16_t)e->prefix_len;
 	m->internal_date = e->internal_date;
 	m->keywords = keywords_dup(e->keywords);
 	return 0;

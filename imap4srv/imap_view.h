@@ -30,13 +30,16 @@ struct view_msg {
 	uint32_t uid;
 	unsigned flags;             /* STORE_FLAG_*; RECENT: this session's \Recent */
 	bool expunged;              /* gone from the store, EXPUNGE not sent yet */
+	uint16_t prefix_len;        /* the entry's own trace fields (store_mail.h);
+	                               in the padding: views are per message */
 	uint64_t modseq;
 	int64_t message_id;
 	int64_t size;               /* prefix included */
-	size_t prefix_len;          /* the entry's own trace fields (store_mail.h) */
 	int64_t internal_date;
 	char *keywords;             /* NULL when none */
 };
+
+_Static_assert(STORE_PREFIX_MAX <= UINT16_MAX, "a prefix length fits a view_msg");
 
 struct imap_view {
 	struct store_mailbox mb;    /* id, name, uidvalidity, uidnext ... */

@@ -59,7 +59,8 @@ static int add_entry(const struct store_entry *e, void *arg)
 		d->cap = cap;
 	}
 	d->msgs[d->n++] = (struct pop3_msg){ .uid = e->uid, .message_id = e->message_id,
-	                                     .size = e->size, .prefix_len = e->prefix_len };
+	                                     .size = e->size,
+	                                     .prefix_len = (uint16_t)e->prefix_len };
 	d->octets += e->size;
 	return 0;
 }

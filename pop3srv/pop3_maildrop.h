@@ -15,6 +15,8 @@
 #ifndef POP3_MAILDROP_H
 #define POP3_MAILDROP_H
 
+#include "store.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,12 +25,14 @@ struct store;
 
 struct pop3_msg {
 	uint32_t uid;
-	int64_t message_id;
-	int64_t size;         /* octets as sent, before dot-stuffing (prefix included) */
-	size_t prefix_len;    /* the entry's own trace fields (store_mail.h) */
+	uint16_t prefix_len;  /* the entry's own trace fields (store_mail.h) */
 	bool deleted;
 	bool retrieved;
+	int64_t message_id;
+	int64_t size;         /* octets as sent, before dot-stuffing (prefix included) */
 };
+
+_Static_assert(STORE_PREFIX_MAX <= UINT16_MAX, "a prefix length fits a pop3_msg");
 
 struct pop3_maildrop {
 	int lock_fd;
