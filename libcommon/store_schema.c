@@ -177,6 +177,17 @@ static const char *const migrations[] = {
 	"  value INTEGER NOT NULL,"
 	"  PRIMARY KEY (process, counter, taken)) WITHOUT ROWID;"
 	"CREATE INDEX stat_samples_taken ON stat_samples(taken);",
+
+	/* 5 -> 6: the highest UIDVALIDITY ever handed out, so that a mailbox
+	 * deleted and created again gets a new one even when the deleted
+	 * mailbox held the highest (RFC 3501 2.3.1.1) */
+	"CREATE TABLE uidvalidity_high ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  value INTEGER NOT NULL);"
+	"INSERT INTO uidvalidity_high SELECT 1, coalesce(max(uidvalidity), 0) FROM mailboxes;"
+	"CREATE TRIGGER mailboxes_uidvalidity AFTER INSERT ON mailboxes BEGIN"
+	"  UPDATE uidvalidity_high SET value = max(value, NEW.uidvalidity);"
+	" END;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
