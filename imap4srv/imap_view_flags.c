@@ -73,7 +73,9 @@ int imap_view_flags_send(struct imap_client *c)
 		return -1;
 	if (c->view->readonly)
 		return imap_untagged(c, "OK [PERMANENTFLAGS ()] read-only");
-	return imap_untagged(c, "OK [PERMANENTFLAGS (" SYSTEM_FLAGS " \\*)] flags and keywords stay");
+	/* the keywords again, as Dovecot does: some clients read them here */
+	return imap_untagged(c, "OK [PERMANENTFLAGS (" SYSTEM_FLAGS "%s%s \\*)] flags and keywords stay",
+	                     *kw ? " " : "", kw);
 }
 
 int imap_view_flags_announce(struct imap_client *c, const char *keywords)
