@@ -7,13 +7,15 @@ else of the machine touched.  Used by `make conformance`.
 imaptest is not part of ems and is never fetched or built here: build it
 yourself (see t/README) and pass its binary.
 
-usage: conformance.py --imaptest BIN [--tests DIR] [--clients N,N]
-                      [--secs S] [--mbox FILE]
+usage: conformance.py --imaptest BIN [--tests DIR | --no-tests]
+                      [--clients N,N] [--secs S] [--mbox FILE] [--checkpoint S]
   --tests DIR   the scripted tests (imaptest's src/tests); default: the
-                tests folder beside BIN
+                tests folder beside BIN; --no-tests skips them
   --clients     stress runs, one per count (default 10,50); 0 skips them
   --mbox FILE   the stress mailbox; default: one this script writes, of
                 varied messages (plain, multipart, encoded headers, groups)
+  --checkpoint  imaptest's checkpoint=S: every S seconds all clients stop
+                and compare what they know of the mailbox
 Prints imaptest's own summary of each run; the exit status is 0 when the
 scripted tests all passed and the stress runs logged no error.
 """
@@ -79,12 +81,15 @@ def scripted(bin_, port, tests):
     return m is not None and m.group(2) == "0"
 
 
-def stress(bin_, port, mbox, clients, secs):
-    out = run([bin_, "host=127.0.0.1", "port=%d" % port, "user=" + USER,
-               "pass=" + PASSWORD, "mbox=" + mbox, "clients=%d" % clients,
-               "secs=%d" % secs], secs + RUN_SLACK_S)
-    errors = [ln for ln in out.splitlines() if "Error:" in ln]
-    print("\n".join(out.splitlines()[-6:]))
+def stress(bin_, port, mbox, clients, secs, checkpoint):
+    cmd = [bin_, "host=127.0.0.1", "port=%d" % port, "user=" + USER, "pass=" + PASSWORD,
+           "mbox=" + mbox, "clients=%d" % clients, "secs=%d" % secs]
+    if checkpoint:
+        cmd.append("checkpoint=%d" % checkpoint)
+    out = run(cmd, secs + RUN_SLACK_S).splitlines()
+    errors = [ln for ln in out if re.match(r"(Error|Fatal|Panic):", ln)]
+    totals = out.index("Totals:") if "Totals:" in out else len(out)
+    print("\n".join(ln for ln in out[totals:] if ln not in errors))
     print("clients=%d secs=%d errors=%d" % (clients, secs, len(errors)))
     for ln in errors[:20]:
         print("  " + ln)
@@ -93,20 +98,29 @@ def stress(bin_, port, mbox, clients, secs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--imaptest", required=True)
+    ap.add_argument("--imaptest", default="")
     ap.add_argument("--tests")
+    ap.add_argument("--no-tests", action="store_true")
+    ap.add_argument("--checkpoint", type=int, default=0)
     ap.add_argument("--clients", default="10,50")
     ap.add_argument("--secs", type=int, default=60)
     ap.add_argument("--mbox")
     a = ap.parse_args()
     tests = a.tests or os.path.join(os.path.dirname(os.path.abspath(a.imaptest)), "tests")
-    if not os.access(a.imaptest, os.X_OK):
-        sys.exit("conformance: %s is not an imaptest binary; see t/README" % a.imaptest)
+    if not a.imaptest or not os.access(a.imaptest, os.X_OK):
+        print("conformance: IMAPTEST=%r is not a program.  What to install and fetch,"
+              " and how to build it, from t/README:\n" % a.imaptest)
+        with open(os.path.join(HERE, "..", "t", "README")) as f:
+            text = f.read()
+        print(text[text.index("## imaptest"):])
+        sys.exit(2)
     suite = ImapSuite(name="conformance")
     ok = True
     try:
         suite.start_imap()
-        if os.path.isdir(tests):
+        if a.no_tests:
+            pass
+        elif os.path.isdir(tests):
             ok = scripted(a.imaptest, suite.imap_port, tests) and ok
         else:
             print("conformance: no scripted tests at %s" % tests)
@@ -115,7 +129,7 @@ def main():
             mbox = os.path.join(tempfile.mkdtemp(prefix="ems-mbox-", dir=suite.dir), "varied.mbox")
             varied_mbox(mbox)
         for n in [int(x) for x in a.clients.split(",") if int(x) > 0]:
-            ok = stress(a.imaptest, suite.imap_port, mbox, n, a.secs) and ok
+            ok = stress(a.imaptest, suite.imap_port, mbox, n, a.secs, a.checkpoint) and ok
     finally:
         suite.stop()
     sys.exit(0 if ok else 1)
