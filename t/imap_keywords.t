@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
-from emsimap import ImapSuite, Raw  # noqa: E402
+from emsimap import ImapSuite  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("imap4srv", "oomgr"):
@@ -20,12 +20,6 @@ for prog in ("imap4srv", "oomgr"):
 
 s = ImapSuite(name="keywords")
 s.start_imap()
-
-
-def login():
-    r = Raw(s.imap_port)
-    r.command("l", "LOGIN demo@example.test demo")
-    return r
 
 
 def flags_of(line):
@@ -40,7 +34,7 @@ class Session:
     by PERMANENTFLAGS."""
 
     def __init__(self):
-        self.r = login()
+        self.r = s.raw()
         self.known = set()
         self.wrong = []
 
@@ -50,9 +44,7 @@ class Session:
         return lines, tagged
 
     def append(self, tag, flags=""):
-        msg = "Subject: %s\r\n\r\nbody\r\n" % tag
-        self.r.send("%s APPEND INBOX %s{%d+}\r\n%s\r\n" % (tag, flags, len(msg), msg))
-        lines, tagged = self.r.until(tag)
+        lines, tagged = self.r.append(tag, "Subject: %s\r\n\r\nbody\r\n" % tag, flags=flags)
         self.check(lines)
         return lines, tagged
 

@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
-from emsimap import ImapSuite, Raw  # noqa: E402
+from emsimap import ImapSuite  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("imap4srv", "oomgr"):
@@ -20,17 +20,9 @@ s = ImapSuite(name="logout")
 s.start_imap()
 
 
-def login():
-    r = Raw(s.imap_port)
-    r.command("l", "LOGIN demo@example.test demo")
-    return r
-
-
-a, b = login(), login()
+a, b = s.raw(), s.raw()
 for i in range(1, 4):
-    msg = "Subject: m%d\r\n\r\nbody %d\r\n" % (i, i)
-    a.send("p%d APPEND INBOX {%d+}\r\n%s\r\n" % (i, len(msg), msg))
-    a.until("p%d" % i)
+    a.append("p%d" % i, "Subject: m%d\r\n\r\nbody %d\r\n" % (i, i))
 a.command("s", "SELECT INBOX")
 b.command("s", "SELECT INBOX")
 
@@ -39,9 +31,7 @@ b.command("b1", "STORE 1 +FLAGS (\\Flagged)")
 b.command("b2", "STORE 2 +FLAGS.SILENT (\\Deleted)")
 lines, _ = b.command("b3", "EXPUNGE")
 t.is_(lines, [b"* 2 EXPUNGE"], "another session expunges a message")
-msg = "Subject: m4\r\n\r\nbody 4\r\n"
-b.send("b4 APPEND INBOX {%d+}\r\n%s\r\n" % (len(msg), msg))
-b.until("b4")
+b.append("b4", "Subject: m4\r\n\r\nbody 4\r\n")
 
 lines, tagged = a.command("o", "LOGOUT")
 t.is_(tagged, b"o OK LOGOUT completed", "LOGOUT is answered OK")
@@ -50,7 +40,7 @@ t.ok(lines and lines[0].startswith(b"* BYE"), "  which is BYE")
 t.is_(a.line(), b"", "  and the connection is closed after it")
 
 # a session that only selected, logging out right after another's change
-c = login()
+c = s.raw()
 c.command("s", "SELECT INBOX")
 b.command("b5", "STORE 1 -FLAGS (\\Flagged)")
 lines, tagged = c.command("o", "LOGOUT")

@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
-from emsimap import ImapSuite, Raw  # noqa: E402
+from emsimap import ImapSuite  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("imap4srv", "oomgr"):
@@ -20,12 +20,6 @@ for prog in ("imap4srv", "oomgr"):
 
 s = ImapSuite(name="uidvalidity")
 s.start_imap()
-
-
-def login():
-    r = Raw(s.imap_port)
-    r.command("l", "LOGIN demo@example.test demo")
-    return r
 
 
 def uidvalidity(r, name):
@@ -44,7 +38,7 @@ def cycle(r, name):
     return uidvalidity(r, name) if d.startswith(b"d OK") and c.startswith(b"c OK") else None
 
 
-r = login()
+r = s.raw()
 r.command("c0", "CREATE Reborn")
 seen = [uidvalidity(r, "Reborn")]
 t.ok(seen[0], "a new mailbox has a UIDVALIDITY")
@@ -62,7 +56,7 @@ s.imap.send_signal(signal.SIGTERM)
 s.imap.wait(emstest.DEFAULT_TIMEOUT)
 t.ok(emstest.wait_for(lambda: not emstest.port_open(s.imap_port)), "imap4srv stopped")
 s.start_imap()
-r = login()
+r = s.raw()
 after = cycle(r, "Reborn")
 t.ok(after is not None and after not in seen, "after a restart the name gets a new one again")
 t.ok(after is not None and after > max(seen), "  above every earlier one")
