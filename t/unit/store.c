@@ -423,8 +423,17 @@ static void test_refcount(struct store *st, int64_t pid)
 	ok(store_person_usage(st, pid, &bytes, &count) == 0 && count == 2 &&
 	   bytes == 2 * (int64_t)(sizeof body - 1), "usage counts live entries (%lld bytes)",
 	   (long long)bytes);
+	struct store_mailbox gone = { 0 }, reborn = { 0 };
+	store_mailbox_get(st, work, &gone);
 	ok(store_mailbox_delete(st, work) == 0, "Work deleted");
 	is_int(refcount(st, msg), 0, "deleting a mailbox drops its references");
+	bool made = store_mailbox_create(st, pid, "Work", NULL, &work) == 0 &&
+	            store_mailbox_get(st, work, &reborn) == 0;
+	ok(made && reborn.uidvalidity > gone.uidvalidity,
+	   "Work created again at once: a higher UIDVALIDITY (%u > %u)", reborn.uidvalidity,
+	   gone.uidvalidity);
+	store_mailbox_clear(&gone);
+	store_mailbox_clear(&reborn);
 	ok(store_mailbox_delete(st, inbox) < 0 && store_last_error(st) == STORE_E_INVALID,
 	   "INBOX cannot be deleted");
 }
