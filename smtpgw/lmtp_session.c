@@ -14,6 +14,7 @@
 #include "evloop.h"
 #include "iobuf.h"
 #include "lmtp_cmd.h"
+#include "lmtp_data.h"
 #include "log.h"
 #include "recipient.h"
 #include "smtpgw.h"
@@ -21,14 +22,15 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Longest line inside DATA; longer lines make the message fail (RFC 5321
- * allows 1000, real mail sometimes has more). */
-#define LMTP_DATA_LINE_MAX 65536
+/* Input buffer: bounds a command line; DATA is read through it in
+ * chunks of up to this size, whatever its line lengths. */
+#define LMTP_INPUT_MAX 65536
 /* Output queued above this stops reading until the client catches up. */
 #define LMTP_OUT_HIGH_WATER 65536
 /* Bad commands in one session before it is closed. */
@@ -55,7 +57,7 @@ struct lmtp_session {
 	struct accepted_rcpt *rcpts;
 	size_t nrcpt, max_rcpt;
 	struct message_buf msg;
-	bool long_line;                 /* a DATA line was too long */
+	struct lmtp_data data;          /* decoder state inside DATA */
 	int errors;
 	struct lmtp_session *prev, *next;
 };
@@ -101,7 +103,7 @@ static void session_free(struct lmtp_session *s)
 
 static void transaction_reset(struct lmtp_session *s)
 {
-	s->in_mail = s->in_data = s->long_line = false;
+	s->in_mail = s->in_data = false;
 	s->sender[0] = '\0';
 	s->size_hint = -1;
 	s->nrcpt = 0;
@@ -208,6 +210,7 @@ static void cmd_data(struct lmtp_session *s)
 	                    received, sizeof received) < 0 ||
 	    msgbuf_add_trace(&s->msg, received) < 0)
 		return reply(s, "451 4.3.0 Out of memory, try again later");
+	lmtp_data_init(&s->data);
 	s->in_data = true;
 	reply(s, "354 Start mail input; end with <CRLF>.<CRLF>");
 }
@@ -289,10 +292,10 @@ static void data_end(struct lmtp_session *s)
 {
 	const char *why;
 
-	if (s->msg.too_big)
+	if (s->data.failed)
+		reply_each(s, "451 4.3.0 <%s> Out of memory, try again later");
+	else if (s->msg.too_big)
 		reply_each(s, "552 5.3.4 <%s> Message exceeds the size limit");
-	else if (s->long_line)
-		reply_each(s, "554 5.6.0 <%s> Message has a line over 64 KB");
 	else if (msgbuf_check(&s->msg, &why) < 0)
 		for (size_t i = 0; i < s->nrcpt; i++)
 			reply(s, "554 5.6.0 <%s> %s", s->rcpts[i].address, why);
@@ -301,16 +304,24 @@ static void data_end(struct lmtp_session *s)
 	transaction_reset(s);
 }
 
-static void data_line(struct lmtp_session *s, const char *line, size_t len)
+/* Decodes what input there is of the message; at its end, gives the
+ * rest back for the command parser and answers.  Returns what
+ * ios_read_bytes() said. */
+static enum ios_status data_input(struct lmtp_session *s)
 {
-	if (line[0] == '.') {
-		if (len == 1)
-			return data_end(s);
-		line++;
-		len--;
+	const char *in;
+	size_t len;
+	bool done;
+	enum ios_status st = ios_read_bytes(s->io, SIZE_MAX, &in, &len);
+
+	if (st != IOS_OK)
+		return st;
+	size_t used = lmtp_data_feed(&s->data, &s->msg, in, len, &done);
+	if (done) {
+		ios_unread(s->io, len - used);
+		data_end(s);
 	}
-	if (msgbuf_add_line(&s->msg, line, len) < 0)
-		s->msg.too_big = true;   /* out of memory: refused, the peer retries */
+	return IOS_OK;
 }
 
 enum input_state {
@@ -331,21 +342,18 @@ static enum input_state handle_input(struct lmtp_session *s)
 			return INPUT_CLOSING;
 		if (ios_out_full(s->io))
 			return INPUT_OUT_FULL;
-		enum ios_status st = ios_read_line(s->io, &line, &len);
+		bool in_data = s->in_data;
+		enum ios_status st = in_data ? data_input(s) : ios_read_line(s->io, &line, &len);
 		if (st == IOS_NEED_MORE)
 			return INPUT_NEED_MORE;
 		if (st == IOS_EOF)
 			return INPUT_EOF;
-		if (st == IOS_TOO_LONG) {
-			if (s->in_data)
-				s->long_line = true;
-			else
-				bad_command(s, "500 5.5.2 Line too long");
-		} else if (s->in_data) {
-			data_line(s, line, len);
-		} else {
+		if (in_data)
+			continue;
+		if (st == IOS_TOO_LONG)
+			bad_command(s, "500 5.5.2 Line too long");
+		else
 			command(s, line, len);
-		}
 	}
 }
 
@@ -415,7 +423,7 @@ int lmtp_session_start(struct smtpgw *g, int fd, const char *peer)
 	size_t max_rcpt = (size_t)config_int(g->cfg, "lmtp.max_recipients");
 
 	if (s == NULL || (s->rcpts = calloc(max_rcpt, sizeof *s->rcpts)) == NULL ||
-	    (s->io = ios_new(fd, LMTP_DATA_LINE_MAX, LMTP_OUT_HIGH_WATER)) == NULL ||
+	    (s->io = ios_new(fd, LMTP_INPUT_MAX, LMTP_OUT_HIGH_WATER)) == NULL ||
 	    (s->watch = evloop_add_io(g->loop, fd, EV_READ, on_io, s)) == NULL ||
 	    (s->idle = evloop_add_timer(g->loop,
 	                                (unsigned)config_int(g->cfg, "lmtp.timeout_s") * 1000,

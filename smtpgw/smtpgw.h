@@ -7,6 +7,7 @@
  *   smtpgw_message.c   a message being received: growth, limit, CRLF, checks
  *   smtpgw_submit.c    the one durable step: message + envelope -> queue
  *   lmtp_cmd.c         LMTP command lines parsed (no I/O, unit-tested)
+ *   lmtp_data.c        LMTP DATA decoded: end of data, dot-stuffing, bare LF
  *   lmtp_session.c     one LMTP conversation (RFC 2033)
  *   lmtp_server.c      the LMTP sockets and connections on the event loop
  *   smtpgw_outbound.c  outbound mode: the outbound queue -> local sendmail
@@ -74,6 +75,10 @@ int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len);
 
 /* Appends one line (without its terminator) and CRLF.  As above. */
 int msgbuf_add_line(struct message_buf *b, const char *line, size_t len);
+
+/* Appends LEN bytes as they are (the caller already made them CRLF).
+ * As above. */
+int msgbuf_add_bytes(struct message_buf *b, const char *data, size_t len);
 
 /*
  * Checks that the input in B is a message: a header of "Name: value"

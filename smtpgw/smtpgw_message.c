@@ -106,6 +106,21 @@ int msgbuf_add_line(struct message_buf *b, const char *line, size_t len)
 	return 0;
 }
 
+int msgbuf_add_bytes(struct message_buf *b, const char *data, size_t len)
+{
+	if (b->too_big)
+		return 0;
+	if (b->len - b->start + len > b->limit) {
+		b->too_big = true;
+		return 0;
+	}
+	if (reserve(b, len) < 0)
+		return -1;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
 /* Length of the header field name at P (up to END) followed by ':', or 0. */
 static size_t field_name(const char *p, const char *end)
 {
