@@ -25,6 +25,7 @@
 struct ems_config;
 struct store;
 struct evloop;
+struct tls_server;
 
 /* sysexits(3) codes of the mailer (sendmail reads them). */
 #define EXIT_OK          0
@@ -46,6 +47,7 @@ struct smtpgw {
 	int64_t max_size;           /* lmtp.max_message_size */
 	int maxclt;                 /* LMTP connections at once */
 	struct evloop *loop;        /* daemon mode only */
+	struct tls_server *tls;     /* daemon mode: STARTTLS on TCP, or NULL */
 };
 
 /* A message as it arrives: bytes in canonical CRLF form, with a limit. */
