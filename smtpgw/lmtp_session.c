@@ -14,7 +14,6 @@
 
 #include "client_conn.h"
 #include "config.h"
-#include "evloop.h"
 #include "iobuf.h"
 #include "lmtp_cmd.h"
 #include "lmtp_data.h"
@@ -23,7 +22,6 @@
 #include "smtpgw.h"
 #include "store.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

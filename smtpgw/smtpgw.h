@@ -57,7 +57,6 @@ struct message_buf {
 	size_t start;               /* where the input begins (after trace) */
 	size_t limit;               /* input bytes allowed after START */
 	bool too_big;               /* more arrived than LIMIT: data is cut */
-	bool at_line_start;         /* for CRLF conversion across chunks */
 	bool after_cr;
 };
 
@@ -74,9 +73,6 @@ void msgbuf_free(struct message_buf *b);
  * the limit is dropped and marks B too_big.  Returns 0, or -1 when out of
  * memory (logged). */
 int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len);
-
-/* Appends one line (without its terminator) and CRLF.  As above. */
-int msgbuf_add_line(struct message_buf *b, const char *line, size_t len);
 
 /* Appends LEN bytes as they are (the caller already made them CRLF).
  * As above. */

@@ -24,7 +24,6 @@ void msgbuf_init(struct message_buf *b, size_t limit)
 {
 	memset(b, 0, sizeof *b);
 	b->limit = limit;
-	b->at_line_start = true;
 }
 
 void msgbuf_free(struct message_buf *b)
@@ -84,25 +83,6 @@ int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len)
 		put(b, c);
 		b->after_cr = c == '\r';
 	}
-	if (len > 0)
-		b->at_line_start = data[len - 1] == '\n';
-	return 0;
-}
-
-int msgbuf_add_line(struct message_buf *b, const char *line, size_t len)
-{
-	if (b->too_big)
-		return 0;
-	if (b->len - b->start + len + 2 > b->limit) {
-		b->too_big = true;
-		return 0;
-	}
-	if (reserve(b, len + 2) < 0)
-		return -1;
-	memcpy(b->data + b->len, line, len);
-	b->len += len;
-	b->data[b->len++] = '\r';
-	b->data[b->len++] = '\n';
 	return 0;
 }
 

@@ -61,11 +61,11 @@ static void test_limit(void)
 	msgbuf_free(&b);
 
 	msgbuf_init(&b, 14);
-	ok(msgbuf_add_line(&b, "A: 1", 4) == 0 && msgbuf_add_line(&b, "", 0) == 0 &&
-	   msgbuf_add_line(&b, "body", 4) == 0 && !b.too_big && b.len == 14,
-	   "lines get CRLF, up to the limit");
-	ok(msgbuf_add_line(&b, "x", 1) == 0 && b.too_big && b.len == 14,
-	   "a line past the limit is dropped and marks it");
+	ok(msgbuf_add_bytes(&b, "A: 1\r\n\r\n", 8) == 0 &&
+	   msgbuf_add_bytes(&b, "body\r\n", 6) == 0 && !b.too_big && b.len == 14,
+	   "bytes as they are, up to the limit");
+	ok(msgbuf_add_bytes(&b, "x", 1) == 0 && b.too_big && b.len == 14,
+	   "bytes past the limit are dropped and mark it");
 	msgbuf_free(&b);
 }
 
