@@ -78,13 +78,16 @@ int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len);
  * As above. */
 int msgbuf_add_bytes(struct message_buf *b, const char *data, size_t len);
 
+/* Removes a leading mbox "From " line from the input in B (sendmail
+ * gives one to mailers with the U flag; LMTP never has one). */
+void msgbuf_drop_from_line(struct message_buf *b);
+
 /*
  * Checks that the input in B is a message: a header of "Name: value"
- * lines (a leading mbox "From " line is removed first) ending at an empty
- * line or at the end.  Returns 0, or -1 with a sentence in *WHY when it
- * is not.
+ * lines ending at an empty line or at the end.  Returns 0, or -1 with a
+ * sentence in *WHY when it is not.
  */
-int msgbuf_check(struct message_buf *b, const char **why);
+int msgbuf_check(const struct message_buf *b, const char **why);
 
 /*
  * Writes the Received field smtpgw puts on top of every message it

@@ -111,8 +111,7 @@ static size_t field_name(const char *p, const char *end)
 	return p + n < end && p[n] == ':' && n > 0 ? n : 0;
 }
 
-/* Removes a leading mbox "From " line (sendmail's F=U mailers get one). */
-static void drop_from_line(struct message_buf *b)
+void msgbuf_drop_from_line(struct message_buf *b)
 {
 	char *p = b->data + b->start, *end = b->data + b->len;
 	if (end - p < 5 || memcmp(p, "From ", 5) != 0)
@@ -123,9 +122,8 @@ static void drop_from_line(struct message_buf *b)
 	b->len -= cut;
 }
 
-int msgbuf_check(struct message_buf *b, const char **why)
+int msgbuf_check(const struct message_buf *b, const char **why)
 {
-	drop_from_line(b);
 	const char *p = b->data + b->start, *end = b->data + b->len;
 	bool first = true;
 

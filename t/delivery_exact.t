@@ -159,6 +159,17 @@ p.quit()
 check("pop3", served)
 
 
+# --- an mbox "From " line is the mailer's (sendmail's U flag); over LMTP
+# it is not a header: refused, never stored with its first line cut off
+lm = smtplib.LMTP(s.lmtp_socket, timeout=emstest.DEFAULT_TIMEOUT)
+try:
+    lm.sendmail("sender@outside.example", [USER],
+                b"From sender Tue Dec  1 09:00:00 2026\r\nSubject: x\r\n\r\nhi\r\n")
+    t.ok(False, "LMTP: a first line \"From \" refused, not cut off")
+except smtplib.SMTPDataError as e:
+    t.is_(e.smtp_code, 554, "LMTP: a first line \"From \" refused, not cut off")
+lm.quit()
+
 # --- LMTP end of data: the smuggling sequences are text
 class Lmtp:
     """A raw LMTP connection on the unix socket."""
