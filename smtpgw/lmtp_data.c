@@ -26,9 +26,11 @@ void lmtp_data_init(struct lmtp_data *d)
 	d->failed = false;
 }
 
+/* Appends to the message; after a failure (logged once) only the end of
+ * data is still looked for. */
 static void emit(struct lmtp_data *d, struct message_buf *b, const char *p, size_t n)
 {
-	if (msgbuf_add_bytes(b, p, n) < 0)
+	if (!d->failed && msgbuf_add_bytes(b, p, n) < 0)
 		d->failed = true;
 }
 
