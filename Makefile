@@ -7,6 +7,7 @@
 #   make run [PORTS=1100]   build, create ./run-state and start the suite in the
 #                     foreground on ports PORTS+10 (POP3), +43 (IMAP), ... (see README)
 #   make bench [PEER=dovecot]   measure ems (and Dovecot side by side); see README
+#   make conformance IMAPTEST=path   run imaptest against a private ems; see t/README
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # A program directory adds itself with a module.mk that appends to PROGRAMS
@@ -50,7 +51,7 @@ UNIT_BINS  := $(UNIT_SRCS:t/unit/%.c=$(BUILD)/t/unit/%)
 TAP_OBJ    := $(BUILD)/t/tap.o
 PROGRAM_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-.PHONY: all deps deps-quiet deps-check check run bench install clean cppcheck fuzz
+.PHONY: all deps deps-quiet deps-check check run bench install clean cppcheck fuzz conformance
 .DEFAULT_GOAL := all
 
 all: deps-quiet $(PROGRAM_BINS) $(UNIT_BINS)
@@ -103,6 +104,15 @@ check: all deps-check
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh mk/fuzz.sh $(FUZZ_TARGETS)
+
+# imaptest, the IMAP conformance and stress tester of the Dovecot project,
+# against a private imap4srv on free ports (mk/conformance.py).  imaptest
+# is not part of ems and is not fetched or built here: IMAPTEST names a
+# binary you built (t/README says how); without it this prints what to get.
+IMAPTEST ?=
+conformance: all
+	EMS_BUILD=$(abspath $(BUILD)) EMS_SRC=$(abspath .) \
+	    python3 mk/conformance.py --imaptest "$(IMAPTEST)" $(CONFORMANCE_FLAGS)
 
 PROGRAM_DIRS := $(sort $(dir $(wildcard */module.mk)))
 

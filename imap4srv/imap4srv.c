@@ -12,6 +12,7 @@
  *   imap_parse.c        the grammar's terminals
  *   imap_seqset.c, imap_seqlist.c   message sets
  *   imap_view.c         the selected mailbox and its sync with the store
+ *   imap_view_flags.c   the FLAGS a session was told (new keywords announced)
  *   imap_cmd_*.c, imap_fetch.c, imap_idle.c, imap_quota.c   commands
  *   imap_fetch_att.c    FETCH attributes
  *   imap_search_*.c     SEARCH criteria

@@ -142,7 +142,8 @@ int imap_out(struct imap_client *c, const void *data, size_t len);
 int imap_outs(struct imap_client *c, const char *text);
 int imap_outf(struct imap_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Literal contents: traced only up to trace_literal_max bytes. */
+/* Literal contents, NUL sent as 0x80 (RFC 3501 literals hold none):
+ * traced only up to trace_literal_max bytes. */
 int imap_out_literal_data(struct imap_client *c, const void *data, size_t len);
 /* A whole untagged response: "* " FMT CRLF. */
 int imap_untagged(struct imap_client *c, const char *fmt, ...)

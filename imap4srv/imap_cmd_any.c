@@ -4,6 +4,7 @@
  * CONDSTORE's MODSEQ reporting for the rest of the session.
  */
 #include "imap_commands.h"
+#include "imap_view.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -36,6 +37,10 @@ enum cmd_result imap_cmd_logout(struct imap_client *c)
 	if (imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
 	imap_untagged(c, "BYE logging out");
+	/* Nothing about the mailbox may follow the BYE: leaving it now keeps
+	 * the end-of-command sync from sending pending updates. */
+	imap_view_free(c->view);
+	c->view = NULL;
 	c->state = IMAP_LOGOUT;
 	return imap_done(c, "OK", "LOGOUT completed");
 }

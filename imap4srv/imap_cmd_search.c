@@ -27,11 +27,11 @@ static struct imap_message *msg_of(struct search_ctx *s)
 	return s->msg;
 }
 
-static int cb_header(void *ctx, const char *name,
+static int cb_header(void *ctx, const char *name, bool decode,
                      int (*cb)(const char *value, size_t len, void *arg), void *arg)
 {
 	struct imap_message *m = msg_of(ctx);
-	return m ? imap_message_header(m, name, cb, arg) : -1;
+	return m ? imap_message_header(m, name, decode, cb, arg) : -1;
 }
 
 static const char *cb_text(void *ctx, size_t *len)

@@ -13,8 +13,6 @@
 
 #include <string.h>
 
-#define SYSTEM_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
-
 static void deselect(struct imap_client *c)
 {
 	imap_view_free(c->view);
@@ -45,13 +43,7 @@ static int select_params(struct imap_parser *p, bool *condstore)
 static void announce(struct imap_client *c, uint32_t total)
 {
 	struct imap_view *v = c->view;
-	char kw[STORE_KEYWORDS_MAX];
-	imap_view_keywords(v, kw, sizeof kw);
-	imap_untagged(c, "FLAGS (" SYSTEM_FLAGS "%s%s)", kw[0] ? " " : "", kw);
-	if (v->readonly)
-		imap_untagged(c, "OK [PERMANENTFLAGS ()] read-only");
-	else
-		imap_untagged(c, "OK [PERMANENTFLAGS (" SYSTEM_FLAGS " \\*)] flags and keywords stay");
+	imap_view_flags_send(c);
 	imap_untagged(c, "%u EXISTS", v->n);
 	imap_untagged(c, "%u RECENT", v->recent);
 	uint32_t unseen = imap_view_first_unseen(v);

@@ -79,6 +79,7 @@ static int change(struct imap_client *c, uint32_t seq, const struct store_args *
 static void answer(struct imap_client *c, uint32_t seq, bool with_modseq)
 {
 	const struct view_msg *m = &c->view->msgs[seq - 1];
+	imap_view_flags_announce(c, m->keywords);
 	imap_outf(c, "* %u FETCH (", seq);
 	if (c->active.uid)
 		imap_outf(c, "UID %u ", m->uid);
@@ -149,6 +150,9 @@ enum cmd_result imap_cmd_store(struct imap_client *c)
 		return imap_store_failed(c, "STORE");
 	}
 	bool with_modseq = a.conditional || (c->enabled & IMAP_ENABLED_CONDSTORE);
+	/* new keywords are announced even when .SILENT hides the FETCHes */
+	if (a.mode != STORE_FLAGS_REMOVE)
+		imap_view_flags_announce(c, a.flags.keywords);
 	for (size_t i = 0; i < l.n; i++)
 		if (done[i] && !a.silent)
 			answer(c, l.seq[i], with_modseq);

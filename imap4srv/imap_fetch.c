@@ -248,6 +248,8 @@ static enum cmd_result fetch_run(struct imap_client *c)
 				f->i++;
 				continue;
 			}
+			/* FLAGS may show a keyword new to the session */
+			imap_view_flags_announce(c, c->view->msgs[f->l.seq[f->i] - 1].keywords);
 			imap_outf(c, "* %u FETCH (", f->l.seq[f->i]);
 			f->open = true;
 			f->a = 0;

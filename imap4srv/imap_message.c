@@ -251,7 +251,7 @@ static int top_section(struct imap_message *m, enum section_kind kind, size_t *o
 	}
 }
 
-int imap_message_header(struct imap_message *m, const char *name,
+int imap_message_header(struct imap_message *m, const char *name, bool decode,
                         int (*cb)(const char *value, size_t len, void *arg), void *arg)
 {
 	size_t nlen = strlen(name);
@@ -261,12 +261,15 @@ int imap_message_header(struct imap_message *m, const char *name,
 	while (p < end && *p != '\r' && *p != '\n') {
 		size_t flen = field_len(p, end);
 		if (field_is(p, flen, name, nlen)) {
-			char *raw = malloc(flen + 1), *value;
+			char *raw = malloc(flen + 1), *value = raw;
 			size_t vlen = 0;
 			if (raw == NULL)
 				return -1;
-			value = mime_words_decode(raw, unfold(p, flen, raw), &vlen);
-			free(raw);
+			vlen = unfold(p, flen, raw);
+			if (decode) {
+				value = mime_words_decode(raw, vlen, &vlen);
+				free(raw);
+			}
 			if (value == NULL)
 				return -1;
 			int r = cb(value, vlen, arg);

@@ -69,11 +69,11 @@ const char *imap_message_body(struct imap_message *m, size_t *len);
 
 /*
  * Calls CB with each header field of the top-level header named NAME
- * (any case), its value unfolded and RFC 2047-decoded to UTF-8, until CB
- * returns non-zero.  Returns CB's value, 0 when it never stopped, -1 on
- * failure.
+ * (any case), its value unfolded and, when DECODE, RFC 2047-decoded to
+ * UTF-8, until CB returns non-zero.  Returns CB's value, 0 when it never
+ * stopped, -1 on failure.
  */
-int imap_message_header(struct imap_message *m, const char *name,
+int imap_message_header(struct imap_message *m, const char *name, bool decode,
                         int (*cb)(const char *value, size_t len, void *arg), void *arg);
 
 /* ---- imap_message_mime.c: what needs the MIME structure ---- */

@@ -69,10 +69,26 @@ int imap_outf(struct imap_client *c, const char *fmt, ...)
 	return r;
 }
 
-int imap_out_literal_data(struct imap_client *c, const void *data, size_t len)
+/* Queues LEN bytes of literal text. */
+static int literal_run(struct imap_client *c, const char *data, size_t len)
 {
 	imap_trace_server(c->trace, data, len, true);
 	return ios_write(c->conn.ios, data, len);
+}
+
+/* An IMAP4rev1 literal cannot hold NUL (RFC 3501, CHAR8): a message that
+ * has one is served with 0x80 in its place, as Dovecot does; the size
+ * stays the same. */
+int imap_out_literal_data(struct imap_client *c, const void *data, size_t len)
+{
+	const char *p = data, *end = p + len, *nul;
+
+	while ((nul = memchr(p, '\0', (size_t)(end - p))) != NULL) {
+		if (literal_run(c, p, (size_t)(nul - p)) < 0 || literal_run(c, "\x80", 1) < 0)
+			return -1;
+		p = nul + 1;
+	}
+	return literal_run(c, p, (size_t)(end - p));
 }
 
 int imap_untagged(struct imap_client *c, const char *fmt, ...)

@@ -28,7 +28,8 @@ enum search_kind {
 	SK_LARGER, SK_SMALLER,
 	SK_BEFORE, SK_ON, SK_SINCE,              /* internal date, by day */
 	SK_SENTBEFORE, SK_SENTON, SK_SENTSINCE,  /* Date: header, by day */
-	SK_HEADER,         /* .field contains .value (FROM, TO, SUBJECT ...) */
+	SK_HEADER,         /* .field contains .value (SUBJECT, HEADER ...) */
+	SK_ADDRESS,        /* an address of .field contains .value (FROM ...) */
 	SK_BODY, SK_TEXT,
 	SK_SEQSET, SK_UIDSET,
 	SK_MODSEQ,
@@ -49,8 +50,9 @@ struct search_key {
 /* What a search looks at for one message.  The text functions load on
  * first use and keep what they loaded in CTX:
  *   header: calls CB with each field NAME of the top-level header, value
- *           unfolded and decoded to UTF-8, until CB returns non-zero;
- *           returns CB's value, 0, or -1 when the message is unreadable;
+ *           unfolded (and with DECODE, RFC 2047-decoded to UTF-8), until
+ *           CB returns non-zero; returns CB's value, 0, or -1 when the
+ *           message is unreadable;
  *   text:   the whole raw message (NULL when unreadable);
  *   body:   the message after its header (NULL when unreadable). */
 struct search_msg {
@@ -60,7 +62,7 @@ struct search_msg {
 	const char *keywords;
 	int64_t size, internal_date;
 	uint64_t modseq;
-	int (*header)(void *ctx, const char *name,
+	int (*header)(void *ctx, const char *name, bool decode,
 	              int (*cb)(const char *value, size_t len, void *arg), void *arg);
 	const char *(*text)(void *ctx, size_t *len);
 	const char *(*body)(void *ctx, size_t *len);

@@ -3,14 +3,19 @@
  * tree; see imap_search.h.  Strings match as substrings, ignoring ASCII
  * case (RFC 3501 leaves the rest to the server; UTF-8 beyond ASCII
  * compares exactly).  Header values are matched decoded (RFC 2047), so
- * SUBJECT "café" finds "=?UTF-8?Q?caf=C3=A9?=".
+ * SUBJECT "café" finds "=?UTF-8?Q?caf=C3=A9?=".  FROM, TO, CC and BCC
+ * match the addresses as a client shows them, not the raw field: each
+ * display name (decoded), group name and local@domain, so comments and
+ * blanks inside an address do not hide it.
  */
 #include "imap_date.h"
 #include "imap_flags.h"
 #include "imap_search.h"
+#include "mime.h"
 #include "store.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* True when NEEDLE (NLEN bytes) occurs in HAY, ignoring ASCII case. */
@@ -48,7 +53,68 @@ static int header_has(const char *value, size_t len, void *arg)
 static bool header_match(const struct search_key *k, struct search_msg *m)
 {
 	struct hmatch h = { k->value, strlen(k->value) };
-	return m->header(m->ctx, k->field, header_has, &h) == 1;
+	return m->header(m->ctx, k->field, true, header_has, &h) == 1;
+}
+
+/* True when display name or group name NAME (encoded words kept)
+ * contains the needle once decoded. */
+static bool name_has(const char *name, const struct hmatch *h)
+{
+	size_t len;
+	char *d = mime_words_decode(name, strlen(name), &len);
+	bool hit = d != NULL && contains(d, len, h->value, h->len);
+	free(d);
+	return hit;
+}
+
+/* True when "local@domain" of A (the local part alone without a domain)
+ * contains the needle. */
+static bool spec_has(const struct mime_address *a, const struct hmatch *h)
+{
+	size_t ml = strlen(a->mailbox), hl = a->host ? strlen(a->host) : 0;
+	char *spec = malloc(ml + hl + 2);
+	if (spec == NULL)
+		return false;
+	memcpy(spec, a->mailbox, ml);
+	if (hl > 0) {
+		spec[ml] = '@';
+		memcpy(spec + ml + 1, a->host, hl);
+	}
+	spec[ml + (hl ? hl + 1 : 0)] = '\0';
+	bool hit = contains(spec, strlen(spec), h->value, h->len);
+	free(spec);
+	return hit;
+}
+
+/* One raw address field: 1 when an address of it matches. */
+static int address_has(const char *value, size_t len, void *arg)
+{
+	const struct hmatch *h = arg;
+	struct mime_addresses l;
+	(void)len;
+	if (h->len == 0)
+		return 1;       /* the field is there: "" matches it */
+	struct mime_tree *t = mime_address_parse(value, &l);
+	if (t == NULL)
+		return 0;
+	int hit = 0;
+	for (size_t i = 0; i < l.n && !hit; i++) {
+		const struct mime_address *a = &l.v[i];
+		if (a->mailbox == NULL)
+			continue;   /* the end of a group */
+		if (a->host == NULL)
+			hit = name_has(a->mailbox, h);   /* a group's name */
+		else
+			hit = (a->name != NULL && name_has(a->name, h)) || spec_has(a, h);
+	}
+	mime_free(t);
+	return hit;
+}
+
+static bool address_match(const struct search_key *k, struct search_msg *m)
+{
+	struct hmatch h = { k->value, strlen(k->value) };
+	return m->header(m->ctx, k->field, false, address_has, &h) == 1;
 }
 
 struct sent {
@@ -69,7 +135,7 @@ static int date_of(const char *value, size_t len, void *arg)
 static bool sent_match(const struct search_key *k, struct search_msg *m)
 {
 	struct sent s = { 0, false };
-	m->header(m->ctx, "Date", date_of, &s);
+	m->header(m->ctx, "Date", true, date_of, &s);
 	if (!s.found)
 		return false;
 	return k->kind == SK_SENTBEFORE ? s.day < k->num
@@ -143,6 +209,8 @@ bool imap_search_match(const struct search_key *k, struct search_msg *m)
 		return !imap_search_match(k->child, m);
 	case SK_HEADER:
 		return header_match(k, m);
+	case SK_ADDRESS:
+		return address_match(k, m);
 	case SK_SENTBEFORE:
 	case SK_SENTON:
 	case SK_SENTSINCE:

@@ -76,11 +76,11 @@ static const struct {
 	enum search_kind kind;
 	const char *field;
 } text_keys[] = {
-	{ "BCC", SK_HEADER, "Bcc" },
-	{ "CC", SK_HEADER, "Cc" },
-	{ "FROM", SK_HEADER, "From" },
+	{ "BCC", SK_ADDRESS, "Bcc" },
+	{ "CC", SK_ADDRESS, "Cc" },
+	{ "FROM", SK_ADDRESS, "From" },
 	{ "SUBJECT", SK_HEADER, "Subject" },
-	{ "TO", SK_HEADER, "To" },
+	{ "TO", SK_ADDRESS, "To" },
 	{ "BODY", SK_BODY, NULL },
 	{ "TEXT", SK_TEXT, NULL },
 };
@@ -296,6 +296,7 @@ static int leaf_cost(enum search_kind kind)
 {
 	switch (kind) {
 	case SK_SENTBEFORE: case SK_SENTON: case SK_SENTSINCE: case SK_HEADER:
+	case SK_ADDRESS:
 		return 1;
 	case SK_BODY: case SK_TEXT:
 		return 2;

@@ -25,6 +25,7 @@ void imap_view_free(struct imap_view *v)
 	for (uint32_t i = 0; i < v->n; i++)
 		msg_clear(&v->msgs[i]);
 	free(v->msgs);
+	free(v->announced);
 	store_mailbox_clear(&v->mb);
 	free(v);
 }
@@ -170,7 +171,7 @@ struct imap_view *imap_view_open(struct imap_client *c, const struct store_mailb
 	/* Changes committed while loading have higher modseqs than this, so
 	 * the first sync still sees them. */
 	v->modseq = mb->highest_modseq;
-	if (load_new(c, v, &added) < 0) {
+	if (load_new(c, v, &added) < 0 || imap_view_flags_init(v) < 0) {
 		imap_view_free(v);
 		return NULL;
 	}
@@ -182,7 +183,8 @@ struct imap_view *imap_view_open(struct imap_client *c, const struct store_mailb
 static int send_flags(struct imap_client *c, uint32_t seq)
 {
 	const struct view_msg *m = &c->view->msgs[seq - 1];
-	if (imap_outf(c, "* %u FETCH (UID %u FLAGS ", seq, m->uid) < 0 ||
+	if (imap_view_flags_announce(c, m->keywords) < 0 ||
+	    imap_outf(c, "* %u FETCH (UID %u FLAGS ", seq, m->uid) < 0 ||
 	    imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
 	                     (m->flags & STORE_FLAG_RECENT) != 0, m->keywords) < 0)
 		return -1;
@@ -289,6 +291,11 @@ int imap_view_sync(struct imap_client *c, bool allow_expunge)
 		return -1;
 	v->modseq = highest > v->modseq ? highest : v->modseq;
 	v->mb.uidnext = uidnext;
+	/* keywords of new messages are announced with them, before any
+	 * FETCH the client sends for them */
+	for (uint32_t i = v->n - added; i < v->n; i++)
+		if (imap_view_flags_announce(c, v->msgs[i].keywords) < 0)
+			return -1;
 	if (added > 0 && (imap_untagged(c, "%u EXISTS", v->n) < 0 ||
 	                  imap_untagged(c, "%u RECENT", v->recent) < 0))
 		return -1;
@@ -345,39 +352,4 @@ uint32_t imap_view_first_unseen(const struct imap_view *v)
 		if (!(v->msgs[i].flags & STORE_FLAG_SEEN))
 			return i + 1;
 	return 0;
-}
-
-/* Adds keyword W (N bytes) to the list OUT (LEN used of OUTLEN) unless
- * it is there or does not fit. */
-static void add_keyword(char *out, size_t *len, size_t outlen, const char *w, size_t n)
-{
-	char word[IMAP_KEYWORD_MAX + 1];
-	if (n >= sizeof word)
-		return;
-	memcpy(word, w, n);
-	word[n] = '\0';
-	if (imap_keyword_has(out, word) || *len + n + 2 > outlen)
-		return;
-	if (*len > 0)
-		out[(*len)++] = ' ';
-	memcpy(out + *len, word, n + 1);
-	*len += n;
-}
-
-void imap_view_keywords(const struct imap_view *v, char *out, size_t outlen)
-{
-	size_t len = 0;
-	out[0] = '\0';
-	for (uint32_t i = 0; i < v->n; i++) {
-		const char *p = v->msgs[i].keywords;
-		if (p == NULL)
-			continue;
-		while (*p) {
-			size_t k = strcspn(p, " ");
-			add_keyword(out, &len, outlen, p, k);
-			p += k;
-			while (*p == ' ')
-				p++;
-		}
-	}
 }

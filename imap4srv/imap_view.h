@@ -50,6 +50,7 @@ struct imap_view {
 	uint32_t recent;            /* messages with this session's \Recent */
 	bool dirty;                 /* a wake-up said the mailbox changed */
 	uint32_t limit;             /* Message-Cap, 0 = none */
+	char *announced;            /* keywords FLAGS listed to the session */
 };
 
 /*
@@ -101,8 +102,23 @@ void imap_view_set_flags(struct imap_view *v, uint32_t seq, unsigned flags,
 /* The first message without \Seen (0 when none): SELECT's [UNSEEN n]. */
 uint32_t imap_view_first_unseen(const struct imap_view *v);
 
-/* Writes the keywords used in the view, space-separated, each once, into
- * OUT (OUTLEN bytes; cut at a whole word when full). */
-void imap_view_keywords(const struct imap_view *v, char *out, size_t outlen);
+/* ---- imap_view_flags.c ---- */
+
+/* Starts V's announced keywords with those of its messages (at SELECT).
+ * Returns 0, or -1 when out of memory (logged). */
+int imap_view_flags_init(struct imap_view *v);
+
+/* Sends "* FLAGS (...)" with the system flags and the announced keywords,
+ * and "* OK [PERMANENTFLAGS (...)]" (empty when read-only).  Returns what
+ * imap_untagged() returns. */
+int imap_view_flags_send(struct imap_client *c);
+
+/*
+ * Call before any FETCH that shows KEYWORDS (space-separated; NULL is
+ * none): when one of them was not announced to this session yet, adds
+ * it and sends FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6).
+ * Returns 0, or -1 when out of memory or the output failed.
+ */
+int imap_view_flags_announce(struct imap_client *c, const char *keywords);
 
 #endif

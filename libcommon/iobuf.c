@@ -236,6 +236,11 @@ enum ios_status ios_read_bytes(struct iostream *s, size_t want,
 	return IOS_OK;
 }
 
+void ios_unread(struct iostream *s, size_t n)
+{
+	s->in_start -= n;
+}
+
 int ios_write(struct iostream *s, const void *data, size_t len)
 {
 	if (len == 0)

@@ -108,6 +108,15 @@ enum ios_status ios_read_line(struct iostream *s, char **line, size_t *len);
 enum ios_status ios_read_bytes(struct iostream *s, size_t want,
                                const char **data, size_t *len);
 
+/*
+ * Gives back the last N bytes the ios_read_bytes() call just before
+ * returned, so the next read returns them again (a protocol that finds
+ * the end of a message inside a chunk leaves what follows to its command
+ * parser).  N must not exceed what that call returned; no other call on
+ * the stream may come in between.
+ */
+void ios_unread(struct iostream *s, size_t n);
+
 /* Bytes buffered and not yet taken. */
 size_t ios_in_buffered(const struct iostream *s);
 /* Bytes currently allocated for input (0 while idle). */

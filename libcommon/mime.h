@@ -119,6 +119,14 @@ bool mime_is_message(const struct mime_part *p);
 char *mime_param_get(const struct mime_param *params, size_t n, const char *name);
 
 /*
+ * Splits address list V (an unfolded From, To, ... value) as ENVELOPE
+ * does into OUT, encoded words kept.  Returns the tree that holds OUT's
+ * strings (free it with mime_free() when done with them), or NULL when
+ * memory ran out (logged).
+ */
+struct mime_tree *mime_address_parse(const char *v, struct mime_addresses *out);
+
+/*
  * Decodes the RFC 2047 encoded words of header text S (LEN bytes) into
  * UTF-8 (blanks between adjacent encoded words dropped; an unknown
  * charset or a malformed word is kept as it is): a malloc'ed, NUL

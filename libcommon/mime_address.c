@@ -6,6 +6,7 @@
  * be ("a@b (Name)", a missing domain, stray commas) and never fail.
  * See mime_internal.h.
  */
+#include "log.h"
 #include "mime_internal.h"
 
 #include <stdlib.h>
@@ -242,4 +243,18 @@ void mime_address_list(struct mime_tree *t, const char *v, struct mime_addresses
 	}
 	free(toks);
 	free(l);
+}
+
+struct mime_tree *mime_address_parse(const char *v, struct mime_addresses *out)
+{
+	struct mime_tree *t = mime_tree_new();
+	if (t == NULL)
+		return NULL;
+	mime_address_list(t, v, out);
+	if (t->oom) {
+		log_error("mime", "error=\"out of memory\" what=addresses");
+		mime_free(t);
+		return NULL;
+	}
+	return t;
 }

@@ -32,11 +32,11 @@ int store_mailbox_create(struct store *st, int64_t person_id, const char *name,
 	if (store_blank(name))
 		return store_fail_kind(st, STORE_E_INVALID, "mailbox_create", "empty name");
 	/* UIDVALIDITY must never repeat for a name: take the clock, but stay
-	 * above every value handed out before. */
+	 * above every value handed out before, deleted mailboxes' too (a
+	 * trigger keeps uidvalidity_high). */
 	sqlite3_stmt *s = store_stmt(st,
 	    "INSERT INTO mailboxes (person_id, name, uidvalidity, special_use)"
-	    " VALUES (?1, ?2, max(?3, coalesce((SELECT max(uidvalidity) + 1"
-	    " FROM mailboxes), 1)), ?4)");
+	    " VALUES (?1, ?2, max(?3, (SELECT value + 1 FROM uidvalidity_high)), ?4)");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, person_id);

@@ -178,7 +178,18 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (process, counter, taken)) WITHOUT ROWID;"
 	"CREATE INDEX stat_samples_taken ON stat_samples(taken);",
 
-	/* 5 -> 6: each entry's own trace fields (Return-Path, Delivered-To),
+	/* 5 -> 6: the highest UIDVALIDITY ever handed out, so that a mailbox
+	 * deleted and created again gets a new one even when the deleted
+	 * mailbox held the highest (RFC 3501 2.3.1.1) */
+	"CREATE TABLE uidvalidity_high ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  value INTEGER NOT NULL);"
+	"INSERT INTO uidvalidity_high SELECT 1, coalesce(max(uidvalidity), 0) FROM mailboxes;"
+	"CREATE TRIGGER mailboxes_uidvalidity AFTER INSERT ON mailboxes BEGIN"
+	"  UPDATE uidvalidity_high SET value = max(value, NEW.uidvalidity);"
+	" END;",
+
+	/* 6 -> 7: each entry's own trace fields (Return-Path, Delivered-To),
 	 * served on top of the shared message, so one message delivered to
 	 * several people is stored once and each copy names its recipient;
 	 * NULL: none (entries of earlier versions carry theirs in the body) */

@@ -21,7 +21,7 @@ static const struct {
 	{ "RCPT", LMTP_RCPT, true }, { "DATA", LMTP_DATA, false },
 	{ "RSET", LMTP_RSET, false }, { "NOOP", LMTP_NOOP, true },
 	{ "QUIT", LMTP_QUIT, false }, { "VRFY", LMTP_VRFY, true },
-	{ "HELP", LMTP_HELP, true },
+	{ "HELP", LMTP_HELP, true }, { "STARTTLS", LMTP_STARTTLS, false },
 };
 
 /* Skips blanks. */
@@ -126,7 +126,7 @@ int lmtp_cmd_parse(char *line, size_t len, struct lmtp_cmd *cmd, const char **re
 		line[--len] = '\0';
 	size_t wlen = strcspn(line, " \t");
 	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (wlen == 4 && strncasecmp(line, verbs[i].word, 4) == 0)
+		if (wlen == strlen(verbs[i].word) && strncasecmp(line, verbs[i].word, wlen) == 0)
 			break;
 	if (i == sizeof verbs / sizeof verbs[0]) {
 		*reply = "500 5.5.1 Unknown command";

@@ -3,7 +3,7 @@
  * into a struct, without I/O, so the parser can be tested on its own.
  *
  *   LHLO host | MAIL FROM:<path> [SIZE=n] [BODY=7BIT|8BITMIME]
- *   RCPT TO:<path> | DATA | RSET | NOOP | QUIT | VRFY | HELP
+ *   RCPT TO:<path> | DATA | RSET | NOOP | QUIT | VRFY | HELP | STARTTLS
  *
  * HELO and EHLO are recognized only to be refused (this is LMTP).
  */
@@ -28,6 +28,7 @@ enum lmtp_verb {
 	LMTP_QUIT,
 	LMTP_VRFY,
 	LMTP_HELP,
+	LMTP_STARTTLS,     /* RFC 3207 */
 };
 
 enum lmtp_body { LMTP_BODY_7BIT, LMTP_BODY_8BITMIME };

@@ -2,7 +2,10 @@
  * lmtp_server.c - the LMTP sockets of smtpgw's daemon: a unix socket in
  * the run directory (lmtp.socket) and, when lmtp.port is set, a loopback
  * TCP port; accepted connections become lmtp_session.c sessions, up to
- * maxclt at once (more get "421 busy" and are closed).  When ems.conf
+ * maxclt at once (more get "421 busy" and are closed).  TCP clients are
+ * offered STARTTLS when the lmtp service has a certificate
+ * (tls.lmtp_certificate or tls.certificate); the unix socket is local and
+ * is not.  When ems.conf
  * has an "lmtp" entry in listeners, iolistener accepts that port and
  * smtpgw registers with it as the lmtp worker (handoff.h), so those
  * clients take the same path.
@@ -14,6 +17,7 @@
 #include "handoff.h"
 #include "lmtp_session.h"
 #include "log.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,8 +72,9 @@ static int max_sessions(void)
 	return srv.g->maxclt > 0 ? srv.g->maxclt : LMTP_MAXCLT_DEFAULT;
 }
 
-/* Starts a session on FD, or answers busy and closes it. */
-static void take_client(int fd, const char *peer)
+/* Starts a session on FD (TCP: STARTTLS may be offered), or answers busy
+ * and closes it. */
+static void take_client(int fd, const char *peer, bool tcp)
 {
 	if (lmtp_session_count() >= max_sessions()) {
 		log_warn("lmtp_busy", "peer=%s sessions=%d", log_quote(peer), max_sessions());
@@ -79,7 +84,7 @@ static void take_client(int fd, const char *peer)
 		return;
 	}
 	log_debug("lmtp_connect", "peer=%s", log_quote(peer));
-	lmtp_session_start(srv.g, fd, peer);
+	lmtp_session_start(srv.g, fd, peer, tcp);
 }
 
 /* A client iolistener accepted on an lmtp listener. */
@@ -88,7 +93,7 @@ static void on_handed_client(const struct handoff_client *c, void *arg)
 	char peer[80];
 	(void)arg;
 	handoff_peer_text(c, peer, sizeof peer);
-	take_client(c->fd, peer);
+	take_client(c->fd, peer, true);
 	handoff_worker_load(srv.handoff, (unsigned)lmtp_session_count());
 }
 
@@ -126,7 +131,7 @@ static void on_accept(struct ev_io *io, unsigned events, void *arg)
 			return;
 		}
 		peer_text(&ss, peer, sizeof peer);
-		take_client(fd, peer);
+		take_client(fd, peer, ss.ss_family != AF_UNIX);
 	}
 }
 
@@ -204,6 +209,8 @@ int lmtp_server_start(struct smtpgw *g)
 	long long port = config_int(g->cfg, "lmtp.port");
 
 	srv.g = g;
+	if (port > 0 || lmtp_listener_configured(g->cfg))
+		g->tls = tls_server_for_service(g->cfg, "lmtp");
 	if (sock[0] != '\0' && listen_unix(sock) < 0)
 		return -1;
 	if (port > 0 && listen_tcp(config_str(g->cfg, "lmtp.address"), port) < 0)
@@ -238,4 +245,8 @@ void lmtp_server_stop(void)
 	if (srv.unix_path[0] != '\0')
 		unlink(srv.unix_path);
 	srv.unix_path[0] = '\0';
+	if (srv.g != NULL) {
+		tls_server_free(srv.g->tls);
+		srv.g->tls = NULL;
+	}
 }

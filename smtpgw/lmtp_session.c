@@ -4,31 +4,34 @@
  * recipient from the directory (unknown 550, over quota 452), DATA
  * answered once per accepted recipient after the durable commit,
  * PIPELINING (every buffered command is answered in order, replies go
- * out together), ENHANCEDSTATUSCODES.  Commands are parsed by lmtp_cmd.c;
- * the message is received by smtpgw_message.c and queued by
- * smtpgw_submit.c.
+ * out together), ENHANCEDSTATUSCODES, STARTTLS (RFC 3207) on TCP when
+ * the service has a certificate.  Commands are parsed by lmtp_cmd.c, the
+ * message text decoded by lmtp_data.c into smtpgw_message.c's buffer and
+ * queued by smtpgw_submit.c.  The connection itself (socket, TLS, idle
+ * timer, back-pressure) is libcommon's client_conn.
  */
 #include "lmtp_session.h"
 
+#include "client_conn.h"
 #include "config.h"
-#include "evloop.h"
 #include "iobuf.h"
 #include "lmtp_cmd.h"
+#include "lmtp_data.h"
 #include "log.h"
 #include "recipient.h"
 #include "smtpgw.h"
 #include "store.h"
 
-#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Longest line inside DATA; longer lines make the message fail (RFC 5321
- * allows 1000, real mail sometimes has more). */
-#define LMTP_DATA_LINE_MAX 65536
+/* Input buffer: bounds a command line; DATA is read through it in
+ * chunks of up to this size, whatever its line lengths. */
+#define LMTP_INPUT_MAX 65536
 /* Output queued above this stops reading until the client catches up. */
 #define LMTP_OUT_HIGH_WATER 65536
 /* Bad commands in one session before it is closed. */
@@ -42,26 +45,23 @@ struct accepted_rcpt {
 };
 
 struct lmtp_session {
+	struct client_conn conn;
 	struct smtpgw *g;
-	int fd;
-	struct iostream *io;
-	struct ev_io *watch;
-	struct ev_timer *idle;
 	char peer[128];
+	char session[32];               /* "lmtp.N" in log lines */
 	char helo[256];
-	bool in_mail, in_data, closing;
+	bool in_mail, in_data;
 	char sender[ADDR_MAX + 1];
 	int64_t size_hint;
 	struct accepted_rcpt *rcpts;
 	size_t nrcpt, max_rcpt;
 	struct message_buf msg;
-	bool long_line;                 /* a DATA line was too long */
+	struct lmtp_data data;          /* decoder state inside DATA */
 	int errors;
-	struct lmtp_session *prev, *next;
 };
 
-static struct lmtp_session *sessions;
-static int nsessions;
+static struct client_list sessions;
+static unsigned long long next_id;
 
 static void reply(struct lmtp_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -78,22 +78,15 @@ static void reply(struct lmtp_session *s, const char *fmt, ...)
 	if ((size_t)n > sizeof line - 3)
 		n = (int)sizeof line - 3;
 	memcpy(line + n, "\r\n", 2);
-	ios_write(s->io, line, (size_t)n + 2);
+	ios_write(s->conn.ios, line, (size_t)n + 2);
 }
 
 static void session_free(struct lmtp_session *s)
 {
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		sessions = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
-	nsessions--;
-	evloop_del_io(s->watch);
-	evloop_del_timer(s->idle);
-	ios_free(s->io);
-	close(s->fd);
+	if (s->in_data)
+		log_info("lmtp_dropped", "session=%s peer=%s rcpts=%zu", s->session,
+		         log_quote(s->peer), s->nrcpt);
+	client_conn_close(&s->conn);
 	msgbuf_free(&s->msg);
 	free(s->rcpts);
 	free(s);
@@ -101,7 +94,7 @@ static void session_free(struct lmtp_session *s)
 
 static void transaction_reset(struct lmtp_session *s)
 {
-	s->in_mail = s->in_data = s->long_line = false;
+	s->in_mail = s->in_data = false;
 	s->sender[0] = '\0';
 	s->size_hint = -1;
 	s->nrcpt = 0;
@@ -113,7 +106,7 @@ static void session_end(struct lmtp_session *s, const char *text)
 {
 	if (text != NULL)
 		reply(s, "%s", text);
-	s->closing = true;
+	s->conn.closing = true;
 }
 
 static void bad_command(struct lmtp_session *s, const char *text)
@@ -132,8 +125,29 @@ static void cmd_lhlo(struct lmtp_session *s, const struct lmtp_cmd *c)
 	reply(s, "250-%s", s->g->node);
 	reply(s, "250-PIPELINING");
 	reply(s, "250-ENHANCEDSTATUSCODES");
+	/* The text is stored as it came, 8-bit bytes too; SMTPUTF8 is not
+	 * offered: addresses are ASCII (address.h). */
 	reply(s, "250-8BITMIME");
+	if (s->conn.tls_ctx != NULL && s->conn.tls_state == CLIENT_TLS_NONE)
+		reply(s, "250-STARTTLS");
 	reply(s, "250 SIZE %lld", (long long)s->g->max_size);
+}
+
+/* RFC 3207: the handshake starts once the 220 is out; what the client
+ * said before (LHLO) is forgotten. */
+static void cmd_starttls(struct lmtp_session *s)
+{
+	if (s->conn.tls_ctx == NULL)
+		return bad_command(s, "502 5.5.1 STARTTLS is not offered here");
+	if (s->conn.tls_state != CLIENT_TLS_NONE)
+		return bad_command(s, "503 5.5.1 TLS is already active");
+	/* commands pipelined behind STARTTLS would run inside TLS unprotected */
+	if (ios_in_buffered(s->conn.ios) > 0)
+		return bad_command(s, "503 5.5.1 STARTTLS must be the last command sent");
+	s->helo[0] = '\0';
+	transaction_reset(s);
+	s->conn.tls_state = CLIENT_TLS_STARTING;
+	reply(s, "220 2.0.0 Ready to start TLS");
 }
 
 static void cmd_mail(struct lmtp_session *s, const struct lmtp_cmd *c)
@@ -211,10 +225,13 @@ static void cmd_data(struct lmtp_session *s)
 		return bad_command(s, "503 5.5.1 No valid recipients");
 	snprintf(from, sizeof from, "from %.200s (%.100s)", s->helo, s->peer);
 	msgbuf_init(&s->msg, (size_t)s->g->max_size);
-	if (smtpgw_received(s->g, from, "LMTP", s->nrcpt == 1 ? s->rcpts[0].address : NULL,
+	/* RFC 3848: LMTPS once STARTTLS is done */
+	const char *proto = client_conn_tls(&s->conn) ? "LMTPS" : "LMTP";
+	if (smtpgw_received(s->g, from, proto, s->nrcpt == 1 ? s->rcpts[0].address : NULL,
 	                    received, sizeof received) < 0 ||
 	    msgbuf_add_trace(&s->msg, received) < 0)
 		return reply(s, "451 4.3.0 Out of memory, try again later");
+	lmtp_data_init(&s->data);
 	s->in_data = true;
 	reply(s, "354 Start mail input; end with <CRLF>.<CRLF>");
 }
@@ -234,6 +251,7 @@ static void command(struct lmtp_session *s, char *line, size_t len)
 	case LMTP_MAIL: return cmd_mail(s, &c);
 	case LMTP_RCPT: return cmd_rcpt(s, &c);
 	case LMTP_DATA: return cmd_data(s);
+	case LMTP_STARTTLS: return cmd_starttls(s);
 	case LMTP_RSET:
 		transaction_reset(s);
 		return reply(s, "250 2.0.0 OK");
@@ -296,10 +314,10 @@ static void data_end(struct lmtp_session *s)
 {
 	const char *why;
 
-	if (s->msg.too_big)
+	if (s->data.failed)
+		reply_each(s, "451 4.3.0 <%s> Out of memory, try again later");
+	else if (s->msg.too_big)
 		reply_each(s, "552 5.3.4 <%s> Message exceeds the size limit");
-	else if (s->long_line)
-		reply_each(s, "554 5.6.0 <%s> Message has a line over 64 KB");
 	else if (msgbuf_check(&s->msg, &why) < 0)
 		for (size_t i = 0; i < s->nrcpt; i++)
 			reply(s, "554 5.6.0 <%s> %s", s->rcpts[i].address, why);
@@ -308,158 +326,140 @@ static void data_end(struct lmtp_session *s)
 	transaction_reset(s);
 }
 
-static void data_line(struct lmtp_session *s, const char *line, size_t len)
+/* Decodes what input there is of the message; at its end, gives the
+ * rest back for the command parser and answers.  Returns what
+ * ios_read_bytes() said. */
+static enum ios_status data_input(struct lmtp_session *s)
 {
-	if (line[0] == '.') {
-		if (len == 1)
-			return data_end(s);
-		line++;
-		len--;
+	const char *in;
+	size_t len;
+	bool done;
+	enum ios_status st = ios_read_bytes(s->conn.ios, SIZE_MAX, &in, &len);
+
+	if (st != IOS_OK)
+		return st;
+	size_t used = lmtp_data_feed(&s->data, &s->msg, in, len, &done);
+	if (done) {
+		ios_unread(s->conn.ios, len - used);
+		data_end(s);
 	}
-	if (msgbuf_add_line(&s->msg, line, len) < 0)
-		s->msg.too_big = true;   /* out of memory: refused, the peer retries */
+	return IOS_OK;
 }
 
-enum input_state {
-	INPUT_NEED_MORE,    /* no complete line left */
-	INPUT_OUT_FULL,     /* stopped: too much output queued */
-	INPUT_CLOSING,      /* the session is ending */
-	INPUT_EOF,          /* the client is gone */
+/* One step of the connection (client_conn_ops): a chunk of the message
+ * or a command line.  1 did something, 0 nothing to do before more
+ * input. */
+static int step(void *arg)
+{
+	struct lmtp_session *s = arg;
+	char *line = NULL;
+	size_t len = 0;
+	bool in_data = s->in_data;
+	enum ios_status st = in_data ? data_input(s) : ios_read_line(s->conn.ios, &line, &len);
+
+	switch (st) {
+	case IOS_OK:
+		if (!in_data)
+			command(s, line, len);
+		return 1;
+	case IOS_TOO_LONG:
+		bad_command(s, "500 5.5.2 Line too long");
+		return 1;
+	case IOS_EOF:
+		s->conn.eof = true;
+		s->conn.closing = true;
+		return 0;
+	default:
+		if (s->conn.eof)
+			s->conn.closing = true;
+		return 0;
+	}
+}
+
+/* Every command is answered before the next is read. */
+static bool input_held(const void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+/* LMTP has no implicit TLS: after STARTTLS the client speaks first. */
+static int greet(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void on_tls_up(void *arg)
+{
+	struct lmtp_session *s = arg;
+	struct tls_conn *tls = s->conn.tls;
+	log_info("lmtp_tls", "session=%s peer=%s version=%s cipher=%s bits=%d", s->session,
+	         log_quote(s->peer), tls_conn_version(tls), tls_conn_cipher(tls),
+	         tls_conn_bits(tls));
+}
+
+static void on_idle(void *arg)
+{
+	struct lmtp_session *s = arg;
+	log_info("lmtp_timeout", "session=%s peer=%s", s->session, log_quote(s->peer));
+	if (client_conn_can_write(&s->conn))
+		reply(s, "421 4.4.2 Timeout, closing");
+}
+
+static void free_session(void *arg)
+{
+	session_free(arg);
+}
+
+static const struct client_conn_ops lmtp_conn_ops = {
+	.step = step,
+	.input_held = input_held,
+	.greet = greet,
+	.tls_up = on_tls_up,
+	.idle = on_idle,
+	.free = free_session,
+	.read_event = "lmtp_read",
+	.output_is_activity = false,
 };
 
-/* Takes complete lines out of the input while output has room. */
-static enum input_state handle_input(struct lmtp_session *s)
-{
-	char *line;
-	size_t len;
-
-	for (;;) {
-		if (s->closing)
-			return INPUT_CLOSING;
-		if (ios_out_full(s->io))
-			return INPUT_OUT_FULL;
-		enum ios_status st = ios_read_line(s->io, &line, &len);
-		if (st == IOS_NEED_MORE)
-			return INPUT_NEED_MORE;
-		if (st == IOS_EOF)
-			return INPUT_EOF;
-		if (st == IOS_TOO_LONG) {
-			if (s->in_data)
-				s->long_line = true;
-			else
-				bad_command(s, "500 5.5.2 Line too long");
-		} else if (s->in_data) {
-			data_line(s, line, len);
-		} else {
-			command(s, line, len);
-		}
-	}
-}
-
-/* Flushes output and sets what to wait for; frees S when it is done.
- * Returns false when S was freed. */
-static bool settle(struct lmtp_session *s)
-{
-	int f = ios_flush(s->io);
-	if (f < 0 || (f == 0 && s->closing)) {
-		session_free(s);
-		return false;
-	}
-	unsigned ev = 0;
-	if (!s->closing && !ios_out_full(s->io))
-		ev |= EV_READ;
-	if (f == 1 || ios_wants_write(s->io))
-		ev |= EV_WRITE;
-	evloop_io_set_events(s->watch, ev);
-	return true;
-}
-
-/* The client closed its side: answer what it sent, then let go. */
-static void client_gone(struct lmtp_session *s)
-{
-	if (s->in_data)
-		log_info("lmtp_dropped", "peer=%s rcpts=%zu", log_quote(s->peer), s->nrcpt);
-	handle_input(s);
-	ios_flush(s->io);
-	session_free(s);
-}
-
-static void on_io(struct ev_io *io, unsigned events, void *arg)
-{
-	struct lmtp_session *s = arg;
-	enum input_state st;
-	(void)io;
-
-	if (events & EV_READ) {
-		ssize_t n = ios_fill(s->io);
-		evloop_timer_reset(s->idle);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != ENOBUFS))
-			return client_gone(s);
-	}
-	do {
-		st = handle_input(s);
-		if (st == INPUT_EOF)
-			return client_gone(s);
-		if (!settle(s))
-			return;
-		/* Pipelined input waits while the replies were too many to send
-		 * at once; go on when the flush made room. */
-	} while (st == INPUT_OUT_FULL && !ios_out_full(s->io));
-}
-
-static void on_idle(struct ev_timer *t, void *arg)
-{
-	struct lmtp_session *s = arg;
-	(void)t;
-	log_info("lmtp_timeout", "peer=%s", log_quote(s->peer));
-	session_end(s, "421 4.4.2 Timeout, closing");
-	settle(s);
-}
-
-int lmtp_session_start(struct smtpgw *g, int fd, const char *peer)
+int lmtp_session_start(struct smtpgw *g, int fd, const char *peer, bool tls_offered)
 {
 	struct lmtp_session *s = calloc(1, sizeof *s);
 	size_t max_rcpt = (size_t)config_int(g->cfg, "lmtp.max_recipients");
+	unsigned idle_ms = (unsigned)config_int(g->cfg, "lmtp.timeout_s") * 1000;
 
-	if (s == NULL || (s->rcpts = calloc(max_rcpt, sizeof *s->rcpts)) == NULL ||
-	    (s->io = ios_new(fd, LMTP_DATA_LINE_MAX, LMTP_OUT_HIGH_WATER)) == NULL ||
-	    (s->watch = evloop_add_io(g->loop, fd, EV_READ, on_io, s)) == NULL ||
-	    (s->idle = evloop_add_timer(g->loop,
-	                                (unsigned)config_int(g->cfg, "lmtp.timeout_s") * 1000,
-	                                false, on_idle, s)) == NULL) {
+	if (s == NULL || (s->rcpts = calloc(max_rcpt, sizeof *s->rcpts)) == NULL) {
 		log_error("lmtp_session", "peer=%s error=\"out of memory\"", log_quote(peer));
-		if (s != NULL) {
-			evloop_del_io(s->watch);
-			ios_free(s->io);
-			free(s->rcpts);
+		if (s != NULL)
 			free(s);
-		}
 		close(fd);
 		return -1;
 	}
 	s->g = g;
-	s->fd = fd;
 	s->max_rcpt = max_rcpt;
 	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	snprintf(s->session, sizeof s->session, "lmtp.%llu", ++next_id);
 	msgbuf_init(&s->msg, (size_t)g->max_size);
 	transaction_reset(s);
-	s->next = sessions;
-	if (sessions != NULL)
-		sessions->prev = s;
-	sessions = s;
-	nsessions++;
+	if (client_conn_open(&s->conn, &sessions, g->loop, fd, LMTP_INPUT_MAX,
+	                     LMTP_OUT_HIGH_WATER, idle_ms, tls_offered ? g->tls : NULL,
+	                     s->session, &lmtp_conn_ops, s) < 0) {
+		log_error("lmtp_session", "peer=%s error=\"out of memory\"", log_quote(peer));
+		session_free(s);
+		return -1;
+	}
 	reply(s, "220 %s LMTP ems smtpgw ready", g->node);
-	settle(s);
-	return 0;
+	return client_conn_pump(&s->conn) ? 0 : -1;
 }
 
 int lmtp_session_count(void)
 {
-	return nsessions;
+	return (int)sessions.n;
 }
 
 void lmtp_session_close_all(void)
 {
-	while (sessions != NULL)
-		session_free(sessions);
+	while (sessions.head != NULL)
+		session_free(sessions.head->client);
 }

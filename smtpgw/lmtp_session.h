@@ -7,14 +7,18 @@
 #ifndef EMS_LMTP_SESSION_H
 #define EMS_LMTP_SESSION_H
 
+#include <stdbool.h>
+
 struct smtpgw;
 
 /*
- * Takes over FD (closed by the session) from a client at PEER (text for
- * logs and the Received field), greets it and serves it.  Returns 0, or
- * -1 after logging (FD is closed then too).
+ * Takes over the nonblocking FD (closed by the session) from a client at
+ * PEER (text for logs and the Received field), greets it and serves it;
+ * STARTTLS is offered when TLS_OFFERED and smtpgw has a certificate for
+ * the lmtp service.  Returns 0, or -1 after logging (FD is closed then
+ * too).
  */
-int lmtp_session_start(struct smtpgw *g, int fd, const char *peer);
+int lmtp_session_start(struct smtpgw *g, int fd, const char *peer, bool tls_offered);
 
 /* Sessions open now. */
 int lmtp_session_count(void);

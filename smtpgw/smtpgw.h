@@ -7,6 +7,7 @@
  *   smtpgw_message.c   a message being received: growth, limit, CRLF, checks
  *   smtpgw_submit.c    the one durable step: message + envelope -> queue
  *   lmtp_cmd.c         LMTP command lines parsed (no I/O, unit-tested)
+ *   lmtp_data.c        LMTP DATA decoded: end of data, dot-stuffing, bare LF
  *   lmtp_session.c     one LMTP conversation (RFC 2033)
  *   lmtp_server.c      the LMTP sockets and connections on the event loop
  *   smtpgw_outbound.c  outbound mode: the outbound queue -> local sendmail
@@ -24,6 +25,7 @@
 struct ems_config;
 struct store;
 struct evloop;
+struct tls_server;
 
 /* sysexits(3) codes of the mailer (sendmail reads them). */
 #define EXIT_OK          0
@@ -46,6 +48,7 @@ struct smtpgw {
 	const char *default_domain; /* auth.default_domain: of a bare recipient name */
 	int maxclt;                 /* LMTP connections at once */
 	struct evloop *loop;        /* daemon mode only */
+	struct tls_server *tls;     /* daemon mode: STARTTLS on TCP, or NULL */
 };
 
 /* A message as it arrives: bytes in canonical CRLF form, with a limit. */
@@ -55,7 +58,6 @@ struct message_buf {
 	size_t start;               /* where the input begins (after trace) */
 	size_t limit;               /* input bytes allowed after START */
 	bool too_big;               /* more arrived than LIMIT: data is cut */
-	bool at_line_start;         /* for CRLF conversion across chunks */
 	bool after_cr;
 };
 
@@ -73,16 +75,20 @@ void msgbuf_free(struct message_buf *b);
  * memory (logged). */
 int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len);
 
-/* Appends one line (without its terminator) and CRLF.  As above. */
-int msgbuf_add_line(struct message_buf *b, const char *line, size_t len);
+/* Appends LEN bytes as they are (the caller already made them CRLF).
+ * As above. */
+int msgbuf_add_bytes(struct message_buf *b, const char *data, size_t len);
+
+/* Removes a leading mbox "From " line from the input in B (sendmail
+ * gives one to mailers with the U flag; LMTP never has one). */
+void msgbuf_drop_from_line(struct message_buf *b);
 
 /*
  * Checks that the input in B is a message: a header of "Name: value"
- * lines (a leading mbox "From " line is removed first) ending at an empty
- * line or at the end.  Returns 0, or -1 with a sentence in *WHY when it
- * is not.
+ * lines ending at an empty line or at the end.  Returns 0, or -1 with a
+ * sentence in *WHY when it is not.
  */
-int msgbuf_check(struct message_buf *b, const char **why);
+int msgbuf_check(const struct message_buf *b, const char **why);
 
 /*
  * Writes the Received field smtpgw puts on top of every message it

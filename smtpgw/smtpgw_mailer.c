@@ -110,7 +110,8 @@ static int take_rcpt(struct smtpgw *g, const char *arg, char *out, struct rcpt_i
 	return check_rcpt(g, r == 0 ? out : arg, info);
 }
 
-/* Reads the message from stdin into B.  Returns 0 or an exit code. */
+/* Reads the message from stdin into B, without the mbox "From " line
+ * sendmail may put first.  Returns 0 or an exit code. */
 static int read_message(struct message_buf *b)
 {
 	static char chunk[MAILER_READ_CHUNK];
@@ -127,6 +128,7 @@ static int read_message(struct message_buf *b)
 		if (msgbuf_add_raw(b, chunk, (size_t)n) < 0)
 			return say(EXIT_TEMPFAIL, "4.3.0 out of memory");
 	}
+	msgbuf_drop_from_line(b);
 	return 0;
 }
 

@@ -24,7 +24,6 @@ void msgbuf_init(struct message_buf *b, size_t limit)
 {
 	memset(b, 0, sizeof *b);
 	b->limit = limit;
-	b->at_line_start = true;
 }
 
 void msgbuf_free(struct message_buf *b)
@@ -84,25 +83,21 @@ int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len)
 		put(b, c);
 		b->after_cr = c == '\r';
 	}
-	if (len > 0)
-		b->at_line_start = data[len - 1] == '\n';
 	return 0;
 }
 
-int msgbuf_add_line(struct message_buf *b, const char *line, size_t len)
+int msgbuf_add_bytes(struct message_buf *b, const char *data, size_t len)
 {
 	if (b->too_big)
 		return 0;
-	if (b->len - b->start + len + 2 > b->limit) {
+	if (b->len - b->start + len > b->limit) {
 		b->too_big = true;
 		return 0;
 	}
-	if (reserve(b, len + 2) < 0)
+	if (reserve(b, len) < 0)
 		return -1;
-	memcpy(b->data + b->len, line, len);
+	memcpy(b->data + b->len, data, len);
 	b->len += len;
-	b->data[b->len++] = '\r';
-	b->data[b->len++] = '\n';
 	return 0;
 }
 
@@ -116,8 +111,7 @@ static size_t field_name(const char *p, const char *end)
 	return p + n < end && p[n] == ':' && n > 0 ? n : 0;
 }
 
-/* Removes a leading mbox "From " line (sendmail's F=U mailers get one). */
-static void drop_from_line(struct message_buf *b)
+void msgbuf_drop_from_line(struct message_buf *b)
 {
 	char *p = b->data + b->start, *end = b->data + b->len;
 	if (end - p < 5 || memcmp(p, "From ", 5) != 0)
@@ -128,9 +122,8 @@ static void drop_from_line(struct message_buf *b)
 	b->len -= cut;
 }
 
-int msgbuf_check(struct message_buf *b, const char **why)
+int msgbuf_check(const struct message_buf *b, const char **why)
 {
-	drop_from_line(b);
 	const char *p = b->data + b->start, *end = b->data + b->len;
 	bool first = true;
 

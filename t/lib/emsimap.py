@@ -37,6 +37,14 @@ class ImapSuite(emsproto.ProtoSuite):
             m.login(user, password)
         return m
 
+    def raw(self, login=True):
+        """A Raw connection on the plain port, logged in as the demo
+        person unless not LOGIN."""
+        r = Raw(self.imap_port)
+        if login:
+            r.command("l", "LOGIN %s %s" % (USER, PASSWORD))
+        return r
+
     def connect_tls(self, login=True):
         """The same over implicit TLS (the certificate is not verified:
         it is the suite's own)."""
@@ -64,6 +72,12 @@ class Raw(emsproto.RawLines):
     def command(self, tag, text):
         """Sends TAG TEXT; returns (untagged lines, tagged line)."""
         self.send("%s %s\r\n" % (tag, text))
+        return self.until(tag)
+
+    def append(self, tag, message, mailbox="INBOX", flags=""):
+        """APPENDs MESSAGE (text) with FLAGS ("($Kw) " or ""), as a
+        non-synchronizing literal; returns like command()."""
+        self.send("%s APPEND %s %s{%d+}\r\n%s\r\n" % (tag, mailbox, flags, len(message), message))
         return self.until(tag)
 
     def until(self, tag):

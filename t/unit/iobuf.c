@@ -158,6 +158,28 @@ static void test_literal_and_eof(void)
 	close(sv[0]);
 }
 
+/* A protocol that finds the end of a message inside a chunk gives back
+ * what follows (LMTP DATA, then pipelined commands). */
+static void test_unread(void)
+{
+	int sv[2];
+	const char *data;
+	char *line;
+	size_t len;
+	struct iostream *s = socket_stream(sv);
+
+	send_str(sv[1], "body\r\n.\r\nRSET\r\n");
+	ios_fill(s);
+	ok(ios_read_bytes(s, 100, &data, &len) == IOS_OK && len == 15, "a chunk of 15 bytes");
+	ios_unread(s, 6);
+	is_int((long long)ios_in_buffered(s), 6, "6 given back are buffered again");
+	ok(ios_read_line(s, &line, &len) == IOS_OK && strcmp(line, "RSET") == 0,
+	   "and read as the next line");
+	ios_free(s);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* A transport that accepts at most 3 bytes per write, then says "wait"
  * every other call, collecting what it got. */
 struct trickle { char got[4096]; size_t len; int calls; bool want_write; };
@@ -266,8 +288,9 @@ static void test_plain_fd_output(void)
 
 int main(void)
 {
-	plan(37);
+	plan(40);
 	test_lines();
+	test_unread();
 	test_too_long();
 	test_literal_and_eof();
 	test_output();

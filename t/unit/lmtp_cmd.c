@@ -33,6 +33,9 @@ static void test_verbs(void)
 	ok(parse("DATA") == 0 && cmd.verb == LMTP_DATA, "DATA");
 	ok(parse("RSET") == 0 && cmd.verb == LMTP_RSET, "RSET");
 	ok(parse("QUIT") == 0 && cmd.verb == LMTP_QUIT, "QUIT");
+	ok(parse("starttls") == 0 && cmd.verb == LMTP_STARTTLS, "STARTTLS (RFC 3207)");
+	ok(refused("STARTTLS now", "501 5.5.4"), "STARTTLS takes no argument");
+	ok(refused("STARTTL", "500 5.5.1"), "a verb cut short is unknown");
 	ok(parse("NOOP whatever") == 0 && cmd.verb == LMTP_NOOP, "NOOP takes an argument");
 	ok(parse("VRFY someone") == 0 && cmd.verb == LMTP_VRFY, "VRFY");
 	ok(parse("EHLO x") == 0 && cmd.verb == LMTP_HELO, "EHLO is seen as the SMTP greeting");

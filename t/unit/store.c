@@ -175,15 +175,15 @@ static void test_newer_refused(void)
 	char log[2048];
 	struct store *st = store_open(p, 1000);
 	store_close(st);
-	raw_exec(p, "PRAGMA user_version=7;");
+	raw_exec(p, "PRAGMA user_version=8;");
 	st = open_logged(p, log, sizeof log);
 	ok(st == NULL, "a store newer than the code is refused");
 	store_close(st);
 	char want[128];
-	snprintf(want, sizeof want, "future.db has schema version 7, this ems understands"
+	snprintf(want, sizeof want, "future.db has schema version 8, this ems understands"
 	         " up to %d; upgrade ems", STORE_SCHEMA_VERSION);
 	ok(strstr(log, want) != NULL, "with a message saying why");
-	is_int(raw_int(p, "PRAGMA user_version"), 7, "and is left untouched");
+	is_int(raw_int(p, "PRAGMA user_version"), 8, "and is left untouched");
 }
 
 /* ---- directory ---- */
@@ -423,8 +423,17 @@ static void test_refcount(struct store *st, int64_t pid)
 	ok(store_person_usage(st, pid, &bytes, &count) == 0 && count == 2 &&
 	   bytes == 2 * (int64_t)(sizeof body - 1), "usage counts live entries (%lld bytes)",
 	   (long long)bytes);
+	struct store_mailbox gone = { 0 }, reborn = { 0 };
+	store_mailbox_get(st, work, &gone);
 	ok(store_mailbox_delete(st, work) == 0, "Work deleted");
 	is_int(refcount(st, msg), 0, "deleting a mailbox drops its references");
+	bool made = store_mailbox_create(st, pid, "Work", NULL, &work) == 0 &&
+	            store_mailbox_get(st, work, &reborn) == 0;
+	ok(made && reborn.uidvalidity > gone.uidvalidity,
+	   "Work created again at once: a higher UIDVALIDITY (%u > %u)", reborn.uidvalidity,
+	   gone.uidvalidity);
+	store_mailbox_clear(&gone);
+	store_mailbox_clear(&reborn);
 	ok(store_mailbox_delete(st, inbox) < 0 && store_last_error(st) == STORE_E_INVALID,
 	   "INBOX cannot be deleted");
 }
