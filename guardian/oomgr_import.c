@@ -113,7 +113,8 @@ static int import_folder(struct store *st, const struct store_person *p,
 		return 0;
 	}
 	if (store_last_error(st) != STORE_E_NOTFOUND ||
-	    store_mailbox_create(st, p->id, folder, NULL, id) < 0)
+	    store_mailbox_create(st, p->id, folder, NULL, id) < 0 ||
+	    store_subscription_add(st, p->id, folder) < 0)
 		return admin_failed(st, "folder", folder);
 	printf("Created folder %s.\n", folder);
 	return 0;

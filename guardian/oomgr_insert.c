@@ -169,7 +169,10 @@ static int insert_folder(struct oomgr *o, const struct oomgr_stmt *st)
 	    (name = admin_required(st, "name")) == NULL ||
 	    admin_find_person(o, user, &p) < 0)
 		return -1;
+	/* a folder the administrator makes is meant to be seen: subscribed */
 	int r = store_mailbox_create(admin_store(o), p.id, name, NULL, NULL);
+	if (r == 0)
+		r = store_subscription_add(admin_store(o), p.id, name);
 	if (r == 0)
 		printf("Inserted successfully: folder %s of %s@%s.\n", name, p.username,
 		       p.domain);

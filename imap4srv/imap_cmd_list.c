@@ -1,17 +1,22 @@
 /*
- * imap_cmd_list.c - LIST (RFC 3501 with the basic LIST-EXTENDED options
- * of RFC 5258, CHILDREN of RFC 3348 and SPECIAL-USE of RFC 6154) and
- * LSUB.  The person's mailboxes are gathered once per command, levels
- * that exist only as parents of others are added, and each pattern is
- * matched against the wire names.
+ * imap_cmd_list.c - LIST (RFC 3501, with LIST-EXTENDED of RFC 5258,
+ * CHILDREN of RFC 3348, SPECIAL-USE of RFC 6154 and LIST-STATUS of
+ * RFC 5819) and LSUB.  The names come from imap_list_tree.c; here the
+ * command's options choose which of them to answer and how.
  *
- * A level that is no mailbox itself ("a" of "a/b") is shown, \Noselect
- * (\NonExistent with LIST-EXTENDED), when a pattern matches it but not
- * the mailbox below it: that is how "%" lets a client walk down a
- * hierarchy.  LSUB does the same with levels that are not subscribed.
+ * A name is answered when it meets the selection (exists; or is
+ * subscribed, for LSUB and LIST (SUBSCRIBED); or has a special use) and
+ * matches a pattern.  A name that does not meet it is answered as well
+ * when a name below it does but matches no pattern: that is how "%"
+ * lets a client walk down a hierarchy.  LSUB marks such a parent
+ * \Noselect (RFC 3501 6.3.9), RECURSIVEMATCH gives it CHILDINFO, and
+ * plain LIST gives it only when it is no mailbox (\Noselect, or
+ * \NonExistent in LIST-EXTENDED syntax).
  */
 #include "imap_commands.h"
+#include "imap_list_tree.h"
 #include "imap_names.h"
+#include "imap_status.h"
 #include "log.h"
 #include "store.h"
 
@@ -22,22 +27,6 @@
 /* Patterns in one LIST command. */
 #define LIST_PATTERNS_MAX 32
 
-struct lentry {
-	char *name;             /* as stored (UTF-8) */
-	char *wire;             /* modified UTF-7 */
-	char *special;          /* "\\Sent" or "" */
-	bool exists, subscribed;
-	bool has_children;      /* some mailbox below exists */
-	bool sub_children;      /* some mailbox below is subscribed */
-	bool shown;             /* already answered in this command */
-};
-
-struct ltree {
-	struct lentry *e;
-	size_t n, cap;
-	bool failed;
-};
-
 /* LIST options */
 #define SEL_SUBSCRIBED     1u
 #define SEL_SPECIAL_USE    2u
@@ -47,136 +36,65 @@ struct ltree {
 #define RET_SPECIAL_USE    32u
 #define LIST_EXTENDED      64u   /* the client used LIST-EXTENDED syntax */
 #define LIST_LSUB          128u
+#define RET_STATUS         256u
 
-static void tree_free(struct ltree *t)
+struct list_args {
+	unsigned opt;
+	struct imap_status_ask status;   /* with RET_STATUS */
+	char ref[IMAP_WIRE_MAX];
+	struct imap_str pat[LIST_PATTERNS_MAX];
+	int npat;
+};
+
+/* ---- choosing ---- */
+
+/* Does E meet the selection itself? */
+static bool selected(const struct lentry *e, unsigned opt)
 {
+	bool by_subscription = opt & (LIST_LSUB | SEL_SUBSCRIBED);
+	if (by_subscription ? !e->subscribed : !e->exists)
+		return false;
+	return !(opt & SEL_SPECIAL_USE) || (e->exists && e->special[0] != '\0');
+}
+
+static void mark_sel_below(struct ltree *t, struct lentry *parent, void *arg)
+{
+	(void)t;
+	(void)arg;
+	parent->sel_below = true;
+}
+
+static void mark_show_parent(struct ltree *t, struct lentry *parent, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (parent->matched)
+		parent->show_parent = true;
+}
+
+static bool matches(const struct lentry *e, char *const *full, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (imap_list_match(full[i], e->wire))
+			return true;
+	return false;
+}
+
+/* Marks what the command's selection and patterns make of each name. */
+static void choose(struct ltree *t, unsigned opt, char *const *full, int n)
+{
+	for (size_t i = 0; i < t->n; i++)
+		t->e[i].matched = matches(&t->e[i], full, n);
 	for (size_t i = 0; i < t->n; i++) {
-		free(t->e[i].name);
-		free(t->e[i].wire);
-		free(t->e[i].special);
+		if (!selected(&t->e[i], opt))
+			continue;
+		ltree_each_parent(t, t->e[i].name, mark_sel_below, NULL);
+		if (!t->e[i].matched)
+			ltree_each_parent(t, t->e[i].name, mark_show_parent, NULL);
 	}
-	free(t->e);
-}
-
-static struct lentry *add(struct ltree *t, const char *name, const char *special)
-{
-	char wire[IMAP_WIRE_MAX];
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 32;
-		struct lentry *e = realloc(t->e, cap * sizeof *e);
-		if (e == NULL) {
-			t->failed = true;
-			return NULL;
-		}
-		t->e = e;
-		t->cap = cap;
-	}
-	if (imap_name_to_wire(name, wire) < 0)
-		snprintf(wire, sizeof wire, "%s", name);
-	struct lentry *e = &t->e[t->n];
-	memset(e, 0, sizeof *e);
-	e->name = strdup(name);
-	e->wire = strdup(wire);
-	e->special = strdup(special);
-	if (e->name == NULL || e->wire == NULL || e->special == NULL) {
-		free(e->name);
-		free(e->wire);
-		free(e->special);
-		t->failed = true;
-		return NULL;
-	}
-	t->n++;
-	return e;
-}
-
-static int gather_each(const struct store_mailbox *m, void *arg)
-{
-	struct lentry *e = add(arg, m->name, m->special_use);
-	if (e == NULL)
-		return 1;
-	e->exists = true;
-	e->subscribed = m->subscribed;
-	return 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct lentry *)a)->name, ((const struct lentry *)b)->name);
-}
-
-static struct lentry *lookup(struct ltree *t, const char *name)
-{
-	struct lentry key = { .name = (char *)name };
-	return bsearch(&key, t->e, t->n, sizeof *t->e, by_name);
-}
-
-/* Calls CB with each level above NAME ("a", "a/b" for "a/b/c"). */
-static void each_parent(struct ltree *t, const char *name,
-                        void (*cb)(struct ltree *t, const char *parent, void *arg),
-                        void *arg)
-{
-	char buf[IMAP_NAME_MAX + 1];
-	for (const char *p = strchr(name, IMAP_DELIMITER); p; p = strchr(p + 1, IMAP_DELIMITER)) {
-		snprintf(buf, sizeof buf, "%.*s", (int)(p - name), name);
-		cb(t, buf, arg);
-	}
-}
-
-static void add_missing(struct ltree *t, const char *parent, void *arg)
-{
-	size_t *sorted = arg;
-	struct lentry key = { .name = (char *)parent };
-	if (bsearch(&key, t->e, *sorted, sizeof *t->e, by_name) != NULL)
-		return;
-	for (size_t i = *sorted; i < t->n; i++)
-		if (strcmp(t->e[i].name, parent) == 0)
-			return;
-	add(t, parent, "");
-}
-
-static void mark_parent(struct ltree *t, const char *parent, void *arg)
-{
-	const struct lentry *child = arg;
-	struct lentry *e = lookup(t, parent);
-	if (e == NULL)
-		return;
-	if (child->exists)
-		e->has_children = true;
-	if (child->subscribed)
-		e->sub_children = true;
-}
-
-/* The person's mailboxes with the missing levels, sorted, marked. */
-static int gather(struct imap_client *c, struct ltree *t)
-{
-	memset(t, 0, sizeof *t);
-	if (store_mailbox_list(c->srv->store, c->person_id, gather_each, t) < 0 || t->failed)
-		return -1;
-	qsort(t->e, t->n, sizeof *t->e, by_name);
-	size_t sorted = t->n;
-	for (size_t i = 0; i < sorted; i++)
-		each_parent(t, t->e[i].name, add_missing, &sorted);
-	if (t->failed)
-		return -1;
-	qsort(t->e, t->n, sizeof *t->e, by_name);
-	for (size_t i = 0; i < t->n; i++) {
-		struct lentry copy = t->e[i];
-		each_parent(t, copy.name, mark_parent, &copy);
-	}
-	return 0;
 }
 
 /* ---- answering ---- */
-
-/* Does E qualify for the selection itself (not just as a parent)? */
-static bool selected(const struct lentry *e, unsigned opt)
-{
-	if (opt & (LIST_LSUB | SEL_SUBSCRIBED))
-		return e->subscribed;
-	if (opt & SEL_SPECIAL_USE)
-		return e->exists && e->special[0] != '\0';
-	return e->exists;
-}
 
 static void attr(struct imap_client *c, bool *first, const char *a)
 {
@@ -184,62 +102,80 @@ static void attr(struct imap_client *c, bool *first, const char *a)
 	*first = false;
 }
 
+/* \HasChildren or \HasNoChildren, when the client is to have them: always
+ * for plain LIST (RFC 3348), on request in LIST-EXTENDED syntax; and a
+ * missing level shown without RECURSIVEMATCH says it has children
+ * (RFC 5258 3.5). */
+static const char *children_attr(const struct lentry *e, unsigned opt, bool parent)
+{
+	if ((opt & RET_CHILDREN) || !(opt & (LIST_EXTENDED | LIST_LSUB)))
+		return e->has_children ? "\\HasChildren" : "\\HasNoChildren";
+	if ((opt & LIST_EXTENDED) && parent && !e->exists && e->has_children &&
+	    !(opt & SEL_RECURSIVEMATCH))
+		return "\\HasChildren";
+	return NULL;
+}
+
+static void childinfo(struct imap_client *c, unsigned opt)
+{
+	bool first = true;
+	imap_outs(c, " (\"CHILDINFO\" (");
+	if (opt & SEL_SUBSCRIBED)
+		attr(c, &first, "\"SUBSCRIBED\"");
+	if (opt & SEL_SPECIAL_USE)
+		attr(c, &first, "\"SPECIAL-USE\"");
+	imap_outs(c, "))");
+}
+
 static void answer(struct imap_client *c, const struct lentry *e, unsigned opt, bool parent)
 {
 	bool first = true;
+	const char *kids = children_attr(e, opt, parent);
 	imap_outf(c, "* %s (", opt & LIST_LSUB ? "LSUB" : "LIST");
 	if (!e->exists)
-		attr(c, &first, opt & LIST_EXTENDED ? "\\NonExistent" : "\\Noselect");
+		attr(c, &first, (opt & LIST_EXTENDED) ? "\\NonExistent" : "\\Noselect");
 	else if (parent && (opt & LIST_LSUB))
 		attr(c, &first, "\\Noselect");
-	if (!(opt & LIST_LSUB) || (opt & RET_CHILDREN))
-		attr(c, &first, e->has_children ? "\\HasChildren" : "\\HasNoChildren");
+	if (kids != NULL)
+		attr(c, &first, kids);
 	if (e->subscribed && (opt & (SEL_SUBSCRIBED | RET_SUBSCRIBED)))
 		attr(c, &first, "\\Subscribed");
-	if (e->special[0] && !(opt & LIST_LSUB))
+	if (e->exists && e->special[0] && !(opt & LIST_LSUB))
 		attr(c, &first, e->special);
 	imap_outs(c, ") \"/\" ");
 	imap_out_mailbox(c, e->name);
-	if ((opt & SEL_RECURSIVEMATCH) && parent && e->sub_children)
-		imap_outs(c, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+	if ((opt & SEL_RECURSIVEMATCH) && e->sel_below)
+		childinfo(c, opt);
 	imap_outs(c, "\r\n");
 }
 
-struct parent_mark {
-	const char *pattern;
-	bool *show;             /* per entry: show as a parent */
-	struct ltree *t;
-};
-
-static void show_parent(struct ltree *t, const char *parent, void *arg)
+/* RFC 5819: a STATUS after the LIST of each selectable mailbox chosen
+ * for itself.  One that vanished meanwhile is skipped. */
+static int answer_status(struct imap_client *c, const struct lentry *e,
+                         const struct list_args *a)
 {
-	struct parent_mark *m = arg;
-	struct lentry *e = lookup(t, parent);
-	if (e != NULL && imap_list_match(m->pattern, e->wire))
-		m->show[e - t->e] = true;
+	struct store_mailbox mb;
+	if (store_mailbox_find(c->srv->store, c->person_id, e->name, &mb) < 0)
+		return store_last_error(c->srv->store) == STORE_E_NOTFOUND ? 0 : -1;
+	int r = imap_status_write(c, &mb, &a->status);
+	store_mailbox_clear(&mb);
+	return r;
 }
 
-static int list_pattern(struct imap_client *c, struct ltree *t, const char *pattern,
-                        unsigned opt)
+static int answer_all(struct imap_client *c, struct ltree *t, const struct list_args *a)
 {
-	bool *show = calloc(t->n + 1, sizeof *show);
-	struct parent_mark m = { pattern, show, t };
-	if (show == NULL)
-		return -1;
-	for (size_t i = 0; i < t->n; i++)
-		if (selected(&t->e[i], opt) && !imap_list_match(pattern, t->e[i].wire))
-			each_parent(t, t->e[i].name, show_parent, &m);
+	unsigned opt = a->opt;
 	for (size_t i = 0; i < t->n; i++) {
-		struct lentry *e = &t->e[i];
-		if (e->shown)
+		const struct lentry *e = &t->e[i];
+		bool self = e->matched && selected(e, opt);
+		bool parent = !self && e->show_parent &&
+		              (opt & (LIST_LSUB | SEL_RECURSIVEMATCH) || !e->exists);
+		if (!self && !parent)
 			continue;
-		bool self = selected(e, opt) && imap_list_match(pattern, e->wire);
-		if (self || show[i]) {
-			answer(c, e, opt, !self);
-			e->shown = true;
-		}
+		answer(c, e, opt, parent);
+		if (self && e->exists && (opt & RET_STATUS) && answer_status(c, e, a) < 0)
+			return -1;
 	}
-	free(show);
 	return 0;
 }
 
@@ -257,11 +193,11 @@ static const struct opt_word select_opts[] = {
 
 static const struct opt_word return_opts[] = {
 	{ "SUBSCRIBED", RET_SUBSCRIBED }, { "CHILDREN", RET_CHILDREN },
-	{ "SPECIAL-USE", RET_SPECIAL_USE },
+	{ "SPECIAL-USE", RET_SPECIAL_USE }, { "STATUS", RET_STATUS },
 };
 
 static int options(struct imap_parser *p, const struct opt_word *t, size_t n,
-                   unsigned *opt)
+                   struct list_args *a)
 {
 	if (imap_p_open(p) < 0)
 		return -1;
@@ -275,17 +211,14 @@ static int options(struct imap_parser *p, const struct opt_word *t, size_t n,
 			p->error = "unknown LIST option";
 			return -1;
 		}
-		*opt |= t[i].bit;
+		a->opt |= t[i].bit;
+		/* STATUS (RFC 5819) carries the items it asks for */
+		if (t[i].bit == RET_STATUS &&
+		    (imap_p_sp(p) < 0 || imap_status_parse(p, &a->status) < 0))
+			return -1;
 	}
 	return imap_p_close(p);
 }
-
-struct list_args {
-	unsigned opt;
-	char ref[IMAP_WIRE_MAX];
-	struct imap_str pat[LIST_PATTERNS_MAX];
-	int npat;
-};
 
 static int patterns(struct imap_parser *p, struct list_args *a)
 {
@@ -313,8 +246,8 @@ static int list_args(struct imap_parser *p, struct list_args *a, bool lsub)
 		return -1;
 	if (!lsub && imap_p_peek(p, '(')) {
 		a->opt |= LIST_EXTENDED;
-		if (options(p, select_opts, sizeof select_opts / sizeof select_opts[0],
-		            &a->opt) < 0 || imap_p_sp(p) < 0)
+		if (options(p, select_opts, sizeof select_opts / sizeof select_opts[0], a) < 0 ||
+		    imap_p_sp(p) < 0)
 			return -1;
 	}
 	if (imap_p_astring(p, &ref) < 0 || imap_str_copy(&ref, a->ref, sizeof a->ref) < 0 ||
@@ -323,7 +256,7 @@ static int list_args(struct imap_parser *p, struct list_args *a, bool lsub)
 	if (!lsub && imap_p_eat(p, ' ')) {
 		a->opt |= LIST_EXTENDED;
 		if (!imap_p_word(p, "RETURN") || imap_p_sp(p) < 0 ||
-		    options(p, return_opts, sizeof return_opts / sizeof return_opts[0], &a->opt) < 0)
+		    options(p, return_opts, sizeof return_opts / sizeof return_opts[0], a) < 0)
 			return -1;
 	}
 	if (lsub)
@@ -336,11 +269,31 @@ static int list_args(struct imap_parser *p, struct list_args *a, bool lsub)
 	return imap_p_end(p);
 }
 
+/* The patterns with the reference put before them (unless absolute), as
+ * malloc'ed strings in FULL; their number, or -1 when out of memory. */
+static int full_patterns(const struct list_args *a, char *full[LIST_PATTERNS_MAX])
+{
+	int n = 0;
+	for (int i = 0; i < a->npat; i++) {
+		const struct imap_str *pt = &a->pat[i];
+		if (pt->len == 0 || memchr(pt->p, '\0', pt->len))
+			continue;
+		if (asprintf(&full[n], "%s%.*s", pt->p[0] == '/' ? "" : a->ref, (int)pt->len,
+		             pt->p) < 0) {
+			while (n > 0)
+				free(full[--n]);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
 static enum cmd_result run_list(struct imap_client *c, bool lsub)
 {
 	struct list_args a;
 	struct ltree t;
-	char full[2 * IMAP_WIRE_MAX];
+	char *full[LIST_PATTERNS_MAX];
 	const char *cmd = lsub ? "LSUB" : "LIST";
 	if (list_args(&c->active.p, &a, lsub) < 0)
 		return imap_bad_syntax(c);
@@ -349,25 +302,18 @@ static enum cmd_result run_list(struct imap_client *c, bool lsub)
 		imap_untagged(c, "%s (\\Noselect) \"/\" \"\"", cmd);
 		return imap_done(c, "OK", "%s completed", cmd);
 	}
-	if (gather(c, &t) < 0) {
-		tree_free(&t);
-		return imap_store_failed(c, cmd);
+	int n = full_patterns(&a, full);
+	if (n < 0)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	int r = ltree_gather(c, &t);
+	if (r == 0) {
+		choose(&t, a.opt, full, n);
+		r = answer_all(c, &t, &a);
 	}
-	for (int i = 0; i < a.npat; i++) {
-		if (a.pat[i].len == 0 || memchr(a.pat[i].p, '\0', a.pat[i].len))
-			continue;
-		/* the reference is a prefix, unless the pattern is absolute */
-		snprintf(full, sizeof full, "%s%.*s", a.pat[i].p[0] == '/' ? "" : a.ref,
-		         (int)a.pat[i].len, a.pat[i].p);
-		if (list_pattern(c, &t, full, a.opt) < 0) {
-			tree_free(&t);
-			log_error("imap_list", "session=%llu error=\"out of memory\"",
-			          (unsigned long long)c->id);
-			return imap_done(c, "NO", "[SERVERBUG] out of memory");
-		}
-	}
-	tree_free(&t);
-	return imap_done(c, "OK", "%s completed", cmd);
+	ltree_free(&t);
+	while (n > 0)
+		free(full[--n]);
+	return r < 0 ? imap_store_failed(c, cmd) : imap_done(c, "OK", "%s completed", cmd);
 }
 
 enum cmd_result imap_cmd_list(struct imap_client *c)

@@ -6,6 +6,7 @@
  */
 #include "imap_commands.h"
 #include "imap_names.h"
+#include "imap_status.h"
 #include "imap_view.h"
 #include "log.h"
 #include "store.h"
@@ -294,22 +295,35 @@ enum cmd_result imap_cmd_rename(struct imap_client *c)
 
 /* ---- subscriptions ---- */
 
+/* SUBSCRIBE wants an existing mailbox (RFC 3501 lets a server check);
+ * UNSUBSCRIBE takes any subscribed name, so that one whose mailbox was
+ * deleted can still be dropped. */
 static enum cmd_result subscribe(struct imap_client *c, bool on)
 {
 	char name[IMAP_NAME_MAX + 1];
 	struct store_mailbox mb;
+	struct store *st = c->srv->store;
 	enum cmd_result r;
+	const char *cmd = on ? "SUBSCRIBE" : "UNSUBSCRIBE";
 	if (mailbox_arg(c, name, &r) < 0)
 		return r;
 	if (imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
-	if (find(c, name, &mb, &r) < 0)
-		return r;
-	int e = store_mailbox_subscribe(c->srv->store, mb.id, on);
-	store_mailbox_clear(&mb);
-	if (e < 0)
-		return imap_store_failed(c, on ? "SUBSCRIBE" : "UNSUBSCRIBE");
-	return imap_done(c, "OK", "%s completed", on ? "SUBSCRIBE" : "UNSUBSCRIBE");
+	if (on) {
+		if (find(c, name, &mb, &r) < 0)
+			return r;
+		store_mailbox_clear(&mb);
+		if (store_subscription_add(st, c->person_id, name) < 0)
+			return imap_store_failed(c, cmd);
+	} else if (store_subscription_remove(st, c->person_id, name) < 0) {
+		if (store_last_error(st) != STORE_E_NOTFOUND)
+			return imap_store_failed(c, cmd);
+		/* not subscribed: fine for a mailbox, an error for no name at all */
+		if (find(c, name, &mb, &r) < 0)
+			return r;
+		store_mailbox_clear(&mb);
+	}
+	return imap_done(c, "OK", "%s completed", cmd);
 }
 
 enum cmd_result imap_cmd_subscribe(struct imap_client *c)
@@ -324,95 +338,22 @@ enum cmd_result imap_cmd_unsubscribe(struct imap_client *c)
 
 /* ---- STATUS ---- */
 
-enum status_item {
-	ST_MESSAGES = 1, ST_RECENT = 2, ST_UIDNEXT = 4, ST_UIDVALIDITY = 8,
-	ST_UNSEEN = 16, ST_HIGHESTMODSEQ = 32, ST_SIZE = 64,
-};
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} status_items[] = {
-	{ "MESSAGES", ST_MESSAGES }, { "RECENT", ST_RECENT }, { "UIDNEXT", ST_UIDNEXT },
-	{ "UIDVALIDITY", ST_UIDVALIDITY }, { "UNSEEN", ST_UNSEEN },
-	{ "HIGHESTMODSEQ", ST_HIGHESTMODSEQ }, { "SIZE", ST_SIZE },
-};
-
-#define N_STATUS_ITEMS (sizeof status_items / sizeof status_items[0])
-
-/* The items in the client's order: "(MESSAGES UNSEEN)". */
-static int status_list(struct imap_parser *p, unsigned order[N_STATUS_ITEMS], int *n)
-{
-	*n = 0;
-	if (imap_p_sp(p) < 0 || imap_p_open(p) < 0)
-		return -1;
-	do {
-		struct imap_str a;
-		size_t i;
-		if (imap_p_atom(p, &a) < 0)
-			return -1;
-		for (i = 0; i < N_STATUS_ITEMS && !imap_str_eq(&a, status_items[i].name); i++)
-			;
-		if (i == N_STATUS_ITEMS) {
-			p->error = "unknown STATUS item";
-			return -1;
-		}
-		if (*n < (int)N_STATUS_ITEMS)
-			order[(*n)++] = (unsigned)i;
-	} while (imap_p_eat(p, ' '));
-	return imap_p_close(p);
-}
-
-static int64_t status_value(const struct imap_client *c, unsigned item,
-                            const struct store_mailbox *mb,
-                            const struct store_mailbox_counts *k)
-{
-	uint32_t cap = c->srv->set.message_cap;
-	switch (status_items[item].bit) {
-	case ST_MESSAGES:
-		return cap && k->messages > cap ? cap : k->messages;
-	case ST_RECENT:
-		return k->recent;
-	case ST_UIDNEXT:
-		return mb->uidnext;
-	case ST_UIDVALIDITY:
-		return mb->uidvalidity;
-	case ST_UNSEEN:
-		return k->unseen;
-	case ST_HIGHESTMODSEQ:
-		return (int64_t)mb->highest_modseq;
-	default:
-		return k->bytes;
-	}
-}
-
 enum cmd_result imap_cmd_status(struct imap_client *c)
 {
 	char name[IMAP_NAME_MAX + 1];
-	unsigned order[N_STATUS_ITEMS];
-	int n;
+	struct imap_status_ask ask;
 	struct store_mailbox mb;
-	struct store_mailbox_counts k;
 	enum cmd_result r;
 	if (mailbox_arg(c, name, &r) < 0)
 		return r;
-	if (status_list(&c->active.p, order, &n) < 0 || imap_p_end(&c->active.p) < 0)
+	if (imap_p_sp(&c->active.p) < 0 || imap_status_parse(&c->active.p, &ask) < 0 ||
+	    imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
 	if (find(c, name, &mb, &r) < 0)
 		return r;
-	if (store_mailbox_counts(c->srv->store, mb.id, &k) < 0) {
-		store_mailbox_clear(&mb);
-		return imap_store_failed(c, "STATUS");
-	}
-	imap_outs(c, "* STATUS ");
-	imap_out_mailbox(c, mb.name);
-	imap_outs(c, " (");
-	for (int i = 0; i < n; i++)
-		imap_outf(c, "%s%s %lld", i ? " " : "", status_items[order[i]].name,
-		          (long long)status_value(c, order[i], &mb, &k));
-	imap_outs(c, ")\r\n");
+	int e = imap_status_write(c, &mb, &ask);
 	store_mailbox_clear(&mb);
-	return imap_done(c, "OK", "STATUS completed");
+	return e < 0 ? imap_store_failed(c, "STATUS") : imap_done(c, "OK", "STATUS completed");
 }
 
 enum cmd_result imap_cmd_namespace(struct imap_client *c)

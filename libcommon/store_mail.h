@@ -40,14 +40,15 @@ struct store_mailbox {
 	uint32_t uidvalidity;
 	uint32_t uidnext;      /* the uid the next appended entry gets */
 	uint64_t highest_modseq;
-	bool subscribed;
+	bool subscribed;       /* the person is subscribed to its name */
 	char *special_use;     /* "" or "\\Sent", "\\Trash" ... (RFC 6154) */
 };
 
 /* Frees the strings of M and zeroes it. */
 void store_mailbox_clear(struct store_mailbox *m);
 
-/* Creates mailbox NAME for the person, subscribed, with SPECIAL_USE (NULL
+/* Creates mailbox NAME for the person, not subscribed (unless its name
+ * was, see store_subscription_add()), with SPECIAL_USE (NULL
  * or "" for none) and a UIDVALIDITY no mailbox of this store had before.
  * *ID_OUT (may be NULL) gets its id.  STORE_E_EXISTS when the person has
  * it already ("INBOX" in any case counts as INBOX). */
@@ -66,17 +67,33 @@ int store_mailbox_get(struct store *st, int64_t mailbox_id, struct store_mailbox
 int store_mailbox_list(struct store *st, int64_t person_id,
                        int (*cb)(const struct store_mailbox *m, void *arg), void *arg);
 
-/* Renames one mailbox (not its children: callers rename each); uids and
- * UIDVALIDITY stay.  INBOX cannot be renamed or become a target
+/* Renames one mailbox (not its children: callers rename each); uids,
+ * UIDVALIDITY and a subscription to its name stay with it.  INBOX cannot be renamed or become a target
  * (STORE_E_INVALID); STORE_E_EXISTS when NEW_NAME is taken. */
 int store_mailbox_rename(struct store *st, int64_t mailbox_id, const char *new_name);
 
-/* Deletes the mailbox with its entries (their messages lose a reference).
- * INBOX cannot be deleted (STORE_E_INVALID). */
+/* Deletes the mailbox with its entries (their messages lose a reference);
+ * a subscription to its name stays (RFC 3501 6.3.9).  INBOX cannot be deleted (STORE_E_INVALID). */
 int store_mailbox_delete(struct store *st, int64_t mailbox_id);
 
-/* Sets the subscription flag. */
-int store_mailbox_subscribe(struct store *st, int64_t mailbox_id, bool on);
+/* NAME as the store keeps it: "INBOX" for INBOX in any case, else NAME. */
+const char *store_mailbox_canon(const char *name);
+
+/* ---- subscriptions ---- */
+
+/* Subscribes the person to NAME, which need not be a mailbox (a
+ * subscription outlives DELETE; RENAME moves it).  Subscribing twice is
+ * no error. */
+int store_subscription_add(struct store *st, int64_t person_id, const char *name);
+
+/* Ends the subscription to NAME; STORE_E_NOTFOUND when there was none. */
+int store_subscription_remove(struct store *st, int64_t person_id, const char *name);
+
+/* Calls CB with each name the person is subscribed to, in name order,
+ * until it returns non-zero.  NAME is valid only during the call, and CB
+ * must not call the store. */
+int store_subscription_list(struct store *st, int64_t person_id,
+                            int (*cb)(const char *name, void *arg), void *arg);
 
 /* ---- messages ---- */
 

@@ -1,6 +1,6 @@
 /*
  * store_mailbox.c - mailboxes in the store: creation with a fresh
- * UIDVALIDITY, lookup (INBOX in any case), rename, delete, subscription;
+ * UIDVALIDITY, lookup (INBOX in any case), rename, delete;
  * see store_mail.h.  Their entries are in store_entry.c.
  */
 #include "store_internal.h"
@@ -12,7 +12,9 @@
 #include <time.h>
 
 #define MAILBOX_COLUMNS \
-	"id, person_id, name, uidvalidity, uidnext, highest_modseq, subscribed, special_use"
+	"id, person_id, name, uidvalidity, uidnext, highest_modseq," \
+	" EXISTS (SELECT 1 FROM subscriptions s WHERE s.person_id = mailboxes.person_id" \
+	"  AND s.name = mailboxes.name), special_use"
 
 void store_mailbox_clear(struct store_mailbox *m)
 {
@@ -24,6 +26,11 @@ void store_mailbox_clear(struct store_mailbox *m)
 static bool is_inbox(const char *name)
 {
 	return strcasecmp(name, "INBOX") == 0;
+}
+
+const char *store_mailbox_canon(const char *name)
+{
+	return is_inbox(name) ? "INBOX" : name;
 }
 
 int store_mailbox_create(struct store *st, int64_t person_id, const char *name,
@@ -40,7 +47,7 @@ int store_mailbox_create(struct store *st, int64_t person_id, const char *name,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, is_inbox(name) ? "INBOX" : name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, store_mailbox_canon(name), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)time(NULL) & 0xffffffffLL);
 	sqlite3_bind_text(s, 4, special_use ? special_use : "", -1, SQLITE_STATIC);
 	if (store_exec_stmt(st, s, "mailbox_create") < 0)
@@ -80,7 +87,7 @@ int store_mailbox_find(struct store *st, int64_t person_id, const char *name,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, is_inbox(name) ? "INBOX" : name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, store_mailbox_canon(name), -1, SQLITE_STATIC);
 	return mailbox_one(st, s, out, name);
 }
 
@@ -132,10 +139,22 @@ static int no_change(struct store *st, int64_t mailbox_id, const char *op)
 	return store_fail_kind(st, STORE_E_INVALID, op, "INBOX cannot be renamed or deleted");
 }
 
-int store_mailbox_rename(struct store *st, int64_t mailbox_id, const char *new_name)
+/* The subscription to the mailbox's old name moves with it, as a client
+ * that renames a folder it sees expects to go on seeing it. */
+static int rename_subscription(struct store *st, int64_t mailbox_id, const char *new_name)
 {
-	if (store_blank(new_name) || is_inbox(new_name))
-		return store_fail_kind(st, STORE_E_INVALID, "mailbox_rename", "bad new name");
+	sqlite3_stmt *s = store_stmt(st,
+	    "UPDATE OR REPLACE subscriptions SET name = ?2"
+	    " WHERE (person_id, name) = (SELECT person_id, name FROM mailboxes WHERE id = ?1)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	sqlite3_bind_text(s, 2, new_name, -1, SQLITE_STATIC);
+	return store_exec_stmt(st, s, "mailbox_rename");
+}
+
+static int rename_row(struct store *st, int64_t mailbox_id, const char *new_name)
+{
 	sqlite3_stmt *s = store_stmt(st,
 	    "UPDATE mailboxes SET name = ?2 WHERE id = ?1 AND name <> 'INBOX'");
 	if (s == NULL)
@@ -145,6 +164,20 @@ int store_mailbox_rename(struct store *st, int64_t mailbox_id, const char *new_n
 	if (store_exec_stmt(st, s, "mailbox_rename") < 0)
 		return -1;
 	return sqlite3_changes(st->db) ? 0 : no_change(st, mailbox_id, "mailbox_rename");
+}
+
+int store_mailbox_rename(struct store *st, int64_t mailbox_id, const char *new_name)
+{
+	if (store_blank(new_name) || is_inbox(new_name))
+		return store_fail_kind(st, STORE_E_INVALID, "mailbox_rename", "bad new name");
+	if (store_begin(st) < 0)
+		return -1;
+	if (rename_subscription(st, mailbox_id, new_name) < 0 ||
+	    rename_row(st, mailbox_id, new_name) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
 }
 
 int store_mailbox_delete(struct store *st, int64_t mailbox_id)
@@ -158,14 +191,4 @@ int store_mailbox_delete(struct store *st, int64_t mailbox_id)
 	if (store_exec_stmt(st, s, "mailbox_delete") < 0)
 		return -1;
 	return sqlite3_changes(st->db) ? 0 : no_change(st, mailbox_id, "mailbox_delete");
-}
-
-int store_mailbox_subscribe(struct store *st, int64_t mailbox_id, bool on)
-{
-	sqlite3_stmt *s = store_stmt(st, "UPDATE mailboxes SET subscribed = ?2 WHERE id = ?1");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int(s, 2, on ? 1 : 0);
-	return store_exec_changed(st, s, "mailbox_subscribe", "no such mailbox");
 }

@@ -63,7 +63,8 @@ static int create_initial_folders(struct store *st, int64_t person_id)
 {
 	for (size_t i = 0; i < sizeof initial_folders / sizeof initial_folders[0]; i++)
 		if (store_mailbox_create(st, person_id, initial_folders[i].name,
-		                         initial_folders[i].special_use, NULL) < 0)
+		                         initial_folders[i].special_use, NULL) < 0 ||
+		    store_subscription_add(st, person_id, initial_folders[i].name) < 0)
 			return -1;
 	return 0;
 }

@@ -194,6 +194,17 @@ static const char *const migrations[] = {
 	 * several people is stored once and each copy names its recipient;
 	 * NULL: none (entries of earlier versions carry theirs in the body) */
 	"ALTER TABLE entries ADD COLUMN prefix BLOB;",
+
+	/* 7 -> 8: subscriptions are names of their own, not a mark on a
+	 * mailbox row: they survive DELETE of the mailbox and may name one
+	 * that does not exist (RFC 3501 6.3.9, RFC 5258 \NonExistent) */
+	"CREATE TABLE subscriptions ("
+	"  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  PRIMARY KEY (person_id, name)) WITHOUT ROWID;"
+	"INSERT INTO subscriptions (person_id, name)"
+	"  SELECT person_id, name FROM mailboxes WHERE subscribed <> 0;"
+	"ALTER TABLE mailboxes DROP COLUMN subscribed;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -58,6 +58,7 @@ t.is_(lines, [b'* NAMESPACE (("" "/")) NIL NIL'], "NAMESPACE: one personal names
 # --- CREATE and hierarchy ---
 _, tagged = cmd("CREATE Projects/2026/Q1")
 t.ok(tagged.startswith(b"x OK"), "CREATE of a deep name")
+cmd("SUBSCRIBE Projects/2026/Q1")
 boxes = listed('LIST "" "Projects*"')
 t.is_(sorted(boxes), ["Projects", "Projects/2026", "Projects/2026/Q1"],
       "  creates the missing levels above it")
@@ -136,6 +137,8 @@ cmd("UNSUBSCRIBE Junk")
 cmd("UNSUBSCRIBE Archive/Projects")
 boxes = listed('LSUB "" "*"')
 t.ok("Junk" not in boxes and "INBOX" in boxes, "UNSUBSCRIBE removes from LSUB")
+t.ok("Archive/Projects/2026/Q1" in boxes and "Trailing" not in boxes,
+     "a subscription follows RENAME; CREATE does not subscribe")
 boxes = listed('LSUB "" "Archive/%"')
 t.ok(boxes.get("Archive/Projects") == {"\\Noselect"},
      "LSUB % shows an unsubscribed level above subscribed ones as \\Noselect")

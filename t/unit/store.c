@@ -114,6 +114,7 @@ static const char v1_store[] =
     "INSERT INTO domains VALUES (1, 'old.test', '');"
     "INSERT INTO persons VALUES (1, 1, 'kept', '*', 5000, 0, 7, 0, 0);"
     "INSERT INTO mailboxes VALUES (1, 1, 'INBOX', 77, 2, 2, 1, '');"
+    "INSERT INTO mailboxes VALUES (2, 1, 'Quiet', 78, 1, 1, 0, '');"
     "INSERT INTO messages VALUES (1, x'00', 5, 0, 0, 1, NULL, 'hello');"
     "INSERT INTO entries VALUES (1, 1, 1, 1, '', 2, 0, NULL);"
     "PRAGMA user_version=1;";
@@ -137,6 +138,12 @@ static void test_migration(void)
 	struct store_mailbox mb = { 0 };
 	ok(store_mailbox_find(st, 1, "INBOX", &mb) == 0 && mb.uidvalidity == 77 &&
 	   mb.uidnext == 2, "the mailbox keeps its UIDVALIDITY and uidnext");
+	store_mailbox_clear(&mb);
+	ok(store_mailbox_find(st, 1, "INBOX", &mb) == 0 && mb.subscribed,
+	   "a subscribed mailbox stays subscribed");
+	store_mailbox_clear(&mb);
+	ok(store_mailbox_find(st, 1, "Quiet", &mb) == 0 && !mb.subscribed,
+	   "an unsubscribed one stays unsubscribed");
 	store_mailbox_clear(&mb);
 	char buf[16] = { 0 };
 	ok(store_message_read(st, 1, 0, buf, sizeof buf) == 5 && strcmp(buf, "hello") == 0,
@@ -172,18 +179,20 @@ static struct store *open_logged(const char *path, char *log, size_t len)
 static void test_newer_refused(void)
 {
 	const char *p = db_path("future.db");
-	char log[2048];
+	const int future = STORE_SCHEMA_VERSION + 1;   /* whatever the code is at */
+	char log[2048], pragma[64];
 	struct store *st = store_open(p, 1000);
 	store_close(st);
-	raw_exec(p, "PRAGMA user_version=8;");
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d;", future);
+	raw_exec(p, pragma);
 	st = open_logged(p, log, sizeof log);
 	ok(st == NULL, "a store newer than the code is refused");
 	store_close(st);
 	char want[128];
-	snprintf(want, sizeof want, "future.db has schema version 8, this ems understands"
-	         " up to %d; upgrade ems", STORE_SCHEMA_VERSION);
+	snprintf(want, sizeof want, "future.db has schema version %d, this ems understands"
+	         " up to %d; upgrade ems", future, STORE_SCHEMA_VERSION);
 	ok(strstr(log, want) != NULL, "with a message saying why");
-	is_int(raw_int(p, "PRAGMA user_version"), 8, "and is left untouched");
+	is_int(raw_int(p, "PRAGMA user_version"), future, "and is left untouched");
 }
 
 /* ---- directory ---- */
@@ -558,8 +567,44 @@ static void test_uids_flags(struct store *st, int64_t pid)
 	   "INBOX cannot be renamed");
 	ok(store_mailbox_create(st, pid, "inbox", NULL, NULL) < 0 &&
 	   store_last_error(st) == STORE_E_EXISTS, "a second INBOX in another case refused");
-	ok(store_mailbox_subscribe(st, box, false) == 0 && store_mailbox_get(st, box, &mb) == 0 &&
-	   !mb.subscribed, "unsubscribed");
+	ok(store_subscription_add(st, pid, "Renamed") == 0 &&
+	   store_mailbox_get(st, box, &mb) == 0 && mb.subscribed, "subscribed");
+	store_mailbox_clear(&mb);
+	ok(store_mailbox_rename(st, box, "Moved") == 0 && store_mailbox_get(st, box, &mb) == 0 &&
+	   mb.subscribed, "the subscription follows a rename");
+	store_mailbox_clear(&mb);
+	ok(store_subscription_remove(st, pid, "Moved") == 0 &&
+	   store_mailbox_get(st, box, &mb) == 0 && !mb.subscribed, "unsubscribed");
+	store_mailbox_clear(&mb);
+	ok(store_subscription_remove(st, pid, "Moved") < 0 &&
+	   store_last_error(st) == STORE_E_NOTFOUND, "unsubscribing twice: NOTFOUND");
+}
+
+static int count_name(const char *name, void *arg)
+{
+	(void)name;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_subscriptions(struct store *st, int64_t pid)
+{
+	int64_t box;
+	int n = 0;
+	store_mailbox_create(st, pid, "Kept", NULL, &box);
+	ok(store_subscription_add(st, pid, "Kept") == 0 &&
+	   store_subscription_add(st, pid, "Kept") == 0, "subscribing twice is no error");
+	ok(store_mailbox_delete(st, box) == 0 &&
+	   store_subscription_list(st, pid, count_name, &n) == 0, "mailbox deleted");
+	int before = n;
+	ok(store_subscription_add(st, pid, "Nowhere/Deep") == 0, "a name that is no mailbox");
+	n = 0;
+	store_subscription_list(st, pid, count_name, &n);
+	is_int(n, before + 1, "subscriptions outlive DELETE and need no mailbox");
+	struct store_mailbox mb = { 0 };
+	ok(store_mailbox_create(st, pid, "Kept", NULL, &box) == 0 &&
+	   store_mailbox_get(st, box, &mb) == 0 && mb.subscribed,
+	   "a mailbox created again under a subscribed name is subscribed");
 	store_mailbox_clear(&mb);
 }
 
@@ -766,6 +811,7 @@ int main(void)
 	test_refcount(st, pid);
 	test_prefix(st, pid);
 	test_uids_flags(st, pid);
+	test_subscriptions(st, pid);
 	test_streaming(st);
 	test_transactions(st);
 	test_collect(st, pid);

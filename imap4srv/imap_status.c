@@ -1,0 +1,82 @@
+/*
+ * imap_status.c - a mailbox's status items for STATUS and for LIST's
+ * STATUS return option (RFC 5819); see imap_status.h.
+ */
+#include "imap_status.h"
+#include "imap_commands.h"
+#include "store.h"
+
+enum status_item {
+	ST_MESSAGES = 1, ST_RECENT = 2, ST_UIDNEXT = 4, ST_UIDVALIDITY = 8,
+	ST_UNSEEN = 16, ST_HIGHESTMODSEQ = 32, ST_SIZE = 64,
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} status_items[IMAP_STATUS_ITEMS_MAX] = {
+	{ "MESSAGES", ST_MESSAGES }, { "RECENT", ST_RECENT }, { "UIDNEXT", ST_UIDNEXT },
+	{ "UIDVALIDITY", ST_UIDVALIDITY }, { "UNSEEN", ST_UNSEEN },
+	{ "HIGHESTMODSEQ", ST_HIGHESTMODSEQ }, { "SIZE", ST_SIZE },
+};
+
+int imap_status_parse(struct imap_parser *p, struct imap_status_ask *ask)
+{
+	ask->n = 0;
+	if (imap_p_open(p) < 0)
+		return -1;
+	do {
+		struct imap_str a;
+		size_t i;
+		if (imap_p_atom(p, &a) < 0)
+			return -1;
+		for (i = 0; i < IMAP_STATUS_ITEMS_MAX && !imap_str_eq(&a, status_items[i].name); i++)
+			;
+		if (i == IMAP_STATUS_ITEMS_MAX) {
+			p->error = "unknown STATUS item";
+			return -1;
+		}
+		if (ask->n < IMAP_STATUS_ITEMS_MAX)
+			ask->order[ask->n++] = (unsigned)i;
+	} while (imap_p_eat(p, ' '));
+	return imap_p_close(p);
+}
+
+static int64_t status_value(const struct imap_client *c, unsigned item,
+                            const struct store_mailbox *mb,
+                            const struct store_mailbox_counts *k)
+{
+	uint32_t cap = c->srv->set.message_cap;
+	switch (status_items[item].bit) {
+	case ST_MESSAGES:
+		return cap && k->messages > cap ? cap : k->messages;
+	case ST_RECENT:
+		return k->recent;
+	case ST_UIDNEXT:
+		return mb->uidnext;
+	case ST_UIDVALIDITY:
+		return mb->uidvalidity;
+	case ST_UNSEEN:
+		return k->unseen;
+	case ST_HIGHESTMODSEQ:
+		return (int64_t)mb->highest_modseq;
+	default:
+		return k->bytes;
+	}
+}
+
+int imap_status_write(struct imap_client *c, const struct store_mailbox *mb,
+                      const struct imap_status_ask *ask)
+{
+	struct store_mailbox_counts k;
+	if (store_mailbox_counts(c->srv->store, mb->id, &k) < 0)
+		return -1;
+	imap_outs(c, "* STATUS ");
+	imap_out_mailbox(c, mb->name);
+	imap_outs(c, " (");
+	for (int i = 0; i < ask->n; i++)
+		imap_outf(c, "%s%s %lld", i ? " " : "", status_items[ask->order[i]].name,
+		          (long long)status_value(c, ask->order[i], mb, &k));
+	imap_outs(c, ")\r\n");
+	return 0;
+}
