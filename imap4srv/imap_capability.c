@@ -15,7 +15,8 @@
 /* What a logged-in client may use as well. */
 #define CAPS_LOGGED "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE" \
                     " LIST-EXTENDED CONDSTORE QUOTA QUOTA=RES-STORAGE"     \
-                    " QUOTA=RES-MESSAGE"
+                    " QUOTA=RES-MESSAGE"                                   \
+                    " LIST-STATUS STATUS=SIZE"
 
 static void add(char *out, size_t outlen, const char *word)
 {
