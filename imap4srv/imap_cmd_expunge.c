@@ -53,6 +53,10 @@ long imap_expunge_deleted(struct imap_client *c, struct imap_seqset *uids, bool 
 		log_error("imap_expunge", "error=\"out of memory\"");
 		return -1;
 	}
+	if (uids != NULL && imap_view_saved_set(v, uids, true) < 0) {
+		free(seqs);
+		return -1;
+	}
 	if (uids != NULL)
 		imap_seqset_resolve(uids, imap_view_max_uid(v));
 	for (uint32_t i = 0; i < v->n; i++)

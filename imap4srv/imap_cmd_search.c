@@ -4,6 +4,8 @@
  * message text is opened only for messages that the cheaper keys let
  * through (imap_search_eval.c).  With MODSEQ in the criteria the answer
  * ends in "(MODSEQ n)", the highest modseq of the matches (RFC 7162).
+ * With RETURN (...) before the criteria the answer is one ESEARCH
+ * response (RFC 4731) with what was asked for.
  */
 #include "imap_commands.h"
 #include "imap_message.h"
@@ -78,34 +80,224 @@ static bool matches(struct imap_client *c, const struct search_key *k, uint32_t 
 	return hit;
 }
 
-enum cmd_result imap_cmd_search(struct imap_client *c)
+/* RETURN options (RFC 4731); RET_ESEARCH: the client gave RETURN, so
+ * the answer is ESEARCH, not SEARCH. */
+#define RET_MIN     1u
+#define RET_MAX     2u
+#define RET_ALL     4u
+#define RET_COUNT   8u
+#define RET_ESEARCH 16u
+#define RET_SAVE    32u     /* SEARCHRES, RFC 5182 */
+
+static const struct {
+	const char *word;
+	unsigned bit;
+} return_words[] = {
+	{ "MIN", RET_MIN }, { "MAX", RET_MAX }, { "ALL", RET_ALL }, { "COUNT", RET_COUNT },
+	{ "SAVE", RET_SAVE },
+};
+
+/* "RETURN (MIN COUNT) " before CHARSET and the keys: 0 or -1 (syntax).
+ * *RET gets RET_SAVE even when what follows it is bad, so that a failed
+ * SEARCH still empties the saved result. */
+static int return_opts(struct imap_parser *p, unsigned *ret)
 {
-	struct imap_parser *p = &c->active.p;
-	struct imap_view *v = c->view;
-	struct search_key *keys = NULL;
-	enum cmd_result r;
+	*ret = 0;
+	if (!imap_p_word(p, "RETURN"))
+		return 0;
+	*ret = RET_ESEARCH;
+	if (imap_p_sp(p) < 0 || imap_p_open(p) < 0)
+		return -1;
+	for (bool first = true; !imap_p_peek(p, ')'); first = false) {
+		size_t i, n = sizeof return_words / sizeof return_words[0];
+		if (!first && imap_p_sp(p) < 0)
+			return -1;
+		for (i = 0; i < n && !imap_p_word(p, return_words[i].word); i++)
+			;
+		if (i == n) {
+			p->error = "unknown SEARCH return option";
+			return -1;
+		}
+		*ret |= return_words[i].bit;
+	}
+	if (*ret == RET_ESEARCH)
+		*ret |= RET_ALL;   /* RETURN () means ALL */
+	return imap_p_close(p) < 0 || imap_p_sp(p) < 0 ? -1 : 0;
+}
+
+/* The numbers the client sees for the matches, in ascending order. */
+struct hits {
+	uint32_t *n;
+	uint64_t *modseq;
+	size_t len;
+};
+
+/* ALL as a compact sequence set: "2,10:11". */
+static void out_set(struct imap_client *c, const struct hits *h)
+{
+	for (size_t i = 0; i < h->len;) {
+		size_t j = i;
+		while (j + 1 < h->len && h->n[j + 1] == h->n[j] + 1)
+			j++;
+		if (j == i)
+			imap_outf(c, "%s%u", i ? "," : "", h->n[i]);
+		else
+			imap_outf(c, "%s%u:%u", i ? "," : "", h->n[i], h->n[j]);
+		i = j + 1;
+	}
+}
+
+/* RFC 4731 3.2: with MIN and/or MAX alone, MODSEQ is that of the
+ * messages they name; otherwise the highest of all matches. */
+static uint64_t returned_modseq(const struct hits *h, unsigned ret)
+{
+	bool ends_only = !(ret & (RET_ALL | RET_COUNT));
 	uint64_t top = 0;
-	if (imap_p_sp(p) < 0)
-		return imap_bad_syntax(c);
-	if (charset(c, &r) < 0)
-		return r;
-	if (imap_search_parse(p, &keys) < 0)
-		return imap_bad_syntax(c);
-	bool modseq = imap_search_has_modseq(keys);
-	if (modseq)
-		c->enabled |= IMAP_ENABLED_CONDSTORE;
-	imap_search_resolve(keys, v->n, imap_view_max_uid(v));
+	for (size_t i = 0; i < h->len; i++) {
+		bool returned = !ends_only || ((ret & RET_MIN) && i == 0) ||
+		                ((ret & RET_MAX) && i == h->len - 1);
+		if (returned && h->modseq[i] > top)
+			top = h->modseq[i];
+	}
+	return top;
+}
+
+static void answer_esearch(struct imap_client *c, const struct hits *h, unsigned ret,
+                           bool modseq)
+{
+	imap_outf(c, "* ESEARCH (TAG \"%s\")%s", c->active.tag, c->active.uid ? " UID" : "");
+	if ((ret & RET_MIN) && h->len)
+		imap_outf(c, " MIN %u", h->n[0]);
+	if ((ret & RET_MAX) && h->len)
+		imap_outf(c, " MAX %u", h->n[h->len - 1]);
+	if (ret & RET_COUNT)
+		imap_outf(c, " COUNT %zu", h->len);
+	if ((ret & RET_ALL) && h->len) {
+		imap_outs(c, " ALL ");
+		out_set(c, h);
+	}
+	uint64_t top = modseq ? returned_modseq(h, ret) : 0;
+	if (top > 0)
+		imap_outf(c, " MODSEQ %llu", (unsigned long long)top);
+	imap_outs(c, "\r\n");
+}
+
+/* RFC 5182: SAVE keeps what MIN and MAX name when only they are asked
+ * for, else every match; as uids.  0, or -1 when out of memory (logged;
+ * the saved result is then empty). */
+static int save(struct imap_client *c, const struct hits *h, unsigned ret)
+{
+	struct imap_view *v = c->view;
+	bool ends_only = (ret & (RET_MIN | RET_MAX)) && !(ret & (RET_ALL | RET_COUNT));
+	uint32_t *uids = malloc((h->len ? h->len : 1) * sizeof *uids);
+	size_t n = 0;
+	if (uids == NULL) {
+		log_error("imap_search", "session=%llu error=\"out of memory\"",
+		          (unsigned long long)c->id);
+		imap_view_save(v, NULL, 0);
+		return -1;
+	}
+	for (size_t i = 0; i < h->len; i++)
+		if (!ends_only || ((ret & RET_MIN) && i == 0) ||
+		    ((ret & RET_MAX) && i == h->len - 1))
+			uids[n++] = c->active.uid ? h->n[i] : v->msgs[h->n[i] - 1].uid;
+	int r = imap_view_save(v, uids, n);
+	free(uids);
+	return r;
+}
+
+static void answer_search(struct imap_client *c, const struct hits *h, bool modseq)
+{
+	uint64_t top = 0;
 	imap_outs(c, "* SEARCH");
-	for (uint32_t seq = 1; seq <= v->n; seq++) {
-		if (!matches(c, keys, seq))
-			continue;
-		imap_outf(c, " %u", c->active.uid ? v->msgs[seq - 1].uid : seq);
-		if (v->msgs[seq - 1].modseq > top)
-			top = v->msgs[seq - 1].modseq;
+	for (size_t i = 0; i < h->len; i++) {
+		imap_outf(c, " %u", h->n[i]);
+		if (h->modseq[i] > top)
+			top = h->modseq[i];
 	}
 	if (modseq && top > 0)
 		imap_outf(c, " (MODSEQ %llu)", (unsigned long long)top);
 	imap_outs(c, "\r\n");
+}
+
+/* Tries KEYS on every message of the view into H: 0, or -1 when out of
+ * memory (logged). */
+static int run_search(struct imap_client *c, const struct search_key *keys, struct hits *h)
+{
+	struct imap_view *v = c->view;
+	h->len = 0;
+	h->n = malloc((v->n ? v->n : 1) * sizeof *h->n);
+	h->modseq = malloc((v->n ? v->n : 1) * sizeof *h->modseq);
+	if (h->n == NULL || h->modseq == NULL) {
+		log_error("imap_search", "session=%llu error=\"out of memory\"",
+		          (unsigned long long)c->id);
+		return -1;
+	}
+	for (uint32_t seq = 1; seq <= v->n; seq++) {
+		if (!matches(c, keys, seq))
+			continue;
+		h->n[h->len] = c->active.uid ? v->msgs[seq - 1].uid : seq;
+		h->modseq[h->len++] = v->msgs[seq - 1].modseq;
+	}
+	return 0;
+}
+
+static int fill_saved(struct imap_seqset *set, bool uid, void *arg)
+{
+	struct imap_client *c = arg;
+	return imap_view_saved_set(c->view, set, uid);
+}
+
+/* The keys, with "$" filled in and resolved, into *KEYS; the answer in
+ * *R when that fails. */
+static int parse_keys(struct imap_client *c, struct search_key **keys, enum cmd_result *r)
+{
+	struct imap_parser *p = &c->active.p;
+	if (charset(c, r) < 0)
+		return -1;
+	if (imap_search_parse(p, keys) < 0) {
+		*r = imap_bad_syntax(c);
+		return -1;
+	}
+	if (imap_search_each_set(*keys, fill_saved, c) != 0) {
+		*r = imap_done(c, "NO", "[SERVERBUG] out of memory");
+		return -1;
+	}
+	imap_search_resolve(*keys, c->view->n, imap_view_max_uid(c->view));
+	return 0;
+}
+
+enum cmd_result imap_cmd_search(struct imap_client *c)
+{
+	struct search_key *keys = NULL;
+	struct hits h = { NULL, NULL, 0 };
+	enum cmd_result r;
+	unsigned ret = 0;
+	int e = imap_p_sp(&c->active.p) < 0 || return_opts(&c->active.p, &ret) < 0 ? -1 : 0;
+	if (e < 0)
+		r = imap_bad_syntax(c);
+	else
+		e = parse_keys(c, &keys, &r);
+	if (e < 0) {
+		if (ret & RET_SAVE)   /* a failed SAVE leaves nothing saved */
+			imap_view_save(c->view, NULL, 0);
+		imap_search_free(keys);
+		return r;
+	}
+	bool modseq = imap_search_has_modseq(keys);
+	if (modseq)
+		c->enabled |= IMAP_ENABLED_CONDSTORE;
+	e = run_search(c, keys, &h);
+	if (e == 0 && (ret & RET_SAVE))
+		e = save(c, &h, ret);
+	/* SAVE alone answers nothing but OK */
+	if (e == 0 && (ret & RET_ESEARCH) && ret != (RET_ESEARCH | RET_SAVE))
+		answer_esearch(c, &h, ret, modseq);
+	else if (e == 0 && !(ret & RET_ESEARCH))
+		answer_search(c, &h, modseq);
+	free(h.n);
+	free(h.modseq);
 	imap_search_free(keys);
-	return imap_done(c, "OK", "SEARCH completed");
+	return e < 0 ? imap_done(c, "NO", "[SERVERBUG] out of memory")
+	             : imap_done(c, "OK", "SEARCH completed");
 }

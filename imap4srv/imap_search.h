@@ -84,6 +84,12 @@ void imap_search_free(struct search_key *k);
  * "*" becomes MAX_SEQ or MAX_UID. */
 void imap_search_resolve(struct search_key *k, uint32_t max_seq, uint32_t max_uid);
 
+/* Calls CB with the set of each sequence-set (UID false) and UID key
+ * (UID true) of the tree until CB returns non-zero; returns that value
+ * or 0.  For filling in "$" (RFC 5182) before imap_search_resolve(). */
+int imap_search_each_set(struct search_key *k,
+                         int (*cb)(struct imap_seqset *set, bool uid, void *arg), void *arg);
+
 /* True when the tree uses MODSEQ (the answer then carries "(MODSEQ n)"). */
 bool imap_search_has_modseq(const struct search_key *k);
 

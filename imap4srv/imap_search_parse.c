@@ -274,7 +274,7 @@ static int parse_key(struct sp *s, struct search_key **out)
 		*out = new_key(s, SK_AND);
 		return *out ? group(s, *out) : -1;
 	}
-	if (imap_p_peek(s->p, '*') ||
+	if (imap_p_peek(s->p, '*') || imap_p_peek(s->p, '$') ||
 	    (s->p->pos < s->p->len && s->p->buf[s->p->pos] >= '0' &&
 	     s->p->buf[s->p->pos] <= '9')) {
 		*out = new_key(s, SK_SEQSET);
@@ -368,6 +368,21 @@ void imap_search_resolve(struct search_key *k, uint32_t max_seq, uint32_t max_ui
 			imap_seqset_resolve(&k->set, max_uid);
 		imap_search_resolve(k->child, max_seq, max_uid);
 	}
+}
+
+int imap_search_each_set(struct search_key *k,
+                         int (*cb)(struct imap_seqset *set, bool uid, void *arg), void *arg)
+{
+	for (; k != NULL; k = k->next) {
+		int r = 0;
+		if (k->kind == SK_SEQSET || k->kind == SK_UIDSET)
+			r = cb(&k->set, k->kind == SK_UIDSET, arg);
+		if (r == 0)
+			r = imap_search_each_set(k->child, cb, arg);
+		if (r != 0)
+			return r;
+	}
+	return 0;
 }
 
 bool imap_search_has_modseq(const struct search_key *k)

@@ -41,6 +41,10 @@ static int seq_number(struct imap_parser *p, uint32_t *v)
 int imap_p_seqset(struct imap_parser *p, struct imap_seqset *out)
 {
 	memset(out, 0, sizeof *out);
+	if (imap_p_eat(p, '$')) {
+		out->saved = true;
+		return 0;
+	}
 	do {
 		uint32_t lo, hi;
 		if (seq_number(p, &lo) < 0)

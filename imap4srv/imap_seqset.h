@@ -26,11 +26,13 @@ struct imap_seqset {
 	struct imap_range *r;  /* malloc'ed */
 	size_t n, cap;
 	bool resolved;
+	bool saved;            /* "$": the saved search result (RFC 5182), no
+	                        * ranges until imap_view_saved_set() fills them */
 };
 
 /*
  * Parses a sequence-set at the parser's cursor into OUT (which must be
- * zeroed or freed).  Returns 0, or -1 with p->error set (bad syntax, 0
+ * zeroed or freed); "$" gives an empty set marked saved.  Returns 0, or -1 with p->error set (bad syntax, 0
  * as a member, too many ranges) or after logging that memory ran out.
  */
 int imap_p_seqset(struct imap_parser *p, struct imap_seqset *out);

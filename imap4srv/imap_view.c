@@ -26,6 +26,7 @@ void imap_view_free(struct imap_view *v)
 		msg_clear(&v->msgs[i]);
 	free(v->msgs);
 	free(v->announced);
+	imap_seqset_free(&v->saved);
 	store_mailbox_clear(&v->mb);
 	free(v);
 }
@@ -304,9 +305,37 @@ int imap_view_sync(struct imap_client *c, bool allow_expunge)
 
 /* ---- sets ---- */
 
+int imap_view_save(struct imap_view *v, const uint32_t *uids, size_t n)
+{
+	imap_seqset_free(&v->saved);
+	for (size_t i = 0; i < n; i++)
+		if (imap_seqset_add(&v->saved, uids[i]) < 0) {
+			imap_seqset_free(&v->saved);
+			return -1;
+		}
+	imap_seqset_resolve(&v->saved, 0);
+	return 0;
+}
+
+int imap_view_saved_set(struct imap_view *v, struct imap_seqset *set, bool uid)
+{
+	if (!set->saved)
+		return 0;
+	imap_seqset_free(set);
+	for (uint32_t i = 0; i < v->n; i++) {
+		if (!imap_seqset_has(&v->saved, v->msgs[i].uid))
+			continue;
+		if (imap_seqset_add(set, uid ? v->msgs[i].uid : i + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int imap_view_each(struct imap_view *v, struct imap_seqset *set, bool uid,
                    int (*cb)(uint32_t seq, void *arg), void *arg)
 {
+	if (imap_view_saved_set(v, set, uid) < 0)
+		return -2;
 	imap_seqset_resolve(set, uid ? imap_view_max_uid(v) : v->n);
 	if (!uid && imap_seqset_max(set) > v->n)
 		return -1;

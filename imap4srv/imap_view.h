@@ -51,6 +51,7 @@ struct imap_view {
 	bool dirty;                 /* a wake-up said the mailbox changed */
 	uint32_t limit;             /* Message-Cap, 0 = none */
 	char *announced;            /* keywords FLAGS listed to the session */
+	struct imap_seqset saved;   /* uids SEARCH RETURN (SAVE) kept (RFC 5182) */
 };
 
 /*
@@ -85,10 +86,23 @@ uint32_t imap_view_max_uid(const struct imap_view *v);
  * CB with each member's sequence number in ascending order until CB
  * returns non-zero.  Sequence numbers beyond the view are an error:
  * returns -1 then (the caller answers BAD); uids not in the view are
- * skipped, as RFC 3501 says.  Returns 0, or CB's non-zero value.
+ * skipped, as RFC 3501 says.  "$" is the saved result.  Returns 0,
+ * -2 when out of memory, or CB's non-zero value.
  */
 int imap_view_each(struct imap_view *v, struct imap_seqset *set, bool uid,
                    int (*cb)(uint32_t seq, void *arg), void *arg);
+
+/*
+ * The saved search result of RFC 5182, kept as uids so that it follows
+ * expunges.  imap_view_save() replaces it with the N ascending UIDS and
+ * returns 0, or -1 when out of memory (logged; the result is then empty).
+ */
+int imap_view_save(struct imap_view *v, const uint32_t *uids, size_t n);
+
+/* When SET is "$", fills it with the saved result: its uids (UID) or
+ * the sequence numbers of those still in the view.  0, or -1 when out
+ * of memory (logged).  imap_view_each() does this itself. */
+int imap_view_saved_set(struct imap_view *v, struct imap_seqset *set, bool uid);
 
 /* Removes message SEQ after this session expunged it and sends
  * "* SEQ EXPUNGE". */

@@ -221,6 +221,19 @@ p.example('LIST (RECURSIVEMATCH SUBSCRIBED) "" "*2"', r'''
     * LIST (\Subscribed) "/" "eps2" ("CHILDINFO" ("SUBSCRIBED"))
     * LIST (\Subscribed) "/" "qux2/bar2"''',
           "example 9: CHILDINFO for foo2 and eps2, none redundant for baz2 and qux2")
+# The RFC's "*" variant of D03 also lists foo2 and baz2, whose subscribed
+# children all match "*": section 3.5 says servers SHOULD NOT, and ems
+# follows section 3.5 (as imaptest's listext script expects).
+p.example('LIST (RECURSIVEMATCH SUBSCRIBED) "" "*"', r'''
+    * LIST (\Subscribed) "/" "foo2/bar1"
+    * LIST (\Subscribed) "/" "foo2/bar2"
+    * LIST (\Subscribed) "/" "baz2/bar2"
+    * LIST (\Subscribed) "/" "baz2/bar22"
+    * LIST (\Subscribed) "/" "baz2/bar222"
+    * LIST (\Subscribed) "/" "eps2" ("CHILDINFO" ("SUBSCRIBED"))
+    * LIST (\Subscribed) "/" "eps2/mamba"
+    * LIST (\Subscribed) "/" "qux2/bar2"''',
+          "example 9 with \"*\": no redundant CHILDINFO (section 3.5)")
 p.close()
 
 # --- example 10: CHILDINFO without \HasChildren ---

@@ -132,7 +132,10 @@ static void test_seqset(void)
 
 	ok(imap_p_seqset(parser("0:3"), &set) < 0, "0 is no member");
 	ok(imap_p_seqset(parser("1,,2"), &set) < 0, "an empty member is an error");
-	ok(imap_p_seqset(parser("$"), &set) < 0, "$ (SEARCHRES) is not supported");
+	ok(imap_p_seqset(parser("$"), &set) == 0 && set.saved && set.n == 0,
+	   "$ is the saved search result (SEARCHRES), filled in by the view");
+	imap_seqset_free(&set);
+	ok(imap_p_seqset(parser("1,$"), &set) < 0, "$ stands alone, not in a list");
 
 	memset(&set, 0, sizeof set);
 	for (uint32_t v = 5; v <= 8; v++)
