@@ -16,7 +16,7 @@
 #define CAPS_LOGGED "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE" \
                     " LIST-EXTENDED CONDSTORE QUOTA QUOTA=RES-STORAGE"     \
                     " QUOTA=RES-MESSAGE"                                   \
-                    " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES"
+                    " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES OBJECTID"
 
 static void add(char *out, size_t outlen, const char *word)
 {

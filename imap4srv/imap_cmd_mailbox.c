@@ -6,6 +6,7 @@
  */
 #include "imap_commands.h"
 #include "imap_names.h"
+#include "imap_objectid.h"
 #include "imap_status.h"
 #include "imap_view.h"
 #include "log.h"
@@ -74,6 +75,18 @@ static int create_path(struct imap_client *c, const char *name)
 	}
 }
 
+/* The OK of CREATE names the new mailbox's MAILBOXID (RFC 8474). */
+static enum cmd_result created(struct imap_client *c, const char *name)
+{
+	struct store_mailbox mb;
+	char id[IMAP_OBJECTID_MAX];
+	if (store_mailbox_find(c->srv->store, c->person_id, name, &mb) < 0)
+		return imap_done(c, "OK", "CREATE completed");
+	imap_mailboxid(&mb, id);
+	store_mailbox_clear(&mb);
+	return imap_done(c, "OK", "[MAILBOXID (%s)] CREATE completed", id);
+}
+
 enum cmd_result imap_cmd_create(struct imap_client *c)
 {
 	char name[IMAP_NAME_MAX + 1];
@@ -101,7 +114,7 @@ enum cmd_result imap_cmd_create(struct imap_client *c)
 		return imap_store_failed(c, "CREATE");
 	log_info("imap_create", "session=%llu mailbox=%s", (unsigned long long)c->id,
 	         log_quote(name));
-	return imap_done(c, "OK", "CREATE completed");
+	return created(c, name);
 }
 
 enum cmd_result imap_cmd_delete(struct imap_client *c)

@@ -9,6 +9,7 @@
  */
 #include "imap_commands.h"
 #include "imap_message.h"
+#include "imap_objectid.h"
 #include "imap_search.h"
 #include "imap_view.h"
 #include "log.h"
@@ -73,6 +74,7 @@ static bool matches(struct imap_client *c, const struct search_key *k, uint32_t 
 	struct search_msg m = {
 		.seq = seq, .uid = vm->uid, .flags = vm->flags, .keywords = vm->keywords,
 		.size = vm->size, .internal_date = vm->internal_date, .modseq = vm->modseq,
+		.message_id = vm->message_id,
 		.header = cb_header, .text = cb_text, .body = cb_body, .ctx = &ctx,
 	};
 	bool hit = imap_search_match(k, &m);
@@ -242,10 +244,19 @@ static int run_search(struct imap_client *c, const struct search_key *keys, stru
 	return 0;
 }
 
-static int fill_saved(struct imap_seqset *set, bool uid, void *arg)
+/* "$" in a set becomes the saved result; an EMAILID the message it
+ * names.  0, or -1 after a failure (logged). */
+static int prepare_key(struct search_key *k, void *arg)
 {
 	struct imap_client *c = arg;
-	return imap_view_saved_set(c->view, set, uid);
+	if (k->kind == SK_SEQSET || k->kind == SK_UIDSET)
+		return imap_view_saved_set(c->view, &k->set, k->kind == SK_UIDSET);
+	if (k->kind != SK_EMAILID)
+		return 0;
+	int r = imap_emailid_find(c, k->value, &k->num);
+	if (r == 1)
+		k->num = -1;
+	return r < 0 ? -1 : 0;
 }
 
 /* The keys, with "$" filled in and resolved, into *KEYS; the answer in
@@ -259,8 +270,8 @@ static int parse_keys(struct imap_client *c, struct search_key **keys, enum cmd_
 		*r = imap_bad_syntax(c);
 		return -1;
 	}
-	if (imap_search_each_set(*keys, fill_saved, c) != 0) {
-		*r = imap_done(c, "NO", "[SERVERBUG] out of memory");
+	if (imap_search_each_key(*keys, prepare_key, c) != 0) {
+		*r = imap_store_failed(c, "SEARCH");
 		return -1;
 	}
 	imap_search_resolve(*keys, c->view->n, imap_view_max_uid(c->view));

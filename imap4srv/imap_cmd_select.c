@@ -7,6 +7,7 @@
 #include "imap_expunge.h"
 #include "imap_flags.h"
 #include "imap_names.h"
+#include "imap_objectid.h"
 #include "imap_view.h"
 #include "log.h"
 #include "store.h"
@@ -43,6 +44,7 @@ static int select_params(struct imap_parser *p, bool *condstore)
 static void announce(struct imap_client *c, uint32_t total)
 {
 	struct imap_view *v = c->view;
+	char id[IMAP_OBJECTID_MAX];
 	imap_view_flags_send(c);
 	imap_untagged(c, "%u EXISTS", v->n);
 	imap_untagged(c, "%u RECENT", v->recent);
@@ -52,6 +54,8 @@ static void announce(struct imap_client *c, uint32_t total)
 	imap_untagged(c, "OK [UIDVALIDITY %u] UIDs valid", v->mb.uidvalidity);
 	imap_untagged(c, "OK [UIDNEXT %u] predicted next UID", v->mb.uidnext);
 	imap_untagged(c, "OK [HIGHESTMODSEQ %llu] highest", (unsigned long long)v->modseq);
+	imap_mailboxid(&v->mb, id);
+	imap_untagged(c, "OK [MAILBOXID (%s)] mailbox id", id);
 	if (v->limit && total > v->n)
 		imap_untagged(c, "OK [ALERT] only the first %u of %u messages are shown",
 		              v->n, total);

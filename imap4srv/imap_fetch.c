@@ -15,6 +15,7 @@
 #include "imap_fetch_att.h"
 #include "imap_flags.h"
 #include "imap_message.h"
+#include "imap_objectid.h"
 #include "imap_seqlist.h"
 #include "imap_view.h"
 #include "log.h"
@@ -148,6 +149,16 @@ static void put_section(struct imap_client *c, struct fetch_state *f,
 	stats_retrieved(len);
 }
 
+/* A store failure here cannot end the FETCH: NIL stands in, logged. */
+static void put_emailid(struct imap_client *c, const struct view_msg *m)
+{
+	char id[IMAP_OBJECTID_MAX];
+	if (imap_emailid(c, m->message_id, id) == 0)
+		imap_outf(c, "EMAILID (%s)", id);
+	else
+		imap_outs(c, "EMAILID NIL");
+}
+
 static void put_att(struct imap_client *c, struct fetch_state *f, const struct fetch_att *a)
 {
 	const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
@@ -170,6 +181,12 @@ static void put_att(struct imap_client *c, struct fetch_state *f, const struct f
 		break;
 	case FA_MODSEQ:
 		imap_outf(c, "MODSEQ (%llu)", (unsigned long long)m->modseq);
+		break;
+	case FA_EMAILID:
+		put_emailid(c, m);
+		break;
+	case FA_THREADID:
+		imap_outs(c, "THREADID NIL");   /* no threads (RFC 8474 5.2) */
 		break;
 	case FA_ENVELOPE:
 		put_text(c, f, "ENVELOPE", imap_message_envelope);

@@ -222,6 +222,7 @@ static const struct {
 	{ "UID", FA_UID }, { "FLAGS", FA_FLAGS }, { "INTERNALDATE", FA_INTERNALDATE },
 	{ "RFC822.SIZE", FA_RFC822_SIZE }, { "ENVELOPE", FA_ENVELOPE },
 	{ "BODYSTRUCTURE", FA_BODYSTRUCTURE }, { "MODSEQ", FA_MODSEQ },
+	{ "EMAILID", FA_EMAILID }, { "THREADID", FA_THREADID },
 };
 
 static int macro(struct imap_parser *p, struct fetch_request *r, int level)

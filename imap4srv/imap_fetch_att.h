@@ -1,6 +1,7 @@
 /*
  * imap_fetch_att.h - what a FETCH asks for (RFC 3501 section 6.4.5, with
- * CONDSTORE's MODSEQ and CHANGEDSINCE): the attribute list parsed into
+ * CONDSTORE's MODSEQ and CHANGEDSINCE, and OBJECTID's EMAILID and
+ * THREADID): the attribute list parsed into
  * a request that imap_fetch.c answers message by message.
  */
 #ifndef IMAP_FETCH_ATT_H
@@ -20,6 +21,7 @@
 
 enum fetch_kind {
 	FA_UID, FA_FLAGS, FA_INTERNALDATE, FA_RFC822_SIZE, FA_MODSEQ,
+	FA_EMAILID, FA_THREADID,        /* OBJECTID, RFC 8474 */
 	FA_ENVELOPE, FA_BODYSTRUCTURE,
 	FA_BODY,            /* BODY: the non-extensible BODYSTRUCTURE */
 	FA_SECTION,         /* BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER,

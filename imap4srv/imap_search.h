@@ -1,6 +1,6 @@
 /*
  * imap_search.h - SEARCH criteria (RFC 3501 section 6.4.4, with
- * CONDSTORE's MODSEQ): parsed once into a tree, then evaluated against
+ * CONDSTORE's MODSEQ and OBJECTID's EMAILID and THREADID): parsed once into a tree, then evaluated against
  * each message of the selected mailbox.  Keys that need only the
  * mailbox entry (flags, size, dates, sets) are tested before keys that
  * need the message text, and the text is loaded only when a message
@@ -33,6 +33,8 @@ enum search_kind {
 	SK_BODY, SK_TEXT,
 	SK_SEQSET, SK_UIDSET,
 	SK_MODSEQ,
+	SK_EMAILID,        /* .value; .num the message it names, -1: none */
+	SK_THREADID,       /* matches nothing: ems has no threads */
 };
 
 struct search_key {
@@ -62,6 +64,7 @@ struct search_msg {
 	const char *keywords;
 	int64_t size, internal_date;
 	uint64_t modseq;
+	int64_t message_id;      /* the store's, for EMAILID */
 	int (*header)(void *ctx, const char *name, bool decode,
 	              int (*cb)(const char *value, size_t len, void *arg), void *arg);
 	const char *(*text)(void *ctx, size_t *len);
@@ -84,11 +87,11 @@ void imap_search_free(struct search_key *k);
  * "*" becomes MAX_SEQ or MAX_UID. */
 void imap_search_resolve(struct search_key *k, uint32_t max_seq, uint32_t max_uid);
 
-/* Calls CB with the set of each sequence-set (UID false) and UID key
- * (UID true) of the tree until CB returns non-zero; returns that value
- * or 0.  For filling in "$" (RFC 5182) before imap_search_resolve(). */
-int imap_search_each_set(struct search_key *k,
-                         int (*cb)(struct imap_seqset *set, bool uid, void *arg), void *arg);
+/* Calls CB with each key of the tree until CB returns non-zero; returns
+ * that value or 0.  For what needs the session before the search: "$"
+ * (RFC 5182) in sets, the message an EMAILID names. */
+int imap_search_each_key(struct search_key *k,
+                         int (*cb)(struct search_key *k, void *arg), void *arg);
 
 /* True when the tree uses MODSEQ (the answer then carries "(MODSEQ n)"). */
 bool imap_search_has_modseq(const struct search_key *k);

@@ -193,6 +193,8 @@ static bool entry_match(const struct search_key *k, const struct search_msg *m)
 		return imap_seqset_has(&k->set, m->uid);
 	case SK_MODSEQ:
 		return m->modseq >= k->modseq;
+	case SK_EMAILID:
+		return m->message_id == k->num;
 	default:
 		return false;
 	}

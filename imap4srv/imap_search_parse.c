@@ -219,6 +219,8 @@ static int special_key(struct sp *s, struct search_key **out)
 		{ "KEYWORD", SK_KEYWORD, keyword_arg },
 		{ "UNKEYWORD", SK_UNKEYWORD, keyword_arg },
 		{ "MODSEQ", SK_MODSEQ, modseq_args },
+		{ "EMAILID", SK_EMAILID, text_arg },
+		{ "THREADID", SK_THREADID, text_arg },
 	};
 	for (size_t i = 0; i < COUNT(table); i++)
 		if (imap_p_word(s->p, table[i].word)) {
@@ -370,15 +372,13 @@ void imap_search_resolve(struct search_key *k, uint32_t max_seq, uint32_t max_ui
 	}
 }
 
-int imap_search_each_set(struct search_key *k,
-                         int (*cb)(struct imap_seqset *set, bool uid, void *arg), void *arg)
+int imap_search_each_key(struct search_key *k,
+                         int (*cb)(struct search_key *k, void *arg), void *arg)
 {
 	for (; k != NULL; k = k->next) {
-		int r = 0;
-		if (k->kind == SK_SEQSET || k->kind == SK_UIDSET)
-			r = cb(&k->set, k->kind == SK_UIDSET, arg);
+		int r = cb(k, arg);
 		if (r == 0)
-			r = imap_search_each_set(k->child, cb, arg);
+			r = imap_search_each_key(k->child, cb, arg);
 		if (r != 0)
 			return r;
 	}

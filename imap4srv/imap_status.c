@@ -4,11 +4,12 @@
  */
 #include "imap_status.h"
 #include "imap_commands.h"
+#include "imap_objectid.h"
 #include "store.h"
 
 enum status_item {
 	ST_MESSAGES = 1, ST_RECENT = 2, ST_UIDNEXT = 4, ST_UIDVALIDITY = 8,
-	ST_UNSEEN = 16, ST_HIGHESTMODSEQ = 32, ST_SIZE = 64,
+	ST_UNSEEN = 16, ST_HIGHESTMODSEQ = 32, ST_SIZE = 64, ST_MAILBOXID = 128,
 };
 
 static const struct {
@@ -18,6 +19,7 @@ static const struct {
 	{ "MESSAGES", ST_MESSAGES }, { "RECENT", ST_RECENT }, { "UIDNEXT", ST_UIDNEXT },
 	{ "UIDVALIDITY", ST_UIDVALIDITY }, { "UNSEEN", ST_UNSEEN },
 	{ "HIGHESTMODSEQ", ST_HIGHESTMODSEQ }, { "SIZE", ST_SIZE },
+	{ "MAILBOXID", ST_MAILBOXID },
 };
 
 int imap_status_parse(struct imap_parser *p, struct imap_status_ask *ask)
@@ -74,9 +76,17 @@ int imap_status_write(struct imap_client *c, const struct store_mailbox *mb,
 	imap_outs(c, "* STATUS ");
 	imap_out_mailbox(c, mb->name);
 	imap_outs(c, " (");
-	for (int i = 0; i < ask->n; i++)
-		imap_outf(c, "%s%s %lld", i ? " " : "", status_items[ask->order[i]].name,
-		          (long long)status_value(c, ask->order[i], mb, &k));
+	for (int i = 0; i < ask->n; i++) {
+		unsigned item = ask->order[i];
+		char id[IMAP_OBJECTID_MAX];
+		imap_outf(c, "%s%s ", i ? " " : "", status_items[item].name);
+		if (status_items[item].bit == ST_MAILBOXID) {
+			imap_mailboxid(mb, id);
+			imap_outf(c, "(%s)", id);
+		} else {
+			imap_outf(c, "%lld", (long long)status_value(c, item, mb, &k));
+		}
+	}
 	imap_outs(c, ")\r\n");
 	return 0;
 }

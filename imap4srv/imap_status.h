@@ -1,6 +1,6 @@
 /*
  * imap_status.h - the items of a mailbox's status, as STATUS (RFC 3501,
- * SIZE of RFC 8438) and LIST ... RETURN (STATUS (...)) (RFC 5819) ask
+ * SIZE of RFC 8438, MAILBOXID of RFC 8474) and LIST ... RETURN (STATUS (...)) (RFC 5819) ask
  * for and answer them.
  */
 #ifndef IMAP_STATUS_H
@@ -11,7 +11,7 @@
 struct store_mailbox;
 
 /* Items one command asks for. */
-#define IMAP_STATUS_ITEMS_MAX 7
+#define IMAP_STATUS_ITEMS_MAX 8
 
 struct imap_status_ask {
 	unsigned order[IMAP_STATUS_ITEMS_MAX];   /* in the client's order */

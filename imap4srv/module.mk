@@ -9,7 +9,7 @@ imap4srv_SRCS := imap4srv/imap4srv.c imap4srv/imap_conn.c \
                  imap4srv/imap_view_flags.c \
                  imap4srv/imap_cmd_any.c imap4srv/imap_cmd_auth.c imap4srv/imap_auth.c \
                  imap4srv/imap_cmd_mailbox.c imap4srv/imap_cmd_list.c imap4srv/imap_list_tree.c \
-                 imap4srv/imap_status.c \
+                 imap4srv/imap_status.c imap4srv/imap_objectid.c \
                  imap4srv/imap_cmd_select.c imap4srv/imap_cmd_expunge.c \
                  imap4srv/imap_cmd_store.c imap4srv/imap_cmd_copy.c \
                  imap4srv/imap_cmd_append.c imap4srv/imap_cmd_search.c \

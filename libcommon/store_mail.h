@@ -115,6 +115,16 @@ int store_message_put(struct store *st, const void *data, size_t len,
 int store_message_info(struct store *st, int64_t message_id, int64_t *size,
                        int64_t *refcount);
 
+/* Copies the content hash of the message into HASH. */
+int store_message_hash(struct store *st, int64_t message_id,
+                       unsigned char hash[STORE_HASH_LEN]);
+
+/* *ID_OUT gets the message whose hash starts with the LEN bytes of
+ * PREFIX (the first in hash order when several do); STORE_E_NOTFOUND
+ * when none does.  For ids derived from a hash prefix (IMAP EMAILID). */
+int store_message_find_hash(struct store *st, const unsigned char *prefix, size_t len,
+                            int64_t *id_out);
+
 /* Copies up to LEN bytes from OFFSET into BUF without loading the whole
  * message (for streaming big ones).  Returns the number of bytes copied,
  * 0 at or past the end, or -1. */

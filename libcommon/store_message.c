@@ -107,6 +107,46 @@ int store_message_info(struct store *st, int64_t message_id, int64_t *size,
 	return 0;
 }
 
+int store_message_hash(struct store *st, int64_t message_id,
+                       unsigned char hash[STORE_HASH_LEN])
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT hash FROM messages WHERE id = ?1");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, message_id);
+	if (store_step_row(st, s, "message_hash", "no such message") < 0)
+		return -1;
+	int ok = sqlite3_column_bytes(s, 0) == STORE_HASH_LEN;
+	if (ok)
+		memcpy(hash, sqlite3_column_blob(s, 0), STORE_HASH_LEN);
+	sqlite3_reset(s);
+	return ok ? 0 : store_fail_kind(st, STORE_E_FAILED, "message_hash", "bad hash");
+}
+
+int store_message_find_hash(struct store *st, const unsigned char *prefix, size_t len,
+                            int64_t *id_out)
+{
+	unsigned char lo[STORE_HASH_LEN], hi[STORE_HASH_LEN];
+	if (len > STORE_HASH_LEN)
+		return store_fail_kind(st, STORE_E_INVALID, "message_find_hash", "prefix too long");
+	/* the hashes that start with PREFIX sort between these two */
+	memset(lo, 0x00, sizeof lo);
+	memset(hi, 0xff, sizeof hi);
+	memcpy(lo, prefix, len);
+	memcpy(hi, prefix, len);
+	sqlite3_stmt *s = store_stmt(st,
+	    "SELECT id FROM messages WHERE hash BETWEEN ?1 AND ?2 ORDER BY hash LIMIT 1");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, lo, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, hi, STORE_HASH_LEN, SQLITE_STATIC);
+	if (store_step_row(st, s, "message_find_hash", "no such message") < 0)
+		return -1;
+	*id_out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
 ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
                            void *buf, size_t len)
 {
