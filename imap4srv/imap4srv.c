@@ -15,6 +15,9 @@
  *   imap_view_flags.c   the FLAGS a session was told (new keywords announced)
  *   imap_cmd_*.c, imap_fetch.c, imap_idle.c, imap_quota.c   commands
  *   imap_fetch_att.c    FETCH attributes
+ *   imap_list_tree.c    the names LIST and LSUB choose from
+ *   imap_status.c       STATUS items (STATUS, LIST-STATUS)
+ *   imap_objectid.c     MAILBOXID and EMAILID (OBJECTID)
  *   imap_search_*.c     SEARCH criteria
  *   imap_message.c      a stored message: raw bytes, top-level header
  *   imap_message_mime.c its MIME structure: sections, ENVELOPE, BODYSTRUCTURE
