@@ -181,43 +181,23 @@ static int answer_all(struct imap_client *c, struct ltree *t, const struct list_
 
 /* ---- parsing ---- */
 
-struct opt_word {
-	const char *word;
-	unsigned bit;
-};
-
-static const struct opt_word select_opts[] = {
+static const struct imap_word select_opts[] = {
 	{ "SUBSCRIBED", SEL_SUBSCRIBED }, { "SPECIAL-USE", SEL_SPECIAL_USE },
 	{ "RECURSIVEMATCH", SEL_RECURSIVEMATCH }, { "REMOTE", 0 },
 };
 
-static const struct opt_word return_opts[] = {
+static const struct imap_word return_opts[] = {
 	{ "SUBSCRIBED", RET_SUBSCRIBED }, { "CHILDREN", RET_CHILDREN },
 	{ "SPECIAL-USE", RET_SPECIAL_USE }, { "STATUS", RET_STATUS },
 };
 
-static int options(struct imap_parser *p, const struct opt_word *t, size_t n,
-                   struct list_args *a)
+/* STATUS (RFC 5819) carries the items it asks for. */
+static int return_arg(struct imap_parser *p, unsigned bit, void *arg)
 {
-	if (imap_p_open(p) < 0)
-		return -1;
-	for (bool first = true; !imap_p_peek(p, ')'); first = false) {
-		size_t i;
-		if (!first && imap_p_sp(p) < 0)
-			return -1;
-		for (i = 0; i < n && !imap_p_word(p, t[i].word); i++)
-			;
-		if (i == n) {
-			p->error = "unknown LIST option";
-			return -1;
-		}
-		a->opt |= t[i].bit;
-		/* STATUS (RFC 5819) carries the items it asks for */
-		if (t[i].bit == RET_STATUS &&
-		    (imap_p_sp(p) < 0 || imap_status_parse(p, &a->status) < 0))
-			return -1;
-	}
-	return imap_p_close(p);
+	struct list_args *a = arg;
+	if (bit != RET_STATUS)
+		return 0;
+	return imap_p_sp(p) < 0 || imap_status_parse(p, &a->status) < 0 ? -1 : 0;
 }
 
 static int patterns(struct imap_parser *p, struct list_args *a)
@@ -246,7 +226,8 @@ static int list_args(struct imap_parser *p, struct list_args *a, bool lsub)
 		return -1;
 	if (!lsub && imap_p_peek(p, '(')) {
 		a->opt |= LIST_EXTENDED;
-		if (options(p, select_opts, sizeof select_opts / sizeof select_opts[0], a) < 0 ||
+		if (imap_p_word_list(p, select_opts, sizeof select_opts / sizeof select_opts[0],
+		                     &a->opt, NULL, NULL) < 0 ||
 		    imap_p_sp(p) < 0)
 			return -1;
 	}
@@ -256,7 +237,8 @@ static int list_args(struct imap_parser *p, struct list_args *a, bool lsub)
 	if (!lsub && imap_p_eat(p, ' ')) {
 		a->opt |= LIST_EXTENDED;
 		if (!imap_p_word(p, "RETURN") || imap_p_sp(p) < 0 ||
-		    options(p, return_opts, sizeof return_opts / sizeof return_opts[0], a) < 0)
+		    imap_p_word_list(p, return_opts, sizeof return_opts / sizeof return_opts[0],
+		                     &a->opt, return_arg, a) < 0)
 			return -1;
 	}
 	if (lsub)

@@ -91,10 +91,7 @@ static bool matches(struct imap_client *c, const struct search_key *k, uint32_t 
 #define RET_ESEARCH 16u
 #define RET_SAVE    32u     /* SEARCHRES, RFC 5182 */
 
-static const struct {
-	const char *word;
-	unsigned bit;
-} return_words[] = {
+static const struct imap_word return_words[] = {
 	{ "MIN", RET_MIN }, { "MAX", RET_MAX }, { "ALL", RET_ALL }, { "COUNT", RET_COUNT },
 	{ "SAVE", RET_SAVE },
 };
@@ -108,23 +105,13 @@ static int return_opts(struct imap_parser *p, unsigned *ret)
 	if (!imap_p_word(p, "RETURN"))
 		return 0;
 	*ret = RET_ESEARCH;
-	if (imap_p_sp(p) < 0 || imap_p_open(p) < 0)
+	if (imap_p_sp(p) < 0 ||
+	    imap_p_word_list(p, return_words, sizeof return_words / sizeof return_words[0], ret,
+	                     NULL, NULL) < 0)
 		return -1;
-	for (bool first = true; !imap_p_peek(p, ')'); first = false) {
-		size_t i, n = sizeof return_words / sizeof return_words[0];
-		if (!first && imap_p_sp(p) < 0)
-			return -1;
-		for (i = 0; i < n && !imap_p_word(p, return_words[i].word); i++)
-			;
-		if (i == n) {
-			p->error = "unknown SEARCH return option";
-			return -1;
-		}
-		*ret |= return_words[i].bit;
-	}
 	if (*ret == RET_ESEARCH)
 		*ret |= RET_ALL;   /* RETURN () means ALL */
-	return imap_p_close(p) < 0 || imap_p_sp(p) < 0 ? -1 : 0;
+	return imap_p_sp(p);
 }
 
 /* The numbers the client sees for the matches, in ascending order. */

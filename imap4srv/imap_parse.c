@@ -150,6 +150,29 @@ bool imap_p_word(struct imap_parser *p, const char *word)
 	return true;
 }
 
+int imap_p_word_list(struct imap_parser *p, const struct imap_word *table, size_t n,
+                     unsigned *bits,
+                     int (*arg_of)(struct imap_parser *p, unsigned bit, void *arg), void *arg)
+{
+	if (imap_p_open(p) < 0)
+		return -1;
+	for (bool first = true; !imap_p_peek(p, ')'); first = false) {
+		size_t i;
+		if (!first && imap_p_sp(p) < 0)
+			return -1;
+		for (i = 0; i < n && !imap_p_word(p, table[i].word); i++)
+			;
+		if (i == n) {
+			p->error = "unknown option";
+			return -1;
+		}
+		*bits |= table[i].bit;
+		if (arg_of != NULL && arg_of(p, table[i].bit, arg) < 0)
+			return -1;
+	}
+	return imap_p_close(p);
+}
+
 /* ---- strings ---- */
 
 /* quoted = DQUOTE *QUOTED-CHAR DQUOTE, unescaped in place. */

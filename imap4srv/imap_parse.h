@@ -67,6 +67,20 @@ int imap_p_atom(struct imap_parser *p, struct imap_str *out);
 /* Consumes WORD (case-insensitive) when it is the whole next atom; true
  * when it did.  Used for keywords such as "UID", "CHARSET", "FLAGS". */
 bool imap_p_word(struct imap_parser *p, const char *word);
+
+/* A word of an option list and the bit it stands for. */
+struct imap_word {
+	const char *word;
+	unsigned bit;
+};
+
+/* Parses "(WORD WORD ...)", possibly "()", of the N words in TABLE: ORs
+ * each one's bit into *BITS, and calls ARG_OF (may be NULL) with it to
+ * parse what follows the word, if anything.  Returns 0, or -1 with
+ * p->error set (an unknown word, bad syntax, or ARG_OF's -1). */
+int imap_p_word_list(struct imap_parser *p, const struct imap_word *table, size_t n,
+                     unsigned *bits,
+                     int (*arg_of)(struct imap_parser *p, unsigned bit, void *arg), void *arg);
 /* string: quoted or literal. */
 int imap_p_string(struct imap_parser *p, struct imap_str *out);
 /* astring: ASTRING-CHARs (an atom that may hold "]") or a string. */
