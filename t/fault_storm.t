@@ -21,7 +21,6 @@ CLIENT_TIMEOUT_S for an answer; the store passes integrity_check.  EMS_TEST_SEED
 """
 import collections
 import imaplib
-import json
 import os
 import poplib
 import random
@@ -92,19 +91,6 @@ s = ProtoSuite({
 s.admin(*["insert person username=%s password=%s" % (u, PASSWORD) for u in USERS[1:]])
 
 
-def oomgr(*args):
-    return s.run("oomgr", "-c", s.conf_path, *args)
-
-
-def processes():
-    """{name: row} of `oomgr --json disp process`; {} when it fails."""
-    r = oomgr("--json", "disp", "process")
-    try:
-        return {row["name"]: row for row in json.loads(r.stdout)}
-    except ValueError:
-        return {}
-
-
 def parent_of(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -114,7 +100,7 @@ def parent_of(pid):
 
 
 def all_running():
-    rows = processes()
+    rows = s.processes()
     return rows if all(rows.get(n, {}).get("state") == "running" and
                        parent_of(rows[n]["pid"]) == guardian.pid
                        for n in VICTIMS) else None

@@ -65,11 +65,7 @@ def oomgr(*args):
 
 
 def disp():
-    r = oomgr("--json", "disp", "process")
-    try:
-        return {row["name"]: row for row in json.loads(r.stdout)}
-    except ValueError:
-        return {}
+    return s.processes()
 
 
 def stats(name):

@@ -20,6 +20,7 @@ crash included).  EMS_TEST_STDERR=1 leaves standard error alone.
 
 import atexit
 import errno
+import json
 import os
 import shutil
 import signal
@@ -286,6 +287,17 @@ class Suite:
                              stderr=subprocess.STDOUT)
         self.procs.append(p)
         return p
+
+    def processes(self):
+        """{name: row} of the guardian's process table (`oomgr --json disp
+        process`, one row per name: its first instance's when several);
+        {} when oomgr fails."""
+        r = self.run("oomgr", "-c", self.conf_path, "--json", "disp", "process")
+        try:
+            rows = json.loads(r.stdout) if r.returncode == 0 else []
+        except ValueError:
+            return {}
+        return {row["name"]: row for row in reversed(rows)}
 
     def logs(self):
         """All log text the suite wrote so far (for diagnostics)."""
