@@ -18,8 +18,9 @@ trace fields ems puts on top), read through IMAP and through POP3; a
 message whose sender saw a temporary failure or a dropped connection is
 there at most once; nothing else is there; IMAP UIDs and POP3 UIDLs
 are unique; IMAP, POP3 and both LMTP ports greet; no client waited
-CLIENT_TIMEOUT_S for an answer; the store passes integrity_check.  EMS_TEST_SEED repeats a run's random choices
-(messages, victims, gaps; thread timing still varies).
+CLIENT_TIMEOUT_S for an answer; the store passes integrity_check.
+EMS_TEST_SEED repeats a run's random choices (messages, victims, gaps;
+thread timing still varies).
 """
 import collections
 import imaplib
