@@ -78,6 +78,17 @@ def b64(text):
     return base64.b64encode(text.encode()).decode()
 
 
+def curl_external(cert, url):
+    """curl at URL with CERT and SASL EXTERNAL (the user name goes as the
+    authorization identity); None after a skip when there is no curl."""
+    if not shutil.which("curl"):
+        t.skip("curl is not installed")
+        return None
+    return subprocess.run(["curl", "-sk", "--max-time", "20", "--cert", cert[0], "--key", cert[1],
+                           "--login-options", "AUTH=EXTERNAL", "-u", "%s:" % USER, url],
+                          capture_output=True)
+
+
 def add_people(s):
     s.admin("insert person username=popper@example.test password=x",
             "update person username=popper@example.test services=pop")
@@ -168,14 +179,9 @@ t.ok(cont == b"+ " and tagged.startswith(b"a OK"),
      "the empty challenge and an empty response log in after STARTTLS")
 r.close()
 
-if shutil.which("curl"):
-    c = subprocess.run(["curl", "-sk", "--max-time", "20", "--cert", demo_cn[0],
-                        "--key", demo_cn[1], "--login-options", "AUTH=EXTERNAL",
-                        "-u", "%s:" % USER, "imaps://127.0.0.1:%d/" % s.imaps_port],
-                       capture_output=True)
+c = curl_external(demo_cn, "imaps://127.0.0.1:%d/" % s.imaps_port)
+if c is not None:
     t.ok(c.returncode == 0 and b"INBOX" in c.stdout, "curl --cert imaps:// logs in with EXTERNAL")
-else:
-    t.skip("curl is not installed")
 
 log = s.log_text("imap4srv")
 t.like(log, "mech=EXTERNAL", "logins with EXTERNAL are logged with their mechanism")
@@ -195,6 +201,15 @@ def pop_raw(cert):
     return emspop.Raw(p.pops_port, tls=True, context=ctx_with(cert))
 
 
+def pop_external(cert, tls=True):
+    """The answer to AUTH EXTERNAL = on a new POP3S (or plain)
+    connection with CERT."""
+    r = pop_raw(cert) if tls else emspop.Raw(p.pop_port)
+    reply = r.command("AUTH EXTERNAL =")
+    r.close()
+    return reply
+
+
 r = pop_raw(demo_mail)
 first, caps = r.multi("CAPA")
 t.ok(any(c.startswith(b"SASL") and b"EXTERNAL" in c for c in caps),
@@ -210,39 +225,25 @@ t.ok(r.command(b64(USER)).startswith(b"+OK maildrop has"),
      "its response, the same person's name, logs in")
 r.close()
 
-r = pop_raw(demo_cn)
-t.ok(r.command("AUTH EXTERNAL =").startswith(b"-ERR"),
+t.ok(pop_external(demo_cn).startswith(b"-ERR"),
      "a certificate without the configured field (email) is refused")
-r.close()
 r = pop_raw(None)
 first, caps = r.multi("CAPA")
 t.ok(not any(b"EXTERNAL" in c for c in caps), "POP3S without a certificate: no EXTERNAL in CAPA")
-t.ok(r.command("AUTH EXTERNAL =").startswith(b"-ERR"), "and AUTH EXTERNAL is refused")
 r.close()
-r = pop_raw(rogue)
-t.ok(r.command("AUTH EXTERNAL =").startswith(b"-ERR"),
+t.ok(pop_external(None).startswith(b"-ERR"), "and AUTH EXTERNAL is refused")
+t.ok(pop_external(rogue).startswith(b"-ERR"),
      "AUTH EXTERNAL with another CA's certificate is refused")
-r.close()
-r = pop_raw(nobody)
-t.ok(r.command("AUTH EXTERNAL =").startswith(b"-ERR [AUTH]"),
+t.ok(pop_external(nobody).startswith(b"-ERR [AUTH]"),
      "a certificate for no person gets -ERR [AUTH]")
-r.close()
-r = pop_raw(popper)
-t.ok(r.command("AUTH EXTERNAL =").startswith(b"+OK maildrop has"),
+t.ok(pop_external(popper).startswith(b"+OK maildrop has"),
      "a person allowed POP3 (only) logs in with EXTERNAL")
-r.close()
-r = emspop.Raw(p.pop_port)
-t.ok(r.command("AUTH EXTERNAL =").startswith(b"-ERR"), "AUTH EXTERNAL on the plain port is refused")
-r.close()
+t.ok(pop_external(None, tls=False).startswith(b"-ERR"),
+     "AUTH EXTERNAL on the plain port is refused")
 
-if shutil.which("curl"):
-    c = subprocess.run(["curl", "-sk", "--max-time", "20", "--cert", demo_mail[0],
-                        "--key", demo_mail[1], "--login-options", "AUTH=EXTERNAL",
-                        "-u", "%s:" % USER, "pop3s://127.0.0.1:%d/" % p.pops_port],
-                       capture_output=True)
+c = curl_external(demo_mail, "pop3s://127.0.0.1:%d/" % p.pops_port)
+if c is not None:
     t.ok(c.returncode == 0, "curl --cert pop3s:// logs in with EXTERNAL")
-else:
-    t.skip("curl is not installed")
 t.like(p.log_text("pop3srv"), "mech=EXTERNAL", "POP3 logs EXTERNAL logins")
 p.stop()
 
