@@ -44,6 +44,14 @@ bool imap_auth_cram_md5(struct imap_server *srv)
 	return imap_auth_open(srv) == 0 && auth_settings(authenticator)->retrievable_secrets;
 }
 
+bool imap_auth_external(const struct imap_client *c, char *out, size_t cap)
+{
+	out[0] = '\0';
+	return imap_auth_open(c->srv) == 0 &&
+	       client_conn_cert_user(&c->conn, auth_settings(authenticator)->certificate_user,
+	                             out, cap) == 0;
+}
+
 /* The client's address without the port, for the limits. */
 static void address_of(const char *peer, char *out, size_t len)
 {

@@ -60,4 +60,9 @@ enum imap_auth_result imap_auth_outcome(struct imap_client *c, enum auth_result 
 /* True when CRAM-MD5 may be offered (retrievable secrets are on). */
 bool imap_auth_cram_md5(struct imap_server *srv);
 
+/* True when EXTERNAL may be offered: C's TLS session presented a
+ * verified certificate with a name in auth.certificate_user, which goes
+ * into OUT (CAP bytes; "" otherwise). */
+bool imap_auth_external(const struct imap_client *c, char *out, size_t cap);
+
 #endif

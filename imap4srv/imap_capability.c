@@ -5,6 +5,7 @@
  * now); after login it names the extensions.  Used by the greeting,
  * CAPABILITY and the OK of a login.
  */
+#include "imap_auth.h"
 #include "imap_commands.h"
 
 #include <stdio.h>
@@ -44,4 +45,7 @@ void imap_capability(const struct imap_client *c, char *out, size_t outlen)
 	}
 	if (c->srv->set.cram_md5)
 		add(out, outlen, "AUTH=CRAM-MD5");
+	char cert_user[SASL_NAME_MAX];
+	if (imap_auth_external(c, cert_user, sizeof cert_user))
+		add(out, outlen, "AUTH=EXTERNAL");
 }

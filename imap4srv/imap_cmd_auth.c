@@ -232,9 +232,16 @@ enum cmd_result imap_cmd_authenticate(struct imap_client *c)
 	if (sasl_mech_plaintext((enum sasl_mech)m) && !imap_client_plaintext_ok(c))
 		return imap_done(c, "NO", "[PRIVACYREQUIRED] %s needs TLS here",
 		                 sasl_mech_name((enum sasl_mech)m));
+	char cert_user[SASL_NAME_MAX];
+	if (m == SASL_MECH_EXTERNAL && !imap_auth_external(c, cert_user, sizeof cert_user))
+		return imap_done(c, "NO", "[CANNOT] EXTERNAL needs a verified TLS client certificate");
 	struct sasl_session *s = sasl_new((enum sasl_mech)m, "localhost");
 	if (s == NULL)
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	if (m == SASL_MECH_EXTERNAL && sasl_set_external(s, cert_user) < 0) {
+		sasl_free(s);
+		return imap_done(c, "NO", "[CANNOT] the certificate's user name is too long");
+	}
 	c->active.state = s;
 	c->active.state_free = sasl_state_free;
 	c->active.on_line = sasl_line;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* Old counters are swept at start and after this many failures. */
@@ -33,6 +34,7 @@ void auth_settings_read(const struct ems_config *cfg, struct auth_settings *out)
 {
 	out->separators = config_str(cfg, "auth.login_separators");
 	out->default_domain = config_str(cfg, "auth.default_domain");
+	out->certificate_user = config_str(cfg, "auth.certificate_user");
 	out->retrievable_secrets = config_bool(cfg, "auth.retrievable_secrets");
 	out->delay_ms = (unsigned)config_int(cfg, "auth.fail_delay_ms");
 	out->delay_max_ms = (unsigned)config_int(cfg, "auth.fail_delay_max_ms");
@@ -240,6 +242,24 @@ static int check_digest(struct attempt *t)
 	return right;
 }
 
+/* EXTERNAL: the certificate was verified by TLS; what is left is that
+ * it names a person and that the authorization identity, if any, is
+ * that person too.  1 right, 0 wrong. */
+static int check_external(struct attempt *t, const char **reason)
+{
+	char user[AUTH_NAME_MAX], domain[AUTH_NAME_MAX];
+	const char *z = t->cred->authzid;
+	if (!t->found)
+		return 0;
+	if (z == NULL || *z == '\0' || strcmp(z, t->cred->login) == 0)
+		return 1;
+	if (auth_resolve(&t->a->set, z, user, sizeof user, domain, sizeof domain) == 0 &&
+	    strcasecmp(user, t->p.username) == 0 && strcasecmp(domain, t->p.domain) == 0)
+		return 1;
+	*reason = "authorization identity is another person";
+	return 0;
+}
+
 /* Password check: 1 right, 0 wrong, -1 store error. */
 static int check_password(struct attempt *t)
 {
@@ -295,18 +315,21 @@ static enum auth_result decide(struct attempt *t, struct auth_identity *id,
 		log_outcome(t, LOG_LVL_INFO, "auth_locked", "person locked out", 0, *delay);
 		return AUTH_LOCKED;
 	}
-	bool digest = t->cred->kind != AUTH_CRED_PASSWORD;
+	bool digest = t->cred->kind == AUTH_CRED_CRAM_MD5 || t->cred->kind == AUTH_CRED_APOP;
 	if (digest && !t->a->set.retrievable_secrets) {
 		*delay = count_failure(t, "retrievable secrets are off");
 		return AUTH_FAILED;
 	}
-	int right = digest ? check_digest(t) : check_password(t);
+	const char *why = !t->found ? "no such person"
+	                  : digest  ? "wrong digest or no secret kept"
+	                            : "wrong password";
+	int right = t->cred->kind == AUTH_CRED_EXTERNAL ? check_external(t, &why)
+	            : digest                            ? check_digest(t)
+	                                                : check_password(t);
 	if (right < 0)
 		return AUTH_UNAVAILABLE;
 	if (!right) {
-		*delay = count_failure(t, !t->found ? "no such person"
-		                          : digest ? "wrong digest or no secret kept"
-		                                   : "wrong password");
+		*delay = count_failure(t, why);
 		return AUTH_FAILED;
 	}
 	if (!(t->p.services & t->c->service_bit)) {
@@ -344,8 +367,10 @@ enum auth_result auth_check_sasl(struct auth *a, const struct auth_client *clien
 		.password = creds->password,
 		.challenge = creds->challenge,
 		.digest = creds->digest,
-		.kind = creds->mech == SASL_MECH_CRAM_MD5 ? AUTH_CRED_CRAM_MD5
-		                                          : AUTH_CRED_PASSWORD,
+		.authzid = creds->authzid,
+		.kind = creds->mech == SASL_MECH_CRAM_MD5  ? AUTH_CRED_CRAM_MD5
+		        : creds->mech == SASL_MECH_EXTERNAL ? AUTH_CRED_EXTERNAL
+		                                            : AUTH_CRED_PASSWORD,
 	};
 	if (creds->mech == SASL_MECH_PLAIN && creds->authzid[0] != '\0' &&
 	    strcmp(creds->authzid, creds->authcid) != 0) {

@@ -8,7 +8,9 @@
  * bare name).  The credentials are checked (a password against the
  * store's hash; a CRAM-MD5 or APOP digest against the person's
  * retrievable secret, see store_auth.h), then the person's allowed
- * services.
+ * services.  SASL EXTERNAL carries no secret: the login name is the one
+ * the caller read from a verified TLS client certificate (the field
+ * auth.certificate_user names), and it resolves like any other.
  *
  * Limits: every failure counts against the client's address and against
  * the person (a name that is no person has a counter of its own, so an
@@ -45,6 +47,7 @@ struct store;
 struct auth_settings {
 	const char *separators;       /* auth.login_separators */
 	const char *default_domain;   /* auth.default_domain, "" = none */
+	const char *certificate_user; /* auth.certificate_user: "cn", "email", "uid" */
 	bool retrievable_secrets;     /* CRAM-MD5 and APOP on */
 	unsigned delay_ms;            /* first delay after a failure */
 	unsigned delay_max_ms;
@@ -90,6 +93,8 @@ enum auth_cred_kind {
 	AUTH_CRED_PASSWORD,      /* USER/PASS, LOGIN, SASL PLAIN and LOGIN */
 	AUTH_CRED_CRAM_MD5,      /* proof: HMAC-MD5(secret, challenge) */
 	AUTH_CRED_APOP,          /* proof: MD5(challenge secret) */
+	AUTH_CRED_EXTERNAL,      /* proof: the verified client certificate
+	                            LOGIN was read from */
 };
 
 struct auth_cred {
@@ -99,6 +104,7 @@ struct auth_cred {
 	const char *password;    /* AUTH_CRED_PASSWORD */
 	const char *challenge;   /* CRAM-MD5 challenge, APOP timestamp */
 	const char *digest;      /* the client's 32 lowercase hex digits */
+	const char *authzid;     /* EXTERNAL: whom to act as; NULL or "" = LOGIN */
 };
 
 enum auth_result {
@@ -130,7 +136,9 @@ enum auth_result auth_check(struct auth *a, const struct auth_client *client,
 /*
  * The same for the credentials of a finished SASL exchange.  A PLAIN
  * authorization identity other than the login name (acting for someone
- * else) is a failure: ems has no proxy logins.
+ * else) is a failure: ems has no proxy logins.  So is an EXTERNAL
+ * authorization identity that resolves to another person than the
+ * certificate's name (one that resolves to the same person is fine).
  */
 enum auth_result auth_check_sasl(struct auth *a, const struct auth_client *client,
                                  const struct sasl_creds *creds,

@@ -70,6 +70,15 @@ bool client_conn_tls(const struct client_conn *cc)
 	return cc->tls_state == CLIENT_TLS_ON;
 }
 
+int client_conn_cert_user(const struct client_conn *cc, const char *field, char *out,
+                          size_t cap)
+{
+	out[0] = '\0';
+	if (cc->tls_state != CLIENT_TLS_ON)
+		return -1;
+	return tls_conn_peer_user(cc->tls, field, out, cap);
+}
+
 bool client_conn_plaintext_ok(const struct client_conn *cc, int min_bits)
 {
 	if (min_bits <= 0)

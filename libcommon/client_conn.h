@@ -118,6 +118,13 @@ bool client_conn_tls(const struct client_conn *cc);
  * or TLS is on with a cipher of at least MIN_BITS bits. */
 bool client_conn_plaintext_ok(const struct client_conn *cc, int min_bits);
 
+/* The user name in FIELD of the client's verified TLS certificate
+ * (tls_conn_peer_user()), into OUT (CAP bytes): 0, or -1 (OUT "") when
+ * TLS is not on or there is no such certificate.  What SASL EXTERNAL
+ * logs in as. */
+int client_conn_cert_user(const struct client_conn *cc, const char *field, char *out,
+                          size_t cap);
+
 /* True when a goodbye line can still be written (no TLS handshake is
  * starting or under way). */
 bool client_conn_can_write(const struct client_conn *cc);

@@ -48,6 +48,7 @@ const struct conf_key conf_schema[] = {
 	STR("tls.imap_certificate", ""),
 	STR("tls.lmtp_certificate", ""),
 	STRLIST("tls.sni"),                    /* installed names chosen by SNI */
+	STR("tls.client_ca", ""),              /* CAs of client certificates; "" = none asked */
 
 	GROUP("guardian"),
 	INT("guardian.backoff_initial_s", 1, 3600, 1),
@@ -87,6 +88,7 @@ const struct conf_key conf_schema[] = {
 	GROUP("auth"),
 	STR("auth.login_separators", "@"),
 	STR("auth.default_domain", ""),
+	ENUM("auth.certificate_user", "cn|email|uid", "cn"),  /* SASL EXTERNAL's name */
 	INT("auth.plaintextmincipher", 0, 1024, 0),
 	BOOL("auth.retrievable_secrets", 0),               /* has_plain_passwords */
 	INT("auth.fail_delay_ms", 0, 60000, 1000),

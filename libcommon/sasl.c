@@ -1,5 +1,5 @@
 /*
- * sasl.c - the server side of SASL PLAIN, LOGIN and CRAM-MD5; see
+ * sasl.c - the server side of SASL PLAIN, LOGIN, CRAM-MD5 and EXTERNAL; see
  * sasl.h.  Shared by pop3srv and imap4srv, which only wrap the exchange
  * in their protocol's syntax.
  */
@@ -28,7 +28,7 @@ struct sasl_session {
 	char hostname[128];
 };
 
-static const char *const mech_names[] = { "PLAIN", "LOGIN", "CRAM-MD5" };
+static const char *const mech_names[] = { "PLAIN", "LOGIN", "CRAM-MD5", "EXTERNAL" };
 
 int sasl_mech_from_name(const char *name)
 {
@@ -45,8 +45,10 @@ const char *sasl_mech_name(enum sasl_mech mech)
 
 bool sasl_mech_plaintext(enum sasl_mech mech)
 {
-	return mech != SASL_MECH_CRAM_MD5;
+	return mech == SASL_MECH_PLAIN || mech == SASL_MECH_LOGIN;
 }
+
+static int take(char *to, size_t cap, const char *from, size_t len);
 
 struct sasl_session *sasl_new(enum sasl_mech mech, const char *hostname)
 {
@@ -58,6 +60,13 @@ struct sasl_session *sasl_new(enum sasl_mech mech, const char *hostname)
 	s->creds.mech = mech;
 	snprintf(s->hostname, sizeof s->hostname, "%s", hostname ? hostname : "localhost");
 	return s;
+}
+
+int sasl_set_external(struct sasl_session *s, const char *name)
+{
+	if (s->creds.mech != SASL_MECH_EXTERNAL || name == NULL || *name == '\0')
+		return -1;
+	return take(s->creds.authcid, SASL_NAME_MAX, name, strlen(name));
 }
 
 void sasl_free(struct sasl_session *s)
@@ -168,6 +177,12 @@ static enum sasl_status respond(struct sasl_session *s, const char *in, size_t l
 	case SASL_MECH_LOGIN:
 		r = login(s, d, (size_t)n, out, cap);
 		break;
+	case SASL_MECH_EXTERNAL:
+		/* the one response: whom to act as, "" for the certificate's name */
+		r = take(s->creds.authzid, SASL_NAME_MAX, d, (size_t)n) < 0
+		        ? bad(s, "malformed authorization identity")
+		        : SASL_DONE;
+		break;
 	default:
 		r = cram(s, d, (size_t)n);
 		break;
@@ -185,6 +200,8 @@ enum sasl_status sasl_start(struct sasl_session *s, const char *ir, size_t irlen
 	s->step = 1;
 	if (ir != NULL && s->creds.mech == SASL_MECH_CRAM_MD5)
 		return bad(s, "CRAM-MD5 takes no initial response");
+	if (s->creds.mech == SASL_MECH_EXTERNAL && s->creds.authcid[0] == '\0')
+		return bad(s, "no verified client certificate");
 	if (ir != NULL)
 		return respond(s, ir, irlen == 1 && ir[0] == '=' ? 0 : irlen, out, cap);
 	switch (s->creds.mech) {
@@ -192,6 +209,8 @@ enum sasl_status sasl_start(struct sasl_session *s, const char *ir, size_t irlen
 		return SASL_CHALLENGE;
 	case SASL_MECH_LOGIN:
 		return challenge(out, cap, "Username:");
+	case SASL_MECH_EXTERNAL:
+		return SASL_CHALLENGE;   /* empty: the client may name an authzid */
 	default:
 		sasl_make_timestamp(s->hostname, s->creds.challenge, sizeof s->creds.challenge);
 		return challenge(out, cap, s->creds.challenge);

@@ -1,7 +1,9 @@
 /*
  * sasl.h - the server side of the SASL mechanisms ems offers over POP3
  * (RFC 5034 AUTH) and IMAP (RFC 3501 AUTHENTICATE): PLAIN (RFC 4616),
- * LOGIN (draft-murchison-sasl-login) and CRAM-MD5 (RFC 2195).
+ * LOGIN (draft-murchison-sasl-login), CRAM-MD5 (RFC 2195) and EXTERNAL
+ * (RFC 4422 appendix A: the identity a verified TLS client certificate
+ * established, given with sasl_set_external() before sasl_start()).
  *
  * The module only runs the exchange: it decodes the client's base64
  * responses, produces the base64 challenges, and at the end hands over
@@ -30,6 +32,7 @@ enum sasl_mech {
 	SASL_MECH_PLAIN,
 	SASL_MECH_LOGIN,
 	SASL_MECH_CRAM_MD5,
+	SASL_MECH_EXTERNAL,
 };
 
 /* Longest name, password and challenge an exchange carries. */
@@ -42,8 +45,9 @@ enum sasl_mech {
 /* What the client proved, once the exchange is done. */
 struct sasl_creds {
 	enum sasl_mech mech;
-	char authzid[SASL_NAME_MAX];    /* PLAIN only; "" when not given */
-	char authcid[SASL_NAME_MAX];    /* the login name */
+	char authzid[SASL_NAME_MAX];    /* PLAIN, EXTERNAL; "" when not given */
+	char authcid[SASL_NAME_MAX];    /* the login name; EXTERNAL: the
+	                                   certificate's, not the client's */
 	char password[SASL_SECRET_MAX]; /* PLAIN, LOGIN */
 	char challenge[SASL_CHALLENGE_MAX]; /* CRAM-MD5: what was sent */
 	char digest[SASL_NAME_MAX];     /* CRAM-MD5: the client's hex HMAC */
@@ -60,7 +64,7 @@ struct sasl_session;
 /* The mechanism named NAME (case-insensitive), or -1 when ems has none
  * by that name. */
 int sasl_mech_from_name(const char *name);
-/* "PLAIN", "LOGIN", "CRAM-MD5". */
+/* "PLAIN", "LOGIN", "CRAM-MD5", "EXTERNAL". */
 const char *sasl_mech_name(enum sasl_mech mech);
 /* True when the mechanism carries the password in clear (PLAIN, LOGIN):
  * plaintextmincipher applies to it. */
@@ -71,12 +75,22 @@ bool sasl_mech_plaintext(enum sasl_mech mech);
 struct sasl_session *sasl_new(enum sasl_mech mech, const char *hostname);
 
 /*
+ * EXTERNAL only: NAME is who the channel proved the client to be (the
+ * user name read from its verified certificate).  Without it the
+ * exchange ends SASL_BAD.  Returns 0, or -1 when NAME is empty or
+ * longer than SASL_NAME_MAX - 1.
+ */
+int sasl_set_external(struct sasl_session *s, const char *name);
+
+/*
  * Begins the exchange.  IR is the client's initial response (base64, or
  * "=" for an empty one) or NULL when it sent none.  Returns
  * SASL_CHALLENGE with the base64 challenge in OUT (CAP >= SASL_OUT_MAX;
  * "" for PLAIN's empty challenge), SASL_DONE when the initial response
  * completed the exchange, or SASL_BAD (CRAM-MD5 takes no initial
- * response).
+ * response; EXTERNAL without sasl_set_external()).  EXTERNAL's only
+ * response is the authorization identity, empty for "the one the
+ * certificate gives".
  */
 enum sasl_status sasl_start(struct sasl_session *s, const char *ir, size_t irlen,
                             char *out, size_t cap);

@@ -222,6 +222,52 @@ int tls_server_days_left(const struct tls_server *srv, long *days)
 	return 0;
 }
 
+/* OpenSSL's verify callback: a client certificate that fails is logged
+ * and let through; SSL_get_verify_result() keeps the failure, so it is
+ * never taken as verified (tls_conn_peer_user()). */
+static int note_client_cert(int ok, X509_STORE_CTX *x)
+{
+	char subject[TLS_DN_MAX] = "";
+	X509 *cert = X509_STORE_CTX_get_current_cert(x);
+
+	if (ok)
+		return 1;
+	if (cert != NULL)
+		X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+	log_info("tls_client_cert", "depth=%d subject=%s error=%s",
+	         X509_STORE_CTX_get_error_depth(x), log_quote(subject),
+	         log_quote(X509_verify_cert_error_string(X509_STORE_CTX_get_error(x))));
+	return 1;
+}
+
+/* Verification of client certificates on one context. */
+static int verify_clients(SSL_CTX *ctx, const char *ca_file)
+{
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
+
+	if (names == NULL || SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		log_error("tls_config", "client_ca=%s error=%s", log_quote(ca_file),
+		          log_quote(tls_error_text()));
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, note_client_cert);
+	return 0;
+}
+
+int tls_server_verify_clients(struct tls_server *srv, const char *ca_file)
+{
+	/* SNI switches the connection's context, and with it the CAs it
+	 * verifies against: every context gets them */
+	if (verify_clients(srv->ctx, ca_file) < 0)
+		return -1;
+	for (size_t i = 0; i < srv->nsni; i++)
+		if (verify_clients(srv->sni[i].ctx, ca_file) < 0)
+			return -1;
+	return 0;
+}
+
 void tls_server_free(struct tls_server *srv)
 {
 	if (srv == NULL)
@@ -363,4 +409,13 @@ int tls_conn_bits(const struct tls_conn *c)
 bool tls_conn_resumed(const struct tls_conn *c)
 {
 	return SSL_session_reused(c->ssl) == 1;
+}
+
+int tls_conn_peer_user(const struct tls_conn *c, const char *field, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (c == NULL || !SSL_is_init_finished(c->ssl) ||
+	    SSL_get_verify_result(c->ssl) != X509_V_OK)
+		return -1;
+	return tls_cert_user(SSL_get0_peer_certificate(c->ssl), field, out, cap);
 }

@@ -62,6 +62,17 @@ int tls_server_add_sni(struct tls_server *srv,
  */
 int tls_server_days_left(const struct tls_server *srv, long *days);
 
+/*
+ * Asks every client of SRV (its own certificate and the SNI ones) for a
+ * certificate, without requiring one, and verifies what is presented
+ * against the CA certificates of the PEM file CA_FILE (their names are
+ * sent as the acceptable issuers).  A certificate that fails the check
+ * does not end the handshake (the client may still log in otherwise):
+ * it is logged (tls_client_cert) and never counts as verified.  Returns
+ * 0, or -1 (logged) when CA_FILE does not load.
+ */
+int tls_server_verify_clients(struct tls_server *srv, const char *ca_file);
+
 struct ems_config;
 
 /*
@@ -69,11 +80,13 @@ struct ems_config;
  * describes it: the installed certificate named by
  * tls.<SERVICE>_certificate (tls_certstore.h), or tls.certificate and
  * tls.key when that is empty; the chain, cipher list, and every
- * certificate of tls.sni for SNI.  An encrypted key's password comes from
+ * certificate of tls.sni for SNI; for "pop3" and "imap", client
+ * certificates verified against tls.client_ca when it is set
+ * (tls_server_verify_clients()).  An encrypted key's password comes from
  * the password file, on the line of the certificate's name ("default"
  * for tls.key).  Returns NULL when the service has no readable
  * certificate (logged at info: the service then runs without TLS) or
- * when it does not load (logged as an error).  An SNI certificate that
+ * when it (or tls.client_ca) does not load (logged as an error).  An SNI certificate that
  * does not load is logged and left out.
  */
 struct tls_server *tls_server_for_service(const struct ems_config *cfg,
@@ -114,5 +127,14 @@ const char *tls_conn_version(const struct tls_conn *c);
 const char *tls_conn_cipher(const struct tls_conn *c);
 int tls_conn_bits(const struct tls_conn *c);
 bool tls_conn_resumed(const struct tls_conn *c);
+
+/*
+ * The user name in FIELD (see tls_cert_user() in tls_certinfo.h) of the
+ * client's certificate, into OUT (CAP bytes), when the client presented
+ * one and it verified against tls_server_verify_clients()'s CAs (also
+ * on a resumed session, which keeps the first handshake's result).
+ * Returns 0, or -1 (OUT "") when there is no such certificate or field.
+ */
+int tls_conn_peer_user(const struct tls_conn *c, const char *field, char *out, size_t cap);
 
 #endif

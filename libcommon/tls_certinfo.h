@@ -77,6 +77,18 @@ STACK_OF(X509) *tls_certs_read(const char *path);
 EVP_PKEY *tls_key_read(const char *path, const char *password,
                        bool *encrypted, char *err, size_t errsz);
 
+/*
+ * The user name client certificate X carries in FIELD, into OUT (CAP
+ * bytes): "cn" the subject's commonName, "uid" its userId
+ * (0.9.2342.19200300.100.1.1), "email" the first rfc822Name
+ * subjectAltName or else the subject's emailAddress.  Where the subject
+ * has several entries of the type, the last (most specific) one.
+ * Returns 0, or -1 when the field is absent, empty, holds a control
+ * character or does not fit (OUT is then "").  Says nothing about
+ * whether X is trusted: see tls_conn_peer_user() in tls.h.
+ */
+int tls_cert_user(X509 *x, const char *field, char *out, size_t cap);
+
 /* The last OpenSSL error as text (a static buffer), clearing the queue;
  * "unknown" when there is none. */
 const char *tls_error_text(void);

@@ -85,6 +85,15 @@ static void add_sni_certificates(struct tls_server *srv,
 	free(names);
 }
 
+/* Client certificates for SASL EXTERNAL: asked for only when
+ * tls.client_ca names the CAs that issue them.  False (logged) when that
+ * file does not load: better no TLS than logins nobody expects. */
+static bool verify_logins(struct tls_server *srv, const struct ems_config *cfg)
+{
+	const char *ca = config_str(cfg, "tls.client_ca");
+	return *ca == '\0' || tls_server_verify_clients(srv, ca) == 0;
+}
+
 struct tls_server *tls_server_for_service(const struct ems_config *cfg,
                                           const char *service)
 {
@@ -107,5 +116,9 @@ struct tls_server *tls_server_for_service(const struct ems_config *cfg,
 	OPENSSL_cleanse(f.password, sizeof f.password);
 	if (srv != NULL)
 		add_sni_certificates(srv, cfg, service);
+	if (srv != NULL && strcmp(service, "lmtp") != 0 && !verify_logins(srv, cfg)) {
+		tls_server_free(srv);
+		srv = NULL;
+	}
 	return srv;
 }

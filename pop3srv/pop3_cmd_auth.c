@@ -166,12 +166,25 @@ void pop3_cmd_apop(struct pop3_client *c, const struct pop3_cmd *cmd)
 
 /* ---- AUTH (RFC 5034) ---- */
 
+/* The user name of the client's verified certificate, into OUT: what
+ * EXTERNAL logs in as.  False when there is none. */
+static bool cert_user(const struct pop3_client *c, char *out, size_t cap)
+{
+	return client_conn_cert_user(&c->conn, auth_settings(c->srv->auth)->certificate_user,
+	                             out, cap) == 0;
+}
+
 void pop3_auth_mechanisms(const struct pop3_client *c, char *out, size_t len)
 {
+	char name[SASL_NAME_MAX];
 	bool clear = pop3_client_plaintext_ok(c);
 	bool cram = auth_settings(c->srv->auth)->retrievable_secrets;
-	snprintf(out, len, "%s%s", clear ? "PLAIN LOGIN" : "",
-	         cram ? (clear ? " CRAM-MD5" : "CRAM-MD5") : "");
+	bool external = cert_user(c, name, sizeof name);
+	snprintf(out, len, "%s%s%s", clear ? "PLAIN LOGIN " : "", cram ? "CRAM-MD5 " : "",
+	         external ? "EXTERNAL " : "");
+	size_t n = strlen(out);
+	if (n > 0)
+		out[n - 1] = '\0';   /* the last separator */
 }
 
 static void sasl_end(struct pop3_client *c)
@@ -221,9 +234,19 @@ void pop3_cmd_auth(struct pop3_client *c, const struct pop3_cmd *cmd)
 	if (sasl_mech_plaintext((enum sasl_mech)mech) &&
 	    plaintext_refused(c, sasl_mech_name((enum sasl_mech)mech)))
 		return;
+	char name[SASL_NAME_MAX];
+	if (mech == SASL_MECH_EXTERNAL && !cert_user(c, name, sizeof name)) {
+		pop3_client_error(c, "EXTERNAL needs a verified TLS client certificate");
+		return;
+	}
 	c->sasl = sasl_new((enum sasl_mech)mech, c->srv->hostname);
 	if (c->sasl == NULL) {
 		pop3_reply(c, "-ERR [SYS/TEMP] out of memory");
+		return;
+	}
+	if (mech == SASL_MECH_EXTERNAL && sasl_set_external(c->sasl, name) < 0) {
+		sasl_end(c);
+		pop3_client_error(c, "the certificate's user name is too long");
 		return;
 	}
 	const char *ir = cmd->argc == 2 ? cmd->argv[1] : NULL;

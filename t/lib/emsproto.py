@@ -83,17 +83,18 @@ class RawLines:
 
     RESET_ERRORS = ()
 
-    def __init__(self, port, host="127.0.0.1", tls=False, source=None):
+    def __init__(self, port, host="127.0.0.1", tls=False, source=None, context=None):
+        """TLS: implicit TLS, with CONTEXT (default tls_context())."""
         s = socket.create_connection((host, port), timeout=emstest.DEFAULT_TIMEOUT,
                                      source_address=(source, 0) if source else None)
         if tls:
-            s = tls_context().wrap_socket(s)
+            s = (context or tls_context()).wrap_socket(s)
         self.sock = s
         self.buf = b""
         self.greeting = self.line()
 
-    def starttls(self):
-        self.sock = tls_context().wrap_socket(self.sock)
+    def starttls(self, context=None):
+        self.sock = (context or tls_context()).wrap_socket(self.sock)
 
     def send(self, data):
         if isinstance(data, str):

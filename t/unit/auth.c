@@ -182,6 +182,31 @@ static void test_digests(struct auth *a, struct store *st, int64_t pid)
 	is_int(auth_check_sasl(a, &c, &sc, &id, &delay), AUTH_OK, "PLAIN naming itself logs in");
 }
 
+/* EXTERNAL: the certificate's name, no secret, and the authorization
+ * identity checked against the person. */
+static void test_external(struct auth *a)
+{
+	struct auth_client c = client("192.0.2.78");
+	struct auth_identity id;
+	unsigned delay;
+	struct sasl_creds sc = { .mech = SASL_MECH_EXTERNAL };
+	snprintf(sc.authcid, sizeof sc.authcid, "demo");
+	is_int(auth_check_sasl(a, &c, &sc, &id, &delay), AUTH_OK,
+	       "EXTERNAL with a person's name logs in without a secret");
+	is_str(id.address, "demo@example.test", "  as the person the bare name resolves to");
+	snprintf(sc.authzid, sizeof sc.authzid, "DEMO@example.test");
+	is_int(auth_check_sasl(a, &c, &sc, &id, &delay), AUTH_OK,
+	       "an authorization identity naming the same person is accepted");
+	snprintf(sc.authzid, sizeof sc.authzid, "root@example.test");
+	is_int(auth_check_sasl(a, &c, &sc, &id, &delay), AUTH_FAILED,
+	       "one naming someone else fails");
+	ok(delay > 0, "  and counts as a failure (its answer waits)");
+	sc.authzid[0] = '\0';
+	snprintf(sc.authcid, sizeof sc.authcid, "nobody");
+	is_int(auth_check_sasl(a, &c, &sc, &id, &delay), AUTH_FAILED,
+	       "EXTERNAL with a name that is no person fails");
+}
+
 int main(void)
 {
 	char path[512];
@@ -198,6 +223,7 @@ int main(void)
 	test_password(a, st, pid);
 	test_limits(a, st, pid);
 	test_digests(a, st, pid);
+	test_external(a);
 	auth_free(a);
 	store_close(st);
 	done_testing();

@@ -1,5 +1,5 @@
-/* Unit tests for libcommon/sasl.c and base64.c: the PLAIN, LOGIN and
- * CRAM-MD5 exchanges, malformed responses, and the digests against the
+/* Unit tests for libcommon/sasl.c and base64.c: the PLAIN, LOGIN,
+ * CRAM-MD5 and EXTERNAL exchanges, malformed responses, and the digests against the
  * RFCs' own examples. */
 #include "base64.h"
 #include "sasl.h"
@@ -137,12 +137,46 @@ static void test_cram(void)
 	sasl_free(s);
 }
 
+static void test_external(void)
+{
+	char out[SASL_OUT_MAX], in[64];
+	struct sasl_session *s = sasl_new(SASL_MECH_EXTERNAL, "h");
+	is_int(sasl_start(s, "=", 1, out, sizeof out), SASL_BAD,
+	       "EXTERNAL without a certificate's name is refused");
+	sasl_free(s);
+	s = sasl_new(SASL_MECH_EXTERNAL, "h");
+	ok(sasl_set_external(s, "") < 0, "an empty certificate name is not taken");
+	ok(sasl_set_external(s, "tim") == 0, "the certificate's name is taken");
+	is_int(sasl_start(s, "=", 1, out, sizeof out), SASL_DONE,
+	       "an empty initial response completes EXTERNAL");
+	ok(strcmp(sasl_creds(s)->authcid, "tim") == 0 && sasl_creds(s)->authzid[0] == '\0',
+	   "  as the certificate's name, with no authorization identity");
+	sasl_free(s);
+	s = sasl_new(SASL_MECH_EXTERNAL, "h");
+	sasl_set_external(s, "tim");
+	is_int(sasl_start(s, NULL, 0, out, sizeof out), SASL_CHALLENGE,
+	       "EXTERNAL without initial response asks");
+	is_str(out, "", "  with an empty challenge");
+	b64("tim@x.test", 10, in, sizeof in);
+	is_int(sasl_step(s, in, strlen(in), out, sizeof out), SASL_DONE,
+	       "the authorization identity completes it");
+	ok(strcmp(sasl_creds(s)->authzid, "tim@x.test") == 0 &&
+	   strcmp(sasl_creds(s)->authcid, "tim") == 0,
+	   "  kept beside the certificate's name, which the client cannot change");
+	sasl_free(s);
+	s = sasl_new(SASL_MECH_PLAIN, "h");
+	ok(sasl_set_external(s, "tim") < 0, "only EXTERNAL takes a certificate's name");
+	sasl_free(s);
+}
+
 static void test_names(void)
 {
 	is_int(sasl_mech_from_name("cram-md5"), SASL_MECH_CRAM_MD5, "mechanism names ignore case");
 	is_int(sasl_mech_from_name("GSSAPI"), -1, "an unknown mechanism is -1");
 	ok(sasl_mech_plaintext(SASL_MECH_PLAIN) && sasl_mech_plaintext(SASL_MECH_LOGIN) &&
-	   !sasl_mech_plaintext(SASL_MECH_CRAM_MD5), "PLAIN and LOGIN carry the password in clear");
+	   !sasl_mech_plaintext(SASL_MECH_CRAM_MD5) && !sasl_mech_plaintext(SASL_MECH_EXTERNAL),
+	   "PLAIN and LOGIN carry the password in clear");
+	is_int(sasl_mech_from_name("external"), SASL_MECH_EXTERNAL, "EXTERNAL is a mechanism");
 	char ts[128], ts2[128];
 	sasl_make_timestamp("x.test", ts, sizeof ts);
 	sasl_make_timestamp("x.test", ts2, sizeof ts2);
@@ -155,6 +189,7 @@ int main(void)
 	test_plain();
 	test_login();
 	test_cram();
+	test_external();
 	test_names();
 	done_testing();
 	return exit_status();

@@ -1,5 +1,6 @@
 /* Unit tests for the certificate side of libcommon's TLS: certificate
- * fields and expiry (tls_certinfo.c), named certificates and the password
+ * fields and expiry (tls_certinfo.c), the user name of a client
+ * certificate (tls_certuser.c), named certificates and the password
  * file (tls_certstore.c), encrypted keys, SNI and per-service servers
  * (tls.c, tls_service.c). */
 #include "tap.h"
@@ -247,6 +248,46 @@ static void test_service(void)
 	config_free(cfg);
 }
 
+/* The first certificate of NAME.crt, or NULL. */
+static X509 *first_cert(const char *name)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/%s.crt", tlsdir, name);
+	STACK_OF(X509) *sk = tls_certs_read(path);
+	X509 *x = sk != NULL && sk_X509_num(sk) > 0 ? X509_dup(sk_X509_value(sk, 0)) : NULL;
+	sk_X509_pop_free(sk, X509_free);
+	return x;
+}
+
+static void test_cert_user(void)
+{
+	char out[128];
+	ok(sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
+	      "'/CN=outer/CN=Tim/UID=tim/emailAddress=dn@x.test' "
+	      "-addext subjectAltName=email:tim@x.test,email:other@x.test "
+	      "-keyout %s/user.key -out %s/user.crt 2>/dev/null", tlsdir, tlsdir) == 0 &&
+	   sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
+	      "'/CN=bare/emailAddress=dn@x.test' "
+	      "-keyout %s/bare.key -out %s/bare.crt 2>/dev/null", tlsdir, tlsdir) == 0,
+	   "client certificates made");
+	X509 *x = first_cert("user"), *b = first_cert("bare");
+	ok(tls_cert_user(x, "cn", out, sizeof out) == 0 && strcmp(out, "Tim") == 0,
+	   "cn: the last (most specific) commonName");
+	ok(tls_cert_user(x, "uid", out, sizeof out) == 0 && strcmp(out, "tim") == 0,
+	   "uid: the userId");
+	ok(tls_cert_user(x, "email", out, sizeof out) == 0 && strcmp(out, "tim@x.test") == 0,
+	   "email: the first rfc822Name subjectAltName before the subject's");
+	ok(tls_cert_user(b, "email", out, sizeof out) == 0 && strcmp(out, "dn@x.test") == 0,
+	   "email: the subject's emailAddress when there is no subjectAltName");
+	ok(tls_cert_user(b, "uid", out, sizeof out) < 0 && out[0] == '\0',
+	   "a field the certificate lacks is -1 and an empty name");
+	ok(tls_cert_user(x, "cn", out, 3) < 0, "a name that does not fit is -1");
+	ok(tls_cert_user(x, "dn", out, sizeof out) < 0 && tls_cert_user(NULL, "cn", out, 8) < 0,
+	   "an unknown field or no certificate is -1");
+	X509_free(x);
+	X509_free(b);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "%s", tap_tmpdir());
@@ -264,6 +305,7 @@ int main(void)
 	test_encrypted();
 	test_sni();
 	test_service();
+	test_cert_user();
 	done_testing();
 	return exit_status();
 }
