@@ -364,6 +364,8 @@ enum cmd_result imap_cmd_status(struct imap_client *c)
 		return imap_bad_syntax(c);
 	if (find(c, name, &mb, &r) < 0)
 		return r;
+	if (imap_status_asks_modseq(&ask))
+		imap_view_condstore_enable(c);
 	int e = imap_status_write(c, &mb, &ask);
 	store_mailbox_clear(&mb);
 	return e < 0 ? imap_store_failed(c, "STATUS") : imap_done(c, "OK", "STATUS completed");

@@ -284,7 +284,7 @@ enum cmd_result imap_cmd_search(struct imap_client *c)
 	}
 	bool modseq = imap_search_has_modseq(keys);
 	if (modseq)
-		c->enabled |= IMAP_ENABLED_CONDSTORE;
+		imap_view_condstore_enable(c);
 	e = run_search(c, keys, &h);
 	if (e == 0 && (ret & RET_SAVE))
 		e = save(c, &h, ret);

@@ -149,7 +149,9 @@ enum cmd_result imap_cmd_store(struct imap_client *c)
 		imap_seqset_free(&modified);
 		return imap_store_failed(c, "STORE");
 	}
-	bool with_modseq = a.conditional || (c->enabled & IMAP_ENABLED_CONDSTORE);
+	if (a.conditional)  /* UNCHANGEDSINCE enables CONDSTORE (RFC 7162 3.1) */
+		imap_view_condstore_enable(c);
+	bool with_modseq = c->enabled & IMAP_ENABLED_CONDSTORE;
 	/* new keywords are announced even when .SILENT hides the FETCHes */
 	if (a.mode != STORE_FLAGS_REMOVE)
 		imap_view_flags_announce(c, a.flags.keywords);

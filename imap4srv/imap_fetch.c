@@ -335,7 +335,7 @@ enum cmd_result imap_cmd_fetch(struct imap_client *c)
 		return e == -1 ? imap_done(c, "BAD", "invalid message sequence number")
 		               : imap_done(c, "NO", "[SERVERBUG] out of memory");
 	if (f->req.changedsince_set || imap_fetch_has(&f->req, FA_MODSEQ))
-		c->enabled |= IMAP_ENABLED_CONDSTORE;
+		imap_view_condstore_enable(c);
 	f->seen_now = calloc(f->l.n + 1, sizeof *f->seen_now);
 	if (f->seen_now == NULL)
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");

@@ -22,6 +22,14 @@ static const struct {
 	{ "MAILBOXID", ST_MAILBOXID },
 };
 
+bool imap_status_asks_modseq(const struct imap_status_ask *ask)
+{
+	for (int i = 0; i < ask->n; i++)
+		if (status_items[ask->order[i]].bit == ST_HIGHESTMODSEQ)
+			return true;
+	return false;
+}
+
 int imap_status_parse(struct imap_parser *p, struct imap_status_ask *ask)
 {
 	ask->n = 0;

@@ -22,6 +22,9 @@ struct imap_status_ask {
  * (an unknown item is a syntax error). */
 int imap_status_parse(struct imap_parser *p, struct imap_status_ask *ask);
 
+/* True when ASK names HIGHESTMODSEQ, a CONDSTORE-enabling item. */
+bool imap_status_asks_modseq(const struct imap_status_ask *ask);
+
 /* Writes "* STATUS name (MESSAGES 3 ...)" for MB.  0, or -1 after a
  * store failure (logged), with nothing written. */
 int imap_status_write(struct imap_client *c, const struct store_mailbox *mb,

@@ -382,3 +382,13 @@ uint32_t imap_view_first_unseen(const struct imap_view *v)
 			return i + 1;
 	return 0;
 }
+
+void imap_view_condstore_enable(struct imap_client *c)
+{
+	if (c->enabled & IMAP_ENABLED_CONDSTORE)
+		return;
+	c->enabled |= IMAP_ENABLED_CONDSTORE;
+	if (c->view != NULL)
+		imap_untagged(c, "OK [HIGHESTMODSEQ %llu] highest",
+		              (unsigned long long)c->view->modseq);
+}

@@ -127,6 +127,12 @@ int imap_view_flags_init(struct imap_view *v);
  * imap_untagged() returns. */
 int imap_view_flags_send(struct imap_client *c);
 
+/* Turns CONDSTORE on for C's session.  A CONDSTORE-enabling command
+ * issued while a mailbox is selected is answered with the mailbox's
+ * HIGHESTMODSEQ before the tagged reply (RFC 7162 3.1), so the first one
+ * sends "* OK [HIGHESTMODSEQ n]"; later calls do nothing. */
+void imap_view_condstore_enable(struct imap_client *c);
+
 /*
  * Call before any FETCH that shows KEYWORDS (space-separated; NULL is
  * none): when one of them was not announced to this session yet, adds

@@ -183,6 +183,13 @@ lines, _ = r.command("e4", "FETCH 1 (FLAGS)")
 t.ok(b"\\Seen" not in lines[-1], "EXAMINE: BODY[] does not set \\Seen")
 
 # --- CONDSTORE ---
+# The first CONDSTORE-enabling command in a selected mailbox is answered
+# with its HIGHESTMODSEQ before anything else (RFC 7162 3.1).
+lines, _ = r.command("k0", "FETCH 1 (MODSEQ)")
+t.ok(len(lines) == 2 and re.match(rb"\* OK \[HIGHESTMODSEQ \d+\]", lines[0]) and
+     b"MODSEQ (" in lines[1], "FETCH MODSEQ enables CONDSTORE: HIGHESTMODSEQ first")
+lines, _ = r.command("k0b", "FETCH 1 (MODSEQ)")
+t.ok(len(lines) == 1 and b"HIGHESTMODSEQ" not in lines[0], "  and only the first time")
 lines, tagged = r.command("k1", "SELECT INBOX (CONDSTORE)")
 top = int(re.search(rb"HIGHESTMODSEQ (\d+)", b" ".join(lines)).group(1))
 t.ok(top > 0, "SELECT (CONDSTORE) reports HIGHESTMODSEQ")
