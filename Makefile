@@ -11,7 +11,7 @@
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # A program directory adds itself with a module.mk that appends to PROGRAMS
-# and sets <program>_SRCS (see guardian/module.mk).
+# and sets <program>_SRCS (see oomgr/module.mk).
 
 SANITIZE ?=
 BUILD    ?= $(if $(SANITIZE),build-san,build)

@@ -15,11 +15,13 @@
  *   guardian_spawn.c      fork/exec of one instance
  *   guardian_control.c    the control socket oomgr talks to
  *   guardian_notify.c     sd_notify
- *   guardian_lock.c       the lock file
- *   guardian_privilege.c  children's user, directories
  *   guardian_sockets.c    listening sockets handed to the listener
  *   guardian_heartbeat.c  hung children (heartbeats), their Last Wakeup
  *   guardian_standin.c    answers on the mail ports while no listener runs
+ *
+ * Shared with oomgr, in libcommon: the lock file (guardian_lock.c), the
+ * children's user and directories (run_identity.c), the control protocol
+ * (ctlproto.c).
  */
 #include "guardian.h"
 
@@ -30,7 +32,6 @@
 #include "guardian_heartbeat.h"
 #include "guardian_lock.h"
 #include "guardian_notify.h"
-#include "guardian_privilege.h"
 #include "guardian_procs.h"
 #include "guardian_registry.h"
 #include "guardian_sockets.h"
@@ -38,6 +39,7 @@
 #include "guardian_spawn.h"
 #include "guardian_standin.h"
 #include "guardian_startstop.h"
+#include "run_identity.h"
 #include "log.h"
 
 #include <errno.h>

@@ -463,7 +463,7 @@ fail:
 int control_open(const char *run_dir, bool set_group, gid_t gid)
 {
 	if ((size_t)snprintf(ctl.path, sizeof ctl.path, "%s/%s", run_dir,
-	                     CONTROL_SOCKET_NAME) >= sizeof ctl.path) {
+	                     CTL_SOCKET_NAME) >= sizeof ctl.path) {
 		log_error("control_path_too_long", "run_dir=%s",
 		          log_quote(run_dir));
 		return -1;

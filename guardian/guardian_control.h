@@ -11,10 +11,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define CONTROL_SOCKET_NAME "guardian.sock"
-
 /*
- * Creates <RUN_DIR>/guardian.sock (replacing a stale one: the caller
+ * Creates <RUN_DIR>/CTL_SOCKET_NAME (replacing a stale one: the caller
  * holds the lock file), mode 0660, group GID when SET_GROUP, and watches
  * it in the guardian's loop.  Returns 0 or -1 (logged).
  */

@@ -8,7 +8,6 @@
 
 #include "config.h"
 #include "ctlproto.h"
-#include "guardian_control.h"
 #include "guardian_lock.h"
 #include "log.h"
 
@@ -153,7 +152,7 @@ int guardian_stop(const struct ems_config *cfg, const char *config_path)
 	long long deadline = now_ms() + STOP_WAIT_MS;
 
 	run_file(cfg, LOCK_FILE_NAME, lock, sizeof lock);
-	run_file(cfg, CONTROL_SOCKET_NAME, sock, sizeof sock);
+	run_file(cfg, CTL_SOCKET_NAME, sock, sizeof sock);
 	holder = lock_holder(lock);
 	if (holder <= 0) {
 		fprintf(stderr, "guardian: not running for %s\n", config_path);

@@ -9,13 +9,13 @@
 #include "imap_message.h"
 #include "imap_message_private.h"
 #include "imap_view.h"
+#include "header.h"
 #include "log.h"
 #include "mime.h"
 #include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* A header longer than this is cut there (and its body starts there). */
 #define HEADER_MAX (1024 * 1024)
@@ -73,32 +73,14 @@ const char *imap_message_text(struct imap_message *m, size_t *len)
 
 /* ---- the top-level header ---- */
 
-/* The length of the header at the start of BUF (LEN bytes), blank line
- * included, or 0 when no blank line ends it within LEN. */
-static size_t header_end(const char *buf, size_t len)
-{
-	if (len >= 2 && buf[0] == '\r' && buf[1] == '\n')
-		return 2;   /* no header at all */
-	if (len >= 1 && buf[0] == '\n')
-		return 1;
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (buf[i + 1] == '\n')
-			return i + 2;
-		if (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')
-			return i + 3;
-	}
-	return 0;
-}
-
 static int load_head(struct imap_message *m)
 {
 	size_t cap = 0, len = 0, end = 0;
+	bool complete = false;
 	char *buf = NULL;
 	if (m->head_loaded)
 		return 0;
-	while (end == 0 && len < HEADER_MAX) {
+	while (!complete && len < HEADER_MAX) {
 		if (len + HEADER_CHUNK > cap) {
 			char *p = realloc(buf, cap + HEADER_CHUNK);
 			if (p == NULL) {
@@ -115,13 +97,13 @@ static int load_head(struct imap_message *m)
 			return -1;
 		}
 		len += (size_t)n;
-		end = header_end(buf, len);
+		end = header_block_len(buf, len, &complete);
 		if (n == 0)
 			break;
 	}
 	/* a message that is all header (no blank line) has an empty body */
 	m->head = buf;
-	m->head_len = end ? end : len;
+	m->head_len = end;
 	m->head_loaded = true;
 	return 0;
 }
@@ -139,36 +121,10 @@ const char *imap_message_body(struct imap_message *m, size_t *len)
 
 /* ---- header fields ---- */
 
-/* The length of the field starting at P (up to END): its line and the
- * continuation lines after it, line ends included. */
-static size_t field_len(const char *p, const char *end)
-{
-	const char *q = p;
-	for (;;) {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-		if (nl == NULL)
-			return (size_t)(end - p);
-		q = nl + 1;
-		if (q >= end || (*q != ' ' && *q != '\t'))
-			return (size_t)(q - p);
-	}
-}
-
-/* True when the field at P (LEN bytes) is named NAME (any case). */
-static bool field_is(const char *p, size_t len, const char *name, size_t nlen)
-{
-	if (len <= nlen || strncasecmp(p, name, nlen) != 0)
-		return false;
-	size_t i = nlen;
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;   /* "Subject :" is obsolete syntax but seen */
-	return i < len && p[i] == ':';
-}
-
-static bool listed(const char *p, size_t len, const struct fetch_section *s)
+static bool listed(const struct header_field *f, const struct fetch_section *s)
 {
 	for (size_t i = 0; i < s->nfields; i++)
-		if (field_is(p, len, s->fields[i], strlen(s->fields[i])))
+		if (header_field_is(f, s->fields[i]))
 			return true;
 	return false;
 }
@@ -178,7 +134,8 @@ static bool listed(const char *p, size_t len, const struct fetch_section *s)
 static int filter_fields(const char *head, size_t len, const struct fetch_section *s,
                          char **out, size_t *out_len)
 {
-	const char *p = head, *end = head + len;
+	struct header_reader r;
+	struct header_field f;
 	bool not = s->kind == SEC_HEADER_FIELDS_NOT;
 	size_t n = 0;
 	char *buf = malloc(len + 3);
@@ -186,41 +143,23 @@ static int filter_fields(const char *head, size_t len, const struct fetch_sectio
 		log_error("imap_message", "error=\"out of memory\"");
 		return -1;
 	}
-	while (p < end && *p != '\r' && *p != '\n') {
-		size_t flen = field_len(p, end);
-		if (listed(p, flen, s) != not) {
-			memcpy(buf + n, p, flen);
-			n += flen;
+	/* a line that is no field is not listed: HEADER.FIELDS.NOT keeps it */
+	header_reader_init(&r, head, len);
+	while (header_next(&r, &f) > 0) {
+		if (listed(&f, s) != not) {
+			memcpy(buf + n, f.raw, f.raw_len);
+			n += f.raw_len;
 			if (buf[n - 1] != '\n') {   /* a header cut without its line end */
 				buf[n++] = '\r';
 				buf[n++] = '\n';
 			}
 		}
-		p += flen;
 	}
 	buf[n++] = '\r';
 	buf[n++] = '\n';
 	*out = buf;
 	*out_len = n;
 	return 0;
-}
-
-/* Unfolds a field's value (after its colon) into OUT: line ends of
- * folding go, leading and trailing blanks go. */
-static size_t unfold(const char *p, size_t len, char *out)
-{
-	size_t n = 0;
-	const char *colon = memchr(p, ':', len);
-	const char *v = colon ? colon + 1 : p + len, *end = p + len;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	for (; v < end; v++)
-		if (*v != '\r' && *v != '\n')
-			out[n++] = *v;
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
-		n--;
-	out[n] = '\0';
-	return n;
 }
 
 /* ---- sections of the top level ---- */
@@ -254,30 +193,28 @@ static int top_section(struct imap_message *m, enum section_kind kind, size_t *o
 int imap_message_header(struct imap_message *m, const char *name, bool decode,
                         int (*cb)(const char *value, size_t len, void *arg), void *arg)
 {
-	size_t nlen = strlen(name);
+	struct header_reader r;
+	struct header_field f;
 	if (load_head(m) < 0)
 		return -1;
-	const char *p = m->head, *end = m->head + m->head_len;
-	while (p < end && *p != '\r' && *p != '\n') {
-		size_t flen = field_len(p, end);
-		if (field_is(p, flen, name, nlen)) {
-			char *raw = malloc(flen + 1), *value = raw;
-			size_t vlen = 0;
-			if (raw == NULL)
-				return -1;
-			vlen = unfold(p, flen, raw);
-			if (decode) {
-				value = mime_words_decode(raw, vlen, &vlen);
-				free(raw);
-			}
-			if (value == NULL)
-				return -1;
-			int r = cb(value, vlen, arg);
-			free(value);
-			if (r != 0)
-				return r;
+	header_reader_init(&r, m->head, m->head_len);
+	while (header_find(&r, name, &f) > 0) {
+		/* SEARCH wants the whole value, however long: not cut */
+		char *raw = malloc(f.value_len + 1), *value = raw;
+		size_t vlen = 0;
+		if (raw == NULL)
+			return -1;
+		vlen = header_unfold(&f, raw, f.value_len + 1);
+		if (decode) {
+			value = mime_words_decode(raw, vlen, &vlen);
+			free(raw);
 		}
-		p += flen;
+		if (value == NULL)
+			return -1;
+		int r = cb(value, vlen, arg);
+		free(value);
+		if (r != 0)
+			return r;
 	}
 	return 0;
 }

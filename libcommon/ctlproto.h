@@ -33,6 +33,8 @@
 /* Largest payload of one message; a table row or a sentence is far less. */
 #define CTL_PAYLOAD_MAX 8192
 #define CTL_HEADER_SIZE 8
+/* The socket's name in the run directory. */
+#define CTL_SOCKET_NAME "guardian.sock"
 
 enum ctl_type {
 	CTL_REQ_STARTUP = 1,

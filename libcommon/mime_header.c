@@ -1,6 +1,6 @@
 /*
- * mime_header.c - header fields of a MIME entity: finding them,
- * unfolding them, and parsing the structured Content-* values with
+ * mime_header.c - header fields of a MIME entity (read by header.c):
+ * their unfolded values, and parsing the structured Content-* values with
  * their parameters (RFC 2045 section 5.1, RFC 2183, RFC 3282 and the
  * continuations and charsets of RFC 2231).  Lenient on purpose: what
  * real mailers write beyond the grammar is read as meant when it can
@@ -16,61 +16,13 @@
 /* Sections of one RFC 2231 continued parameter at most. */
 #define SECTIONS_MAX 100
 
-/* ---- fields ---- */
+/* ---- fields (read by header.c) ---- */
 
-int mime_field_next(const char **pos, const char *end, struct mime_field *f)
-{
-	const char *p = *pos;
-	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
-		const char *line = p, *colon = NULL;
-		/* the field is its line and the continuation lines after it */
-		for (;;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			p = nl ? nl + 1 : end;
-			if (p >= end || (*p != ' ' && *p != '\t'))
-				break;
-		}
-		colon = memchr(line, ':', (size_t)(p - line));
-		if (colon == NULL || colon == line)
-			continue;   /* not a field: skipped */
-		const char *ne = colon;
-		while (ne > line && (ne[-1] == ' ' || ne[-1] == '\t'))
-			ne--;
-		f->name = line;
-		f->name_len = (size_t)(ne - line);
-		f->value = colon + 1;
-		f->value_len = (size_t)(p - colon - 1);
-		*pos = p;
-		return 1;
-	}
-	*pos = p;
-	return 0;
-}
-
-bool mime_field_is(const struct mime_field *f, const char *name)
-{
-	return strlen(name) == f->name_len && strncasecmp(f->name, name, f->name_len) == 0;
-}
-
-char *mime_field_unfold(struct mime_tree *t, const struct mime_field *f)
+char *mime_field_unfold(struct mime_tree *t, const struct header_field *f)
 {
 	char *out = mime_alloc(t, f->value_len + 1);
-	size_t n = 0;
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < f->value_len; i++) {
-		char ch = f->value[i];
-		if (ch == '\r' || ch == '\n')
-			continue;
-		if (ch == '\0')
-			ch = ' ';   /* a NUL would cut the value short */
-		if (n == 0 && (ch == ' ' || ch == '\t'))
-			continue;
-		out[n++] = ch;
-	}
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
-		n--;
-	out[n] = '\0';
+	if (out != NULL)
+		header_unfold(f, out, f->value_len + 1);
 	return out;
 }
 

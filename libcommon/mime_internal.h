@@ -1,7 +1,7 @@
 /*
  * mime_internal.h - what the mime_*.c files share and nothing else
  * needs: the tree's memory (an arena: one free releases a whole tree),
- * header field iteration and the Content-* value parsers.  See mime.h.
+ * unfolded field values and the Content-* value parsers.  See mime.h.
  *
  * Allocation failures set tree->oom and return NULL; the parsers go on
  * (a NULL string is just an absent value) and mime_parse() fails at the
@@ -10,6 +10,7 @@
 #ifndef EMS_MIME_INTERNAL_H
 #define EMS_MIME_INTERNAL_H
 
+#include "header.h"
 #include "mime.h"
 
 #include <stddef.h>
@@ -27,25 +28,9 @@ char *mime_strndup(struct mime_tree *t, const char *s, size_t len);
 
 /* ---- mime_header.c ---- */
 
-/* One field of a header block: NAME (NAME_LEN bytes, without the
- * colon) and its raw VALUE after the colon, folding included. */
-struct mime_field {
-	const char *name, *value;
-	size_t name_len, value_len;
-};
-
-/*
- * The field starting at *POS (before END) into F; *POS moves past it.
- * Lines without a colon are skipped.  Returns 1, or 0 at the blank line
- * ending the header or at END.
- */
-int mime_field_next(const char **pos, const char *end, struct mime_field *f);
-
-/* True when F is named NAME (any case). */
-bool mime_field_is(const struct mime_field *f, const char *name);
-
-/* F's value unfolded, blanks at both ends removed, owned by T. */
-char *mime_field_unfold(struct mime_tree *t, const struct mime_field *f);
+/* F's value unfolded as header_unfold() does (header.h reads the
+ * fields), owned by T. */
+char *mime_field_unfold(struct mime_tree *t, const struct header_field *f);
 
 /*
  * Parses Content-Type value V ("type/subtype; params") into P's type,

@@ -34,21 +34,6 @@ bool mime_is_message(const struct mime_part *p)
 static struct mime_part *parse_entity(struct mime_tree *t, struct span s, int depth,
                                       bool digest, bool is_message);
 
-/* The length of the header at S (blank line included); all of S when no
- * blank line ends it. */
-static size_t header_length(struct span s)
-{
-	const char *p = s.base + s.off, *end = s.base + s.end;
-	struct mime_field f;
-	while (mime_field_next(&p, end, &f) > 0)
-		;
-	if (p < end && *p == '\n')
-		p++;
-	else if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
-		p += 2;
-	return (size_t)(p - (s.base + s.off));
-}
-
 static size_t count_lines(const char *p, size_t len)
 {
 	size_t n = 0;
@@ -60,7 +45,7 @@ static size_t count_lines(const char *p, size_t len)
 }
 
 static void envelope_field(struct mime_tree *t, struct mime_envelope *e,
-                           const struct mime_field *f)
+                           const struct header_field *f)
 {
 	static const char *const names[] = { "from", "sender", "reply-to", "to", "cc", "bcc" };
 	struct mime_addresses *lists[] = { &e->from, &e->sender, &e->reply_to, &e->to, &e->cc,
@@ -68,14 +53,14 @@ static void envelope_field(struct mime_tree *t, struct mime_envelope *e,
 	char **strings[] = { &e->date, &e->subject, &e->in_reply_to, &e->message_id };
 	static const char *const snames[] = { "date", "subject", "in-reply-to", "message-id" };
 	for (size_t i = 0; i < 6; i++)
-		if (mime_field_is(f, names[i]) && lists[i]->v == NULL) {
+		if (header_field_is(f, names[i]) && lists[i]->v == NULL) {
 			char *v = mime_field_unfold(t, f);
 			if (v != NULL)
 				mime_address_list(t, v, lists[i]);
 			return;
 		}
 	for (size_t i = 0; i < 4; i++)
-		if (mime_field_is(f, snames[i]) && *strings[i] == NULL) {
+		if (header_field_is(f, snames[i]) && *strings[i] == NULL) {
 			*strings[i] = mime_field_unfold(t, f);
 			return;
 		}
@@ -83,28 +68,28 @@ static void envelope_field(struct mime_tree *t, struct mime_envelope *e,
 
 /* One Content-* field F into P (the first of each name counts). */
 static void content_field(struct mime_tree *t, struct mime_part *p,
-                          const struct mime_field *f, bool *typed)
+                          const struct header_field *f, bool *typed)
 {
 	if (f->name_len < 8 || strncasecmp(f->name, "content-", 8) != 0)
 		return;
 	char *v = mime_field_unfold(t, f);
 	if (v == NULL)
 		return;
-	if (mime_field_is(f, "content-type") && !*typed)
+	if (header_field_is(f, "content-type") && !*typed)
 		*typed = mime_content_type(t, v, p) == 0;
-	else if (mime_field_is(f, "content-transfer-encoding") && p->encoding == NULL)
+	else if (header_field_is(f, "content-transfer-encoding") && p->encoding == NULL)
 		p->encoding = mime_token_value(t, v);
-	else if (mime_field_is(f, "content-id") && p->id == NULL)
+	else if (header_field_is(f, "content-id") && p->id == NULL)
 		p->id = v;
-	else if (mime_field_is(f, "content-description") && p->description == NULL)
+	else if (header_field_is(f, "content-description") && p->description == NULL)
 		p->description = v;
-	else if (mime_field_is(f, "content-disposition") && p->disposition == NULL)
+	else if (header_field_is(f, "content-disposition") && p->disposition == NULL)
 		mime_content_disposition(t, v, p);
-	else if (mime_field_is(f, "content-language") && p->languages == NULL)
+	else if (header_field_is(f, "content-language") && p->languages == NULL)
 		mime_content_language(t, v, p);
-	else if (mime_field_is(f, "content-location") && p->location == NULL)
+	else if (header_field_is(f, "content-location") && p->location == NULL)
 		p->location = v;
-	else if (mime_field_is(f, "content-md5") && p->md5 == NULL)
+	else if (header_field_is(f, "content-md5") && p->md5 == NULL)
 		p->md5 = v;
 }
 
@@ -199,19 +184,20 @@ static struct mime_part *parse_entity(struct mime_tree *t, struct span s, int de
 {
 	struct mime_part *p = mime_alloc(t, sizeof *p);
 	bool typed = false;
-	struct mime_field f;
+	struct header_reader r;
+	struct header_field f;
 	if (p == NULL)
 		return NULL;
 	t->nparts++;
 	if (is_message)
 		p->envelope = mime_alloc(t, sizeof *p->envelope);
 	p->header_off = s.off;
-	p->header_len = header_length(s);
+	p->header_len = header_block_len(s.base + s.off, s.end - s.off, NULL);
 	p->body_off = s.off + p->header_len;
 	p->body_len = s.end - p->body_off;
 	p->lines = count_lines(s.base + p->body_off, p->body_len);
-	const char *pos = s.base + s.off, *hend = s.base + p->body_off;
-	while (mime_field_next(&pos, hend, &f) > 0) {
+	header_reader_init(&r, s.base + s.off, p->header_len);
+	while (header_next_field(&r, &f) > 0) {
 		content_field(t, p, &f, &typed);
 		if (p->envelope != NULL)
 			envelope_field(t, p->envelope, &f);

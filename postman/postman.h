@@ -19,6 +19,7 @@
 #define EMS_POSTMAN_H
 
 #include "address.h"
+#include "header.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -133,26 +134,7 @@ int expansion_fail(struct expansion *e, const char *address, const char *status,
 /* True when ADDRESS was met while expanding any recipient of the item. */
 bool expansion_visited(const struct expansion *e, const char *address);
 
-/* ---- headers (postman_headers.c) ---- */
-
-/* Length of the header of DATA (up to and including the empty line, or
- * all of LEN when there is none). */
-size_t header_length(const char *data, size_t len);
-
-/*
- * Calls EACH(value, value_len, ARG) for every field NAME (case-
- * insensitive) of the header in DATA[0..LEN), the value unfolded into a
- * buffer (cut at 998 bytes), leading blanks removed.  EACH returning
- * non-zero stops.  Returns the number of fields seen.
- */
-int header_each(const char *data, size_t len, const char *name,
-                int (*each)(const char *value, size_t value_len, void *arg),
-                void *arg);
-
-/* The first field NAME's value into OUT (OUTLEN bytes, cut); false when
- * there is none. */
-bool header_get(const char *data, size_t len, const char *name, char *out,
-                size_t outlen);
+/* ---- headers (postman_headers.c; libcommon's header.h reads them) ---- */
 
 /* True when the header holds a field "Delivered-To: ADDRESS". */
 bool header_delivered_to(const char *data, size_t len, const char *address);

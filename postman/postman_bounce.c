@@ -98,7 +98,7 @@ static int write_status(const struct postman *pm, struct generated_mail *m,
 static int write_headers(struct generated_mail *m, const char *boundary,
                          const char *orig, size_t orig_len)
 {
-	size_t h = header_length(orig, orig_len);
+	size_t h = header_block_len(orig, orig_len, NULL);
 	while (h > 0 && (orig[h - 1] == '\n' || orig[h - 1] == '\r'))
 		h--;
 	if (genmail_printf(m, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n"

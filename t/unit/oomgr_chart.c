@@ -1,7 +1,7 @@
-/* Unit tests for guardian/oomgr_chart.c: samples of a total become what
+/* Unit tests for oomgr/oomgr_chart.c: samples of a total become what
  * was added per bucket (a restart of the process counts from zero), a
  * gauge shows its highest value, the drawing has its marks and labels. */
-#include "../../guardian/oomgr_chart.h"
+#include "../../oomgr/oomgr_chart.h"
 #include "tap.h"
 
 #include <stdio.h>

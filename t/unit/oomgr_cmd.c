@@ -1,7 +1,7 @@
-/* Unit tests for guardian/oomgr_cmd.c: cutting input into statements
+/* Unit tests for oomgr/oomgr_cmd.c: cutting input into statements
  * (';', quotes, comments, statements over several lines, over-long
  * statements) and splitting a statement into words and parameters. */
-#include "../../guardian/oomgr_cmd.h"
+#include "../../oomgr/oomgr_cmd.h"
 #include "tap.h"
 
 #include <string.h>

@@ -32,10 +32,10 @@ static void test_headers(void)
 	char v[64];
 	size_t total = 0, len = strlen(msg);
 
-	is_int((long long)header_length(msg, len),
+	is_int((long long)header_block_len(msg, len, NULL),
 	       (long long)(strstr(msg, "\r\n\r\n") + 4 - msg), "header ends after the empty line");
-	is_int((long long)header_length("A: b\nC: d\n\nbody", 15), 11, "bare LF too");
-	is_int((long long)header_length("A: b\r\n", 6), 6, "no body: all of it");
+	is_int((long long)header_block_len("A: b\nC: d\n\nbody", 15, NULL), 11, "bare LF too");
+	is_int((long long)header_block_len("A: b\r\n", 6, NULL), 6, "no body: all of it");
 	is_int(header_each(msg, len, "received", count_value, &total), 2,
 	       "two Received fields in the header, none from the body");
 	ok(total > 0, "each with its value");

@@ -1,7 +1,8 @@
 /*
  * guardian_lock.h - one guardian per suite: the lock file
  * <run_dir>/guardian.pid holds the guardian's pid and a POSIX record
- * lock (fcntl F_SETLK) while it runs.  The kernel drops the lock when the
+ * lock (fcntl F_SETLK) while it runs.  The guardian takes it; `guardian
+ * start|stop` and oomgr's `restore` ask who holds it.  The kernel drops the lock when the
  * process dies, however it dies, so a lock left by a guardian killed with
  * SIGKILL never blocks the next start; children never hold it (record
  * locks are not inherited across fork).

@@ -20,7 +20,6 @@
 /* How long oomgr waits for a reply; the guardian bounds its own waits
  * (startup, shutdown) well below this. */
 #define OOMGR_REPLY_TIMEOUT_S 300
-#define GUARDIAN_SOCKET_NAME "guardian.sock"
 
 static int socket_path(struct oomgr *o, char *out, size_t size)
 {
@@ -29,7 +28,7 @@ static int socket_path(struct oomgr *o, char *out, size_t size)
 
 	if (run_dir == NULL)
 		return -1;
-	if ((size_t)snprintf(out, size, "%s/%s", run_dir, GUARDIAN_SOCKET_NAME)
+	if ((size_t)snprintf(out, size, "%s/%s", run_dir, CTL_SOCKET_NAME)
 	    >= size)
 		return oomgr_fail("The run directory %s is too long a path.",
 		                  run_dir);

@@ -1,13 +1,14 @@
 /*
- * guardian_privilege.h - who the children run as, and the directories
- * the guardian prepares for them.  Started as root, the guardian stays
- * root (it must bind ports, signal children and create directories) and
- * every child drops to the configured user and group before exec
- * (guardian_spawn.c); started as anyone else, everything runs as that
- * user.
+ * run_identity.h - who the suite's children run as (ems.conf's user and
+ * group), and the directories prepared for them.  Started as root, the
+ * guardian stays root (it must bind ports, signal children and create
+ * directories) and every child drops to that user and group before exec
+ * (guardian/guardian_spawn.c); started as anyone else, everything runs as
+ * that user.  oomgr asks the same question to give the files it writes
+ * for the children (certificates) to their owner.
  */
-#ifndef EMS_GUARDIAN_PRIVILEGE_H
-#define EMS_GUARDIAN_PRIVILEGE_H
+#ifndef EMS_RUN_IDENTITY_H
+#define EMS_RUN_IDENTITY_H
 
 #include <stdbool.h>
 #include <sys/types.h>

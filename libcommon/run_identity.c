@@ -1,9 +1,9 @@
 /*
- * guardian_privilege.c - the children's user and group, and the
- * directories they need; see guardian_privilege.h.  The switch itself
- * happens in the child, in guardian_spawn.c.
+ * run_identity.c - the children's user and group, and the directories
+ * they need; see run_identity.h.  The switch itself happens in the child,
+ * in guardian/guardian_spawn.c.
  */
-#include "guardian_privilege.h"
+#include "run_identity.h"
 
 #include "log.h"
 

@@ -4,6 +4,25 @@
  * the configuration, cuts the input into statements (oomgr_cmd.c) and
  * runs each through the command table below; the process statements talk
  * to the guardian (oomgr_process.c).  See oomgr(8).
+ *
+ *   oomgr.c                  main, the command table, help
+ *   oomgr_cmd.c              input cut into statements, words, key=value
+ *   oomgr_lineedit.c         the interactive prompt's line editor
+ *   oomgr_process.c          startup, shutdown, refresh, set: the guardian's
+ *                            control socket (libcommon/ctlproto.c)
+ *   oomgr_display.c          the `disp process` table and its JSON
+ *   oomgr_stats.c            `disp stats`; oomgr_chart.c its history chart
+ *   oomgr_admin.c            the store session of the directory statements
+ *   oomgr_insert.c           insert
+ *   oomgr_update.c           update, delete
+ *   oomgr_list.c             list, show
+ *   oomgr_import.c           import; oomgr_import_mbox.c, _maildir.c read
+ *   oomgr_cert.c             cert; oomgr_cert_make.c generate and request,
+ *                            oomgr_cert_install.c install, oomgr_cert_files.c
+ *                            where the files go
+ *   oomgr_backup.c           backup; oomgr_restore.c restore (the guardian's
+ *                            lock file, libcommon/guardian_lock.c)
+ *   oomgr_progress.c         the progress bar of the long statements
  */
 #include "oomgr.h"
 #include "oomgr_admin.h"

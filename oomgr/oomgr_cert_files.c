@@ -8,7 +8,7 @@
 #include "oomgr_admin.h"
 
 #include "config.h"
-#include "guardian_privilege.h"
+#include "run_identity.h"
 #include "tls_certstore.h"
 
 #include <errno.h>
