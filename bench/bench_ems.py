@@ -43,6 +43,7 @@ class Ems:
         self.ports = {}
         self.down = {}     # part -> why it is not measured
         self.env = dict(os.environ)
+        self.workers = {}  # part -> the Popen of the worker serving it
 
     def built(self, program):
         return os.access(os.path.join(self.bindir, program), os.X_OK)
@@ -91,9 +92,10 @@ class Ems:
         s = self.suite
         self.ports[plain] = emstest.free_port()
         self.ports[tls] = emstest.free_port()
-        s.start(program, "-c", s.conf_path, "--maxclt", str(MAXCLT),
-                "--listen", "127.0.0.1:%d" % self.ports[plain],
-                "--listen-tls", "127.0.0.1:%d" % self.ports[tls])
+        self.workers[plain] = s.start(
+            program, "-c", s.conf_path, "--maxclt", str(MAXCLT),
+            "--listen", "127.0.0.1:%d" % self.ports[plain],
+            "--listen-tls", "127.0.0.1:%d" % self.ports[tls])
         if not emstest.wait_for(lambda: emstest.port_open(self.ports[plain])):
             self.down[plain] = "did not start"
 
@@ -114,7 +116,15 @@ class Ems:
 
     def watch(self, rcpt):
         del rcpt   # the store holds every mailbox; emsbench looks it up
-        return ["--watch-store", os.path.join(self.suite.state, "store.db")]
+        return ["--watch-store", self.store()]
+
+    def store(self):
+        """The store file, for a load that takes its write lock."""
+        return os.path.join(self.suite.state, "store.db")
+
+    def worker_pid(self, part):
+        """The pid of the one process serving PART ("imap", "pop3")."""
+        return self.workers[part].pid
 
     def pids(self):
         return [p.pid for p in self.suite.procs if p.poll() is None]

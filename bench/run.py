@@ -8,7 +8,7 @@ figure, and a part whose ems program is not built yet is reported as
 "not built" while the rest still runs.
 
     python3 bench/run.py [--peer dovecot] [--build DIR] [--out FILE.json]
-                         [--svg FILE.svg] [--quick]
+                         [--svg FILE.svg] [--quick] [--only TEXT]...
 
 The servers under load and the load generator share the machine; the
 load generator is C (emsbench) so it is not the bottleneck.
@@ -29,6 +29,7 @@ import bench_report  # noqa: E402
 from bench_dovecot import Dovecot  # noqa: E402
 from bench_ems import Ems  # noqa: E402
 from bench_loads import plan  # noqa: E402
+import bench_worker  # noqa: E402
 
 
 def machine():
@@ -70,6 +71,9 @@ def main():
     ap.add_argument("--idle-seconds", type=int, default=None,
                     help="time each IDLE step allows for its logins "
                          "(default 60 and 150 s)")
+    ap.add_argument("--only", action="append", default=[], metavar="TEXT",
+                    help="run only the loads whose title contains TEXT "
+                         "(case-insensitive; may be repeated)")
     a = ap.parse_args()
     if a.peer not in ("", "dovecot"):
         ap.error("--peer: only dovecot is known")
@@ -79,7 +83,13 @@ def main():
         print("bench: %s is not built (make BUILD=%s all)" % (emsbench, a.build))
         return 1
     fds = raise_fd_limit()
-    loads = plan(a.quick, fds, a.idle_seconds)
+    loads = plan(a.quick, fds, a.idle_seconds) + bench_worker.plan()
+    if a.only:
+        loads = [ld for ld in loads
+                 if any(o.lower() in ld.title.lower() for o in a.only)]
+        if not loads:
+            print("bench: no load's title contains %s" % " or ".join(a.only))
+            return 1
     started = time.monotonic()
     servers = [Ems(bindir, emsbench)]
     if a.peer == "dovecot":
