@@ -15,7 +15,7 @@
 #define CAPS_BASE "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
 /* What a logged-in client may use as well. */
 #define CAPS_LOGGED "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE" \
-                    " LIST-EXTENDED CONDSTORE QUOTA QUOTA=RES-STORAGE"     \
+                    " LIST-EXTENDED CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE"\
                     " QUOTA=RES-MESSAGE"                                   \
                     " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES OBJECTID"
 

@@ -51,6 +51,7 @@ enum cmd_result {
 
 /* ENABLE'd extensions (RFC 5161). */
 #define IMAP_ENABLED_CONDSTORE 1u
+#define IMAP_ENABLED_QRESYNC   2u  /* implies CONDSTORE (RFC 7162 3.2.3) */
 
 struct imap_client;
 

@@ -94,7 +94,12 @@ enum cmd_result imap_cmd_enable(struct imap_client *c)
 		/* Unknown extensions are ignored, as RFC 5161 says. */
 		if (imap_str_eq(&ext, "CONDSTORE") && !(c->enabled & IMAP_ENABLED_CONDSTORE)) {
 			c->enabled |= IMAP_ENABLED_CONDSTORE;
-			strcpy(enabled, " CONDSTORE");
+			strcat(enabled, " CONDSTORE");
+		}
+		/* QRESYNC turns CONDSTORE on too, named or not (RFC 7162 3.2.3) */
+		if (imap_str_eq(&ext, "QRESYNC") && !(c->enabled & IMAP_ENABLED_QRESYNC)) {
+			c->enabled |= IMAP_ENABLED_QRESYNC | IMAP_ENABLED_CONDSTORE;
+			strcat(enabled, " QRESYNC");
 		}
 	}
 	imap_untagged(c, "ENABLED%s", enabled);

@@ -1,6 +1,6 @@
 /*
- * imap_cmd_select.c - SELECT and EXAMINE (with CONDSTORE's option of
- * RFC 7162), CLOSE, UNSELECT (RFC 3691) and CHECK: entering and leaving
+ * imap_cmd_select.c - SELECT and EXAMINE (with the CONDSTORE and QRESYNC
+ * options of RFC 7162), CLOSE, UNSELECT (RFC 3691) and CHECK: entering and leaving
  * the selected state.
  */
 #include "imap_commands.h"
@@ -8,6 +8,7 @@
 #include "imap_flags.h"
 #include "imap_names.h"
 #include "imap_objectid.h"
+#include "imap_vanished.h"
 #include "imap_view.h"
 #include "log.h"
 #include "store.h"
@@ -21,24 +22,87 @@ static void deselect(struct imap_client *c)
 	c->state = IMAP_AUTH;
 }
 
-/* "(CONDSTORE)" after the mailbox name, or nothing. */
-static int select_params(struct imap_parser *p, bool *condstore)
+/* What a SELECT's parameters ask for: CONDSTORE, and QRESYNC's
+ * "(uidvalidity modseq [known-uids [seq-match-data]])". */
+struct select_params {
+	bool condstore, qresync;
+	uint32_t uidvalidity;
+	uint64_t modseq;
+	struct imap_seqset known;   /* uids; no ranges: all */
+};
+
+/* QRESYNC's list after the word; seq-match-data is read but not used:
+ * it only lets a server that lost expunge history answer shorter, and
+ * ems answers from known-uids instead (RFC 7162 3.2.5.2). */
+static int qresync_param(struct imap_parser *p, struct select_params *sp)
 {
-	*condstore = false;
+	struct imap_seqset seqs = { 0 }, uids = { 0 };
+	if (imap_p_sp(p) < 0 || imap_p_open(p) < 0 || imap_p_nz_number(p, &sp->uidvalidity) < 0 ||
+	    imap_p_sp(p) < 0 || imap_p_number64(p, &sp->modseq) < 0)
+		return -1;
+	if (sp->modseq == 0) {
+		p->error = "QRESYNC modseq must not be 0";
+		return -1;
+	}
+	sp->qresync = true;
+	if (imap_p_eat(p, ' ')) {
+		if (imap_p_peek(p, '(')) {
+			p->error = "QRESYNC known-uids missing";
+			return -1;
+		}
+		if (imap_p_seqset(p, &sp->known) < 0)
+			return -1;
+		if (imap_p_eat(p, ' ')) {
+			int e = imap_p_open(p) < 0 || imap_p_seqset(p, &seqs) < 0 || imap_p_sp(p) < 0 ||
+			        imap_p_seqset(p, &uids) < 0 || imap_p_close(p) < 0 ? -1 : 0;
+			imap_seqset_free(&seqs);
+			imap_seqset_free(&uids);
+			if (e < 0)
+				return -1;
+		}
+	}
+	return imap_p_close(p);
+}
+
+/* "(CONDSTORE)", "(QRESYNC (...))" or both after the mailbox name, or
+ * nothing. */
+static int select_params(struct imap_parser *p, struct select_params *sp)
+{
 	if (!imap_p_eat(p, ' '))
 		return imap_p_end(p);
 	if (imap_p_open(p) < 0)
 		return -1;
 	do {
-		if (!imap_p_word(p, "CONDSTORE")) {
-			p->error = "unknown SELECT parameter";
+		if (imap_p_word(p, "CONDSTORE"))
+			sp->condstore = true;
+		else if (imap_p_word(p, "QRESYNC") && !sp->qresync) {
+			if (qresync_param(p, sp) < 0)
+				return -1;
+		} else {
+			if (p->error == NULL)
+				p->error = "unknown SELECT parameter";
 			return -1;
 		}
-		*condstore = true;
 	} while (imap_p_eat(p, ' '));
 	if (imap_p_close(p) < 0)
 		return -1;
 	return imap_p_end(p);
+}
+
+/* QRESYNC's answer after the untagged SELECT data, when the client's
+ * uidvalidity is still right: the known uids that vanished since its
+ * modseq, then the flags of those that changed (RFC 7162 3.2.5). */
+static int resync(struct imap_client *c, struct select_params *sp)
+{
+	struct imap_view *v = c->view;
+	if (sp->uidvalidity != v->mb.uidvalidity)
+		return 0;
+	const struct imap_seqset *known = sp->known.n ? &sp->known : NULL;
+	if (known)
+		imap_seqset_resolve(&sp->known, v->mb.uidnext > 1 ? v->mb.uidnext - 1 : 1);
+	if (imap_vanished_since(c, known, sp->modseq) < 0)
+		return -1;
+	return imap_view_send_changed(c, known, sp->modseq);
 }
 
 static void announce(struct imap_client *c, uint32_t total)
@@ -61,23 +125,19 @@ static void announce(struct imap_client *c, uint32_t total)
 		              v->n, total);
 }
 
-static enum cmd_result do_select(struct imap_client *c, bool readonly)
+/* SELECT/EXAMINE after its arguments were read; WHY is set when the
+ * name was refused. */
+static enum cmd_result select_open(struct imap_client *c, const char *name, const char *why,
+                                   bool readonly, struct select_params *sp)
 {
-	struct imap_parser *p = &c->active.p;
-	char name[IMAP_NAME_MAX + 1];
-	const char *why = NULL;
-	bool condstore = false;
 	struct store_mailbox mb;
 	struct store_mailbox_counts k = { 0 };
-	int e = imap_p_sp(p) < 0 ? -1 : imap_p_mailbox(p, name, &why);
-	if (e == -1 || (e == 0 && select_params(p, &condstore) < 0))
-		return imap_bad_syntax(c);
 	/* a failed SELECT leaves no mailbox selected (RFC 3501) */
 	if (c->view != NULL) {
 		deselect(c);
 		imap_untagged(c, "OK [CLOSED] previous mailbox closed");
 	}
-	if (e == -2)
+	if (why != NULL)
 		return imap_done(c, "NO", "[CANNOT] %s", why);
 	if (store_mailbox_find(c->srv->store, c->person_id, name, &mb) < 0)
 		return store_last_error(c->srv->store) == STORE_E_NOTFOUND
@@ -90,14 +150,36 @@ static enum cmd_result do_select(struct imap_client *c, bool readonly)
 	if (c->view == NULL)
 		return imap_store_failed(c, "SELECT");
 	c->state = IMAP_SELECTED;
-	if (condstore)
+	if (sp->condstore)
 		c->enabled |= IMAP_ENABLED_CONDSTORE;
 	announce(c, (uint32_t)k.messages);
+	if (sp->qresync && resync(c, sp) < 0)
+		return imap_store_failed(c, readonly ? "EXAMINE" : "SELECT");
 	log_info("imap_select", "session=%llu mailbox=%s messages=%u readonly=%s",
 	         (unsigned long long)c->id, log_quote(name), c->view->n,
 	         readonly ? "yes" : "no");
 	return imap_done(c, "OK", "[%s] %s completed", readonly ? "READ-ONLY" : "READ-WRITE",
 	                 readonly ? "EXAMINE" : "SELECT");
+}
+
+static enum cmd_result do_select(struct imap_client *c, bool readonly)
+{
+	struct imap_parser *p = &c->active.p;
+	char name[IMAP_NAME_MAX + 1];
+	const char *why = NULL;
+	struct select_params sp = { 0 };
+	int e = imap_p_sp(p) < 0 ? -1 : imap_p_mailbox(p, name, &why);
+	if (e == -1 || (e == 0 && select_params(p, &sp) < 0)) {
+		imap_seqset_free(&sp.known);
+		return imap_bad_syntax(c);
+	}
+	if (sp.qresync && !(c->enabled & IMAP_ENABLED_QRESYNC)) {
+		imap_seqset_free(&sp.known);
+		return imap_done(c, "BAD", "QRESYNC needs ENABLE QRESYNC first");
+	}
+	enum cmd_result r = select_open(c, name, e == -2 ? why : NULL, readonly, &sp);
+	imap_seqset_free(&sp.known);
+	return r;
 }
 
 enum cmd_result imap_cmd_select(struct imap_client *c)

@@ -17,6 +17,7 @@
 #include "imap_message.h"
 #include "imap_objectid.h"
 #include "imap_seqlist.h"
+#include "imap_vanished.h"
 #include "imap_view.h"
 #include "log.h"
 #include "stats.h"
@@ -315,6 +316,18 @@ static int mark_seen(struct imap_client *c, struct fetch_state *f)
 	return 0;
 }
 
+/* For UID FETCH's VANISHED modifier: "*" in the uid SET stands for the
+ * last uid the mailbox gave, not the last one left, so that uids
+ * expunged at the end are reported too (RFC 7162 3.2.6). */
+static int resolve_uids(struct imap_client *c, struct imap_seqset *set)
+{
+	if (set->saved && imap_view_saved_set(c->view, set, true) < 0)
+		return -1;
+	uint32_t last = c->view->mb.uidnext > 1 ? c->view->mb.uidnext - 1 : 1;
+	imap_seqset_resolve(set, last);
+	return 0;
+}
+
 enum cmd_result imap_cmd_fetch(struct imap_client *c)
 {
 	struct imap_parser *p = &c->active.p;
@@ -329,7 +342,22 @@ enum cmd_result imap_cmd_fetch(struct imap_client *c)
 		imap_seqset_free(&set);
 		return imap_bad_syntax(c);
 	}
+	if (f->req.vanished && (!c->active.uid || !f->req.changedsince_set ||
+	                        !(c->enabled & IMAP_ENABLED_QRESYNC))) {
+		imap_seqset_free(&set);
+		return imap_done(c, "BAD", "VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC");
+	}
+	if (f->req.vanished && resolve_uids(c, &set) < 0) {
+		imap_seqset_free(&set);
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	}
 	int e = imap_seqlist_collect(c->view, &set, c->active.uid, &f->l);
+	/* VANISHED (EARLIER) comes before the FETCH responses (RFC 7162 3.2.6) */
+	if (e == 0 && f->req.vanished &&
+	    imap_vanished_since(c, &set, f->req.changedsince) < 0) {
+		imap_seqset_free(&set);
+		return imap_store_failed(c, "FETCH");
+	}
 	imap_seqset_free(&set);
 	if (e != 0)
 		return e == -1 ? imap_done(c, "BAD", "invalid message sequence number")

@@ -281,19 +281,28 @@ static int atts(struct imap_parser *p, struct fetch_request *r)
 	return imap_p_close(p);
 }
 
-/* " (CHANGEDSINCE n)" (RFC 7162); VANISHED belongs to QRESYNC, absent here. */
+/* " (CHANGEDSINCE n)" or " (CHANGEDSINCE n VANISHED)", in either order
+ * (RFC 7162 3.1.4, 3.2.6); whether VANISHED is allowed here is the
+ * command's to check. */
 static int modifiers(struct imap_parser *p, struct fetch_request *r)
 {
 	if (!imap_p_eat(p, ' '))
 		return 0;
-	if (imap_p_open(p) < 0 || !imap_p_word(p, "CHANGEDSINCE") || imap_p_sp(p) < 0 ||
-	    imap_p_number64(p, &r->changedsince) < 0 || imap_p_close(p) < 0) {
-		if (p->error == NULL)
-			p->error = "bad FETCH modifier";
+	if (imap_p_open(p) < 0)
 		return -1;
-	}
-	r->changedsince_set = true;
-	return 0;
+	do {
+		if (!r->changedsince_set && imap_p_word(p, "CHANGEDSINCE")) {
+			if (imap_p_sp(p) < 0 || imap_p_number64(p, &r->changedsince) < 0)
+				return -1;
+			r->changedsince_set = true;
+		} else if (!r->vanished && imap_p_word(p, "VANISHED")) {
+			r->vanished = true;
+		} else {
+			p->error = "bad FETCH modifier";
+			return -1;
+		}
+	} while (imap_p_eat(p, ' '));
+	return imap_p_close(p);
 }
 
 int imap_fetch_parse(struct imap_parser *p, bool uid, struct fetch_request *out)

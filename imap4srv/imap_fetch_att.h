@@ -61,6 +61,7 @@ struct fetch_request {
 	bool set_seen;          /* a non-peek body part is fetched */
 	bool changedsince_set;
 	uint64_t changedsince;
+	bool vanished;          /* QRESYNC's VANISHED modifier */
 };
 
 /*

@@ -7,6 +7,7 @@
  */
 #include "imap_view.h"
 #include "imap_flags.h"
+#include "imap_vanished.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -230,15 +231,37 @@ static int change_each(const struct store_entry *e, void *arg)
 	return 0;
 }
 
+/* One "* VANISHED uid-set" for the messages others expunged (QRESYNC). */
+static int send_vanished(struct imap_client *c)
+{
+	struct imap_view *v = c->view;
+	struct imap_seqset set = { 0 };
+	int e = 0;
+	for (uint32_t i = 0; i < v->n && e == 0; i++)
+		if (v->msgs[i].expunged)
+			e = imap_seqset_add(&set, v->msgs[i].uid);
+	if (e == 0) {
+		imap_seqset_resolve(&set, 0);
+		e = imap_vanished_write(c, &set, false);
+	}
+	imap_seqset_free(&set);
+	return e;
+}
+
 /* Sends EXPUNGE for each message others expunged, highest first so the
- * numbers of the ones still to come do not move. */
+ * numbers of the ones still to come do not move; or VANISHED. */
 static int flush_expunges(struct imap_client *c)
 {
 	struct imap_view *v = c->view;
 	uint32_t w = 0;
-	for (uint32_t i = v->n; i > 0; i--)
-		if (v->msgs[i - 1].expunged && imap_outf(c, "* %u EXPUNGE\r\n", i) < 0)
+	if (c->enabled & IMAP_ENABLED_QRESYNC) {
+		if (send_vanished(c) < 0)
 			return -1;
+	} else {
+		for (uint32_t i = v->n; i > 0; i--)
+			if (v->msgs[i - 1].expunged && imap_outf(c, "* %u EXPUNGE\r\n", i) < 0)
+				return -1;
+	}
 	for (uint32_t i = 0; i < v->n; i++) {
 		if (v->msgs[i].expunged) {
 			if (v->msgs[i].flags & STORE_FLAG_RECENT)
@@ -354,11 +377,14 @@ int imap_view_each(struct imap_view *v, struct imap_seqset *set, bool uid,
 int imap_view_expunged(struct imap_client *c, uint32_t seq)
 {
 	struct imap_view *v = c->view;
+	uint32_t uid = v->msgs[seq - 1].uid;
 	if (v->msgs[seq - 1].flags & STORE_FLAG_RECENT)
 		v->recent--;
 	msg_clear(&v->msgs[seq - 1]);
 	memmove(&v->msgs[seq - 1], &v->msgs[seq], (v->n - seq) * sizeof *v->msgs);
 	v->n--;
+	if (c->enabled & IMAP_ENABLED_QRESYNC)
+		return imap_outf(c, "* VANISHED %u\r\n", uid);
 	return imap_outf(c, "* %u EXPUNGE\r\n", seq);
 }
 
@@ -391,4 +417,16 @@ void imap_view_condstore_enable(struct imap_client *c)
 	if (c->view != NULL)
 		imap_untagged(c, "OK [HIGHESTMODSEQ %llu] highest",
 		              (unsigned long long)c->view->modseq);
+}
+
+int imap_view_send_changed(struct imap_client *c, const struct imap_seqset *known,
+                           uint64_t since)
+{
+	const struct imap_view *v = c->view;
+	for (uint32_t i = 0; i < v->n; i++)
+		if (v->msgs[i].modseq > since &&
+		    (known == NULL || imap_seqset_has(known, v->msgs[i].uid)) &&
+		    send_flags(c, i + 1) < 0)
+			return -1;
+	return 0;
 }

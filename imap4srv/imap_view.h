@@ -69,7 +69,8 @@ void imap_view_free(struct imap_view *v);
  * Brings the view up to date with the store and tells the client:
  * "* n EXISTS" / "* n RECENT" for new messages, "* n FETCH (FLAGS ...)"
  * for flags others changed, and, when ALLOW_EXPUNGE, "* n EXPUNGE" for
- * messages others expunged.  Cheap when nothing changed (one row read).
+ * messages others expunged (one "* VANISHED uid-set" with QRESYNC).
+ * Cheap when nothing changed (one row read).
  * Returns 0, or -1 after logging a store failure (the view stays as it
  * was; the next sync tries again).
  */
@@ -105,13 +106,20 @@ int imap_view_save(struct imap_view *v, const uint32_t *uids, size_t n);
 int imap_view_saved_set(struct imap_view *v, struct imap_seqset *set, bool uid);
 
 /* Removes message SEQ after this session expunged it and sends
- * "* SEQ EXPUNGE". */
+ * "* SEQ EXPUNGE" (with QRESYNC enabled: "* VANISHED uid"). */
 int imap_view_expunged(struct imap_client *c, uint32_t seq);
 
 /* Updates message SEQ after this session changed its flags in the store
  * (so the next sync does not report the change back). */
 void imap_view_set_flags(struct imap_view *v, uint32_t seq, unsigned flags,
                          const char *keywords, uint64_t modseq);
+
+/* Sends "* n FETCH (UID FLAGS MODSEQ)" for each message whose modseq is
+ * above SINCE and whose uid is in KNOWN (resolved; NULL for all): a
+ * QRESYNC client's flag changes (RFC 7162 3.2.5).  Returns 0 or -1 when
+ * the output failed. */
+int imap_view_send_changed(struct imap_client *c, const struct imap_seqset *known,
+                           uint64_t since);
 
 /* The first message without \Seen (0 when none): SELECT's [UNSEEN n]. */
 uint32_t imap_view_first_unseen(const struct imap_view *v);

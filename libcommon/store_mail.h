@@ -207,6 +207,13 @@ int store_entry_list(struct store *st, int64_t mailbox_id, uint32_t min_uid,
 int store_entry_changes(struct store *st, int64_t mailbox_id, uint64_t since,
                         int (*cb)(const struct store_entry *e, void *arg), void *arg);
 
+/*
+ * *FLOOR gets the highest modseq of an expunge mark of the mailbox that
+ * the collector purged (0 when none): store_entry_changes() since a
+ * modseq below it may miss uids that vanished (QRESYNC, RFC 7162 3.2).
+ */
+int store_mailbox_vanished_floor(struct store *st, int64_t mailbox_id, uint64_t *floor);
+
 /* Fills OUT with the live entry UID; STORE_E_NOTFOUND if none. */
 int store_entry_get(struct store *st, int64_t mailbox_id, uint32_t uid,
                     struct store_entry *out);

@@ -205,6 +205,18 @@ static const char *const migrations[] = {
 	"INSERT INTO subscriptions (person_id, name)"
 	"  SELECT person_id, name FROM mailboxes WHERE subscribed <> 0;"
 	"ALTER TABLE mailboxes DROP COLUMN subscribed;",
+
+	/* 8 -> 9: the highest modseq of an expunge mark the collector purged,
+	 * below which a mailbox no longer knows every uid that vanished
+	 * (QRESYNC, RFC 7162 3.2); marks purged before this version are
+	 * unknown, so existing mailboxes start at their highest modseq */
+	"ALTER TABLE mailboxes ADD COLUMN vanished_floor INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE mailboxes SET vanished_floor = highest_modseq;"
+	"CREATE TRIGGER entries_vanished_floor AFTER DELETE ON entries"
+	" WHEN OLD.expunged IS NOT NULL BEGIN"
+	"  UPDATE mailboxes SET vanished_floor = max(vanished_floor, OLD.modseq)"
+	"  WHERE id = OLD.mailbox_id;"
+	" END;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

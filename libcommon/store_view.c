@@ -1,7 +1,8 @@
 /*
  * store_view.c - what an IMAP session reads and claims besides plain
  * entries: \Recent, which belongs to the first session that sees a new
- * message, and the counts STATUS reports; see store_mail.h.
+ * message, the counts STATUS reports, and how far back expunges are
+ * remembered (QRESYNC); see store_mail.h.
  */
 #include "store_internal.h"
 #include "log.h"
@@ -54,6 +55,19 @@ int store_mailbox_counts(struct store *st, int64_t mailbox_id,
 	out->recent = sqlite3_column_int64(s, 1);
 	out->unseen = sqlite3_column_int64(s, 2);
 	out->bytes = sqlite3_column_int64(s, 3);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int store_mailbox_vanished_floor(struct store *st, int64_t mailbox_id, uint64_t *floor)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT vanished_floor FROM mailboxes WHERE id = ?1");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	if (store_step_row(st, s, "vanished_floor", "no such mailbox") < 0)
+		return -1;
+	*floor = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return 0;
 }
