@@ -19,7 +19,8 @@ t = emstest.Tap()
 if not os.access(os.path.join(emstest.BIN, "imap4srv"), os.X_OK):
     t.skip_all("imap4srv is not built")
 
-s = ImapSuite(name="qresync")
+# expunge marks are purged at once when the collector runs (below)
+s = ImapSuite({"collector": {"expunged_keep_s": 0, "message_grace_s": 0}}, name="qresync")
 s.start_imap()
 phone = Raw(s.imap_port)
 phone.command("l", "LOGIN demo@example.test demo")
@@ -126,6 +127,26 @@ _, tagged = desk.command("b", "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)")
 t.ok(tagged.startswith(b"b BAD"), "VANISHED without ENABLE QRESYNC is BAD")
 lines = ok(desk, "NOOP")
 t.ok(not vanished(lines), "a session without QRESYNC never sees VANISHED")
+
+# the collector purges expunge marks after a while: uids that vanished
+# since a modseq are then no longer known one by one, and the answer is
+# every known uid the mailbox lacks (RFC 7162 3.2.5.2)
+ok(phone, "UNSELECT")
+lines = ok(phone, "SELECT INBOX (QRESYNC (%d %d 1:10))" % (uidvalidity, now))
+t.is_(vanished(lines), [b"* VANISHED (EARLIER) 1,3,6,8,10"],
+      "marks kept: exactly the uids expunged since")
+
+
+def forgotten():
+    s.run("collector", "-c", s.conf_path, "--once")
+    got = vanished(ok(phone, "SELECT INBOX (QRESYNC (%d %d 1:10))" % (uidvalidity, now)))
+    return got if got == [b"* VANISHED (EARLIER) 1,3:6,8:10"] else None
+
+
+t.is_(emstest.wait_for(forgotten, timeout=30), [b"* VANISHED (EARLIER) 1,3:6,8:10"],
+      "marks purged: every uid of known-uids the mailbox no longer holds")
+lines = ok(phone, "SELECT INBOX (QRESYNC (%d %d 2,7))" % (uidvalidity, now))
+t.ok(not vanished(lines), "  nothing when all known uids are still there")
 
 phone.close()
 desk.close()

@@ -138,6 +138,9 @@ static void test_migration(void)
 	struct store_mailbox mb = { 0 };
 	ok(store_mailbox_find(st, 1, "INBOX", &mb) == 0 && mb.uidvalidity == 77 &&
 	   mb.uidnext == 2, "the mailbox keeps its UIDVALIDITY and uidnext");
+	uint64_t floor = 0;
+	ok(store_mailbox_vanished_floor(st, mb.id, &floor) == 0 && floor == mb.highest_modseq,
+	   "expunges from before the migration count as forgotten");
 	store_mailbox_clear(&mb);
 	ok(store_mailbox_find(st, 1, "INBOX", &mb) == 0 && mb.subscribed,
 	   "a subscribed mailbox stays subscribed");
@@ -685,10 +688,21 @@ static void test_collect(struct store *st, int64_t pid)
 	store_mailbox_create(st, pid, "Gc", NULL, &box);
 	store_message_put(st, "collect me\r\n", 12, 0, NULL, 0, &msg);
 	store_entry_append(st, box, msg, 0, NULL, 0, &uid);
+	uint64_t floor = 1;
+	ok(store_mailbox_vanished_floor(st, box, &floor) == 0 && floor == 0,
+	   "a new mailbox remembers every expunge");
 	store_entry_expunge(st, box, uid);
+	struct store_mailbox mb;
+	store_mailbox_get(st, box, &mb);
+	uint64_t expunged_at = mb.highest_modseq;
+	store_mailbox_clear(&mb);
 	ok(store_collect_messages(st, now + 10, 100, &n) == 0, "collect messages");
 	ok(refcount(st, msg) == 0, "an expunge mark keeps the message a while");
+	ok(store_mailbox_vanished_floor(st, box, &floor) == 0 && floor == 0,
+	   "an expunge mark kept: the floor stays");
 	ok(store_collect_expunged(st, now + 10, 100, &n) == 0 && n >= 1, "expunge marks purged");
+	ok(store_mailbox_vanished_floor(st, box, &floor) == 0 && floor == expunged_at,
+	   "purging the mark raises the floor to its modseq (QRESYNC)");
 	ok(store_collect_messages(st, now - 3600, 100, &n) == 0 && refcount(st, msg) == 0,
 	   "a recently stored message survives its grace period");
 	ok(store_collect_messages(st, now + 10, 100, &n) == 0 && n >= 1 &&
