@@ -81,7 +81,8 @@ static void answer(struct imap_client *c, uint32_t seq, bool with_modseq)
 	const struct view_msg *m = &c->view->msgs[seq - 1];
 	imap_view_flags_announce(c, m->keywords);
 	imap_outf(c, "* %u FETCH (", seq);
-	if (c->active.uid)
+	/* with QRESYNC every untagged FETCH carries the UID (RFC 7162 3.2.4) */
+	if (c->active.uid || (c->enabled & IMAP_ENABLED_QRESYNC))
 		imap_outf(c, "UID %u ", m->uid);
 	imap_outs(c, "FLAGS ");
 	imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,

@@ -337,8 +337,10 @@ enum cmd_result imap_cmd_fetch(struct imap_client *c)
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
 	c->active.state = f;
 	c->active.state_free = state_free;
+	/* with QRESYNC every untagged FETCH carries the UID (RFC 7162 3.2.4) */
+	bool with_uid = c->active.uid || (c->enabled & IMAP_ENABLED_QRESYNC);
 	if (imap_p_sp(p) < 0 || imap_p_seqset(p, &set) < 0 ||
-	    imap_fetch_parse(p, c->active.uid, &f->req) < 0) {
+	    imap_fetch_parse(p, with_uid, &f->req) < 0) {
 		imap_seqset_free(&set);
 		return imap_bad_syntax(c);
 	}

@@ -65,9 +65,9 @@ struct fetch_request {
 };
 
 /*
- * Parses " <attributes> [(CHANGEDSINCE n)]" at the cursor (after the
- * sequence set) to the end of the command into OUT.  UID adds the UID
- * attribute (UID FETCH always answers it).  Returns 0, or -1 with
+ * Parses " <attributes> [(CHANGEDSINCE n [VANISHED])]" at the cursor
+ * (after the sequence set) to the end of the command into OUT.  UID adds
+ * the UID attribute (UID FETCH, and any FETCH with QRESYNC, answers it).  Returns 0, or -1 with
  * p->error set or after logging that memory ran out; OUT is freed then.
  */
 int imap_fetch_parse(struct imap_parser *p, bool uid, struct fetch_request *out);

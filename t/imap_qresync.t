@@ -96,6 +96,16 @@ now = code(lines, "HIGHESTMODSEQ")
 lines = ok(phone, "SELECT INBOX (QRESYNC (%d %d))" % (uidvalidity, now))
 t.ok(not vanished(lines) and not fetches(lines), "nothing changed since: nothing to resync")
 
+# every untagged FETCH carries the UID once QRESYNC is on (RFC 7162 3.2.4)
+lines = ok(phone, "STORE 1 +FLAGS (\\Answered)")
+t.ok(len(lines) == 1 and re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Answered\) MODSEQ \(\d+\)\)$",
+                                  lines[0]), "STORE answers with the UID")
+if len(lines) != 1:
+    t.diag("got %r" % lines)
+lines = ok(phone, "FETCH 1 (FLAGS)")
+t.ok(len(lines) == 1 and lines[0].startswith(b"* 1 FETCH (") and b"UID 1" in lines[0],
+     "so does FETCH")
+
 # expunges while selected
 ok(phone, "STORE 1 +FLAGS.SILENT (\\Deleted)")
 lines = ok(phone, "EXPUNGE")
