@@ -84,7 +84,9 @@ struct handoff_worker *handoff_worker_open(struct evloop *loop,
                                            handoff_client_cb *cb, void *arg);
 
 #define HANDOFF_RETRY_MIN_MS 100
-#define HANDOFF_RETRY_MAX_MS 5000
+/* A connect to a unix socket is cheap, and every second a restarted
+ * listener goes without its workers is a second of "unavailable". */
+#define HANDOFF_RETRY_MAX_MS 1000
 
 /*
  * Tells the listener the worker now serves NCLIENTS clients.  Call it
