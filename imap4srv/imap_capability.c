@@ -17,7 +17,8 @@
 #define CAPS_LOGGED "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE" \
                     " LIST-EXTENDED CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE"\
                     " QUOTA=RES-MESSAGE"                                   \
-                    " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES OBJECTID"
+                    " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES OBJECTID" \
+                    " UTF8=ACCEPT"
 
 static void add(char *out, size_t outlen, const char *word)
 {

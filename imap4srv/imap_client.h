@@ -52,6 +52,7 @@ enum cmd_result {
 /* ENABLE'd extensions (RFC 5161). */
 #define IMAP_ENABLED_CONDSTORE 1u
 #define IMAP_ENABLED_QRESYNC   2u  /* implies CONDSTORE (RFC 7162 3.2.3) */
+#define IMAP_ENABLED_UTF8      4u  /* UTF8=ACCEPT (RFC 6855) */
 
 struct imap_client;
 
@@ -135,6 +136,12 @@ bool imap_client_tls(const struct imap_client *c);
 /* True when a cleartext password may be sent now (plaintextmincipher). */
 bool imap_client_plaintext_ok(const struct imap_client *c);
 
+/* True when the client names mailboxes in UTF-8, not modified UTF-7. */
+static inline bool imap_utf8_names(const struct imap_client *c)
+{
+	return (c->enabled & IMAP_ENABLED_UTF8) != 0;
+}
+
 /* ---- output (imap_output.c) ---- */
 
 /* Queue output and feed the trace.  Return 0, or -1 when out of memory
@@ -155,8 +162,9 @@ int imap_out_string(struct imap_client *c, const char *s, size_t len);
 int imap_out_nstring(struct imap_client *c, const char *s, size_t len);
 /* S as an astring: an atom when it may be, else a string. */
 int imap_out_astring(struct imap_client *c, const char *s);
-/* The store's mailbox name NAME in its wire form (modified UTF-7), as an
- * astring. */
+/* The store's mailbox name NAME in its wire form, as an astring:
+ * modified UTF-7, or UTF-8 (quoted when it may be) for a client that
+ * enabled UTF8=ACCEPT. */
 int imap_out_mailbox(struct imap_client *c, const char *name);
 
 /*

@@ -1,7 +1,8 @@
 /*
  * imap_cmd_any.c - the commands valid in every state (CAPABILITY, NOOP,
  * LOGOUT, ID of RFC 2971) and ENABLE (RFC 5161), which switches on
- * CONDSTORE's MODSEQ reporting for the rest of the session.
+ * CONDSTORE's MODSEQ reporting, QRESYNC's VANISHED or UTF8=ACCEPT's
+ * UTF-8 mailbox names for the rest of the session.
  */
 #include "imap_commands.h"
 #include "imap_view.h"
@@ -100,6 +101,10 @@ enum cmd_result imap_cmd_enable(struct imap_client *c)
 		if (imap_str_eq(&ext, "QRESYNC") && !(c->enabled & IMAP_ENABLED_QRESYNC)) {
 			c->enabled |= IMAP_ENABLED_QRESYNC | IMAP_ENABLED_CONDSTORE;
 			strcat(enabled, " QRESYNC");
+		}
+		if (imap_str_eq(&ext, "UTF8=ACCEPT") && !(c->enabled & IMAP_ENABLED_UTF8)) {
+			c->enabled |= IMAP_ENABLED_UTF8;
+			strcat(enabled, " UTF8=ACCEPT");
 		}
 	}
 	imap_untagged(c, "ENABLED%s", enabled);

@@ -56,6 +56,10 @@ static int charset(struct imap_client *c, enum cmd_result *r)
 	struct imap_str cs;
 	if (!imap_p_word(p, "CHARSET"))
 		return 0;
+	if (c->enabled & IMAP_ENABLED_UTF8) {   /* strings are UTF-8 already (RFC 6855 3) */
+		*r = imap_done(c, "BAD", "no CHARSET after ENABLE UTF8=ACCEPT");
+		return -1;
+	}
 	if (imap_p_sp(p) < 0 || imap_p_astring(p, &cs) < 0 || imap_p_sp(p) < 0) {
 		*r = imap_bad_syntax(c);
 		return -1;
