@@ -356,7 +356,7 @@ enum cmd_result imap_cmd_fetch(struct imap_client *c)
 	int e = imap_seqlist_collect(c->view, &set, c->active.uid, &f->l);
 	/* VANISHED (EARLIER) comes before the FETCH responses (RFC 7162 3.2.6) */
 	if (e == 0 && f->req.vanished &&
-	    imap_vanished_since(c, &set, f->req.changedsince) < 0) {
+	    imap_vanished_since(c, &set, f->req.changedsince, 0) < 0) {
 		imap_seqset_free(&set);
 		return imap_store_failed(c, "FETCH");
 	}
