@@ -18,7 +18,7 @@
                     " LIST-EXTENDED CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE"\
                     " QUOTA=RES-MESSAGE"                                   \
                     " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES OBJECTID" \
-                    " UTF8=ACCEPT"
+                    " UTF8=ACCEPT BINARY"
 
 static void add(char *out, size_t outlen, const char *word)
 {

@@ -153,6 +153,9 @@ int imap_outf(struct imap_client *c, const char *fmt, ...)
 /* Literal contents, NUL sent as 0x80 (RFC 3501 literals hold none):
  * traced only up to trace_literal_max bytes. */
 int imap_out_literal_data(struct imap_client *c, const void *data, size_t len);
+/* DATA as a literal, "{n}", or a literal8, "~{n}", when it holds NUL
+ * (RFC 3516 4.3, FETCH BINARY): sent as is, traced as literal data. */
+int imap_out_binary(struct imap_client *c, const void *data, size_t len);
 /* A whole untagged response: "* " FMT CRLF. */
 int imap_untagged(struct imap_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -91,6 +91,17 @@ int imap_out_literal_data(struct imap_client *c, const void *data, size_t len)
 	return literal_run(c, p, (size_t)(end - p));
 }
 
+int imap_out_binary(struct imap_client *c, const void *data, size_t len)
+{
+	if (memchr(data, '\0', len) == NULL) {
+		if (imap_outf(c, "{%zu}\r\n", len) < 0)
+			return -1;
+	} else if (imap_outf(c, "~{%zu}\r\n", len) < 0) {
+		return -1;
+	}
+	return literal_run(c, data, len);
+}
+
 int imap_untagged(struct imap_client *c, const char *fmt, ...)
 {
 	va_list ap;
