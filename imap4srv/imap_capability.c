@@ -12,7 +12,7 @@
 #include <string.h>
 
 /* What every state announces. */
-#define CAPS_BASE "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+#define CAPS_BASE "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE"
 /* What a logged-in client may use as well. */
 #define CAPS_LOGGED "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE" \
                     " LIST-EXTENDED CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE"\

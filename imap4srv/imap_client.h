@@ -53,6 +53,7 @@ enum cmd_result {
 #define IMAP_ENABLED_CONDSTORE 1u
 #define IMAP_ENABLED_QRESYNC   2u  /* implies CONDSTORE (RFC 7162 3.2.3) */
 #define IMAP_ENABLED_UTF8      4u  /* UTF8=ACCEPT (RFC 6855) */
+#define IMAP_ENABLED_REV2      8u  /* IMAP4rev2 (RFC 9051) */
 
 struct imap_client;
 
@@ -136,10 +137,18 @@ bool imap_client_tls(const struct imap_client *c);
 /* True when a cleartext password may be sent now (plaintextmincipher). */
 bool imap_client_plaintext_ok(const struct imap_client *c);
 
-/* True when the client names mailboxes in UTF-8, not modified UTF-7. */
+/* True when the client names mailboxes in UTF-8, not modified UTF-7
+ * (UTF8=ACCEPT, or IMAP4rev2: RFC 9051 5.1). */
 static inline bool imap_utf8_names(const struct imap_client *c)
 {
-	return (c->enabled & IMAP_ENABLED_UTF8) != 0;
+	return (c->enabled & (IMAP_ENABLED_UTF8 | IMAP_ENABLED_REV2)) != 0;
+}
+
+/* True for an IMAP4rev2 session: no \Recent, ESEARCH for SEARCH, a LIST
+ * in SELECT (RFC 9051 appendix E). */
+static inline bool imap_rev2(const struct imap_client *c)
+{
+	return (c->enabled & IMAP_ENABLED_REV2) != 0;
 }
 
 /* ---- output (imap_output.c) ---- */

@@ -276,6 +276,8 @@ enum cmd_result imap_cmd_search(struct imap_client *c)
 	enum cmd_result r;
 	unsigned ret = 0;
 	int e = imap_p_sp(&c->active.p) < 0 || return_opts(&c->active.p, &ret) < 0 ? -1 : 0;
+	if (e == 0 && ret == 0 && imap_rev2(c))   /* no SEARCH response in rev2 (RFC 9051 7.3.4) */
+		ret = RET_ESEARCH | RET_ALL;
 	if (e < 0)
 		r = imap_bad_syntax(c);
 	else

@@ -117,10 +117,15 @@ static void announce(struct imap_client *c, uint32_t total)
 	char id[IMAP_OBJECTID_MAX];
 	imap_view_flags_send(c);
 	imap_untagged(c, "%u EXISTS", v->n);
-	imap_untagged(c, "%u RECENT", v->recent);
-	uint32_t unseen = imap_view_first_unseen(v);
-	if (unseen)
-		imap_untagged(c, "OK [UNSEEN %u] first unseen", unseen);
+	if (imap_rev2(c)) {
+		/* no RECENT or UNSEEN, but the mailbox's LIST (RFC 9051 6.3.2) */
+		imap_list_selected(c, &v->mb);
+	} else {
+		imap_untagged(c, "%u RECENT", v->recent);
+		uint32_t unseen = imap_view_first_unseen(v);
+		if (unseen)
+			imap_untagged(c, "OK [UNSEEN %u] first unseen", unseen);
+	}
 	imap_untagged(c, "OK [UIDVALIDITY %u] UIDs valid", v->mb.uidvalidity);
 	imap_untagged(c, "OK [UIDNEXT %u] predicted next UID", v->mb.uidnext);
 	imap_untagged(c, "OK [HIGHESTMODSEQ %llu] highest", (unsigned long long)v->modseq);

@@ -197,8 +197,7 @@ static void put_att(struct imap_client *c, struct fetch_state *f, const struct f
 		break;
 	case FA_FLAGS:
 		imap_outs(c, "FLAGS ");
-		imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
-		                 (m->flags & STORE_FLAG_RECENT) != 0, m->keywords);
+		imap_view_flags_write(c, m);
 		break;
 	case FA_INTERNALDATE:
 		imap_date_time_format(m->internal_date, date);
