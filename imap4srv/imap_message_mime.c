@@ -106,15 +106,24 @@ static const struct mime_part *find_part(const struct mime_part *root,
 	return p;
 }
 
-int imap_message_part(struct imap_message *m, const struct fetch_section *s,
-                      size_t *off, size_t *len)
+/* *P gets the part S names: 1, 0 when there is none, -1 on failure. */
+static int locate(struct imap_message *m, const struct fetch_section *s,
+                  const struct mime_part **p)
 {
 	struct mime_tree *t = structure(m);
 	if (t == NULL)
 		return -1;
-	const struct mime_part *p = find_part(t->root, s);
-	if (p == NULL)
-		return 0;
+	*p = find_part(t->root, s);
+	return *p != NULL;
+}
+
+int imap_message_part(struct imap_message *m, const struct fetch_section *s,
+                      size_t *off, size_t *len)
+{
+	const struct mime_part *p;
+	int found = locate(m, s, &p);
+	if (found <= 0)
+		return found;
 	switch (s->kind) {
 	case SEC_ALL:
 		*off = p->body_off;
@@ -155,12 +164,10 @@ int imap_message_binary(struct imap_message *m, const struct fetch_section *s,
 		return -1;
 	n = size;
 	if (s->nparts > 0) {
-		struct mime_tree *t = structure(m);
-		if (t == NULL)
-			return -1;
-		const struct mime_part *p = find_part(t->root, s);
-		if (p == NULL)
-			return 0;
+		const struct mime_part *p;
+		int found = locate(m, s, &p);
+		if (found <= 0)
+			return found;
 		/* a multipart or message part can only be 7bit, 8bit or binary */
 		if (!mime_is_multipart(p) && !mime_is_message(p))
 			encoding = p->encoding;

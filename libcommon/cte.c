@@ -2,35 +2,20 @@
  * cte.c - Content-Transfer-Encoding decoding; see cte.h.
  */
 #include "cte.h"
+#include "base64.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static int b64_value(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	return ch == '/' ? 63 : -1;
-}
-
-/* Base64 up to the first "=": what is not in the alphabet (line breaks,
- * junk) is skipped, as RFC 2045 6.8 asks; a last partial group of one
- * character is dropped. */
-static size_t base64(const char *in, size_t len, char *out)
+size_t cte_base64(const char *in, size_t len, char *out)
 {
 	size_t n = 0;
 	unsigned acc = 0;
 	int bits = 0;
 	for (size_t i = 0; i < len && in[i] != '='; i++) {
-		int v = b64_value((unsigned char)in[i]);
+		int v = base64_value((unsigned char)in[i]);
 		if (v < 0)
 			continue;
 		acc = (acc << 6) | (unsigned)v;
@@ -43,7 +28,7 @@ static size_t base64(const char *in, size_t len, char *out)
 	return n;
 }
 
-static int hex_value(unsigned char ch)
+int cte_hex_value(int ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return ch - '0';
@@ -75,8 +60,8 @@ static size_t quoted_printable(const char *in, size_t len, char *out)
 				pad = n;
 				continue;
 			}
-			int hi = i + 2 < len ? hex_value((unsigned char)in[i + 1]) : -1;
-			int lo = hi >= 0 ? hex_value((unsigned char)in[i + 2]) : -1;
+			int hi = i + 2 < len ? cte_hex_value((unsigned char)in[i + 1]) : -1;
+			int lo = hi >= 0 ? cte_hex_value((unsigned char)in[i + 2]) : -1;
 			if (lo >= 0) {
 				out[n++] = (char)(hi << 4 | lo);
 				i += 2;
@@ -107,7 +92,7 @@ int cte_decode(const char *encoding, const char *in, size_t len, char **out,
 	if ((*out = malloc(len + 1)) == NULL)   /* decoding never grows */
 		return -1;
 	if (b64)
-		*out_len = base64(in, len, *out);
+		*out_len = cte_base64(in, len, *out);
 	else if (qp)
 		*out_len = quoted_printable(in, len, *out);
 	else {

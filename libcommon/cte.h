@@ -10,6 +10,15 @@
 
 #include <stddef.h>
 
+/* Base64 up to the first "=": what is not in the alphabet (line breaks,
+ * junk) is skipped, as RFC 2045 6.8 asks; a last partial group of one
+ * character is dropped.  Writes at most LEN bytes to OUT; returns how
+ * many.  (Also RFC 2047's "B" encoded words.) */
+size_t cte_base64(const char *in, size_t len, char *out);
+
+/* The value of hexadecimal digit CH (either case), or -1. */
+int cte_hex_value(int ch);
+
 /*
  * Decodes the LEN bytes of IN, written in transfer encoding ENCODING
  * (any case; NULL means 7bit), into *OUT (malloc'ed, caller frees; a NUL
