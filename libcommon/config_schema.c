@@ -98,6 +98,8 @@ const struct conf_key conf_schema[] = {
 	INT("auth.person_lock_failures", 0, 100000, 30),
 	INT("auth.lock_s", 1, 86400, 900),
 	INT("auth.threads", 0, 16, 0),                     /* 0 = one per CPU */
+	INT("auth.cache_size", 0, 10000000, 10000),        /* entries, 0 = off */
+	INT("auth.cache_ttl_s", 0, 86400, 3600),           /* auth_cache_ttl */
 
 	GROUP("pop3"),
 	STR("pop3.banner", "ems POP3 server ready"),
