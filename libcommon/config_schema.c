@@ -58,6 +58,7 @@ const struct conf_key conf_schema[] = {
 	INT("guardian.fail_count", 1, 32, 5),          /* RESTART_FAIL_MAX */
 	INT("guardian.fail_window_s", 1, 86400, 60),
 	INT("guardian.shutdown_timeout_s", 1, 3600, 10),
+	INT("guardian.nofile", 0, 1048576, 16384),    /* children's RLIMIT_NOFILE */
 
 	LIST("processes"),
 	GROUP("processes.[]"),
