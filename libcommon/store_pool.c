@@ -57,6 +57,7 @@ struct store_pool {
 	bool stopping;
 	bool draining;
 	unsigned running;         /* jobs taken by threads, not yet finished */
+	unsigned long commits;    /* group transactions committed */
 	struct store_job *queue, **queue_tail;
 	struct store_job *done, **done_tail;
 	unsigned nworkers;
@@ -150,8 +151,13 @@ static void run_group(struct worker *w, struct store_job *g)
 	}
 	for (struct store_job *j = g; j != NULL; j = j->next)
 		run_in_savepoint(w, j);
-	if (store_commit(st) < 0)
+	if (store_commit(st) < 0) {
 		group_failed(w, g, store_last_error(st));
+		return;
+	}
+	pthread_mutex_lock(&w->pool->mu);
+	w->pool->commits++;
+	pthread_mutex_unlock(&w->pool->mu);
 }
 
 /* Takes the next group off the queue (called locked, queue not empty):
@@ -415,6 +421,14 @@ unsigned store_pool_pending(struct store_pool *p)
 	for (const struct store_job *j = p->done; j != NULL; j = j->next)
 		n++;
 	n += p->running;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+unsigned long store_pool_commits(struct store_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	unsigned long n = p->commits;
 	pthread_mutex_unlock(&p->mu);
 	return n;
 }

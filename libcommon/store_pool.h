@@ -148,6 +148,10 @@ void store_job_cancel(struct store_job *j);
 /* Jobs queued or running, not yet delivered: for stats and tests. */
 unsigned store_pool_pending(struct store_pool *p);
 
+/* Group transactions the pool has committed so far: for stats and tests
+ * (N write jobs in one group count once). */
+unsigned long store_pool_commits(struct store_pool *p);
+
 /*
  * Waits (blocking the loop) until every job queued or running has
  * finished, and runs their callbacks.  For shutdown and refresh: the
