@@ -28,6 +28,7 @@ static void job_done(void *arg, int rc, enum store_error err)
 {
 	struct imap_job *j = arg;
 	struct imap_client *c = j->c;
+	c->active.job = NULL;
 	imap_command_finish(c, j->ops->apply(c, j->ctx, rc, err));
 	imap_client_pump(c);
 }
@@ -44,13 +45,6 @@ static const struct store_job_ops write_ops = { "imap_write", STORE_JOB_WRITE, j
 	                                        job_done, job_free };
 static const struct store_job_ops plain_ops = { "imap_read", STORE_JOB_PLAIN, job_run,
 	                                        job_done, job_free };
-
-/* The command's state while its job runs: the job, cancelled when the
- * command goes away first (the connection closed). */
-static void cancel_state(void *job)
-{
-	store_job_cancel(job);
-}
 
 enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops *ops, void *ctx)
 {
@@ -69,8 +63,7 @@ enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops 
 	                                                                       : &plain_ops, j);
 	if (job == NULL)
 		return imap_done(c, "NO", "[UNAVAILABLE] %s failed, try again later", c->active.name);
-	c->active.state = job;
-	c->active.state_free = cancel_state;
+	c->active.job = job;
 	c->active.resume = NULL;
 	c->active.on_line = NULL;
 	return CMD_SUSPEND;

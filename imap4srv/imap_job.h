@@ -37,7 +37,8 @@ struct imap_job_ops {
 /*
  * Queues the active command's job with context CTX (owned by the job from
  * here on, freed by OPS->free even when this fails) and suspends the
- * command: return its result from the handler.  When the job cannot be
+ * command: return its result from the handler.  The command's own state
+ * (c->active.state) stays as it was, for APPLY.  When the job cannot be
  * queued the command is answered NO [UNAVAILABLE] at once.
  */
 enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops *ops, void *ctx);
