@@ -13,42 +13,18 @@ before imap4srv exits."""
 import os
 import re
 import signal
-import socket
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
 from emsimap import ImapSuite  # noqa: E402
+from emsproto import lock_store  # noqa: E402
 
 t = emstest.Tap()
 if not os.access(os.path.join(emstest.BIN, "imap4srv"), os.X_OK):
     t.skip_all("imap4srv is not built")
 
 MESSAGE = "From: a@example.test\r\nSubject: m%d\r\n\r\nbody %d\r\n"
-
-
-def lock_store(suite):
-    """Takes the store's write lock (as another process would) until
-    .rollback()."""
-    con = sqlite3.connect(os.path.join(suite.state, "store.db"), timeout=60,
-                          isolation_level=None)
-    con.execute("BEGIN IMMEDIATE")
-    return con
-
-
-def nothing_yet(conn):
-    """True when CONN has no answer waiting (nothing read, nothing buffered)."""
-    if conn.buf:
-        return False
-    conn.sock.setblocking(False)
-    try:
-        conn.sock.recv(1, socket.MSG_PEEK)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        conn.sock.setblocking(True)
 
 
 def flags_of(conn, tag, seqs):
@@ -111,7 +87,7 @@ ln = b.line()
 while ln.startswith(b"*"):
     ln = b.line()
 t.ok(ln.startswith(b"n1 OK"), "B's NOOP is answered while A's STORE waits on the lock")
-t.ok(nothing_yet(a), "  before A's STORE is answered")
+t.ok(a.nothing_yet(), "  before A's STORE is answered")
 
 # a client that leaves while its STORE waits
 gone.send("g1 STORE 1:3 +FLAGS (\\Draft)\r\n")
