@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,9 @@ struct chan {
 	pid_t pid;
 	int fd;
 	bool hello;                 /* the child reads its channel */
+	/* Asked before the hello: sent with it (a child just started). */
+	char pending_level[16];
+	bool pending_run;
 	struct ev_io *io;
 	size_t len;
 	unsigned char in[CHAN_INBUF];
@@ -58,6 +62,39 @@ static void drop(struct chan *c)
 	evloop_del_io(c->io);
 	close(c->fd);
 	free(c);
+}
+
+/* Sends a request of TYPE (with FIELD=VALUE when FIELD) to PID, if it
+ * said hello.  Returns 0 when sent; -1 otherwise (a failed send breaks
+ * the channel). */
+static int request(pid_t pid, enum ctl_type type, const char *field,
+                   const char *value)
+{
+	static struct ctl_msg m;
+	struct chan *c = find(pid);
+
+	if (c == NULL || !c->hello)
+		return -1;
+	ctl_msg_init(&m, type);
+	if (field != NULL && ctl_msg_add(&m, field, "%s", value) < 0)
+		return -1;
+	if (ctl_send(c->fd, &m) < 0) {
+		drop(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* The child said hello: what was asked meanwhile goes now. */
+static void send_pending(struct chan *c)
+{
+	pid_t pid = c->pid;
+
+	if (*c->pending_level != '\0' &&
+	    request(pid, CTL_CHILD_LOGLEVEL, "level", c->pending_level) < 0)
+		return;         /* the channel broke, C is gone */
+	if (c->pending_run)
+		request(pid, CTL_CHILD_RUN, NULL, NULL);
 }
 
 /* One frame from a child: only its hello belongs here. */
@@ -104,9 +141,13 @@ static void on_readable(struct ev_io *io, unsigned events, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n > 0) {
+		bool had_hello = c->hello;
 		c->len += (size_t)n;
-		if (drain(c) == 0)
+		if (drain(c) == 0) {
+			if (!had_hello && c->hello)
+				send_pending(c);
 			return;
+		}
 	}
 	/* End of file (the child closed it or is exiting), an error or a
 	 * broken frame: signals from here on. */
@@ -145,27 +186,6 @@ void chan_close_all(void)
 		drop(chans.head);
 }
 
-/* Sends a request of TYPE (with FIELD=VALUE when FIELD) to PID, if it
- * said hello.  Returns 0 when sent; -1 otherwise (a failed send breaks
- * the channel). */
-static int request(pid_t pid, enum ctl_type type, const char *field,
-                   const char *value)
-{
-	static struct ctl_msg m;
-	struct chan *c = find(pid);
-
-	if (c == NULL || !c->hello)
-		return -1;
-	ctl_msg_init(&m, type);
-	if (field != NULL && ctl_msg_add(&m, field, "%s", value) < 0)
-		return -1;
-	if (ctl_send(c->fd, &m) < 0) {
-		drop(c);
-		return -1;
-	}
-	return 0;
-}
-
 static int request_or_signal(pid_t pid, enum ctl_type type, int signo)
 {
 	if (request(pid, type, NULL, NULL) == 0)
@@ -194,6 +214,24 @@ static bool matches(const struct instance *in, const char *name, int instance)
 	       (instance == 0 || in->number == instance);
 }
 
+/* Log level and run now to a child that has not said hello yet wait
+ * for its hello; a child that never says it (a script) never gets them.
+ * Returns 0 when sent or kept. */
+static int request_or_keep(pid_t pid, enum ctl_type type, const char *level)
+{
+	struct chan *c = find(pid);
+
+	if (c == NULL)
+		return -1;
+	if (c->hello)
+		return request(pid, type, level != NULL ? "level" : NULL, level);
+	if (level != NULL)
+		snprintf(c->pending_level, sizeof c->pending_level, "%s", level);
+	else
+		c->pending_run = true;
+	return 0;
+}
+
 void chan_request_run(const char *name, int instance)
 {
 	const struct instance *in;
@@ -202,7 +240,7 @@ void chan_request_run(const char *name, int instance)
 		return;
 	for (size_t i = 0; (in = procs_at(i)) != NULL; i++)
 		if (matches(in, name, instance) &&
-		    request(in->pid, CTL_CHILD_RUN, NULL, NULL) == 0)
+		    request_or_keep(in->pid, CTL_CHILD_RUN, NULL) == 0)
 			log_info("run_requested", "name=%s instance=%d pid=%d",
 			         log_quote(in->name), in->number, (int)in->pid);
 }
@@ -216,8 +254,8 @@ int chan_request_loglevel(const char *name, int instance, const char *level)
 		return 0;
 	for (size_t i = 0; (in = procs_at(i)) != NULL; i++)
 		if (matches(in, name, instance) &&
-		    request(in->pid, CTL_CHILD_LOGLEVEL, "level",
-		            log_level_name((enum log_level)lvl)) == 0)
+		    request_or_keep(in->pid, CTL_CHILD_LOGLEVEL,
+		                    log_level_name((enum log_level)lvl)) == 0)
 			n++;
 	return n;
 }

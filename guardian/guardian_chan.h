@@ -8,7 +8,8 @@
  * as requests.  A child that has not said hello (a script, a program
  * still starting) gets SIGTERM and SIGHUP instead, so stopping never
  * depends on the child's reading.  Log level and run now have no signal:
- * they reach only children that said hello.  Anything else a child sends
+ * asked before the hello, they are sent with it; a child that never says
+ * hello never gets them.  Anything else a child sends
  * breaks its channel: logged, and closed (the child then stops, as on a
  * lost guardian).
  */
