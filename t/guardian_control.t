@@ -45,12 +45,6 @@ def oomgr(*args):
     return s.run("oomgr", "-c", s.conf_path, *args)
 
 
-def all_running():
-    rows = s.processes()
-    return rows if len(rows) == len(NAMES) and all(
-        r["state"] == "running" for r in rows.values()) else None
-
-
 def collect_runs():
     r = oomgr("--json", "disp", "stats", "collector")
     try:
@@ -60,7 +54,7 @@ def collect_runs():
 
 
 guardian = s.start("guardian", "-c", s.conf_path, "-F")
-rows = emstest.wait_for(all_running, timeout=20)
+rows = emstest.wait_for(lambda: s.running(len(NAMES)), timeout=20)
 t.ok(rows is not None, "the guardian runs smtpgw, postman, collector, statistics")
 if rows is None:
     t.diag(s.logs())

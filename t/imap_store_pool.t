@@ -13,8 +13,6 @@ before imap4srv exits."""
 import os
 import re
 import signal
-import socket
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -26,29 +24,6 @@ if not os.access(os.path.join(emstest.BIN, "imap4srv"), os.X_OK):
     t.skip_all("imap4srv is not built")
 
 MESSAGE = "From: a@example.test\r\nSubject: m%d\r\n\r\nbody %d\r\n"
-
-
-def lock_store(suite):
-    """Takes the store's write lock (as another process would) until
-    .rollback()."""
-    con = sqlite3.connect(os.path.join(suite.state, "store.db"), timeout=60,
-                          isolation_level=None)
-    con.execute("BEGIN IMMEDIATE")
-    return con
-
-
-def nothing_yet(conn):
-    """True when CONN has no answer waiting (nothing read, nothing buffered)."""
-    if conn.buf:
-        return False
-    conn.sock.setblocking(False)
-    try:
-        conn.sock.recv(1, socket.MSG_PEEK)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        conn.sock.setblocking(True)
 
 
 def flags_of(conn, tag, seqs):
@@ -104,14 +79,14 @@ b = s.raw()
 b.command("s", "SELECT INBOX")
 gone = s.raw()   # logged in before the lock: a login writes to the store
 gone.command("s", "SELECT INBOX")
-con = lock_store(s)
+con = s.lock_store()
 a.send("w1 STORE 1:2 +FLAGS (\\Answered)\r\n")
 b.send("n1 NOOP\r\n")
 ln = b.line()
 while ln.startswith(b"*"):
     ln = b.line()
 t.ok(ln.startswith(b"n1 OK"), "B's NOOP is answered while A's STORE waits on the lock")
-t.ok(nothing_yet(a), "  before A's STORE is answered")
+t.ok(emstest.nothing_yet(a), "  before A's STORE is answered")
 
 # a client that leaves while its STORE waits
 gone.send("g1 STORE 1:3 +FLAGS (\\Draft)\r\n")
@@ -128,7 +103,7 @@ t.ok(len(drafts) == 3 and len(set(drafts)) == 1,
 t.ok(s.imap.poll() is None, "imap4srv still runs")
 
 # SIGTERM: the STORE in flight finishes and is answered before exit
-con = lock_store(s)
+con = s.lock_store()
 a.send("t1 STORE 1 -FLAGS (\\Answered)\r\n")
 t.ok(b.command("n3", "NOOP")[1].startswith(b"n3 OK"), "  (A's STORE waits on the lock)")
 s.imap.send_signal(signal.SIGTERM)
@@ -153,7 +128,7 @@ s.start_imap()
 fill(s, 1)
 a = s.raw()
 a.command("s", "SELECT INBOX")
-con = lock_store(s)
+con = s.lock_store()
 _, done = a.command("u1", "STORE 1 +FLAGS (\\Flagged)")
 t.ok(done.startswith(b"u1 NO [UNAVAILABLE]"), "a STORE past the busy timeout: NO [UNAVAILABLE]")
 t.ok(a.command("u2", "NOOP")[1].startswith(b"u2 OK"), "  the session goes on")

@@ -10,8 +10,6 @@ same deletions commit.  A client that leaves while its QUIT waits breaks
 nothing.  SIGTERM lets a QUIT in flight commit and be answered first."""
 import os
 import signal
-import socket
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -26,29 +24,6 @@ for prog in ("pop3srv", "smtpgw", "postman"):
 
 OTHER = "other@example.test"
 BUSY_MS = 3000
-
-
-def lock_store(suite):
-    """Takes the store's write lock (as another process would) until
-    .rollback()."""
-    con = sqlite3.connect(os.path.join(suite.state, "store.db"), timeout=60,
-                          isolation_level=None)
-    con.execute("BEGIN IMMEDIATE")
-    return con
-
-
-def nothing_yet(conn):
-    """True when CONN has no answer waiting (nothing read, nothing buffered)."""
-    if conn.buf:
-        return False
-    conn.sock.setblocking(False)
-    try:
-        conn.sock.recv(1, socket.MSG_PEEK)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        conn.sock.setblocking(True)
 
 
 def login(user=USER):
@@ -73,11 +48,11 @@ t.ok(first.startswith(b"+OK maildrop has 3"), "A logs in")
 b, first = login(OTHER)     # before the lock: a login writes to the store
 t.ok(first.startswith(b"+OK maildrop has 1"), "B logs in to the same pop3srv")
 t.ok(a.command("DELE 1").startswith(b"+OK"), "A marks message 1 deleted")
-con = lock_store(s)
+con = s.lock_store()
 a.send("QUIT\r\n")
 t.ok(b.command("STAT").startswith(b"+OK 1 "),
      "B's STAT is answered while A's QUIT waits on the lock")
-t.ok(nothing_yet(a), "  before A hears anything")
+t.ok(emstest.nothing_yet(a), "  before A hears anything")
 answer = a.line()
 t.ok(answer.startswith(b"-ERR [SYS/TEMP]"),
      "after store.busy_timeout_ms A's QUIT answers -ERR [SYS/TEMP]: %r" % answer)
@@ -96,7 +71,7 @@ b.close()
 gone, _ = login(OTHER)
 t.ok(gone.command("DELE 1").startswith(b"+OK"), "a third client marks OTHER's message")
 t.ok(a.command("DELE 1").startswith(b"+OK"), "A marks message 1 again")
-con = lock_store(s)
+con = s.lock_store()
 gone.send("QUIT\r\n")
 gone.close()
 a.send("QUIT\r\n")
@@ -113,7 +88,7 @@ t.ok(first.startswith(b"+OK maildrop has 2"), "the next session of A sees two me
 
 # ---- SIGTERM: the QUIT in flight commits and is answered before exit ----
 t.ok(a.command("DELE 1").startswith(b"+OK"), "A marks a message")
-con = lock_store(s)
+con = s.lock_store()
 a.send("QUIT\r\n")
 s.pop.send_signal(signal.SIGTERM)
 t.ok(emstest.wait_for(lambda: "pop3_stop" in s.log_text("pop3srv")),
