@@ -13,6 +13,10 @@ guardian_SRCS := guardian/guardian.c guardian/guardian_control.c \
 
 # Unit tests of program sources (t/unit/NAME.c links these too).
 UNIT_EXTRA_guardian_restart := guardian/guardian_restart.c
+UNIT_EXTRA_guardian_chan := guardian/guardian_chan.c guardian/guardian_procs.c \
+                            guardian/guardian_restart.c \
+                            guardian/guardian_registry.c \
+                            guardian/guardian_overrides.c
 UNIT_EXTRA_guardian_procs := guardian/guardian_procs.c \
                              guardian/guardian_chan.c \
                              guardian/guardian_restart.c \
