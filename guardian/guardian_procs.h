@@ -1,14 +1,15 @@
 /*
  * guardian_procs.h - the guardian's process table: one entry per
  * registered process instance, its state, pid, restarts and timers, and
- * every transition between states.  The state machine is driven by
+ * every transition between states.  Stop and reload requests go through
+ * guardian_chan.h (the child's control channel, else a signal).  The state machine is driven by
  * calls (start, stop, a child's exit, the clock); it reads no clock
  * itself: NOW is milliseconds of CLOCK_MONOTONIC passed by the caller.
  *
  *            start                exit (unexpected)
  *   STOPPED ───────► RUNNING ─────────────────────► BACKOFF ──► RUNNING
  *      ▲               │  stop                        │ fail_count exits
- *      └── STOPPING ◄──┘  (SIGTERM, SIGKILL later)    ▼ in fail_window
+ *      └── STOPPING ◄──┘  (shutdown, SIGKILL later)   ▼ in fail_window
  *                                FAILED: cool-down ──► RUNNING (each attempt
  *                                after a longer wait, up to cooldown_max; an
  *                                administrator's startup starts it at once)
