@@ -1,10 +1,11 @@
 /*
  * guardian_procs.h - the guardian's process table: one entry per
  * registered process instance, its state, pid, restarts and timers, and
- * every transition between states.  Stop and reload requests go through
- * guardian_chan.h (the child's control channel, else a signal).  The state machine is driven by
+ * every transition between states.  The state machine is driven by
  * calls (start, stop, a child's exit, the clock); it reads no clock
  * itself: NOW is milliseconds of CLOCK_MONOTONIC passed by the caller.
+ * Stops and reloads reach a child through guardian_chan.h (its control
+ * channel, else a signal).
  *
  *            start                exit (unexpected)
  *   STOPPED ───────► RUNNING ─────────────────────► BACKOFF ──► RUNNING
