@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import emsmail  # noqa: E402
 import emstest  # noqa: E402
 from emspop import PASSWORD, USER, PopSuite, Raw  # noqa: E402
+from emsproto import lock_store  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("pop3srv", "smtpgw", "postman"):
@@ -48,11 +49,11 @@ t.ok(first.startswith(b"+OK maildrop has 3"), "A logs in")
 b, first = login(OTHER)     # before the lock: a login writes to the store
 t.ok(first.startswith(b"+OK maildrop has 1"), "B logs in to the same pop3srv")
 t.ok(a.command("DELE 1").startswith(b"+OK"), "A marks message 1 deleted")
-con = s.lock_store()
+con = lock_store(s)
 a.send("QUIT\r\n")
 t.ok(b.command("STAT").startswith(b"+OK 1 "),
      "B's STAT is answered while A's QUIT waits on the lock")
-t.ok(emstest.nothing_yet(a), "  before A hears anything")
+t.ok(a.nothing_yet(), "  before A hears anything")
 answer = a.line()
 t.ok(answer.startswith(b"-ERR [SYS/TEMP]"),
      "after store.busy_timeout_ms A's QUIT answers -ERR [SYS/TEMP]: %r" % answer)
@@ -71,7 +72,7 @@ b.close()
 gone, _ = login(OTHER)
 t.ok(gone.command("DELE 1").startswith(b"+OK"), "a third client marks OTHER's message")
 t.ok(a.command("DELE 1").startswith(b"+OK"), "A marks message 1 again")
-con = s.lock_store()
+con = lock_store(s)
 gone.send("QUIT\r\n")
 gone.close()
 a.send("QUIT\r\n")
@@ -88,7 +89,7 @@ t.ok(first.startswith(b"+OK maildrop has 2"), "the next session of A sees two me
 
 # ---- SIGTERM: the QUIT in flight commits and is answered before exit ----
 t.ok(a.command("DELE 1").startswith(b"+OK"), "A marks a message")
-con = s.lock_store()
+con = lock_store(s)
 a.send("QUIT\r\n")
 s.pop.send_signal(signal.SIGTERM)
 t.ok(emstest.wait_for(lambda: "pop3_stop" in s.log_text("pop3srv")),

@@ -25,7 +25,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -202,21 +201,6 @@ def port_open(port, host="127.0.0.1"):
         return False
 
 
-def nothing_yet(conn):
-    """True when CONN (a t/lib raw connection: .sock, .buf) has no answer
-    waiting: nothing read, nothing buffered."""
-    if conn.buf:
-        return False
-    conn.sock.setblocking(False)
-    try:
-        conn.sock.recv(1, socket.MSG_PEEK)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        conn.sock.setblocking(True)
-
-
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -321,14 +305,6 @@ class Suite:
         rows = self.processes()
         return rows if len(rows) == count and all(
             r["state"] == "running" for r in rows.values()) else None
-
-    def lock_store(self):
-        """Takes the store's write lock, as another process would, until
-        .rollback() on the connection returned."""
-        con = sqlite3.connect(os.path.join(self.state, "store.db"), timeout=60,
-                              isolation_level=None)
-        con.execute("BEGIN IMMEDIATE")
-        return con
 
     def logs(self):
         """All log text the suite wrote so far (for diagnostics)."""
