@@ -24,7 +24,8 @@ struct append_args {
 	struct imap_str data;
 };
 
-/* mailbox [SP flag-list] [SP date-time] SP literal; 0, -1 bad syntax,
+/* mailbox [SP flag-list] [SP date-time] SP (literal / literal8 / "UTF8" SP
+ * "(" literal8 ")"); 0, -1 bad syntax,
  * -2 bad name (*WHY). */
 static int append_args(struct imap_parser *p, struct append_args *a, const char **why)
 {
@@ -45,6 +46,15 @@ static int append_args(struct imap_parser *p, struct append_args *a, const char 
 			return -1;
 		}
 	}
+	/* UTF8 (~{n}): a message with UTF-8 headers (RFC 6855 4) */
+	if (imap_p_word(p, "UTF8")) {
+		if (imap_p_sp(p) < 0 || imap_p_open(p) < 0 || imap_p_literal8(p, &a->data) < 0 ||
+		    imap_p_close(p) < 0 || imap_p_end(p) < 0)
+			return -1;
+		return e;
+	}
+	if (imap_p_peek(p, '~'))    /* literal8: binary content (RFC 3516 4.4) */
+		return imap_p_literal8(p, &a->data) < 0 || imap_p_end(p) < 0 ? -1 : e;
 	if (!imap_p_peek(p, '{')) {
 		p->error = "the message must be a literal";
 		return -1;

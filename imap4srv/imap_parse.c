@@ -18,6 +18,7 @@ void imap_parser_init(struct imap_parser *p, char *buf, size_t len)
 	p->pos = 0;
 	p->depth = 0;
 	p->error = NULL;
+	p->utf8 = false;
 }
 
 static int fail(struct imap_parser *p, const char *why)
@@ -215,6 +216,13 @@ static int literal(struct imap_parser *p, struct imap_str *out)
 	out->len = n;
 	p->pos += n;
 	return 0;
+}
+
+int imap_p_literal8(struct imap_parser *p, struct imap_str *out)
+{
+	if (!imap_p_eat(p, '~') || !imap_p_peek(p, '{'))
+		return fail(p, "expected a literal8");
+	return literal(p, out);
 }
 
 int imap_p_string(struct imap_parser *p, struct imap_str *out)

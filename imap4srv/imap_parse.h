@@ -41,6 +41,7 @@ struct imap_parser {
 	size_t pos;
 	int depth;             /* open parentheses */
 	const char *error;     /* why the last call failed */
+	bool utf8;             /* mailbox names are UTF-8 (UTF8=ACCEPT, IMAP4rev2) */
 };
 
 void imap_parser_init(struct imap_parser *p, char *buf, size_t len);
@@ -83,6 +84,9 @@ int imap_p_word_list(struct imap_parser *p, const struct imap_word *table, size_
                      int (*arg_of)(struct imap_parser *p, unsigned bit, void *arg), void *arg);
 /* string: quoted or literal. */
 int imap_p_string(struct imap_parser *p, struct imap_str *out);
+/* literal8 = "~{" number ["+"] "}" CRLF *OCTET (RFC 3516, RFC 6855's
+ * APPEND UTF8). */
+int imap_p_literal8(struct imap_parser *p, struct imap_str *out);
 /* astring: ASTRING-CHARs (an atom that may hold "]") or a string. */
 int imap_p_astring(struct imap_parser *p, struct imap_str *out);
 /* list-mailbox: list-chars (with wildcards) or a string. */
