@@ -57,6 +57,21 @@ static pid_t child(int end, int other, int report, bool hello, bool bad)
 	}
 }
 
+/* Starts a child (see child()) on a new channel the guardian's side
+ * watches; REP gets the child's report pipe.  Returns its pid. */
+static pid_t attached_child(int rep[2], bool hello, bool bad)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe(rep) < 0)
+		exit(1);
+	pid_t pid = child(sv[1], sv[0], rep[1], hello, bad);
+	close(sv[1]);
+	chan_attach(pid, sv[0]);
+	turn(hello || bad ? 200 : 50);
+	return pid;
+}
+
 static uint32_t reported(int fd)
 {
 	uint32_t type = 99;
@@ -74,7 +89,7 @@ static int end_of(pid_t pid)
 
 int main(void)
 {
-	int sv[2], rep[2];
+	int rep[2];
 	pid_t pid;
 
 	plan(7);
@@ -83,13 +98,7 @@ int main(void)
 	chan_init(loop);
 
 	/* A child that speaks the channel. */
-	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-	if (pipe(rep) < 0)
-		return 1;
-	pid = child(sv[1], sv[0], rep[1], true, false);
-	close(sv[1]);
-	chan_attach(pid, sv[0]);
-	turn(200);
+	pid = attached_child(rep, true, false);
 	ok(chan_reload(pid) == 0, "refresh to a child that said hello");
 	is_int(reported(rep[0]), CTL_CHILD_REFRESH, "  arrives as a request");
 	ok(chan_stop(pid) == 0 && reported(rep[0]) == CTL_CHILD_SHUTDOWN,
@@ -101,13 +110,7 @@ int main(void)
 	close(rep[1]);
 
 	/* A child that never says hello: signals. */
-	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-	if (pipe(rep) < 0)
-		return 1;
-	pid = child(sv[1], sv[0], rep[1], false, false);
-	close(sv[1]);
-	chan_attach(pid, sv[0]);
-	turn(50);
+	pid = attached_child(rep, false, false);
 	ok(chan_reload(pid) == 0, "refresh to a child without hello");
 	is_int(end_of(pid), SIGHUP, "  is SIGHUP");
 	chan_forget(pid);
@@ -115,15 +118,11 @@ int main(void)
 	close(rep[1]);
 
 	/* A child that sends what the guardian never expects. */
-	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-	if (pipe(rep) < 0)
-		return 1;
-	pid = child(sv[1], sv[0], rep[1], false, true);
-	close(sv[1]);
-	chan_attach(pid, sv[0]);
-	turn(200);
+	pid = attached_child(rep, false, true);
 	is_int(reported(rep[0]), 0, "an unexpected frame closes the channel");
 	end_of(pid);
+	close(rep[0]);
+	close(rep[1]);
 	chan_close_all();
 	evloop_free(loop);
 	return exit_status();
