@@ -3,7 +3,7 @@
  * collector.h for its parts and collector(8) for its use).  It sleeps on
  * its event loop (daemon.h) and runs a collection at start, every
  * collector.interval_s, on SIGUSR1 and when `oomgr startup Collector`
- * asks a running collector for a run (stats_request_run()).
+ * asks a running collector for a run (over its control channel).
  *
  *   collector [-c ems.conf] [--confm FILE]    the daemon (the guardian's way)
  *   collector [-c ems.conf] --once            one run, then exit

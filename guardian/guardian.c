@@ -13,6 +13,7 @@
  *   guardian_procs.c      process table and its state machine
  *   guardian_restart.c    backoff and crash-loop policy
  *   guardian_spawn.c      fork/exec of one instance
+ *   guardian_chan.c       the control channel to each child (requests)
  *   guardian_control.c    the control socket oomgr talks to
  *   guardian_notify.c     sd_notify
  *   guardian_sockets.c    listening sockets handed to the listener
@@ -28,6 +29,7 @@
 #include "config.h"
 #include "config_find.h"
 #include "evloop.h"
+#include "guardian_chan.h"
 #include "guardian_control.h"
 #include "guardian_heartbeat.h"
 #include "guardian_lock.h"
@@ -156,7 +158,7 @@ static pid_t spawn_child(const struct instance *in, bool *permanent,
 		.listen_names = listener ? g.sockets.names : NULL,
 		.nofile = spawn_nofile((long)config_int(g.cfg, "guardian.nofile")),
 	};
-	int err;
+	int err, control;
 	pid_t pid;
 
 	*permanent = true;
@@ -168,7 +170,9 @@ static pid_t spawn_child(const struct instance *in, bool *permanent,
 		snprintf(why, whysize, "log path too long");
 		return -1;
 	}
-	pid = spawn_instance(&rq, &err);
+	pid = spawn_instance(&rq, &err, &control);
+	if (pid > 0)
+		chan_attach(pid, control);
 	if (pid < 0) {
 		/* A step in the child failed (exec, privilege, log): starting
 		 * again will not help.  A failed fork may. */
@@ -259,10 +263,10 @@ int guardian_set(const char *name, int instance, const char *param,
 	if (registry_set(g.reg, g.overrides, name, instance, param, value,
 	                 err, errsz) < 0)
 		return -1;
-	/* A new log level reaches running instances at once, through their
-	 * statistics segments; the others start with it. */
+	/* A new log level reaches running instances at once, over their
+	 * control channels; the others start with it. */
 	if (strcmp(param, "loglevel") == 0)
-		heartbeat_request_loglevel(name, instance, value);
+		chan_request_loglevel(name, instance, value);
 	return 0;
 }
 
@@ -425,6 +429,7 @@ static void on_sigchld(void)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		heartbeat_forget(pid);
+		chan_forget(pid);
 		if (!procs_child_exited(pid, status, now))
 			log_debug("reaped_unknown", "pid=%d", (int)pid);
 	}
@@ -497,6 +502,7 @@ static int open_loop(void)
 	g.loop = evloop_new();
 	if (g.loop == NULL)
 		return -1;
+	chan_init(g.loop);
 	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
 		if (evloop_add_signal(g.loop, signals[i], on_signal, NULL) < 0)
 			return -1;
@@ -540,6 +546,7 @@ static int run_suite(void)
 	procs_apply(g.reg, NULL, true, now);
 	guardian_changed();
 	evloop_run(g.loop);
+	chan_close_all();
 	control_close();
 	standin_close();
 	sockets_close(&g.sockets);

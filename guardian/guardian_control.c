@@ -10,6 +10,7 @@
 #include "ctlproto.h"
 #include "evloop.h"
 #include "guardian.h"
+#include "guardian_chan.h"
 #include "guardian_heartbeat.h"
 #include "guardian_procs.h"
 #include "log.h"
@@ -277,7 +278,7 @@ static void handle_start_stop(struct client *c, const struct ctl_msg *req,
 	log_info(up ? "control_startup" : "control_shutdown",
 	         "name=%s instance=%d", log_quote(name), instance);
 	if (up)     /* a running one does its periodic work now */
-		heartbeat_request_run(name, instance);
+		chan_request_run(name, instance);
 	matched = up ? procs_startup(name, instance, now)
 	             : procs_shutdown(name, instance, now);
 	if (matched == 0 && strcasecmp(name, "all") != 0) {

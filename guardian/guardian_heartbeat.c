@@ -12,7 +12,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
-#include <strings.h>
 
 static struct {
 	char run_dir[PATH_MAX];
@@ -80,40 +79,4 @@ int64_t heartbeat_wakeup(pid_t pid)
 	if (pid <= 0 || *hb.run_dir == '\0' || stats_read(hb.run_dir, pid, &s) < 0)
 		return 0;
 	return s.wakeup;
-}
-
-static bool matches(const struct instance *in, const char *name, int instance)
-{
-	return in->state == INST_RUNNING && in->pid > 0 &&
-	       strcasecmp(in->name, name) == 0 &&
-	       (instance == 0 || in->number == instance);
-}
-
-void heartbeat_request_run(const char *name, int instance)
-{
-	const struct instance *in;
-
-	if (*hb.run_dir == '\0' || strcasecmp(name, "all") == 0)
-		return;
-	for (size_t i = 0; (in = procs_at(i)) != NULL; i++)
-		if (matches(in, name, instance) &&
-		    stats_request_run(hb.run_dir, in->pid) == 0)
-			log_info("run_requested", "name=%s instance=%d pid=%d",
-			         log_quote(in->name), in->number, (int)in->pid);
-}
-
-int heartbeat_request_loglevel(const char *name, int instance, const char *level)
-{
-	const struct instance *in;
-	int lvl = log_level_parse(level), n = 0;
-	bool all = strcasecmp(name, "all") == 0;
-
-	if (lvl < 0 || *hb.run_dir == '\0')
-		return 0;
-	for (size_t i = 0; (in = procs_at(i)) != NULL; i++)
-		if ((all ? in->state == INST_RUNNING && in->pid > 0
-		         : matches(in, name, instance)) &&
-		    stats_request_loglevel(hb.run_dir, in->pid, lvl) == 0)
-			n++;
-	return n;
 }

@@ -33,12 +33,4 @@ void heartbeat_forget(pid_t pid);
 /* The "Last Wakeup" (unix time) PID recorded, or 0. */
 int64_t heartbeat_wakeup(pid_t pid);
 
-/* Asks the running instances of NAME (INSTANCE 0: all of them) to do
- * their periodic work now (`oomgr startup Collector` on a running one). */
-void heartbeat_request_run(const char *name, int instance);
-
-/* Asks the running instances of NAME/INSTANCE to switch to log level
- * LEVEL ("debug" ...) without a restart.  Returns how many were asked. */
-int heartbeat_request_loglevel(const char *name, int instance, const char *level);
-
 #endif

@@ -6,6 +6,8 @@
  */
 #include "guardian_procs.h"
 
+#include "guardian_chan.h"
+
 #include "log.h"
 
 #include <errno.h>
@@ -142,9 +144,7 @@ static void send_term(struct instance *in, long long now)
 	in->deadline_ms = now + procs.stop_timeout_ms;
 	log_info("process_stopping", "name=%s instance=%d pid=%d",
 	         log_quote(in->name), in->number, (int)in->pid);
-	if (kill(in->pid, SIGTERM) < 0 && errno != ESRCH)
-		log_warn("kill_failed", "pid=%d error=%s", (int)in->pid,
-		         log_quote(strerror(errno)));
+	chan_stop(in->pid);
 }
 
 /* Stops what must stop, one phase at a time: nothing of a later phase
@@ -374,7 +374,7 @@ void procs_signal_reload(const char *name, long long since)
 		struct instance *in = procs.tab[i];
 		if (matches(in, name, 0) && in->state == INST_RUNNING &&
 		    !in->respawn && in->started_ms < since &&
-		    kill(in->pid, SIGHUP) == 0)
+		    chan_reload(in->pid) == 0)
 			log_info("process_reload_signalled", "name=%s instance=%d "
 			         "pid=%d", log_quote(in->name), in->number,
 			         (int)in->pid);

@@ -4,11 +4,13 @@
  * every transition between states.  The state machine is driven by
  * calls (start, stop, a child's exit, the clock); it reads no clock
  * itself: NOW is milliseconds of CLOCK_MONOTONIC passed by the caller.
+ * Stops and reloads reach a child through guardian_chan.h (its control
+ * channel, else a signal).
  *
  *            start                exit (unexpected)
  *   STOPPED ───────► RUNNING ─────────────────────► BACKOFF ──► RUNNING
  *      ▲               │  stop                        │ fail_count exits
- *      └── STOPPING ◄──┘  (SIGTERM, SIGKILL later)    ▼ in fail_window
+ *      └── STOPPING ◄──┘  (shutdown, SIGKILL later)   ▼ in fail_window
  *                                FAILED: cool-down ──► RUNNING (each attempt
  *                                after a longer wait, up to cooldown_max; an
  *                                administrator's startup starts it at once)

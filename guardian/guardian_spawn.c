@@ -11,6 +11,7 @@
 
 #include "guardian_landlock.h"
 
+#include "control_chan.h"
 #include "log.h"
 #include "params.h"
 
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,29 +69,31 @@ static int reset_signals(void)
 	return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Puts the listening sockets at 3, 4, ... and the report pipe *PIPEFD
- * above them (updating *PIPEFD first, so a failure can still be
- * reported); marks every other descriptor close-on-exec.  Returns 0 or
- * -1. */
-static int place_fds(const struct spawn_request *rq, int *pipefd)
+/* Puts the listening sockets at 3, 4, ..., the control channel CONTROL
+ * right after them and the report pipe *PIPEFD above all (updating
+ * *PIPEFD first, so a failure can still be reported); marks every other
+ * descriptor close-on-exec.  Returns 0 or -1. */
+static int place_fds(const struct spawn_request *rq, int control, int *pipefd)
 {
-	int parked[SPAWN_LISTEN_MAX];
+	int parked[SPAWN_LISTEN_MAX + 1];
+	size_t n = rq->nlisten;
 	int newpipe = fcntl(*pipefd, F_DUPFD_CLOEXEC,
-	                    SPAWN_FD_PARK + SPAWN_LISTEN_MAX);
+	                    SPAWN_FD_PARK + SPAWN_LISTEN_MAX + 1);
 
 	if (newpipe < 0)
 		return -1;
 	*pipefd = newpipe;
-	for (size_t i = 0; i < rq->nlisten; i++) {
-		parked[i] = fcntl(rq->listen_fds[i], F_DUPFD_CLOEXEC,
-		                  SPAWN_FD_PARK);
+	for (size_t i = 0; i <= n; i++) {
+		parked[i] = fcntl(i < n ? rq->listen_fds[i] : control,
+		                  F_DUPFD_CLOEXEC, SPAWN_FD_PARK);
 		if (parked[i] < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < rq->nlisten; i++)
+	/* dup2 clears close-on-exec on the copies: only these survive. */
+	for (size_t i = 0; i <= n; i++)
 		if (dup2(parked[i], 3 + (int)i) < 0)
 			return -1;
-	if (close_range(3 + (unsigned)rq->nlisten, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (close_range(3 + (unsigned)n + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return -1;
 	return 0;
 }
@@ -187,6 +191,8 @@ static int set_environment(const struct spawn_request *rq)
 	if (*rq->loglevel != '\0' ? setenv("EMS_LOGLEVEL", rq->loglevel, 1) < 0
 	                          : unsetenv("EMS_LOGLEVEL") < 0)
 		return -1;
+	if (set_env_long(CONTROL_FD_ENV, 3 + (long)rq->nlisten) < 0)
+		return -1;
 	if (rq->nlisten == 0)
 		return 0;
 	if (set_env_long("LISTEN_FDS", (long)rq->nlisten) < 0 ||
@@ -208,7 +214,8 @@ static int confine(const struct spawn_request *rq)
 }
 
 static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
-                                                 int pipefd, pid_t guardian)
+                                                 int control, int pipefd,
+                                                 pid_t guardian)
 {
 	char inst[16], flags[32], maxclt[32];
 	const char *base = strrchr(rq->program, '/');
@@ -220,7 +227,7 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
 	/* Own session: a Ctrl-C at the guardian's terminal reaches only the
 	 * guardian, which then stops the children in order. */
 	setsid();
-	if (place_fds(rq, &pipefd) < 0)
+	if (place_fds(rq, control, &pipefd) < 0)
 		child_fail(pipefd, STEP_FDS, errno);
 	if (set_nofile(rq) < 0)
 		child_fail(pipefd, STEP_LIMITS, errno);
@@ -233,7 +240,9 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
 	/* Opened as the child's user, so the program can reopen it later. */
 	if (redirect_output(rq->log_path) < 0)
 		child_fail(pipefd, STEP_LOG, errno);
-	/* After the uid change, which would clear it again. */
+	/* After the uid change, which would clear it again.  A program that
+	 * opens its control channel clears it: the channel's end of file
+	 * then stops it in order (control_chan.h). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(pipefd, STEP_PDEATHSIG, errno);
 	if (getppid() != guardian)
@@ -289,20 +298,29 @@ static pid_t await_exec(const struct spawn_request *rq, pid_t pid, int pipefd,
 	return -1;
 }
 
-pid_t spawn_instance(const struct spawn_request *rq, int *child_errno)
+pid_t spawn_instance(const struct spawn_request *rq, int *child_errno,
+                     int *control)
 {
-	int pipefds[2];
+	int pipefds[2], chan[2];
 	pid_t guardian = getpid(), pid;
 
 	*child_errno = 0;
+	*control = -1;
 	if (rq->nlisten > SPAWN_LISTEN_MAX) {
 		log_error("spawn_too_many_sockets", "name=%s count=%zu max=%d",
 		          log_quote(rq->name), rq->nlisten, SPAWN_LISTEN_MAX);
 		return -1;
 	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) < 0) {
+		log_error("spawn_channel_failed", "error=%s",
+		          log_quote(strerror(errno)));
+		return -1;
+	}
 	if (pipe2(pipefds, O_CLOEXEC) < 0) {
 		log_error("spawn_pipe_failed", "error=%s",
 		          log_quote(strerror(errno)));
+		close(chan[0]);
+		close(chan[1]);
 		return -1;
 	}
 	pid = fork();
@@ -311,14 +329,23 @@ pid_t spawn_instance(const struct spawn_request *rq, int *child_errno)
 		          log_quote(strerror(errno)));
 		close(pipefds[0]);
 		close(pipefds[1]);
+		close(chan[0]);
+		close(chan[1]);
 		return -1;
 	}
 	if (pid == 0) {
 		close(pipefds[0]);
-		child_exec(rq, pipefds[1], guardian);
+		close(chan[0]);
+		child_exec(rq, chan[1], pipefds[1], guardian);
 	}
 	close(pipefds[1]);
-	return await_exec(rq, pid, pipefds[0], child_errno);
+	close(chan[1]);
+	pid = await_exec(rq, pid, pipefds[0], child_errno);
+	if (pid < 0)
+		close(chan[0]);
+	else
+		*control = chan[0];
+	return pid;
 }
 
 static bool executable(const char *path)

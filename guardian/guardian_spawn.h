@@ -1,8 +1,9 @@
 /*
  * guardian_spawn.h - starts one process instance: fork, drop privilege,
  * parameters on argv and in the environment, stdout/stderr to the
- * instance's log, parent-death signal, the open-files limit, listening sockets handed over the
- * systemd way (LISTEN_FDS), exec.
+ * instance's log, parent-death signal, the open-files limit, listening
+ * sockets handed over the systemd way (LISTEN_FDS), the control channel
+ * (control_chan.h) on the descriptor after them, exec.
  */
 #ifndef EMS_GUARDIAN_SPAWN_H
 #define EMS_GUARDIAN_SPAWN_H
@@ -51,8 +52,11 @@ long spawn_nofile(long want);
  * succeeded, or -1 when fork failed or the child could not get as far as
  * exec (privilege drop, log file, exec itself); the child's reason is
  * logged and its errno is stored in *CHILD_ERRNO (0 when fork failed).
+ * With a pid, *CONTROL is the guardian's end of the child's control
+ * channel (close-on-exec; the caller owns it); -1 otherwise.
  */
-pid_t spawn_instance(const struct spawn_request *rq, int *child_errno);
+pid_t spawn_instance(const struct spawn_request *rq, int *child_errno,
+                     int *control);
 
 /*
  * Finds PROGRAM: a path with a '/' is taken as it is; a bare name is

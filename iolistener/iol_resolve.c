@@ -1,32 +1,29 @@
 /*
- * iol_resolve.c - reverse + forward host-name lookups on helper threads
- * for the iolistener's access filters; see iol_resolve.h.
+ * iol_resolve.c - reverse + forward host-name lookups for the
+ * iolistener's access filters, on libcommon's job pool (store_pool.h, a
+ * pool without a store); see iol_resolve.h.
  *
- * Ownership: the loop thread creates and frees every lookup.  A helper
- * thread takes a lookup off the work queue, fills in its result and puts
- * it on the done queue; the loop drains that queue when the eventfd
- * fires.  A lookup cancelled or past its deadline while a thread works
- * on it is only marked, and freed when it comes back.
+ * Ownership: a lookup is the context of its pool job; the pool frees it
+ * (free_lookup) on the loop's thread once the job is over, answered or
+ * cancelled.  The deadline answers the caller on the loop and cancels
+ * the job: one still queued is dropped at once, one a thread works on
+ * finishes there and its result is thrown away.
  */
 #include "iol_resolve.h"
 
 #include "evloop.h"
 #include "log.h"
+#include "store_pool.h"
 
-#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 struct iol_lookup {
-	struct iol_lookup *next;
+	struct iol_resolver *r;
+	struct store_job *job;
 	struct sockaddr_storage peer;
 	socklen_t len;
 	iol_resolved_cb *cb;         /* NULL once answered or cancelled */
@@ -38,21 +35,9 @@ struct iol_lookup {
 
 struct iol_resolver {
 	struct evloop *loop;
-	int efd;
-	struct ev_io *io;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct iol_lookup *todo, **todo_tail;
-	struct iol_lookup *done;
-	size_t queued;               /* on todo */
-	unsigned busy;               /* threads inside a lookup */
-	unsigned nthreads;
-	bool stopping;
-	pthread_t threads[IOL_RESOLVE_THREADS];
+	struct store_pool *pool;
+	size_t pending;              /* lookups not yet freed */
 };
-
-/* Keeps a resolver whose threads could not be joined reachable. */
-static struct iol_resolver *abandoned;
 
 /* The address bytes of SA (IPv4-mapped IPv6 as IPv4) into OUT; returns
  * their length, 0 for another family. */
@@ -110,40 +95,13 @@ static void lookup(struct iol_lookup *lk)
 		lk->host[0] = '\0';
 }
 
-static void *thread_main(void *arg)
+/* On a pool thread: touches only the lookup. */
+static int run(struct store *st, void *local, void *ctx)
 {
-	struct iol_resolver *r = arg;
-	pthread_mutex_lock(&r->mu);
-	for (;;) {
-		while (!r->stopping && r->todo == NULL)
-			pthread_cond_wait(&r->cv, &r->mu);
-		if (r->stopping)
-			break;
-		struct iol_lookup *lk = r->todo;
-		r->todo = lk->next;
-		if (r->todo == NULL)
-			r->todo_tail = &r->todo;
-		r->queued--;
-		r->busy++;
-		pthread_mutex_unlock(&r->mu);
-		lookup(lk);
-		pthread_mutex_lock(&r->mu);
-		r->busy--;
-		lk->next = r->done;
-		r->done = lk;
-		uint64_t one = 1;
-		if (write(r->efd, &one, sizeof one) < 0) {
-			/* The counter cannot overflow here; nothing to do. */
-		}
-	}
-	pthread_mutex_unlock(&r->mu);
-	return NULL;
-}
-
-static void free_lookup(struct iol_lookup *lk)
-{
-	evloop_del_timer(lk->deadline);
-	free(lk);
+	(void)st;
+	(void)local;
+	lookup(ctx);
+	return 0;
 }
 
 /* Answers LK's caller once. */
@@ -158,51 +116,35 @@ static void answer(struct iol_lookup *lk, enum access_host_state st,
 		cb(lk->arg, st, host);
 }
 
-static void on_done(struct ev_io *io, unsigned events, void *arg)
+static void done(void *ctx, int rc, enum store_error err)
 {
-	struct iol_resolver *r = arg;
-	uint64_t n;
-	(void)io;
-	(void)events;
-	if (read(r->efd, &n, sizeof n) < 0 && errno != EAGAIN)
-		log_warn("resolver_wakeup", "error=%s", log_quote(strerror(errno)));
-	pthread_mutex_lock(&r->mu);
-	struct iol_lookup *list = r->done;
-	r->done = NULL;
-	pthread_mutex_unlock(&r->mu);
-	while (list != NULL) {
-		struct iol_lookup *lk = list;
-		list = lk->next;
-		answer(lk, lk->state, lk->host);
-		free_lookup(lk);
-	}
+	struct iol_lookup *lk = ctx;
+	(void)rc;
+	(void)err;
+	answer(lk, lk->state, lk->host);
 }
+
+static void free_lookup(void *ctx)
+{
+	struct iol_lookup *lk = ctx;
+	lk->r->pending--;
+	evloop_del_timer(lk->deadline);
+	free(lk);
+}
+
+static const struct store_job_ops resolve_ops = {
+	.name = "resolve", .kind = STORE_JOB_PLAIN,
+	.run = run, .done = done, .free = free_lookup,
+};
 
 static void on_deadline(struct ev_timer *t, void *arg)
 {
 	struct iol_lookup *lk = arg;
+	struct store_job *job = lk->job;
 	(void)t;
 	log_info("dns_timeout", NULL);
-	/* The lookup stays with its thread (or queue) and is freed when it
-	 * comes back; only the caller is answered now. */
 	answer(lk, ACCESS_HOST_NONAME, "");
-}
-
-static int start_threads(struct iol_resolver *r)
-{
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (unsigned i = 0; i < IOL_RESOLVE_THREADS; i++) {
-		int rc = pthread_create(&r->threads[i], NULL, thread_main, r);
-		if (rc != 0) {
-			log_error("resolver_start", "error=%s", log_quote(strerror(rc)));
-			break;
-		}
-		r->nthreads++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r->nthreads > 0 ? 0 : -1;
+	store_job_cancel(job);       /* may free LK */
 }
 
 struct iol_resolver *iol_resolver_new(struct evloop *loop)
@@ -213,18 +155,9 @@ struct iol_resolver *iol_resolver_new(struct evloop *loop)
 		return NULL;
 	}
 	r->loop = loop;
-	r->todo_tail = &r->todo;
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
-	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (r->efd < 0) {
-		log_error("resolver_start", "error=%s", log_quote(strerror(errno)));
+	r->pool = store_pool_new(loop, "resolver", NULL, 0, IOL_RESOLVE_THREADS, NULL);
+	if (r->pool == NULL) {
 		free(r);
-		return NULL;
-	}
-	r->io = evloop_add_io(loop, r->efd, EV_READ, on_done, r);
-	if (r->io == NULL || start_threads(r) < 0) {
-		iol_resolver_free(r);
 		return NULL;
 	}
 	return r;
@@ -235,8 +168,8 @@ struct iol_lookup *iol_resolve_start(struct iol_resolver *r,
                                      socklen_t len, unsigned timeout_ms,
                                      iol_resolved_cb *cb, void *arg)
 {
-	if (r->queued >= IOL_RESOLVE_QUEUE_MAX || len > sizeof(struct sockaddr_storage)) {
-		log_warn("dns_overload", "queued=%zu", r->queued);
+	if (r->pending >= IOL_RESOLVE_QUEUE_MAX || len > sizeof(struct sockaddr_storage)) {
+		log_warn("dns_overload", "queued=%zu", r->pending);
 		return NULL;
 	}
 	struct iol_lookup *lk = calloc(1, sizeof *lk);
@@ -245,6 +178,7 @@ struct iol_lookup *iol_resolve_start(struct iol_resolver *r,
 		return NULL;
 	}
 	memcpy(&lk->peer, peer, len);
+	lk->r = r;
 	lk->len = len;
 	lk->cb = cb;
 	lk->arg = arg;
@@ -253,64 +187,30 @@ struct iol_lookup *iol_resolve_start(struct iol_resolver *r,
 		free(lk);
 		return NULL;
 	}
-	pthread_mutex_lock(&r->mu);
-	*r->todo_tail = lk;
-	r->todo_tail = &lk->next;
-	r->queued++;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	r->pending++;
+	/* The pool owns LK from here, and has freed it when this fails. */
+	struct store_job *job = store_pool_submit(r->pool, &resolve_ops, lk);
+	if (job == NULL)
+		return NULL;
+	lk->job = job;
 	return lk;
 }
 
 void iol_resolve_cancel(struct iol_resolver *r, struct iol_lookup *lk)
 {
+	(void)r;
 	if (lk == NULL)
 		return;
 	lk->cb = NULL;
 	evloop_del_timer(lk->deadline);
 	lk->deadline = NULL;
-	/* Still queued: take it back now rather than look it up for
-	 * nobody. */
-	pthread_mutex_lock(&r->mu);
-	for (struct iol_lookup **pp = &r->todo; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == lk) {
-			*pp = lk->next;
-			if (r->todo_tail == &lk->next)
-				r->todo_tail = pp;
-			r->queued--;
-			pthread_mutex_unlock(&r->mu);
-			free(lk);
-			return;
-		}
-	pthread_mutex_unlock(&r->mu);
+	store_job_cancel(lk->job);   /* may free LK */
 }
 
 void iol_resolver_free(struct iol_resolver *r)
 {
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->stopping = true;
-	bool idle = r->busy == 0;
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	evloop_del_io(r->io);
-	r->io = NULL;
-	if (!idle) {
-		abandoned = r;
-		return;
-	}
-	for (unsigned i = 0; i < r->nthreads; i++)
-		pthread_join(r->threads[i], NULL);
-	struct iol_lookup *lists[2] = { r->todo, r->done };
-	for (int k = 0; k < 2; k++)
-		while (lists[k] != NULL) {
-			struct iol_lookup *lk = lists[k];
-			lists[k] = lk->next;
-			free_lookup(lk);
-		}
-	close(r->efd);
-	pthread_mutex_destroy(&r->mu);
-	pthread_cond_destroy(&r->cv);
+	store_pool_free(r->pool);
 	free(r);
 }

@@ -3,8 +3,9 @@
  * off the event loop.  A lookup is a reverse lookup of the client's
  * address followed by a forward lookup of the name found, which must give
  * the address back (otherwise the name is not trusted).  The resolver
- * library blocks, so lookups run on a few helper threads; results come
- * back to the loop through an eventfd.  Each lookup has a deadline on the
+ * library blocks, so lookups run as jobs on libcommon's pool
+ * (store_pool.h, without a store), which hands the results back to the
+ * loop: the process has no thread of its own.  Each lookup has a deadline on the
  * loop: when it passes, the caller is answered "no name" at once and the
  * late result is thrown away, so a slow DNS server never holds up the
  * client longer than the deadline, nor any other client at all.
@@ -16,7 +17,7 @@
 
 #include <sys/socket.h>
 
-/* Helper threads, and lookups that may wait for one (beyond that a
+/* Pool threads, and lookups that may wait for one (beyond that a
  * client is decided without a name, logged). */
 #define IOL_RESOLVE_THREADS 4
 #define IOL_RESOLVE_QUEUE_MAX 1024
@@ -32,8 +33,8 @@ struct iol_lookup;
 typedef void iol_resolved_cb(void *arg, enum access_host_state state,
                              const char *hostname);
 
-/* Starts the helper threads, with every signal blocked in them.
- * Returns the resolver or NULL (logged). */
+/* Starts the pool's threads (after the loop took its signals, so the
+ * threads never see them).  Returns the resolver or NULL (logged). */
 struct iol_resolver *iol_resolver_new(struct evloop *loop);
 
 /*
@@ -50,9 +51,9 @@ struct iol_lookup *iol_resolve_start(struct iol_resolver *r,
 /* Forgets lookup LK: CB will not be called.  NULL is ignored. */
 void iol_resolve_cancel(struct iol_resolver *r, struct iol_lookup *lk);
 
-/* Stops the threads and frees R once they are idle; a thread still
- * inside a lookup is left to finish it as the process exits (its
- * memory stays reachable).  NULL is ignored. */
+/* Stops the threads and frees R; a thread still inside a lookup
+ * finishes it first (the resolver's own timeouts bound that).  NULL is
+ * ignored. */
 void iol_resolver_free(struct iol_resolver *r);
 
 #endif

@@ -22,6 +22,15 @@
  *                  uptime, flags, confm, maxclt, loglevel, autostart)
  *   CTL_REP_OK     text=a sentence for the administrator
  *   CTL_REP_ERROR  text=a sentence saying what went wrong
+ *
+ * The same frames travel on the control channel between the guardian
+ * and each child it spawned (control_chan.h), with their own types:
+ *   CTL_CHILD_HELLO     child -> guardian once: pid=PID (the child reads
+ *                       the channel; until then the guardian signals it)
+ *   CTL_CHILD_SHUTDOWN  finish and exit 0               (none)
+ *   CTL_CHILD_REFRESH   reopen the log, reread ems.conf (none)
+ *   CTL_CHILD_LOGLEVEL  level=error|warn|info|debug
+ *   CTL_CHILD_RUN       do the periodic work now        (none)
  */
 #ifndef EMS_CTLPROTO_H
 #define EMS_CTLPROTO_H
@@ -46,6 +55,11 @@ enum ctl_type {
 	CTL_REP_ROW = 100,
 	CTL_REP_OK,
 	CTL_REP_ERROR,
+	CTL_CHILD_HELLO = 200,
+	CTL_CHILD_SHUTDOWN,
+	CTL_CHILD_REFRESH,
+	CTL_CHILD_LOGLEVEL,
+	CTL_CHILD_RUN,
 };
 
 struct ctl_msg {

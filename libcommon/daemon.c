@@ -5,6 +5,7 @@
  */
 #include "daemon.h"
 
+#include "control_chan.h"
 #include "log.h"
 #include "program.h"
 #include "stats.h"
@@ -87,7 +88,7 @@ static int run_daemon(void)
 		return -1;
 	stats_open(dm.run_dir, spec->program, dm.p->instance); /* counts privately on failure */
 	if (spec->flags & DAEMON_RUN_ON_REQUEST)
-		stats_on_run_request(on_request, NULL);
+		control_chan_on_run(on_request, NULL);
 	if (stats_heartbeat_start(dm.loop, STATS_HEARTBEAT_MS) < 0)
 		return -1;
 	if (spec->start != NULL && spec->start(&dm) < 0)

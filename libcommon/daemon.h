@@ -13,7 +13,7 @@
  * daemon: an event loop stopped by SIGTERM and SIGINT; SIGHUP reopens
  * the log and calls the program's reload; the stats segment with its
  * heartbeat (stats.h); a repeating interval timer that calls run; on
- * request a run now (`oomgr startup NAME`, stats_request_run(), and
+ * request a run now (`oomgr startup NAME` over the control channel, and
  * SIGUSR1 where asked); the program's start; one run at start where
  * asked; "stopping signal=N" when stopped.  Everything is closed again in
  * the reverse order, whatever failed.
@@ -36,7 +36,7 @@
 enum {
 	DAEMON_STORE = 1u << 0,           /* open the store before setup */
 	DAEMON_RUN_AT_START = 1u << 1,    /* one run once the loop is set up */
-	DAEMON_RUN_ON_REQUEST = 1u << 2,  /* stats_request_run() runs now */
+	DAEMON_RUN_ON_REQUEST = 1u << 2,  /* the guardian's run request runs now */
 	DAEMON_RUN_ON_USR1 = 1u << 3,     /* so does SIGUSR1 */
 	/* a requested run logs run_requested and restarts the interval */
 	DAEMON_REQUEST_RESTARTS = 1u << 4,

@@ -4,6 +4,8 @@
  */
 #include "program.h"
 
+#include "control_chan.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +45,7 @@ int program_add_signals(struct evloop *loop, ev_signal_cb *cb, void *arg)
 	    evloop_add_signal(loop, SIGINT, cb, arg) < 0 ||
 	    evloop_add_signal(loop, SIGHUP, cb, arg) < 0)
 		return -1;
-	return 0;
+	return control_chan_open(loop, cb, arg);
 }
 
 enum log_level program_config_level(const struct ems_config *cfg)

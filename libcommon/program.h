@@ -41,7 +41,9 @@ int program_start(struct proc_params *p, int argc, char **argv, int *next,
 
 /* Adds SIGTERM, SIGINT and SIGHUP to LOOP, each calling CB with ARG (CB
  * tells them apart by the number: SIGHUP reopens the log and rereads,
- * the others stop).  Returns 0, or -1 (logged by evloop). */
+ * the others stop), and opens the guardian's control channel, whose
+ * shutdown and refresh call CB the same way (control_chan.h).  Returns
+ * 0, or -1 (logged). */
 int program_add_signals(struct evloop *loop, ev_signal_cb *cb, void *arg);
 
 /* The level log.level of CFG names; info when it names none. */

@@ -1,7 +1,7 @@
 /*
  * stats.c - per-process counters in a shared-memory segment (see
  * stats.h): the writer side (open, count, heartbeat) and the reader side
- * (read one segment, walk them all, ask for a log level).
+ * (read one segment, walk them all).
  */
 #include "stats.h"
 
@@ -22,14 +22,13 @@
 #include <unistd.h>
 
 #define STATS_MAGIC   0x53534d45u   /* "EMSS" */
-#define STATS_VERSION 1u
+#define STATS_VERSION 2u
 #define STATS_DIR     "stats"
-#define NO_LEVEL      (-1)
 /* Segments stats_each() visits at most; a node runs far fewer processes. */
 #define STATS_EACH_MAX 1024
 
 /* The segment as it lies in the file.  Only the owning process writes
- * it, except loglevel_req, which a reader may set. */
+ * it; requests to the process go over the guardian's control channel. */
 struct stats_seg {
 	uint32_t magic;
 	uint32_t version;
@@ -40,9 +39,7 @@ struct stats_seg {
 	int64_t wakeup;
 	int64_t heartbeat_ms;
 	uint32_t heartbeat_interval_ms;
-	int32_t loglevel_req;
-	int32_t run_req;
-	int32_t reserved;
+	uint32_t reserved;
 	uint64_t values[STAT_COUNTERS];
 };
 
@@ -68,15 +65,13 @@ static const char *const counter_names[STAT_IMAP_CMD_FIRST] = {
 };
 
 /* Counts go here until stats_open() maps the real segment. */
-static struct stats_seg private_seg = { .loglevel_req = NO_LEVEL };
+static struct stats_seg private_seg;
 static struct {
 	struct stats_seg *seg;
 	char path[4096];
 	bool mapped;
 	struct ev_timer *timer;
-	void (*run_fn)(void *arg);
-	void *run_arg;
-} me = { &private_seg, "", false, NULL, NULL, NULL };
+} me = { &private_seg, "", false, NULL };
 
 int64_t stats_now_ms(void)
 {
@@ -137,7 +132,6 @@ int stats_open(const char *run_dir, const char *program, int instance)
 	seg->instance = instance;
 	snprintf(seg->program, sizeof seg->program, "%s", program);
 	seg->started = (int64_t)time(NULL);
-	seg->loglevel_req = NO_LEVEL;
 	seg->version = STATS_VERSION;
 	/* Last: a reader takes the segment as valid once the magic is set. */
 	__atomic_store_n(&seg->magic, STATS_MAGIC, __ATOMIC_RELEASE);
@@ -172,32 +166,11 @@ void stats_heartbeat(void)
 	__atomic_store_n(&me.seg->heartbeat_ms, stats_now_ms(), __ATOMIC_RELAXED);
 }
 
-static void apply_loglevel(void)
-{
-	int32_t want = __atomic_exchange_n(&me.seg->loglevel_req, NO_LEVEL,
-	                                   __ATOMIC_RELAXED);
-	if (want < LOG_LVL_ERROR || want > LOG_LVL_DEBUG ||
-	    (enum log_level)want == log_get_level())
-		return;
-	log_set_level((enum log_level)want);
-	log_info("loglevel", "level=%s", log_level_name((enum log_level)want));
-}
-
-void stats_on_run_request(void (*fn)(void *arg), void *arg)
-{
-	me.run_fn = fn;
-	me.run_arg = arg;
-}
-
 static void on_heartbeat(struct ev_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
 	stats_heartbeat();
-	apply_loglevel();
-	if (__atomic_exchange_n(&me.seg->run_req, 0, __ATOMIC_RELAXED) != 0 &&
-	    me.run_fn != NULL)
-		me.run_fn(me.run_arg);
 }
 
 int stats_heartbeat_start(struct evloop *loop, unsigned interval_ms)
@@ -348,9 +321,10 @@ bool stats_counter_is_gauge(enum stats_counter c)
 
 /* Maps the segment at PATH (read-write when WRITABLE).  Returns it or
  * NULL with errno set (EINVAL: not a segment of this version). */
-static struct stats_seg *map_existing(const char *path, bool writable)
+/* Maps the segment at PATH read-only: readers never write to it. */
+static struct stats_seg *map_existing(const char *path)
 {
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat sb;
 	if (fd < 0)
 		return NULL;
@@ -360,7 +334,7 @@ static struct stats_seg *map_existing(const char *path, bool writable)
 		return NULL;
 	}
 	void *p = mmap(NULL, sizeof(struct stats_seg),
-	               PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+	               PROT_READ, MAP_SHARED, fd, 0);
 	int saved = errno;
 	close(fd);
 	errno = saved;
@@ -380,7 +354,7 @@ int stats_read(const char *run_dir, pid_t pid, struct stats_snapshot *out)
 {
 	char path[4096];
 	seg_path(path, sizeof path, run_dir, pid);
-	struct stats_seg *seg = map_existing(path, false);
+	struct stats_seg *seg = map_existing(path);
 	if (seg == NULL) {
 		if (errno != ENOENT)
 			log_debug("stats_read", "path=%s error=%s", log_quote(path),
@@ -410,36 +384,6 @@ void stats_remove(const char *run_dir, pid_t pid)
 	if (unlink(path) < 0 && errno != ENOENT)
 		log_debug("stats_remove", "path=%s error=%s", log_quote(path),
 		          log_quote(strerror(errno)));
-}
-
-int stats_request_loglevel(const char *run_dir, pid_t pid, int level)
-{
-	char path[4096];
-	seg_path(path, sizeof path, run_dir, pid);
-	struct stats_seg *seg = map_existing(path, true);
-	if (seg == NULL) {
-		log_warn("stats_loglevel", "pid=%ld path=%s error=%s", (long)pid,
-		         log_quote(path), log_quote(strerror(errno)));
-		return -1;
-	}
-	__atomic_store_n(&seg->loglevel_req, (int32_t)level, __ATOMIC_RELAXED);
-	munmap(seg, sizeof *seg);
-	return 0;
-}
-
-int stats_request_run(const char *run_dir, pid_t pid)
-{
-	char path[4096];
-	seg_path(path, sizeof path, run_dir, pid);
-	struct stats_seg *seg = map_existing(path, true);
-	if (seg == NULL) {
-		log_debug("stats_run_request", "pid=%ld path=%s error=%s", (long)pid,
-		          log_quote(path), log_quote(strerror(errno)));
-		return -1;
-	}
-	__atomic_store_n(&seg->run_req, 1, __ATOMIC_RELAXED);
-	munmap(seg, sizeof *seg);
-	return 0;
 }
 
 /* A pid taken from a file name: digits only, in range. */

@@ -28,15 +28,9 @@
  * and restarts the process.  A segment without a heartbeat (interval 0)
  * is never judged.
  *
- * RUN NOW.  stats_request_run() asks a process to do its periodic work
- * at once (`oomgr startup Collector` on a running collector); the
- * heartbeat timer calls the function the process gave to
- * stats_on_run_request().  A process that gave none ignores it.
- *
- * LOG LEVEL.  Another process may ask for a new log level with
- * stats_request_loglevel(); the heartbeat timer applies it with
- * log_set_level(), so `oomgr set process NAME loglevel=debug` works
- * without a restart.
+ * REQUESTS.  Nothing in the segment is written by anyone but its owner:
+ * the guardian's requests to a process (shutdown, refresh, log level,
+ * run now) travel over its control channel (control_chan.h).
  */
 #ifndef EMS_STATS_H
 #define EMS_STATS_H
@@ -121,14 +115,10 @@ void stats_close(void);
 
 /*
  * Stamps the heartbeat now and every INTERVAL_MS from a repeating timer
- * on LOOP, which also applies a requested log level.  Returns 0, or -1
+ * on LOOP.  Returns 0, or -1
  * (logged) when the timer could not be added.
  */
 int stats_heartbeat_start(struct evloop *loop, unsigned interval_ms);
-
-/* Sets the function the heartbeat timer calls (with ARG) when another
- * process asked for a run with stats_request_run(); NULL: none. */
-void stats_on_run_request(void (*fn)(void *arg), void *arg);
 
 /* Stamps the heartbeat once (for a long job between loop turns). */
 void stats_heartbeat(void);
@@ -212,14 +202,6 @@ void stats_remove(const char *run_dir, pid_t pid);
 /* Removes the segments under RUN_DIR whose process is gone (a process
  * killed outside the guardian).  Returns how many were removed. */
 int stats_sweep(const char *run_dir);
-
-/* Asks process PID to switch to log level LEVEL (enum log_level) at its
- * next heartbeat.  Returns 0, or -1 (logged) without a segment. */
-int stats_request_loglevel(const char *run_dir, pid_t pid, int level);
-
-/* Asks process PID to do its periodic work at its next heartbeat.
- * Returns 0, or -1 (logged at debug) without a segment. */
-int stats_request_run(const char *run_dir, pid_t pid);
 
 /* "conn_total", "imap_fetch" ...: the name of counter C, or NULL past
  * the end. */

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct pop3_maildrop;
+struct store_job;
 
 /* A RETR or TOP being sent: streamed from the store in chunks while the
  * client reads. */
@@ -52,6 +53,7 @@ struct pop3_client {
 	char user[AUTH_NAME_MAX];        /* from USER, "" before */
 	struct sasl_session *sasl;       /* an AUTH exchange in progress */
 	struct auth_job *auth_job;       /* a login being checked: input waits */
+	struct store_job *update_job;    /* QUIT's UPDATE on the pool: input waits */
 	char *delayed_reply;             /* sent when delay_timer fires */
 	bool delayed_close;              /* ... and the session then ends */
 	struct auth_identity who;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "params.h"
 #include "stats.h"
+#include "store_pool.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,7 +98,7 @@ void pop3_client_delay(struct pop3_client *c, unsigned delay_ms, const char *rep
 
 static bool delaying(const struct pop3_client *c)
 {
-	return c->delayed_reply != NULL || c->auth_job != NULL;
+	return c->delayed_reply != NULL || c->auth_job != NULL || c->update_job != NULL;
 }
 
 bool pop3_client_tls(const struct pop3_client *c)
@@ -127,6 +128,7 @@ void pop3_client_free(struct pop3_client *c)
 	pop3_maildrop_free(c->drop);   /* unlocks; deletes nothing */
 	sasl_free(c->sasl);
 	auth_job_cancel(c->auth_job);
+	store_job_cancel(c->update_job);
 	free(c->delayed_reply);
 	memset(c->user, 0, sizeof c->user);
 	free(c);

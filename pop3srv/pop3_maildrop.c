@@ -144,45 +144,55 @@ void pop3_maildrop_uidl(const struct pop3_maildrop *d, const struct pop3_msg *m,
 	snprintf(out, 17, "%08" PRIx32 "%08" PRIx32, d->uidvalidity, m->uid);
 }
 
-/* Applies one message's changes inside the transaction; -1 on failure. */
-static int apply(struct store *st, struct pop3_maildrop *d, const struct pop3_msg *m,
-                 size_t *removed)
+int pop3_maildrop_update(const struct pop3_maildrop *d, struct pop3_update **out)
 {
-	if (m->deleted) {
-		if (store_entry_expunge(st, d->mailbox_id, m->uid) == 0 ||
+	size_t n = 0;
+	*out = NULL;
+	for (size_t i = 0; i < d->n; i++)
+		n += d->msgs[i].deleted || d->msgs[i].retrieved;
+	if (n == 0)
+		return 0;
+	struct pop3_update *u = malloc(sizeof *u + n * sizeof u->changes[0]);
+	if (u == NULL) {
+		log_error("pop3_update_nomem", "changes=%zu", n);
+		return -1;
+	}
+	u->mailbox_id = d->mailbox_id;
+	u->removed = 0;
+	u->n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->msgs[i].deleted || d->msgs[i].retrieved)
+			u->changes[u->n++] = (struct pop3_change){ d->msgs[i].uid,
+			                                           d->msgs[i].deleted };
+	*out = u;
+	return 0;
+}
+
+/* Applies one change inside the transaction; -1 on failure. */
+static int apply(struct store *st, struct pop3_update *u, const struct pop3_change *ch)
+{
+	if (ch->expunge) {
+		if (store_entry_expunge(st, u->mailbox_id, ch->uid) == 0 ||
 		    store_last_error(st) == STORE_E_NOTFOUND) {
-			(*removed)++;
+			u->removed++;
 			return 0;
 		}
 		return -1;
 	}
-	if (m->retrieved &&
-	    store_entry_set_flags(st, d->mailbox_id, m->uid, STORE_FLAGS_ADD, STORE_FLAG_SEEN,
+	if (store_entry_set_flags(st, u->mailbox_id, ch->uid, STORE_FLAGS_ADD, STORE_FLAG_SEEN,
 	                          NULL, NULL) < 0 &&
 	    store_last_error(st) != STORE_E_NOTFOUND)
 		return -1;
 	return 0;
 }
 
-int pop3_maildrop_commit(struct store *st, struct pop3_maildrop *d, size_t *removed)
+int pop3_update_apply(struct store *st, struct pop3_update *u)
 {
-	bool any = false;
-	*removed = 0;
-	for (size_t i = 0; i < d->n; i++)
-		any |= d->msgs[i].deleted || d->msgs[i].retrieved;
-	if (!any)
-		return 0;
-	if (store_begin(st) < 0)
-		return -1;
-	for (size_t i = 0; i < d->n; i++)
-		if (apply(st, d, &d->msgs[i], removed) < 0) {
-			store_rollback(st);
-			*removed = 0;
+	u->removed = 0;
+	for (size_t i = 0; i < u->n; i++)
+		if (apply(st, u, &u->changes[i]) < 0) {
+			u->removed = 0;
 			return -1;
 		}
-	if (store_commit(st) < 0) {
-		*removed = 0;
-		return -1;
-	}
 	return 0;
 }

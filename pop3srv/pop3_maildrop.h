@@ -74,13 +74,33 @@ void pop3_maildrop_reset(struct pop3_maildrop *d);
 void pop3_maildrop_uidl(const struct pop3_maildrop *d, const struct pop3_msg *m,
                         char out[17]);
 
+/* One change of the UPDATE state: expunge the entry, or mark it \Seen. */
+struct pop3_change {
+	uint32_t uid;
+	bool expunge;
+};
+
+/* The UPDATE state's changes, copied out of the maildrop so that they
+ * can run on a pool thread while the session (which may go away) stays
+ * on the loop. */
+struct pop3_update {
+	int64_t mailbox_id;
+	size_t removed;          /* set by pop3_update_apply() */
+	size_t n;
+	struct pop3_change changes[];
+};
+
+/* The changes D's session asks for at QUIT: the messages marked deleted
+ * and the ones retrieved.  *OUT is NULL when there are none (free it with
+ * free()).  Returns 0, or -1 when out of memory (logged). */
+int pop3_maildrop_update(const struct pop3_maildrop *d, struct pop3_update **out);
+
 /*
- * The UPDATE state: expunges every message marked deleted and marks the
- * retrieved ones \Seen, in one transaction.  *REMOVED gets how many were
+ * Applies U with ST inside the transaction the caller holds (the store
+ * pool's savepoint: all of U or nothing).  U->removed gets how many were
  * expunged (a message another session expunged meanwhile counts as
- * removed).  Returns 0, or -1 (logged) when the transaction failed:
- * nothing was changed then.
+ * removed).  Returns 0, or -1 after a store failure (store_last_error).
  */
-int pop3_maildrop_commit(struct store *st, struct pop3_maildrop *d, size_t *removed);
+int pop3_update_apply(struct store *st, struct pop3_update *u);
 
 #endif

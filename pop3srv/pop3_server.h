@@ -22,6 +22,7 @@
 
 struct pop3_client;
 struct handoff_worker;
+struct store_pool;
 struct tcp_listener;
 
 #define POP3_LISTENERS_MAX 8
@@ -42,6 +43,7 @@ struct pop3_server {
 	struct store *store;
 	struct auth *auth;
 	struct auth_pool *auth_pool; /* check threads, started on the first login */
+	struct store_pool *pool;     /* store writes, started on the first UPDATE */
 	struct tls_server *tls;      /* NULL: no certificate, no STLS */
 	struct handoff_worker *handoff;
 	struct tcp_listener *listeners[POP3_LISTENERS_MAX];

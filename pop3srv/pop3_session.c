@@ -154,27 +154,6 @@ static void cmd_rset(struct pop3_client *c)
 	           c->drop->octets);
 }
 
-/* QUIT: in TRANSACTION the UPDATE state, all deletions in one commit. */
-static void cmd_quit(struct pop3_client *c)
-{
-	c->quit = true;
-	c->conn.closing = true;
-	if (c->drop == NULL) {
-		pop3_reply(c, "+OK %s signing off", c->srv->set.banner);
-		return;
-	}
-	size_t removed = 0;
-	if (pop3_maildrop_commit(c->srv->store, c->drop, &removed) < 0) {
-		pop3_reply(c, "-ERR [SYS/TEMP] some deleted messages not removed; try again");
-		return;
-	}
-	if (removed > 0 || c->drop->n > 0)
-		wakeup_mailbox(c->srv->run_dir, c->drop->mailbox_id);
-	log_info("pop3_update", "session=%s user=%s removed=%zu", c->session,
-	         log_quote(c->who.address), removed);
-	pop3_reply(c, "+OK signing off (%zu messages removed)", removed);
-}
-
 /* ---- dispatch ---- */
 
 static void dispatch(struct pop3_client *c, const struct pop3_cmd *cmd)
@@ -186,7 +165,7 @@ static void dispatch(struct pop3_client *c, const struct pop3_cmd *cmd)
 	case POP3_CMD_AUTH: pop3_cmd_auth(c, cmd); break;
 	case POP3_CMD_STLS: pop3_cmd_stls(c, cmd); break;
 	case POP3_CMD_CAPA: cmd_capa(c); break;
-	case POP3_CMD_QUIT: cmd_quit(c); break;
+	case POP3_CMD_QUIT: pop3_cmd_quit(c); break;
 	case POP3_CMD_STAT: cmd_stat(c); break;
 	case POP3_CMD_LIST: cmd_list(c, cmd, false); break;
 	case POP3_CMD_UIDL: cmd_list(c, cmd, true); break;

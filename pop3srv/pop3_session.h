@@ -2,7 +2,8 @@
  * pop3_session.h - the POP3 protocol on one connection (RFC 1939 with
  * RFC 2449 CAPA and response codes): the greeting, each command line
  * dispatched by state, and the commands of the TRANSACTION state.  The
- * login commands are in pop3_cmd_auth.c, XTND in pop3_xtnd.c.
+ * login commands are in pop3_cmd_auth.c, QUIT in pop3_quit.c, XTND in
+ * pop3_xtnd.c.
  */
 #ifndef POP3_SESSION_H
 #define POP3_SESSION_H
@@ -30,6 +31,12 @@ void pop3_auth_response(struct pop3_client *c, char *line, size_t len);
 /* The SASL mechanisms offered on this connection now, space-separated,
  * into OUT; "" when none. */
 void pop3_auth_mechanisms(const struct pop3_client *c, char *out, size_t len);
+
+/* ---- in pop3_quit.c ---- */
+
+/* QUIT; in the TRANSACTION state the UPDATE state runs on the store pool
+ * first, and the session reads nothing until it is answered. */
+void pop3_cmd_quit(struct pop3_client *c);
 
 /* ---- in pop3_xtnd.c ---- */
 

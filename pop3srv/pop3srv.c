@@ -10,7 +10,8 @@
  *   pop3_cmd.c         the command parser (pure)
  *   pop3_session.c     the state machine and the TRANSACTION commands
  *   pop3_cmd_auth.c    USER/PASS, APOP, AUTH, STLS
- *   pop3_maildrop.c    the maildrop: lock, messages, UPDATE
+ *   pop3_maildrop.c    the maildrop: lock, messages, UPDATE's changes
+ *   pop3_quit.c        QUIT: the UPDATE state on the store pool
  *   pop3_retr.c        RETR and TOP, streamed
  *   pop3_xtnd.c        XTND CLIENT / LOGLEVEL / STATS / SHUTDOWN
  */
@@ -24,6 +25,7 @@
 #include "program.h"
 #include "stats.h"
 #include "store.h"
+#include "store_pool.h"
 #include "tcp_listen.h"
 #include "tls.h"
 
@@ -181,6 +183,7 @@ static int open_everything(const struct proc_params *p)
 
 static void close_everything(void)
 {
+	store_pool_drain(srv.pool);   /* UPDATEs in flight commit and are answered */
 	while (srv.clients.head != NULL)
 		pop3_client_free(srv.clients.head->client);
 	for (int i = 0; i < srv.nlisteners; i++)
@@ -188,6 +191,7 @@ static void close_everything(void)
 	handoff_worker_close(srv.handoff);
 	stats_close();        /* deletes its heartbeat timer: before the loop */
 	auth_pool_free(srv.auth_pool);   /* watches the loop too */
+	store_pool_free(srv.pool);
 	evloop_free(srv.loop);
 	tls_server_free(srv.tls);
 	auth_free(srv.auth);

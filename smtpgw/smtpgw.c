@@ -14,6 +14,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "params.h"
+#include "program.h"
 #include "stats.h"
 #include "store.h"
 
@@ -64,17 +65,15 @@ static void open_log(const struct ems_config *cfg, const char *prog, int instanc
 	         config_bool(cfg, "log.syslog"));
 }
 
-static void on_stop(int signo, void *arg)
+/* SIGHUP (and the guardian's refresh) reopens the log; the rest stop. */
+static void on_signal(int signo, void *arg)
 {
+	if (signo == SIGHUP) {
+		log_reopen();
+		return;
+	}
 	log_info("stopping", "signal=%d", signo);
 	evloop_stop(arg);
-}
-
-static void on_hup(int signo, void *arg)
-{
-	(void)signo;
-	(void)arg;
-	log_reopen();
 }
 
 static int run_daemon(struct smtpgw *g, const struct proc_params *p)
@@ -84,9 +83,7 @@ static int run_daemon(struct smtpgw *g, const struct proc_params *p)
 	open_log(g->cfg, "smtpgw", p->instance);
 	g->maxclt = p->maxclt;
 	if ((g->loop = evloop_new()) == NULL ||
-	    evloop_add_signal(g->loop, SIGTERM, on_stop, g->loop) < 0 ||
-	    evloop_add_signal(g->loop, SIGINT, on_stop, g->loop) < 0 ||
-	    evloop_add_signal(g->loop, SIGHUP, on_hup, NULL) < 0)
+	    program_add_signals(g->loop, on_signal, g->loop) < 0)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	stats_open(g->run_dir, "smtpgw", p->instance);   /* counts privately on failure */

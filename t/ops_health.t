@@ -77,14 +77,8 @@ def stats(name):
         return {}
 
 
-def all_running():
-    rows = disp()
-    return rows if len(rows) == 5 and all(
-        r["state"] == "running" for r in rows.values()) else None
-
-
 guardian = s.start("guardian", "-c", s.conf_path, "-F")
-rows = emstest.wait_for(all_running, timeout=20)
+rows = emstest.wait_for(lambda: s.running(5), timeout=20)
 t.ok(rows is not None, "the guardian runs smtpgw, postman, collector, monitor, statistics")
 if rows is None:
     t.diag(s.logs())

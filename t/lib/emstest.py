@@ -299,6 +299,13 @@ class Suite:
             return {}
         return {row["name"]: row for row in reversed(rows)}
 
+    def running(self, count):
+        """processes() once it holds COUNT names, all running; else None
+        (for wait_for)."""
+        rows = self.processes()
+        return rows if len(rows) == count and all(
+            r["state"] == "running" for r in rows.values()) else None
+
     def logs(self):
         """All log text the suite wrote so far (for diagnostics)."""
         out = []

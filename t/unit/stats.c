@@ -26,14 +26,6 @@ static int each_seen(const struct stats_snapshot *s, void *ctx)
 	return 0;
 }
 
-static int runs_requested;
-
-static void on_run(void *arg)
-{
-	(void)arg;
-	runs_requested++;
-}
-
 static void on_quit(struct ev_timer *t, void *arg)
 {
 	(void)t;
@@ -109,17 +101,13 @@ static void test_cross_process(const char *run)
 	close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);
 }
 
-static void test_heartbeat_and_loglevel(const char *run)
+static void test_heartbeat(const char *run)
 {
 	struct stats_snapshot s;
 	struct evloop *loop = evloop_new();
 	log_set_level(LOG_LVL_INFO);
 	ok(stats_open(run, "postman", 1) == 0, "segment opened in this process");
 	ok(stats_heartbeat_start(loop, 10) == 0, "heartbeat timer added");
-	ok(stats_request_loglevel(run, getpid(), LOG_LVL_DEBUG) == 0,
-	   "a log level can be requested");
-	stats_on_run_request(on_run, NULL);
-	ok(stats_request_run(run, getpid()) == 0, "a run can be requested");
 	stats_read(run, getpid(), &s);
 	int64_t first = s.heartbeat_ms;
 	ok(first > 0 && s.heartbeat_interval_ms == 10, "heartbeat stamped at start");
@@ -127,8 +115,6 @@ static void test_heartbeat_and_loglevel(const char *run)
 	evloop_run(loop);
 	stats_read(run, getpid(), &s);
 	ok(s.heartbeat_ms > first, "the timer stamps it again");
-	is_int(log_get_level(), LOG_LVL_DEBUG, "the requested level was applied");
-	is_int(runs_requested, 1, "the run request was passed on once");
 	stats_set(STAT_QUEUE_DEPTH, 7);
 	stats_latency(40);
 	stats_latency(20);
@@ -179,7 +165,7 @@ int main(void)
 {
 	const char *run = tap_tmpdir();
 	test_cross_process(run);
-	test_heartbeat_and_loglevel(run);
+	test_heartbeat(run);
 	test_names();
 	test_stale(run);
 	done_testing();
