@@ -83,8 +83,8 @@ struct imap_client {
 	struct client_conn conn;    /* socket, stream, TLS, idle timer */
 	char peer[INET6_ADDRSTRLEN + 8];
 	unsigned flags;             /* the listener's flags (PROC_FLAG_SSL) */
-	uint64_t id;                /* session number in logs and traces */
-	char session[24];           /* the same as text, for client_conn */
+	uint64_t id;                /* session number in traces */
+	char session[48];           /* "imap4srv01.17" in log lines */
 	enum imap_state state;
 	bool greeted;               /* the greeting went out */
 

@@ -66,8 +66,8 @@ long imap_expunge_deleted(struct imap_client *c, struct imap_seqset *uids, bool 
 	int r = imap_expunge_seqs(c, seqs, n, announce);
 	free(seqs);
 	if (r == 0 && n > 0)
-		log_info("imap_expunge", "session=%llu mailbox=%lld count=%zu",
-		         (unsigned long long)c->id, (long long)v->mb.id, n);
+		log_info("imap_expunge", "session=%s mailbox=%lld count=%zu",
+		         c->session, (long long)v->mb.id, n);
 	return r < 0 ? -1 : (long)n;
 }
 

@@ -112,7 +112,7 @@ enum cmd_result imap_cmd_create(struct imap_client *c)
 	}
 	if (store_commit(c->srv->store) < 0)
 		return imap_store_failed(c, "CREATE");
-	log_info("imap_create", "session=%llu mailbox=%s", (unsigned long long)c->id,
+	log_info("imap_create", "session=%s mailbox=%s", c->session,
 	         log_quote(name));
 	return created(c, name);
 }
@@ -141,7 +141,7 @@ enum cmd_result imap_cmd_delete(struct imap_client *c)
 		imap_untagged(c, "OK [CLOSED] the selected mailbox was deleted");
 	}
 	imap_server_notify(c->srv, id);
-	log_info("imap_delete", "session=%llu mailbox=%s", (unsigned long long)c->id,
+	log_info("imap_delete", "session=%s mailbox=%s", c->session,
 	         log_quote(name));
 	return imap_done(c, "OK", "DELETE completed");
 }
@@ -300,8 +300,8 @@ enum cmd_result imap_cmd_rename(struct imap_client *c)
 		return imap_done(c, "NO", "[ALREADYEXISTS] target exists");
 	}
 	r = do_rename(c, &old, to);
-	log_info("imap_rename", "session=%llu from=%s to=%s status=%s",
-	         (unsigned long long)c->id, log_quote(from), log_quote(to), c->active.status);
+	log_info("imap_rename", "session=%s from=%s to=%s status=%s",
+	         c->session, log_quote(from), log_quote(to), c->active.status);
 	store_mailbox_clear(&old);
 	return r;
 }

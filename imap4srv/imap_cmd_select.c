@@ -166,8 +166,8 @@ static enum cmd_result select_open(struct imap_client *c, const char *name, cons
 	announce(c, (uint32_t)k.messages);
 	if (sp->qresync && resync(c, sp) < 0)
 		return imap_store_failed(c, readonly ? "EXAMINE" : "SELECT");
-	log_info("imap_select", "session=%llu mailbox=%s messages=%u readonly=%s",
-	         (unsigned long long)c->id, log_quote(name), c->view->n,
+	log_info("imap_select", "session=%s mailbox=%s messages=%u readonly=%s",
+	         c->session, log_quote(name), c->view->n,
 	         readonly ? "yes" : "no");
 	return imap_done(c, "OK", "[%s] %s completed", readonly ? "READ-ONLY" : "READ-WRITE",
 	                 readonly ? "EXAMINE" : "SELECT");
@@ -209,8 +209,8 @@ enum cmd_result imap_cmd_close(struct imap_client *c)
 		return imap_bad_syntax(c);
 	/* CLOSE expunges silently; a failure still closes (RFC 3501) */
 	if (!c->view->readonly && imap_expunge_deleted(c, NULL, false) < 0)
-		log_warn("imap_close", "session=%llu error=\"expunge failed\"",
-		         (unsigned long long)c->id);
+		log_warn("imap_close", "session=%s error=\"expunge failed\"",
+		         c->session);
 	deselect(c);
 	return imap_done(c, "OK", "CLOSE completed");
 }

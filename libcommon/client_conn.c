@@ -5,14 +5,23 @@
 #include "client_conn.h"
 
 #include "log.h"
+#include "params.h"
 #include "stats.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static void on_io(struct ev_io *io, unsigned events, void *arg);
 static void on_idle(struct ev_timer *t, void *arg);
+
+/* "<protocol>_<what>" into EV, the event name of a log line. */
+static const char *event(const struct client_conn *cc, const char *what, char *ev, size_t cap)
+{
+	snprintf(ev, cap, "%s_%s", cc->ops->name, what);
+	return ev;
+}
 
 /* ---- TLS as an iostream transport ---- */
 
@@ -61,7 +70,10 @@ static int handshake(struct client_conn *cc)
 	ios_set_transport(cc->ios, &tls_ops, cc->tls);
 	cc->tls_state = CLIENT_TLS_ON;
 	evloop_timer_set(cc->idle_timer, cc->idle_ms);
-	cc->ops->tls_up(cc->client);
+	char ev[32];
+	log_info(event(cc, "tls", ev, sizeof ev), "session=%s version=%s cipher=%s bits=%d resumed=%s",
+	         cc->session, tls_conn_version(cc->tls), tls_conn_cipher(cc->tls),
+	         tls_conn_bits(cc->tls), tls_conn_resumed(cc->tls) ? "yes" : "no");
 	return 0;
 }
 
@@ -134,6 +146,23 @@ void client_conn_close(struct client_conn *cc)
 	tls_conn_free(cc->tls);
 	close(cc->fd);
 	cc->ops = NULL;
+	if (cc->list->changed != NULL)
+		cc->list->changed(cc->list, cc->list->changed_arg);
+}
+
+int client_conn_start(struct client_conn *cc, unsigned flags, const char *peer)
+{
+	char ev[32];
+	bool implicit = (flags & PROC_FLAG_SSL) != 0;
+	log_info(event(cc, "connect", ev, sizeof ev), "session=%s peer=%s tls=%s", cc->session,
+	         log_quote(peer), implicit ? "implicit" : "no");
+	if (!implicit)
+		return cc->ops->greet(cc->client);
+	if (cc->tls_ctx == NULL) {
+		log_warn(ev, "session=%s error=\"TLS listener but no certificate\"", cc->session);
+		return -1;
+	}
+	return client_conn_start_tls(cc);
 }
 
 /* ---- events ---- */
@@ -167,7 +196,8 @@ static bool fill(struct client_conn *cc)
 	}
 	if (errno == EAGAIN || errno == ENOBUFS)
 		return true;
-	log_info(cc->ops->read_event, "session=%s error=%s", cc->session,
+	char ev[32];
+	log_info(event(cc, "read", ev, sizeof ev), "session=%s error=%s", cc->session,
 	         log_quote(strerror(errno)));
 	return false;
 }

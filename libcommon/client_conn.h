@@ -47,15 +47,19 @@ struct client_conn_ops {
 	 * client speaks first): greets where it has not yet.  0, or -1 to
 	 * free the client. */
 	int (*greet)(void *client);
-	/* Logs the finished handshake. */
-	void (*tls_up)(void *client);
 	/* The idle timer fired: logs it and, when client_conn_can_write(),
 	 * says goodbye.  The connection then closes. */
 	void (*idle)(void *client);
+	/* The worker is shutting down (worker.h): writes the protocol's
+	 * goodbye ("* BYE", "421") where a line may go now (not inside a
+	 * transfer); the connection then closes once its output is out.
+	 * Called only when client_conn_can_write(). */
+	void (*goodbye)(void *client);
 	/* Frees the client, which calls client_conn_close(). */
 	void (*free)(void *client);
-	/* Event name of a failed read in the log ("pop3_read"). */
-	const char *read_event;
+	/* The protocol's name in event names: "pop3" logs pop3_connect,
+	 * pop3_tls and pop3_read. */
+	const char *name;
 	/* True when output the peer takes counts as activity (a slow
 	 * reader of a long transfer is not idle). */
 	bool output_is_activity;
@@ -63,10 +67,14 @@ struct client_conn_ops {
 
 struct client_conn;
 
-/* The clients of one worker, newest first. */
+/* The clients of one worker, newest first.  CHANGED (may be NULL) is
+ * called with ARG each time a client leaves the list (the worker's load
+ * report and the end of an orderly shutdown). */
 struct client_list {
 	struct client_conn *head;
 	unsigned n;
+	void (*changed)(struct client_list *list, void *arg);
+	void *changed_arg;
 };
 
 struct client_conn {
@@ -101,6 +109,15 @@ int client_conn_open(struct client_conn *cc, struct client_list *list, struct ev
                      struct tls_server *tls_ctx, const char *session,
                      const struct client_conn_ops *ops, void *client);
 
+/*
+ * What every protocol does first with a new client at PEER (text for
+ * the log) that came in on a listener with FLAGS: logs <name>_connect;
+ * on an implicit-TLS listener (PROC_FLAG_SSL) starts the handshake, the
+ * greeting to follow it, and refuses the client when the worker has no
+ * certificate; otherwise greets at once.  Returns 0, or -1 when the
+ * client is to be freed.
+ */
+int client_conn_start(struct client_conn *cc, unsigned flags, const char *peer);
 /* Takes CC off its list, releases what client_conn_open() made and
  * closes the socket.  Safe on
  * a zeroed CC (nothing to do) and on one whose open failed. */

@@ -41,7 +41,7 @@ static void cmd_capa(struct pop3_client *c)
 		pop3_auth_mechanisms(c, mechs, sizeof mechs);
 		if (mechs[0] != '\0')
 			pop3_reply(c, "SASL %s", mechs);
-		if (c->srv->tls != NULL && c->conn.tls_state == CLIENT_TLS_NONE)
+		if (c->srv->w.tls != NULL && c->conn.tls_state == CLIENT_TLS_NONE)
 			pop3_reply(c, "STLS");
 	}
 	pop3_reply(c, "IMPLEMENTATION ems");
@@ -169,7 +169,7 @@ static void cmd_quit(struct pop3_client *c)
 		return;
 	}
 	if (removed > 0 || c->drop->n > 0)
-		wakeup_mailbox(c->srv->run_dir, c->drop->mailbox_id);
+		wakeup_mailbox(c->srv->w.run_dir, c->drop->mailbox_id);
 	log_info("pop3_update", "session=%s user=%s removed=%zu", c->session,
 	         log_quote(c->who.address), removed);
 	pop3_reply(c, "+OK signing off (%zu messages removed)", removed);
