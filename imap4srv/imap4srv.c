@@ -114,8 +114,7 @@ static int open_imap(struct worker *w)
 
 static void close_imap(struct worker *w)
 {
-	while (w->clients.head != NULL)
-		imap_client_free(w->clients.head->client);
+	(void)w;
 	evloop_del_io(srv.wakeup_io);
 	evloop_del_timer(srv.recheck);
 	wakeup_close(srv.wakeup);

@@ -79,10 +79,8 @@ struct imap_client *imap_client_new(struct imap_server *srv, int fd,
                                     const char *peer, unsigned flags)
 {
 	struct imap_client *c = calloc(1, sizeof *c);
-	if (c == NULL || fd_set_nonblock(fd) < 0) {
-		if (c == NULL)
-			log_error("imap_connect", "error=\"out of memory\"");
-		free(c);
+	if (c == NULL) {
+		log_error("imap_connect", "error=\"out of memory\"");
 		close(fd);
 		return NULL;
 	}
@@ -103,10 +101,7 @@ struct imap_client *imap_client_new(struct imap_server *srv, int fd,
 
 static void on_idle(void *arg)
 {
-	struct imap_client *c = arg;
-	log_info("imap_timeout", "session=%s peer=%s", c->session, c->peer);
-	if (client_conn_can_write(&c->conn))
-		imap_outs(c, "* BYE Autologout; idle for too long\r\n");
+	imap_outs(arg, "* BYE Autologout; idle for too long\r\n");
 }
 
 /* The worker is shutting down (RFC 9051 7.1.5).  Not inside a

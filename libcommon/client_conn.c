@@ -150,10 +150,20 @@ void client_conn_close(struct client_conn *cc)
 		cc->list->changed(cc->list, cc->list->changed_arg);
 }
 
+enum ios_status client_conn_input(struct client_conn *cc, enum ios_status st)
+{
+	if (st == IOS_EOF)
+		cc->eof = true;
+	if (st == IOS_EOF || (st == IOS_NEED_MORE && cc->eof))
+		cc->closing = true;
+	return st;
+}
+
 int client_conn_start(struct client_conn *cc, unsigned flags, const char *peer)
 {
 	char ev[32];
 	bool implicit = (flags & PROC_FLAG_SSL) != 0;
+	cc->peer = peer;
 	log_info(event(cc, "connect", ev, sizeof ev), "session=%s peer=%s tls=%s", cc->session,
 	         log_quote(peer), implicit ? "implicit" : "no");
 	if (!implicit)
@@ -176,8 +186,12 @@ static void on_idle(struct ev_timer *t, void *arg)
 {
 	struct client_conn *cc = arg;
 	(void)t;
+	char ev[32];
 	stats_inc(STAT_CLIENT_TIMEOUTS);
-	cc->ops->idle(cc->client);
+	log_info(event(cc, "timeout", ev, sizeof ev), "session=%s peer=%s", cc->session,
+	         log_quote(cc->peer ? cc->peer : "-"));
+	if (client_conn_can_write(cc))
+		cc->ops->idle(cc->client);
 	cc->closing = true;
 	client_conn_pump(cc);
 }

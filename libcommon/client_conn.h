@@ -47,8 +47,9 @@ struct client_conn_ops {
 	 * client speaks first): greets where it has not yet.  0, or -1 to
 	 * free the client. */
 	int (*greet)(void *client);
-	/* The idle timer fired: logs it and, when client_conn_can_write(),
-	 * says goodbye.  The connection then closes. */
+	/* The idle timer fired (logged as <name>_timeout): writes the
+	 * protocol's goodbye.  Called only when client_conn_can_write();
+	 * the connection then closes. */
 	void (*idle)(void *client);
 	/* The worker is shutting down (worker.h): writes the protocol's
 	 * goodbye ("* BYE", "421") where a line may go now (not inside a
@@ -89,6 +90,7 @@ struct client_conn {
 	bool eof;                       /* the peer closed its side */
 	unsigned idle_ms;
 	const char *session;            /* the client's name in log lines */
+	const char *peer;               /* its address text (client_conn_start) */
 	const struct client_conn_ops *ops;
 	void *client;
 	struct client_list *list;
@@ -114,10 +116,17 @@ int client_conn_open(struct client_conn *cc, struct client_list *list, struct ev
  * the log) that came in on a listener with FLAGS: logs <name>_connect;
  * on an implicit-TLS listener (PROC_FLAG_SSL) starts the handshake, the
  * greeting to follow it, and refuses the client when the worker has no
- * certificate; otherwise greets at once.  Returns 0, or -1 when the
- * client is to be freed.
+ * certificate; otherwise greets at once.  PEER is kept, not copied.
+ * Returns 0, or -1 when the client is to be freed.
  */
 int client_conn_start(struct client_conn *cc, unsigned flags, const char *peer);
+/*
+ * What a protocol's step does with ST, the answer of an input read
+ * (ios_read_line(), ios_read_bytes()): at the end of the input (IOS_EOF,
+ * or nothing left after the peer closed its side) the connection is
+ * marked to close once its output is out.  Returns ST.
+ */
+enum ios_status client_conn_input(struct client_conn *cc, enum ios_status st);
 /* Takes CC off its list, releases what client_conn_open() made and
  * closes the socket.  Safe on
  * a zeroed CC (nothing to do) and on one whose open failed. */

@@ -38,7 +38,13 @@ static void report_load(struct worker *w)
  * stopping, else the protocol's. */
 static void take(struct worker *w, int fd, const struct worker_peer *peer, unsigned flags)
 {
-	if (w->stopping)
+	/* both ways of arriving give non-blocking sockets (accept4,
+	 * handoff.h); one that is not would stall the loop */
+	if (fd_set_nonblock(fd) < 0) {
+		log_warn("worker_client", "peer=%s error=\"cannot make the socket non-blocking\"",
+		         log_quote(peer->text));
+		close(fd);
+	} else if (w->stopping)
 		refuse(w, fd, peer, flags, REFUSE_UNAVAILABLE);
 	else if (w->maxclt > 0 && w->clients.n >= w->maxclt)
 		refuse(w, fd, peer, flags, REFUSE_BUSY);
@@ -241,6 +247,8 @@ static void close_all(struct worker *w)
 {
 	stop_accepting(w);
 	w->clients.changed = NULL;      /* the loop is not run again */
+	while (w->clients.head != NULL)
+		w->clients.head->ops->free(w->clients.head->client);
 	if (w->ops->close != NULL)
 		w->ops->close(w);
 	/* The pool (issue 17's store offload pool) is freed here: after

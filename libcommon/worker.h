@@ -62,8 +62,9 @@ struct worker_ops {
 	 * FLAGS are its listener's (PROC_FLAG_SSL: implicit TLS). */
 	void (*client)(struct worker *w, int fd, const struct worker_peer *peer,
 	               unsigned flags);
-	/* Frees every client left and the protocol's resources, while the
-	 * loop still exists.  Called even when open failed half-way. */
+	/* Frees the protocol's resources, after the worker freed every
+	 * client left (client_conn_ops.free), while the loop still exists.
+	 * Called even when open failed half-way. */
 	void (*close)(struct worker *w);
 	/* The start-up line's extra fields ("apop=yes"), or NULL. */
 	const char *(*start_fields)(const struct worker *w);

@@ -147,10 +147,8 @@ struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd,
                                     const struct worker_peer *peer, unsigned flags)
 {
 	struct pop3_client *c = calloc(1, sizeof *c);
-	if (c == NULL || fd_set_nonblock(fd) < 0) {
-		if (c == NULL)
-			log_error("pop3_connect", "error=\"out of memory\"");
-		free(c);
+	if (c == NULL) {
+		log_error("pop3_connect", "error=\"out of memory\"");
 		close(fd);
 		return NULL;
 	}
@@ -171,10 +169,7 @@ struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd,
 
 static void on_idle(void *arg)
 {
-	struct pop3_client *c = arg;
-	log_info("pop3_timeout", "session=%s peer=%s", c->session, c->peer);
-	if (client_conn_can_write(&c->conn))
-		pop3_reply(c, "-ERR idle for too long, closing");
+	pop3_reply(arg, "-ERR idle for too long, closing");
 }
 
 /* The worker is shutting down: a last -ERR between commands, as at an
@@ -215,20 +210,14 @@ static int step(void *arg)
 		return pop3_retr_continue(c) < 0 ? -1 : 1;
 	char *line;
 	size_t len;
-	switch (ios_read_line(c->conn.ios, &line, &len)) {
+	switch (client_conn_input(&c->conn, ios_read_line(c->conn.ios, &line, &len))) {
 	case IOS_OK:
 		pop3_session_line(c, line, len);
 		return 1;
 	case IOS_TOO_LONG:
 		pop3_client_error(c, "line too long");
 		return 1;
-	case IOS_EOF:
-		c->conn.eof = true;
-		c->conn.closing = true;
-		return 0;
 	default:
-		if (c->conn.eof)
-			c->conn.closing = true;
 		return 0;
 	}
 }

@@ -72,8 +72,7 @@ static int open_pop3(struct worker *w)
 
 static void close_pop3(struct worker *w)
 {
-	while (w->clients.head != NULL)
-		pop3_client_free(w->clients.head->client);
+	(void)w;
 	auth_pool_free(srv.auth_pool);   /* watches the loop too */
 	auth_free(srv.auth);
 	store_close(srv.store);

@@ -59,7 +59,7 @@ static int open_lmtp(struct worker *wk)
 
 static void close_lmtp(struct worker *wk)
 {
-	lmtp_session_close_all(&wk->clients);
+	(void)wk;
 	outbound_stop();
 }
 

@@ -355,7 +355,7 @@ static int step(void *arg)
 	bool in_data = s->in_data;
 	enum ios_status st = in_data ? data_input(s) : ios_read_line(s->conn.ios, &line, &len);
 
-	switch (st) {
+	switch (client_conn_input(&s->conn, st)) {
 	case IOS_OK:
 		if (!in_data)
 			command(s, line, len);
@@ -363,13 +363,7 @@ static int step(void *arg)
 	case IOS_TOO_LONG:
 		bad_command(s, "500 5.5.2 Line too long");
 		return 1;
-	case IOS_EOF:
-		s->conn.eof = true;
-		s->conn.closing = true;
-		return 0;
 	default:
-		if (s->conn.eof)
-			s->conn.closing = true;
 		return 0;
 	}
 }
@@ -402,10 +396,7 @@ static void on_goodbye(void *arg)
 
 static void on_idle(void *arg)
 {
-	struct lmtp_session *s = arg;
-	log_info("lmtp_timeout", "session=%s peer=%s", s->session, log_quote(s->peer));
-	if (client_conn_can_write(&s->conn))
-		reply(s, "421 4.4.2 Timeout, closing");
+	reply(arg, "421 4.4.2 Timeout, closing");
 }
 
 static void free_session(void *arg)
@@ -454,10 +445,4 @@ int lmtp_session_start(struct smtpgw *g, struct worker *w, int fd, const char *p
 		return -1;
 	}
 	return client_conn_pump(&s->conn) ? 0 : -1;
-}
-
-void lmtp_session_close_all(struct client_list *list)
-{
-	while (list->head != NULL)
-		session_free(list->head->client);
 }

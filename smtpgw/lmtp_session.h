@@ -11,7 +11,6 @@
 
 struct smtpgw;
 struct worker;
-struct client_list;
 
 /*
  * Takes over the nonblocking FD (closed by the session) from a client at
@@ -23,8 +22,5 @@ struct client_list;
 int lmtp_session_start(struct smtpgw *g, struct worker *w, int fd, const char *peer,
                        unsigned flags, bool tls_offered);
 
-/* Closes every session on LIST (shutdown), dropping what they had not
- * queued. */
-void lmtp_session_close_all(struct client_list *list);
 
 #endif
