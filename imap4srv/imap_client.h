@@ -116,11 +116,9 @@ struct imap_client {
  * Takes over client socket FD (accepted by the listener or by
  * --listen), with the peer's address text PEER and the listener's
  * FLAGS: greets at once, or after the TLS handshake when FLAGS has
- * PROC_FLAG_SSL.  Returns the client, or NULL after logging why (FD is
- * closed then).
+ * PROC_FLAG_SSL.  On failure logs why and closes FD.
  */
-struct imap_client *imap_client_new(struct imap_server *srv, int fd,
-                                    const char *peer, unsigned flags);
+void imap_client_new(struct imap_server *srv, int fd, const char *peer, unsigned flags);
 
 /* Closes the connection now and frees the client (unsent output is
  * dropped). */

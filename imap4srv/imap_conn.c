@@ -72,17 +72,16 @@ static int setup(struct imap_client *c, int fd)
 		c->trace = imap_trace_open(srv->log_dir, config_path(srv->w.cfg, "node"), c->id,
 		                           c->peer, srv->set.trace_synch,
 		                           srv->set.trace_literal_max);
-	return client_conn_start(&c->conn, c->flags, c->peer);
+	return 0;
 }
 
-struct imap_client *imap_client_new(struct imap_server *srv, int fd,
-                                    const char *peer, unsigned flags)
+void imap_client_new(struct imap_server *srv, int fd, const char *peer, unsigned flags)
 {
 	struct imap_client *c = calloc(1, sizeof *c);
 	if (c == NULL) {
 		log_error("imap_connect", "error=\"out of memory\"");
 		close(fd);
-		return NULL;
+		return;
 	}
 	c->srv = srv;
 	c->flags = flags;
@@ -90,11 +89,10 @@ struct imap_client *imap_client_new(struct imap_server *srv, int fd,
 	worker_session_name(&srv->w, c->session, sizeof c->session);
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	stats_conn_open();
-	if (setup(c, fd) < 0) {
+	if (setup(c, fd) < 0)
 		imap_client_free(c);
-		return NULL;
-	}
-	return imap_client_pump(c) ? c : NULL;
+	else
+		client_conn_start(&c->conn, flags, c->peer);
 }
 
 /* ---- what IMAP adds to the connection ---- */

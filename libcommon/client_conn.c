@@ -15,6 +15,7 @@
 
 static void on_io(struct ev_io *io, unsigned events, void *arg);
 static void on_idle(struct ev_timer *t, void *arg);
+static void dead(struct client_conn *cc);
 
 /* "<protocol>_<what>" into EV, the event name of a log line. */
 static const char *event(const struct client_conn *cc, const char *what, char *ev, size_t cap)
@@ -159,20 +160,27 @@ enum ios_status client_conn_input(struct client_conn *cc, enum ios_status st)
 	return st;
 }
 
-int client_conn_start(struct client_conn *cc, unsigned flags, const char *peer)
+bool client_conn_start(struct client_conn *cc, unsigned flags, const char *peer)
 {
 	char ev[32];
 	bool implicit = (flags & PROC_FLAG_SSL) != 0;
+	int r;
 	cc->peer = peer;
 	log_info(event(cc, "connect", ev, sizeof ev), "session=%s peer=%s tls=%s", cc->session,
 	         log_quote(peer), implicit ? "implicit" : "no");
-	if (!implicit)
-		return cc->ops->greet(cc->client);
-	if (cc->tls_ctx == NULL) {
+	if (!implicit) {
+		r = cc->ops->greet(cc->client);
+	} else if (cc->tls_ctx == NULL) {
 		log_warn(ev, "session=%s error=\"TLS listener but no certificate\"", cc->session);
-		return -1;
+		r = -1;
+	} else {
+		r = client_conn_start_tls(cc);
 	}
-	return client_conn_start_tls(cc);
+	if (r < 0) {
+		dead(cc);
+		return false;
+	}
+	return client_conn_pump(cc);
 }
 
 /* ---- events ---- */

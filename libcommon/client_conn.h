@@ -113,13 +113,14 @@ int client_conn_open(struct client_conn *cc, struct client_list *list, struct ev
 
 /*
  * What every protocol does first with a new client at PEER (text for
- * the log) that came in on a listener with FLAGS: logs <name>_connect;
- * on an implicit-TLS listener (PROC_FLAG_SSL) starts the handshake, the
- * greeting to follow it, and refuses the client when the worker has no
- * certificate; otherwise greets at once.  PEER is kept, not copied.
- * Returns 0, or -1 when the client is to be freed.
+ * the log, kept, not copied) that came in on a listener with FLAGS:
+ * logs <name>_connect; on an implicit-TLS listener (PROC_FLAG_SSL)
+ * starts the handshake, the greeting to follow it, and refuses the
+ * client when the worker has no certificate; otherwise greets at once;
+ * then runs the pump.  Returns false when the client was freed (after a
+ * failure too).
  */
-int client_conn_start(struct client_conn *cc, unsigned flags, const char *peer);
+bool client_conn_start(struct client_conn *cc, unsigned flags, const char *peer);
 /*
  * What a protocol's step does with ST, the answer of an input read
  * (ios_read_line(), ios_read_bytes()): at the end of the input (IOS_EOF,

@@ -82,9 +82,9 @@ bool pop3_client_plaintext_ok(const struct pop3_client *c);
  * client was freed. */
 bool pop3_client_pump(struct pop3_client *c);
 
-/* Creates the client for FD and greets it; NULL (FD closed) on failure. */
-struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd,
-                                    const struct worker_peer *peer, unsigned flags);
+/* Creates the client for FD and greets it (FD closed on failure). */
+void pop3_client_new(struct pop3_server *srv, int fd, const struct worker_peer *peer,
+                     unsigned flags);
 
 /* Ends the session at once: no UPDATE state, nothing deleted. */
 void pop3_client_free(struct pop3_client *c);

@@ -140,17 +140,17 @@ static int setup(struct pop3_client *c, int fd)
 	                     OUT_HIGH_WATER, srv->set.idle_timeout_s * 1000u, srv->w.tls,
 	                     c->session, &pop3_conn_ops, c) < 0)
 		return -1;
-	return client_conn_start(&c->conn, c->flags, c->peer);
+	return 0;
 }
 
-struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd,
-                                    const struct worker_peer *peer, unsigned flags)
+void pop3_client_new(struct pop3_server *srv, int fd, const struct worker_peer *peer,
+                     unsigned flags)
 {
 	struct pop3_client *c = calloc(1, sizeof *c);
 	if (c == NULL) {
 		log_error("pop3_connect", "error=\"out of memory\"");
 		close(fd);
-		return NULL;
+		return;
 	}
 	c->srv = srv;
 	c->flags = flags;
@@ -158,11 +158,10 @@ struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd,
 	snprintf(c->addr, sizeof c->addr, "%s", peer->addr);
 	worker_session_name(&srv->w, c->session, sizeof c->session);
 	stats_conn_open();
-	if (setup(c, fd) < 0) {
+	if (setup(c, fd) < 0)
 		pop3_client_free(c);
-		return NULL;
-	}
-	return pop3_client_pump(c) ? c : NULL;
+	else
+		client_conn_start(&c->conn, flags, c->peer);
 }
 
 /* ---- what POP3 adds to the connection ---- */

@@ -437,12 +437,10 @@ int lmtp_session_start(struct smtpgw *g, struct worker *w, int fd, const char *p
 	transaction_reset(s);
 	if (client_conn_open(&s->conn, &w->clients, w->loop, fd, LMTP_INPUT_MAX,
 	                     LMTP_OUT_HIGH_WATER, idle_ms, tls_offered ? w->tls : NULL,
-	                     s->session, &lmtp_conn_ops, s) < 0 ||
-	    client_conn_start(&s->conn, flags, peer) < 0) {
-		log_error("lmtp_session", "peer=%s error=\"cannot start the session\"",
-		          log_quote(peer));
+	                     s->session, &lmtp_conn_ops, s) < 0) {
+		log_error("lmtp_session", "peer=%s error=\"out of memory\"", log_quote(peer));
 		session_free(s);
 		return -1;
 	}
-	return client_conn_pump(&s->conn) ? 0 : -1;
+	return client_conn_start(&s->conn, flags, s->peer) ? 0 : -1;
 }
