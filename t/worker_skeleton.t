@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
-from emsproto import ProtoSuite, RawLines  # noqa: E402
+from emsproto import PASSWORD, USER, ProtoSuite, RawLines  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("imap4srv", "pop3srv", "smtpgw", "oomgr"):
@@ -31,18 +31,19 @@ GREETING = {"imap": b"* OK", "pop3": b"+OK", "lmtp": b"220 "}
 s = ProtoSuite({"lmtp": {"port": 0}}, name="skeleton")
 
 
-def start(proto):
-    """Starts the worker of PROTO with maxclt 1; returns (Popen, port)."""
+def start(proto, maxclt=1):
+    """Starts the worker of PROTO with MAXCLT; returns (Popen, port)."""
     port = emstest.free_port()
     if proto == "lmtp":
         s.conf["lmtp"]["port"] = port
         s.write_conf()
-        p = s.start("smtpgw", "-c", s.conf_path, "--maxclt", "1")
+        p = s.start("smtpgw", "-c", s.conf_path, "--maxclt", str(maxclt))
         if not emstest.wait_for(lambda: emstest.port_open(port)):
             raise RuntimeError("smtpgw did not listen:\n" + s.logs())
         return p, port
     prog = {"imap": "imap4srv", "pop3": "pop3srv"}[proto]
-    return s.start_listening(prog, port, emstest.free_port(), ["--maxclt", "1"]), port
+    return s.start_listening(prog, port, emstest.free_port(),
+                             ["--maxclt", str(maxclt)]), port
 
 
 def served(port, proto):
@@ -82,6 +83,42 @@ for proto in ("imap", "pop3", "lmtp"):
     t.is_(held.line(), b"", "%s:   then closes it" % proto)
     held.close()
     t.is_(exited(p), 0, "%s: the worker exits 0 once its clients are gone" % proto)
+
+# --- the goodbye reaches a client in the middle of something -------------
+# IMAP inside IDLE, POP3 logged in (no UPDATE: nothing is deleted), LMTP
+# inside DATA (the message is not acknowledged, so the MTA sends it again).
+MIDDLE = {
+    "imap": [("a LOGIN %s %s" % (USER, PASSWORD), b"a OK"), ("b IDLE", b"+ ")],
+    "pop3": [("USER %s" % USER, b"+OK"), ("PASS %s" % PASSWORD, b"+OK")],
+    "lmtp": [("LHLO mta.example", b"250 "), ("MAIL FROM:<a@outside.example>", b"250 "),
+             ("RCPT TO:<%s>" % USER, b"250 "), ("DATA", b"354 ")],
+}
+
+
+def until(c, prefix):
+    """Reads lines of C until one starts with PREFIX; that line."""
+    while True:
+        line = c.line()
+        if line.startswith(prefix) or line == b"":
+            return line
+
+
+for proto in ("imap", "pop3", "lmtp"):
+    p, port = start(proto, maxclt=4)
+    c = served(port, proto)
+    ready = c is not None
+    for line, want in MIDDLE[proto]:
+        c.send(line + "\r\n")
+        ready = ready and until(c, want).startswith(want)
+    t.ok(ready, "%s: a client in the middle of a session" % proto)
+    if proto == "lmtp":
+        c.send("Subject: half\r\n\r\nnot finished\r\n")
+    p.send_signal(signal.SIGTERM)
+    bye = c.line()
+    t.ok(bye.startswith(GOODBYE[proto]), "%s:   gets the goodbye too (%r)" % (proto, bye))
+    t.is_(c.line(), b"", "%s:   and is closed" % proto)
+    c.close()
+    t.is_(exited(p), 0, "%s:   the worker exits 0" % proto)
 
 # --- refresh: SIGHUP applies ems.conf's log level -------------------------
 s.conf["log"]["level"] = "warn"
