@@ -1,6 +1,6 @@
 /*
  * client_conn.h - one client connection of a protocol worker (pop3srv,
- * imap4srv): its socket in the event loop, plain or TLS (implicit on an
+ * imap4srv, smtpgw's LMTP; the worker itself is worker.h): its socket in the event loop, plain or TLS (implicit on an
  * SSL listener, or after STLS/STARTTLS), its iobuf stream, the idle
  * timer, back-pressure and closing.  The protocol gives the few things
  * it does differently as client_conn_ops; everything else, above all the

@@ -20,7 +20,8 @@ static void refuse(struct worker *w, int fd, const struct worker_peer *peer, uns
                    enum refusal why)
 {
 	int sent = refusal_send(fd, w->ops->service, flags, why);
-	stats_inc(STAT_CONN_TOO_MANY);
+	if (why == REFUSE_BUSY)
+		stats_inc(STAT_CONN_TOO_MANY);
 	log_warn("worker_refused", "peer=%s reason=%s clients=%u maxclt=%u sent=%s",
 	         log_quote(peer->text), refusal_name(why), w->clients.n, w->maxclt,
 	         sent == 0 ? "yes" : "no");
@@ -38,8 +39,8 @@ static void report_load(struct worker *w)
  * stopping, else the protocol's. */
 static void take(struct worker *w, int fd, const struct worker_peer *peer, unsigned flags)
 {
-	/* both ways of arriving give non-blocking sockets (accept4,
-	 * handoff.h); one that is not would stall the loop */
+	/* accept4 and handoff.h give non-blocking sockets already; made
+	 * sure of, since one blocking socket would stall every client */
 	if (fd_set_nonblock(fd) < 0) {
 		log_warn("worker_client", "peer=%s error=\"cannot make the socket non-blocking\"",
 		         log_quote(peer->text));

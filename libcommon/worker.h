@@ -69,9 +69,8 @@ struct worker_ops {
 	/* The start-up line's extra fields ("apop=yes"), or NULL. */
 	const char *(*start_fields)(const struct worker *w);
 };
-/* One worker process.  The protocol's server struct embeds it (first
- * member or not) and finds itself from it with container_of-like
- * arithmetic or through PROTO. */
+/* One worker process.  The protocol's server struct embeds it; PROTO
+ * points back to that struct for the callbacks. */
 struct worker {
 	const struct worker_ops *ops;
 	void *proto;                  /* the protocol's server, for its callbacks */
