@@ -165,10 +165,9 @@ void worker_shutdown(struct worker *w, bool goodbye)
 
 /* ---- refresh ---- */
 
-/* The guardian's refresh: the log reopened (logrotate), the log level
- * as ems.conf (or the process table) now says.  Other settings keep
- * their values until the worker restarts. */
-static void refresh(struct worker *w)
+/* Other settings keep their values until the worker restarts: live
+ * sessions point into the ems.conf read at start. */
+void worker_refresh(struct worker *w)
 {
 	log_reopen();
 	struct ems_config *cfg = config_load(w->params.config_path);
@@ -185,7 +184,7 @@ static void on_signal(int signo, void *arg)
 {
 	struct worker *w = arg;
 	if (signo == SIGHUP) {
-		refresh(w);
+		worker_refresh(w);
 		return;
 	}
 	log_info("worker_stop", "signal=%d clients=%u", signo, w->clients.n);

@@ -114,6 +114,10 @@ int worker_listen_tcp(struct worker *w, const char *address, long long port);
 int worker_listen_unix(struct worker *w, const char *path, unsigned mode);
 /* The next session name, "imap4srv01.17", into OUT (CAP bytes). */
 void worker_session_name(struct worker *w, char *out, size_t cap);
+/* The guardian's refresh (SIGHUP): reopens the log (logrotate) and
+ * sets the log level ems.conf (or the process table) names now; an
+ * ems.conf that does not load is logged and changes nothing. */
+void worker_refresh(struct worker *w);
 /*
  * Stops taking clients (listeners closed, iolistener left) and ends the
  * loop once the last client has gone.  With GOODBYE, every client is
