@@ -19,6 +19,7 @@
 #include "worker.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Connections at once when the instance has no maxclt. */
 #define LMTP_MAXCLT_DEFAULT 100
@@ -28,10 +29,18 @@
 
 static struct worker w;
 
+/* A TCP peer is "[address]:port" in logs and the Received field
+ * ("from HELO ([192.0.2.7]:4242)"), a unix one "local". */
 static void on_client(struct worker *wk, int fd, const struct worker_peer *peer,
                       unsigned flags)
 {
-	lmtp_session_start(wk->proto, wk, fd, peer->text, flags, !peer->local);
+	char text[sizeof peer->text + 2];
+	size_t alen = strlen(peer->addr);
+	if (peer->local || strncmp(peer->text, peer->addr, alen) != 0)
+		snprintf(text, sizeof text, "%s", peer->text);
+	else
+		snprintf(text, sizeof text, "[%s]%s", peer->addr, peer->text + alen);
+	lmtp_session_start(wk->proto, wk, fd, text, flags, !peer->local);
 }
 
 /* The sockets of lmtp.socket and lmtp.port, then the outbound side. */
