@@ -23,7 +23,7 @@ int imap_auth_open(struct imap_server *srv)
 	struct auth_settings set;
 	if (authenticator != NULL)
 		return 0;
-	auth_settings_read(srv->cfg, &set);
+	auth_settings_read(srv->w.cfg, &set);
 	authenticator = auth_new(&set, srv->store);
 	if (authenticator == NULL)
 		return -1;
@@ -89,25 +89,23 @@ enum imap_auth_result imap_auth_outcome(struct imap_client *c, enum auth_result 
 	}
 }
 
-/* Who is asking, for auth.h: ADDR and SESSION are the caller's buffers. */
+/* Who is asking, for auth.h: ADDR is the caller's buffer. */
 struct asker {
 	char addr[INET6_ADDRSTRLEN + 8];
-	char session[32];
 	struct auth_client who;
 };
 
 static void describe(struct imap_client *c, struct asker *a)
 {
 	address_of(c->peer, a->addr, sizeof a->addr);
-	snprintf(a->session, sizeof a->session, "imap.%llu", (unsigned long long)c->id);
-	a->who = (struct auth_client){ "imap", STORE_SVC_IMAP, a->addr, a->session,
+	a->who = (struct auth_client){ "imap", STORE_SVC_IMAP, a->addr, c->session,
 	                               imap_client_tls(c) };
 }
 
 static struct auth_pool *pool_for(struct imap_server *srv)
 {
 	if (pool == NULL && imap_auth_open(srv) == 0)
-		pool = auth_pool_from_config(srv->loop, authenticator, srv->cfg);
+		pool = auth_pool_from_config(srv->w.loop, authenticator, srv->w.cfg);
 	return pool;
 }
 

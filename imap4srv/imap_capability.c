@@ -36,7 +36,7 @@ void imap_capability(const struct imap_client *c, char *out, size_t outlen)
 		add(out, outlen, limit);
 		return;
 	}
-	if (c->srv->tls != NULL && c->conn.tls_state == CLIENT_TLS_NONE)
+	if (c->srv->w.tls != NULL && c->conn.tls_state == CLIENT_TLS_NONE)
 		add(out, outlen, "STARTTLS");
 	if (imap_client_plaintext_ok(c)) {
 		add(out, outlen, "AUTH=PLAIN");

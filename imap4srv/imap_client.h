@@ -86,8 +86,8 @@ struct imap_client {
 	struct client_conn conn;    /* socket, stream, TLS, idle timer */
 	char peer[INET6_ADDRSTRLEN + 8];
 	unsigned flags;             /* the listener's flags (PROC_FLAG_SSL) */
-	uint64_t id;                /* session number in logs and traces */
-	char session[24];           /* the same as text, for client_conn */
+	uint64_t id;                /* session number in traces */
+	char session[48];           /* "imap4srv01.17" in log lines */
 	enum imap_state state;
 	bool greeted;               /* the greeting went out */
 
@@ -119,11 +119,9 @@ struct imap_client {
  * Takes over client socket FD (accepted by the listener or by
  * --listen), with the peer's address text PEER and the listener's
  * FLAGS: greets at once, or after the TLS handshake when FLAGS has
- * PROC_FLAG_SSL.  Returns the client, or NULL after logging why (FD is
- * closed then).
+ * PROC_FLAG_SSL.  On failure logs why and closes FD.
  */
-struct imap_client *imap_client_new(struct imap_server *srv, int fd,
-                                    const char *peer, unsigned flags);
+void imap_client_new(struct imap_server *srv, int fd, const char *peer, unsigned flags);
 
 /* Closes the connection now and frees the client (unsent output is
  * dropped). */

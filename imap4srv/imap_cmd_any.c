@@ -69,7 +69,7 @@ static int id_params(struct imap_client *c)
 		if (v.p && imap_str_eq(&k, "version"))
 			imap_str_copy(&v, version, sizeof version);
 	}
-	log_info("imap_id", "session=%llu name=%s version=%s", (unsigned long long)c->id,
+	log_info("imap_id", "session=%s name=%s version=%s", c->session,
 	         log_quote(name), log_quote(version));
 	return imap_p_close(p);
 }

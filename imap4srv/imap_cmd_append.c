@@ -113,8 +113,8 @@ enum cmd_result imap_cmd_append(struct imap_client *c)
 		             : imap_store_failed(c, "APPEND");
 	}
 	imap_server_notify(c->srv, mb.id);
-	log_info("imap_append", "session=%llu mailbox=%s uid=%u size=%zu",
-	         (unsigned long long)c->id, log_quote(a.name), uid, a.data.len);
+	log_info("imap_append", "session=%s mailbox=%s uid=%u size=%zu",
+	         c->session, log_quote(a.name), uid, a.data.len);
 	uint32_t validity = mb.uidvalidity;
 	store_mailbox_clear(&mb);
 	return imap_done(c, "OK", "[APPENDUID %u %u] APPEND completed", validity, uid);

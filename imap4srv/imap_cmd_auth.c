@@ -96,7 +96,7 @@ static bool delay_answer(struct pending *d, enum imap_auth_result r, unsigned de
 	if (delay_ms == 0)
 		return false;
 	d->result = r;
-	d->timer = evloop_add_timer(c->srv->loop, delay_ms, false, on_delay, d);
+	d->timer = evloop_add_timer(c->srv->w.loop, delay_ms, false, on_delay, d);
 	return d->timer != NULL;
 }
 
@@ -140,7 +140,7 @@ enum cmd_result imap_cmd_starttls(struct imap_client *c)
 {
 	if (imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
-	if (c->srv->tls == NULL)
+	if (c->srv->w.tls == NULL)
 		return imap_done(c, "NO", "[UNAVAILABLE] TLS is not configured");
 	if (c->conn.tls_state != CLIENT_TLS_NONE)
 		return imap_done(c, "BAD", "TLS is active already");

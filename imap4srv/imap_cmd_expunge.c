@@ -74,8 +74,8 @@ void imap_expunge_apply(struct imap_client *c, const struct imap_expunge *x, boo
 			v->msgs[x->seqs[i - 1] - 1].expunged = true;
 	}
 	imap_server_notify(c->srv, x->mailbox);
-	log_info("imap_expunge", "session=%llu mailbox=%lld count=%zu",
-	         (unsigned long long)c->id, (long long)x->mailbox, x->n);
+	log_info("imap_expunge", "session=%s mailbox=%lld count=%zu",
+	         c->session, (long long)x->mailbox, x->n);
 }
 
 /* ---- EXPUNGE, UID EXPUNGE ---- */

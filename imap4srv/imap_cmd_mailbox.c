@@ -140,7 +140,7 @@ static enum cmd_result create_apply(struct imap_client *c, void *arg, int rc,
 		return imap_job_failed(c, err);
 	if (j->existed)
 		return imap_done(c, "NO", "[ALREADYEXISTS] mailbox exists");
-	log_info("imap_create", "session=%llu mailbox=%s", (unsigned long long)c->id,
+	log_info("imap_create", "session=%s mailbox=%s", c->session,
 	         log_quote(j->name));
 	if (j->mb.id == 0)
 		return imap_done(c, "OK", "CREATE completed");
@@ -191,7 +191,7 @@ static enum cmd_result delete_apply(struct imap_client *c, void *arg, int rc,
 		imap_untagged(c, "OK [CLOSED] the selected mailbox was deleted");
 	}
 	imap_server_notify(c->srv, j->id);
-	log_info("imap_delete", "session=%llu mailbox=%s", (unsigned long long)c->id,
+	log_info("imap_delete", "session=%s mailbox=%s", c->session,
 	         log_quote(j->name));
 	return imap_done(c, "OK", "DELETE completed");
 }
@@ -350,8 +350,8 @@ static enum cmd_result rename_apply(struct imap_client *c, void *arg, int rc,
 		if (j->mb.id != 0)
 			imap_server_notify(c->srv, j->mb.id);
 	}
-	log_info("imap_rename", "session=%llu from=%s to=%s status=%s",
-	         (unsigned long long)c->id, log_quote(j->name), log_quote(j->to),
+	log_info("imap_rename", "session=%s from=%s to=%s status=%s",
+	         c->session, log_quote(j->name), log_quote(j->to),
 	         c->active.status);
 	return r;
 }

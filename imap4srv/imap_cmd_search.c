@@ -185,8 +185,8 @@ static int save(struct imap_client *c, const struct hits *h, unsigned ret)
 	uint32_t *uids = malloc((h->len ? h->len : 1) * sizeof *uids);
 	size_t n = 0;
 	if (uids == NULL) {
-		log_error("imap_search", "session=%llu error=\"out of memory\"",
-		          (unsigned long long)c->id);
+		log_error("imap_search", "session=%s error=\"out of memory\"",
+		          c->session);
 		imap_view_save(v, NULL, 0);
 		return -1;
 	}
@@ -222,8 +222,8 @@ static int run_search(struct imap_client *c, const struct search_key *keys, stru
 	h->n = malloc((v->n ? v->n : 1) * sizeof *h->n);
 	h->modseq = malloc((v->n ? v->n : 1) * sizeof *h->modseq);
 	if (h->n == NULL || h->modseq == NULL) {
-		log_error("imap_search", "session=%llu error=\"out of memory\"",
-		          (unsigned long long)c->id);
+		log_error("imap_search", "session=%s error=\"out of memory\"",
+		          c->session);
 		return -1;
 	}
 	for (uint32_t seq = 1; seq <= v->n; seq++) {

@@ -167,8 +167,8 @@ static enum cmd_result select_open(struct imap_client *c, const char *name, cons
 	announce(c, (uint32_t)k.messages);
 	if (sp->qresync && resync(c, sp) < 0)
 		return imap_store_failed(c, readonly ? "EXAMINE" : "SELECT");
-	log_info("imap_select", "session=%llu mailbox=%s messages=%u readonly=%s",
-	         (unsigned long long)c->id, log_quote(name), c->view->n,
+	log_info("imap_select", "session=%s mailbox=%s messages=%u readonly=%s",
+	         c->session, log_quote(name), c->view->n,
 	         readonly ? "yes" : "no");
 	return imap_done(c, "OK", "[%s] %s completed", readonly ? "READ-ONLY" : "READ-WRITE",
 	                 readonly ? "EXAMINE" : "SELECT");
@@ -211,8 +211,8 @@ static enum cmd_result close_apply(struct imap_client *c, void *arg, int rc,
 	if (rc == 0)
 		imap_expunge_apply(c, arg, false);
 	else
-		log_warn("imap_close", "session=%llu error=\"expunge failed\" kind=%s",
-		         (unsigned long long)c->id, err == STORE_E_TRANSIENT ? "transient" : "failed");
+		log_warn("imap_close", "session=%s error=\"expunge failed\" kind=%s",
+		         c->session, err == STORE_E_TRANSIENT ? "transient" : "failed");
 	deselect(c);
 	return imap_done(c, "OK", "CLOSE completed");
 }

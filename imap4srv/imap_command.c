@@ -218,8 +218,8 @@ static int append(struct imap_client *c, const char *data, size_t len)
 			cap *= 2;
 		char *p = realloc(c->cmd, cap);
 		if (p == NULL) {
-			log_error("imap_command", "session=%llu error=\"out of memory\" size=%zu",
-			          (unsigned long long)c->id, cap);
+			log_error("imap_command", "session=%s error=\"out of memory\" size=%zu",
+			          c->session, cap);
 			return -1;
 		}
 		c->cmd = p;
@@ -283,7 +283,7 @@ static int too_big(struct imap_client *c, bool nonsync, bool is_append)
 	char tag[IMAP_TAG_MAX + 1];
 	size_t n = strcspn(c->cmd, " ");
 	snprintf(tag, sizeof tag, "%.*s", (int)(n < IMAP_TAG_MAX ? n : IMAP_TAG_MAX), c->cmd);
-	log_info("imap_toobig", "session=%llu nonsync=%s", (unsigned long long)c->id,
+	log_info("imap_toobig", "session=%s nonsync=%s", c->session,
 	         nonsync ? "yes" : "no");
 	imap_outf(c, "%s %s [TOOBIG] literal too big\r\n", tag, is_append ? "NO" : "BAD");
 	reset_assembly(c);
@@ -351,7 +351,7 @@ static int line_step(struct imap_client *c)
 	case IOS_EOF:
 		return -1;
 	case IOS_TOO_LONG:
-		log_info("imap_toolong", "session=%llu", (unsigned long long)c->id);
+		log_info("imap_toolong", "session=%s", c->session);
 		if (c->cmd_len > 0 || c->busy) {
 			imap_outs(c, "* BYE [TOOBIG] command line too long\r\n");
 			return -1;

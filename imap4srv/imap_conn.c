@@ -1,8 +1,7 @@
 /*
  * imap_conn.c - one client connection of imap4srv: what IMAP adds to
  * libcommon's client_conn.h (socket, TLS, stream, idle timer, pump,
- * the client list): the Server-Trace file, refusing clients over
- * maxclt, and its steps: buffered commands run while the output has
+ * the client list): the Server-Trace file and its steps: buffered commands run while the output has
  * room, and a suspended command takes no input until the peer has read
  * enough.  See imap_client.h; the protocol itself starts in
  * imap_command.c.
@@ -43,7 +42,7 @@ void imap_client_free(struct imap_client *c)
 {
 	if (c == NULL)
 		return;
-	log_info("imap_disconnect", "session=%llu peer=%s user=%s", (unsigned long long)c->id,
+	log_info("imap_disconnect", "session=%s peer=%s user=%s", c->session,
 	         c->peer, c->username ? log_quote(c->username) : "-");
 	imap_command_reset(c);
 	stats_conn_end(c->state == IMAP_LOGOUT, c->username != NULL);
@@ -65,83 +64,52 @@ static int setup(struct imap_client *c, int fd)
 	 * push (IDLE's EXISTS) until the client's delayed ACK of the last
 	 * one.  On a socket that is not TCP this fails, harmlessly. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (client_conn_open(&c->conn, &srv->clients, srv->loop, fd, srv->set.max_line, OUT_HIGH_WATER,
-	                     srv->set.idle_timeout_s * 1000u, srv->tls, c->session,
-	                     &imap_conn_ops, c) < 0)
+	if (client_conn_open(&c->conn, &srv->w.clients, srv->w.loop, fd, srv->set.max_line,
+	                     OUT_HIGH_WATER, srv->set.idle_timeout_s * 1000u, srv->w.tls,
+	                     c->session, &imap_conn_ops, c) < 0)
 		return -1;
 	if (srv->set.server_trace)
-		c->trace = imap_trace_open(srv->log_dir, config_path(srv->cfg, "node"), c->id,
+		c->trace = imap_trace_open(srv->log_dir, config_path(srv->w.cfg, "node"), c->id,
 		                           c->peer, srv->set.trace_synch,
 		                           srv->set.trace_literal_max);
-	if (c->flags & PROC_FLAG_SSL) {
-		if (srv->tls == NULL) {
-			log_warn("imap_connect", "session=%llu error=\"TLS listener but no certificate\"",
-			         (unsigned long long)c->id);
-			return -1;
-		}
-		return client_conn_start_tls(&c->conn);
-	}
-	return imap_command_greet(c);
+	return 0;
 }
 
-/* Turns a client away before any state is built for it. */
-static void refuse(struct imap_server *srv, int fd, unsigned flags)
+void imap_client_new(struct imap_server *srv, int fd, const char *peer, unsigned flags)
 {
-	static const char bye[] = "* BYE [UNAVAILABLE] too many connections, try later\r\n";
-	log_warn("imap_connect", "error=\"too many clients\" maxclt=%u", srv->set.maxclt);
-	stats_inc(STAT_CONN_TOO_MANY);
-	if (!(flags & PROC_FLAG_SSL) && send(fd, bye, sizeof bye - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		log_debug("imap_connect", "error=%s", log_quote(strerror(errno)));
-	close(fd);
-}
-
-struct imap_client *imap_client_new(struct imap_server *srv, int fd,
-                                    const char *peer, unsigned flags)
-{
-	if (srv->set.maxclt && srv->clients.n >= srv->set.maxclt) {
-		refuse(srv, fd, flags);
-		return NULL;
-	}
 	struct imap_client *c = calloc(1, sizeof *c);
-	if (c == NULL || fd_set_nonblock(fd) < 0) {
-		if (c == NULL)
-			log_error("imap_connect", "error=\"out of memory\"");
-		free(c);
+	if (c == NULL) {
+		log_error("imap_connect", "error=\"out of memory\"");
 		close(fd);
-		return NULL;
+		return;
 	}
 	c->srv = srv;
 	c->flags = flags;
 	c->id = ++srv->trace_seq;
-	snprintf(c->session, sizeof c->session, "%llu", (unsigned long long)c->id);
+	worker_session_name(&srv->w, c->session, sizeof c->session);
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	stats_conn_open();
-	log_info("imap_connect", "session=%llu peer=%s tls=%s", (unsigned long long)c->id,
-	         c->peer, flags & PROC_FLAG_SSL ? "implicit" : "no");
-	if (setup(c, fd) < 0) {
+	if (setup(c, fd) < 0)
 		imap_client_free(c);
-		return NULL;
-	}
-	return imap_client_pump(c) ? c : NULL;
+	else
+		client_conn_start(&c->conn, flags, c->peer);
 }
 
 /* ---- what IMAP adds to the connection ---- */
 
 static void on_idle(void *arg)
 {
-	struct imap_client *c = arg;
-	log_info("imap_timeout", "session=%llu peer=%s", (unsigned long long)c->id, c->peer);
-	if (client_conn_can_write(&c->conn))
-		imap_outs(c, "* BYE Autologout; idle for too long\r\n");
+	imap_outs(arg, "* BYE Autologout; idle for too long\r\n");
 }
 
-static void on_tls_up(void *arg)
+/* The worker is shutting down (RFC 9051 7.1.5).  Not inside a
+ * suspended command's output (a FETCH literal half sent): that client
+ * is only closed.  IDLE waits for input and may take the BYE. */
+static void on_goodbye(void *arg)
 {
 	struct imap_client *c = arg;
-	struct tls_conn *tls = c->conn.tls;
-	log_info("imap_tls", "session=%llu version=%s cipher=%s resumed=%s",
-	         (unsigned long long)c->id, tls_conn_version(tls), tls_conn_cipher(tls),
-	         tls_conn_resumed(tls) ? "yes" : "no");
+	if (!c->busy || c->active.on_line != NULL)
+		imap_outs(c, "* BYE [UNAVAILABLE] Server shutting down, try again later\r\n");
 }
 
 /* Implicit TLS greets after the handshake; after STARTTLS the client
@@ -180,10 +148,10 @@ static const struct client_conn_ops imap_conn_ops = {
 	.step = step,
 	.input_held = input_held,
 	.greet = greet,
-	.tls_up = on_tls_up,
 	.idle = on_idle,
+	.goodbye = on_goodbye,
 	.free = free_client,
-	.read_event = "imap_read",
+	.name = "imap",
 	.output_is_activity = false,
 };
 

@@ -37,7 +37,7 @@ enum cmd_result imap_cmd_idle(struct imap_client *c)
 void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id)
 {
 	struct client_conn *next;
-	for (struct client_conn *cc = srv->clients.head; cc != NULL; cc = next) {
+	for (struct client_conn *cc = srv->w.clients.head; cc != NULL; cc = next) {
 		struct imap_client *c = cc->client;
 		next = cc->next;
 		if (!c->idling || c->view == NULL ||
@@ -54,5 +54,5 @@ void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id)
 
 void imap_server_notify(struct imap_server *srv, int64_t mailbox_id)
 {
-	wakeup_mailbox(srv->run_dir, mailbox_id);
+	wakeup_mailbox(srv->w.run_dir, mailbox_id);
 }

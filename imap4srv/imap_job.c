@@ -50,7 +50,7 @@ enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops 
 {
 	struct imap_job *j = malloc(sizeof *j);
 	if (j == NULL) {
-		log_error("imap_job", "session=%llu error=\"out of memory\"", (unsigned long long)c->id);
+		log_error("imap_job", "session=%s error=\"out of memory\"", c->session);
 		if (ops->free != NULL)
 			ops->free(ctx);
 		return imap_done(c, "NO", "[UNAVAILABLE] %s failed, try again later", c->active.name);
@@ -58,7 +58,7 @@ enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops 
 	j->c = c;
 	j->ops = ops;
 	j->ctx = ctx;
-	struct store_job *job = store_pool_submit(c->srv->pool,
+	struct store_job *job = store_pool_submit(c->srv->w.pool,
 	                                          ops->kind == STORE_JOB_WRITE ? &write_ops
 	                                                                       : &plain_ops, j);
 	if (job == NULL)
@@ -72,8 +72,8 @@ enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops 
 enum cmd_result imap_job_failed(struct imap_client *c, enum store_error err)
 {
 	bool transient = err == STORE_E_TRANSIENT;
-	log_warn("imap_store_failed", "session=%llu command=%s kind=%s",
-	         (unsigned long long)c->id, c->active.name, transient ? "transient" : "failed");
+	log_warn("imap_store_failed", "session=%s command=%s kind=%s",
+	         c->session, c->active.name, transient ? "transient" : "failed");
 	if (transient)
 		return imap_done(c, "NO", "[UNAVAILABLE] %s failed, try again later", c->active.name);
 	return imap_done(c, "NO", "[SERVERBUG] %s failed", c->active.name);

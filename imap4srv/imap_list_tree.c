@@ -148,8 +148,8 @@ int ltree_gather(struct imap_client *c, struct ltree *t)
 		add_missing(t, sorted, name);
 	}
 	if (t->failed) {
-		log_error("imap_list", "session=%llu error=\"out of memory\"",
-		          (unsigned long long)c->id);
+		log_error("imap_list", "session=%s error=\"out of memory\"",
+		          c->session);
 		return -1;
 	}
 	qsort(t->e, t->n, sizeof *t->e, by_name);

@@ -1,10 +1,10 @@
 /*
  * imap_server.h - what one imap4srv process holds for all its clients:
- * the settings read from ems.conf, the store handle and the pool of
- * store threads, the TLS context,
- * the wake-up listener that tells it about changed mailboxes, and the
- * list of connected clients.  There is one struct imap_server per
- * process (imap4srv.c owns it).
+ * the worker skeleton (libcommon/worker.h: loop, TLS context, the list
+ * of connected clients), the settings read from ems.conf, the store
+ * handle and the wake-up listener that tells it about changed
+ * mailboxes.  There is one struct imap_server per process (imap4srv.c
+ * owns it).
  */
 #ifndef IMAP_SERVER_H
 #define IMAP_SERVER_H
@@ -16,6 +16,7 @@
 #include "store_pool.h"
 #include "tls.h"
 #include "wakeup.h"
+#include "worker.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,23 +39,18 @@ struct imap_settings {
 	size_t max_append;              /* APPENDLIMIT: largest message */
 	size_t max_line;                /* longest command line */
 	bool cram_md5;                  /* offer AUTHENTICATE CRAM-MD5 */
-	unsigned maxclt;                /* clients at most (0: no limit) */
 };
 
 struct imap_server {
-	struct evloop *loop;
-	struct ems_config *cfg;
-	struct store *store;            /* the loop's own handle: reads */
-	struct store_pool *pool;        /* threads for store writes (imap_job.h) */
-	struct tls_server *tls;         /* NULL when no certificate: no STARTTLS */
+	struct worker w;                /* loop, cfg, tls (NULL: no STARTTLS),
+	                                   clients, name "imap4srv01" */
+	struct store *store;            /* the loop's own handle: reads; writes
+	                                   go to w.pool (imap_job.h) */
 	struct wakeup_listener *wakeup;
 	struct ev_io *wakeup_io;
 	struct ev_timer *recheck;       /* re-checks idling mailboxes now and then */
-	const char *run_dir;
 	const char *log_dir;
-	char name[32];                  /* "imap4srv01": wake-up socket, trace files */
 	struct imap_settings set;
-	struct client_list clients;    /* every connected client */
 	struct imap_trace_file *trace;  /* Server-Trace output, NULL when off */
 	uint64_t trace_seq;             /* numbers sessions in the trace */
 };

@@ -5,14 +5,24 @@
 #include "client_conn.h"
 
 #include "log.h"
+#include "params.h"
 #include "stats.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static void on_io(struct ev_io *io, unsigned events, void *arg);
 static void on_idle(struct ev_timer *t, void *arg);
+static void dead(struct client_conn *cc);
+
+/* "<protocol>_<what>" into EV, the event name of a log line. */
+static const char *event(const struct client_conn *cc, const char *what, char *ev, size_t cap)
+{
+	snprintf(ev, cap, "%s_%s", cc->ops->name, what);
+	return ev;
+}
 
 /* ---- TLS as an iostream transport ---- */
 
@@ -61,7 +71,10 @@ static int handshake(struct client_conn *cc)
 	ios_set_transport(cc->ios, &tls_ops, cc->tls);
 	cc->tls_state = CLIENT_TLS_ON;
 	evloop_timer_set(cc->idle_timer, cc->idle_ms);
-	cc->ops->tls_up(cc->client);
+	char ev[32];
+	log_info(event(cc, "tls", ev, sizeof ev), "session=%s version=%s cipher=%s bits=%d resumed=%s",
+	         cc->session, tls_conn_version(cc->tls), tls_conn_cipher(cc->tls),
+	         tls_conn_bits(cc->tls), tls_conn_resumed(cc->tls) ? "yes" : "no");
 	return 0;
 }
 
@@ -134,6 +147,40 @@ void client_conn_close(struct client_conn *cc)
 	tls_conn_free(cc->tls);
 	close(cc->fd);
 	cc->ops = NULL;
+	if (cc->list->changed != NULL)
+		cc->list->changed(cc->list, cc->list->changed_arg);
+}
+
+enum ios_status client_conn_input(struct client_conn *cc, enum ios_status st)
+{
+	if (st == IOS_EOF)
+		cc->eof = true;
+	if (st == IOS_EOF || (st == IOS_NEED_MORE && cc->eof))
+		cc->closing = true;
+	return st;
+}
+
+bool client_conn_start(struct client_conn *cc, unsigned flags, const char *peer)
+{
+	char ev[32];
+	bool implicit = (flags & PROC_FLAG_SSL) != 0;
+	int r;
+	cc->peer = peer;
+	log_info(event(cc, "connect", ev, sizeof ev), "session=%s peer=%s tls=%s", cc->session,
+	         log_quote(peer), implicit ? "implicit" : "no");
+	if (!implicit) {
+		r = cc->ops->greet(cc->client);
+	} else if (cc->tls_ctx == NULL) {
+		log_warn(ev, "session=%s error=\"TLS listener but no certificate\"", cc->session);
+		r = -1;
+	} else {
+		r = client_conn_start_tls(cc);
+	}
+	if (r < 0) {
+		dead(cc);
+		return false;
+	}
+	return client_conn_pump(cc);
 }
 
 /* ---- events ---- */
@@ -147,8 +194,12 @@ static void on_idle(struct ev_timer *t, void *arg)
 {
 	struct client_conn *cc = arg;
 	(void)t;
+	char ev[32];
 	stats_inc(STAT_CLIENT_TIMEOUTS);
-	cc->ops->idle(cc->client);
+	log_info(event(cc, "timeout", ev, sizeof ev), "session=%s peer=%s", cc->session,
+	         log_quote(cc->peer ? cc->peer : "-"));
+	if (client_conn_can_write(cc))
+		cc->ops->idle(cc->client);
 	cc->closing = true;
 	client_conn_pump(cc);
 }
@@ -167,7 +218,8 @@ static bool fill(struct client_conn *cc)
 	}
 	if (errno == EAGAIN || errno == ENOBUFS)
 		return true;
-	log_info(cc->ops->read_event, "session=%s error=%s", cc->session,
+	char ev[32];
+	log_info(event(cc, "read", ev, sizeof ev), "session=%s error=%s", cc->session,
 	         log_quote(strerror(errno)));
 	return false;
 }

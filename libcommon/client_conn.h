@@ -1,6 +1,6 @@
 /*
  * client_conn.h - one client connection of a protocol worker (pop3srv,
- * imap4srv): its socket in the event loop, plain or TLS (implicit on an
+ * imap4srv, smtpgw's LMTP; the worker itself is worker.h): its socket in the event loop, plain or TLS (implicit on an
  * SSL listener, or after STLS/STARTTLS), its iobuf stream, the idle
  * timer, back-pressure and closing.  The protocol gives the few things
  * it does differently as client_conn_ops; everything else, above all the
@@ -47,15 +47,20 @@ struct client_conn_ops {
 	 * client speaks first): greets where it has not yet.  0, or -1 to
 	 * free the client. */
 	int (*greet)(void *client);
-	/* Logs the finished handshake. */
-	void (*tls_up)(void *client);
-	/* The idle timer fired: logs it and, when client_conn_can_write(),
-	 * says goodbye.  The connection then closes. */
+	/* The idle timer fired (logged as <name>_timeout): writes the
+	 * protocol's goodbye.  Called only when client_conn_can_write();
+	 * the connection then closes. */
 	void (*idle)(void *client);
+	/* The worker is shutting down (worker.h): writes the protocol's
+	 * goodbye ("* BYE", "421") where a line may go now (not inside a
+	 * transfer); the connection then closes once its output is out.
+	 * Called only when client_conn_can_write(). */
+	void (*goodbye)(void *client);
 	/* Frees the client, which calls client_conn_close(). */
 	void (*free)(void *client);
-	/* Event name of a failed read in the log ("pop3_read"). */
-	const char *read_event;
+	/* The protocol's name in event names: "pop3" logs pop3_connect,
+	 * pop3_tls and pop3_read. */
+	const char *name;
 	/* True when output the peer takes counts as activity (a slow
 	 * reader of a long transfer is not idle). */
 	bool output_is_activity;
@@ -63,10 +68,14 @@ struct client_conn_ops {
 
 struct client_conn;
 
-/* The clients of one worker, newest first. */
+/* The clients of one worker, newest first.  CHANGED (may be NULL) is
+ * called with ARG each time a client leaves the list (the worker's load
+ * report and the end of an orderly shutdown). */
 struct client_list {
 	struct client_conn *head;
 	unsigned n;
+	void (*changed)(struct client_list *list, void *arg);
+	void *changed_arg;
 };
 
 struct client_conn {
@@ -81,6 +90,7 @@ struct client_conn {
 	bool eof;                       /* the peer closed its side */
 	unsigned idle_ms;
 	const char *session;            /* the client's name in log lines */
+	const char *peer;               /* its address text (client_conn_start) */
 	const struct client_conn_ops *ops;
 	void *client;
 	struct client_list *list;
@@ -101,6 +111,23 @@ int client_conn_open(struct client_conn *cc, struct client_list *list, struct ev
                      struct tls_server *tls_ctx, const char *session,
                      const struct client_conn_ops *ops, void *client);
 
+/*
+ * What every protocol does first with a new client at PEER (text for
+ * the log, kept, not copied) that came in on a listener with FLAGS:
+ * logs <name>_connect; on an implicit-TLS listener (PROC_FLAG_SSL)
+ * starts the handshake, the greeting to follow it, and refuses the
+ * client when the worker has no certificate; otherwise greets at once;
+ * then runs the pump.  Returns false when the client was freed (after a
+ * failure too).
+ */
+bool client_conn_start(struct client_conn *cc, unsigned flags, const char *peer);
+/*
+ * What a protocol's step does with ST, the answer of an input read
+ * (ios_read_line(), ios_read_bytes()): at the end of the input (IOS_EOF,
+ * or nothing left after the peer closed its side) the connection is
+ * marked to close once its output is out.  Returns ST.
+ */
+enum ios_status client_conn_input(struct client_conn *cc, enum ios_status st);
 /* Takes CC off its list, releases what client_conn_open() made and
  * closes the socket.  Safe on
  * a zeroed CC (nothing to do) and on one whose open failed. */

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define LISTEN_BACKLOG 128
@@ -21,6 +23,7 @@
 struct tcp_listener {
 	int fd;
 	unsigned flags;
+	char *unix_path;      /* a unix socket's file, removed at close */
 	struct ev_io *io;
 	tcp_accept_cb *cb;
 	void *arg;
@@ -63,7 +66,11 @@ void tcp_addr_text(const struct sockaddr_storage *ss, char *out, size_t len,
 			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
 		port = ntohs(s6->sin6_port);
 	}
-	if (out != NULL)
+	if (ss->ss_family == AF_UNIX)
+		snprintf(host, sizeof host, "local");
+	if (out != NULL && ss->ss_family == AF_UNIX)
+		snprintf(out, len, "%s", host);
+	else if (out != NULL)
 		snprintf(out, len, "%s:%u", host, port);
 	if (addr != NULL)
 		snprintf(addr, alen, "%s", host);
@@ -114,6 +121,26 @@ static int bind_one(const char *host, const char *port)
 	return fd;
 }
 
+/* L takes listening socket FD (-1: it failed, L is freed) and watches
+ * it on LOOP.  0, or -1 with L freed. */
+static int watch(struct tcp_listener *l, struct evloop *loop, int fd, unsigned flags,
+                 tcp_accept_cb *cb, void *arg)
+{
+	l->fd = fd;
+	l->flags = flags;
+	l->cb = cb;
+	l->arg = arg;
+	if (fd >= 0 && (l->io = evloop_add_io(loop, fd, EV_READ, on_accept, l)) != NULL)
+		return 0;
+	if (fd >= 0)
+		close(fd);
+	if (l->unix_path != NULL)
+		unlink(l->unix_path);
+	free(l->unix_path);
+	free(l);
+	return -1;
+}
+
 struct tcp_listener *tcp_listen_open(struct evloop *loop, const char *spec,
                                      unsigned flags, tcp_accept_cb *cb, void *arg)
 {
@@ -127,18 +154,39 @@ struct tcp_listener *tcp_listen_open(struct evloop *loop, const char *spec,
 		log_error("listen", "error=\"out of memory\"");
 		return NULL;
 	}
-	l->fd = bind_one(host, port);
-	l->flags = flags;
-	l->cb = cb;
-	l->arg = arg;
-	if (l->fd < 0 || (l->io = evloop_add_io(loop, l->fd, EV_READ, on_accept, l)) == NULL) {
-		if (l->fd >= 0)
-			close(l->fd);
+	if (watch(l, loop, bind_one(host, port), flags, cb, arg) < 0)
+		return NULL;
+	log_info("listen", "address=%s port=%s tls=%s", log_quote(host), port,
+	         flags ? "implicit" : "no");
+	return l;
+}
+
+struct tcp_listener *tcp_listen_unix(struct evloop *loop, const char *path, unsigned mode,
+                                     tcp_accept_cb *cb, void *arg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path) >= (int)sizeof sun.sun_path) {
+		log_error("listen", "socket=%s error=\"path too long\"", log_quote(path));
+		return NULL;
+	}
+	struct tcp_listener *l = calloc(1, sizeof *l);
+	if (l == NULL || (l->unix_path = strdup(path)) == NULL) {
+		log_error("listen", "error=\"out of memory\"");
 		free(l);
 		return NULL;
 	}
-	log_info("listen", "address=%s port=%s tls=%s", log_quote(host), port,
-	         flags ? "implicit" : "no");
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	unlink(path);   /* a stale socket of an earlier run */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || chmod(path, mode) < 0 ||
+	    listen(fd, LISTEN_BACKLOG) < 0) {
+		log_error("listen", "socket=%s error=%s", log_quote(path), log_quote(strerror(errno)));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (watch(l, loop, fd, 0, cb, arg) < 0)
+		return NULL;
+	log_info("listen", "socket=%s", log_quote(path));
 	return l;
 }
 
@@ -174,5 +222,8 @@ void tcp_listen_close(struct tcp_listener *l)
 		return;
 	evloop_del_io(l->io);
 	close(l->fd);
+	if (l->unix_path != NULL)
+		unlink(l->unix_path);
+	free(l->unix_path);
 	free(l);
 }

@@ -1,6 +1,7 @@
 /*
  * tcp_listen.h - a worker's own listening sockets ("--listen ADDR:PORT"),
- * for development and tests when no iolistener hands clients over.
+ * for development and tests when no iolistener hands clients over, and
+ * smtpgw's LMTP socket and port from ems.conf.
  * Each accepted client goes to the callback exactly as a handed-off one
  * would; access filters are the iolistener's job and are not applied.
  */
@@ -33,6 +34,14 @@ struct tcp_listener *tcp_listen_open(struct evloop *loop, const char *spec,
                                      unsigned flags, tcp_accept_cb *cb, void *arg);
 
 /*
+ * Listens on a unix socket at PATH (a stale one is replaced; the file
+ * gets MODE and is removed again by tcp_listen_close()) and calls CB for
+ * each client, with flags 0 and the peer text "local".  Returns the
+ * listener, or NULL after logging why.
+ */
+struct tcp_listener *tcp_listen_unix(struct evloop *loop, const char *path, unsigned mode,
+                                     tcp_accept_cb *cb, void *arg);
+/*
  * A worker's own options after the common parameters, ARGV[NEXT] to
  * ARGV[ARGC - 1]: "--listen ADDR:PORT" and "--listen-tls ADDR:PORT"
  * (flags PROC_FLAG_SSL), each opened as tcp_listen_open() does into
@@ -50,7 +59,7 @@ void tcp_listen_close(struct tcp_listener *l);
 
 /* The address of SS as "address:port" into OUT (LEN bytes), and the
  * address alone into ADDR (ALEN bytes; may be NULL); "?" when the family
- * is unknown.  IPv4-mapped IPv6 addresses are written as IPv4. */
+ * is unknown, "local" (without a port) for a unix socket.  IPv4-mapped IPv6 addresses are written as IPv4. */
 void tcp_addr_text(const struct sockaddr_storage *ss, char *out, size_t len,
                    char *addr, size_t alen);
 

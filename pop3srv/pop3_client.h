@@ -38,7 +38,6 @@ struct pop3_transfer {
 
 struct pop3_client {
 	struct pop3_server *srv;
-	uint64_t id;
 	struct client_conn conn;         /* socket, stream, TLS, idle timer */
 	unsigned flags;                  /* the listener's (bit 64: implicit TLS) */
 	char peer[TCP_PEER_TEXT_MAX];    /* "addr:port" */
@@ -85,9 +84,9 @@ bool pop3_client_plaintext_ok(const struct pop3_client *c);
  * client was freed. */
 bool pop3_client_pump(struct pop3_client *c);
 
-/* Creates the client for FD and greets it; NULL (FD closed) on failure. */
-struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd, const char *peer,
-                                    const char *addr, unsigned flags);
+/* Creates the client for FD and greets it (FD closed on failure). */
+void pop3_client_new(struct pop3_server *srv, int fd, const struct worker_peer *peer,
+                     unsigned flags);
 
 /* Ends the session at once: no UPDATE state, nothing deleted. */
 void pop3_client_free(struct pop3_client *c);

@@ -38,7 +38,7 @@ static void fail_later(struct pop3_client *c, unsigned delay, const char *reply)
 static void enter_transaction(struct pop3_client *c, const struct auth_identity *id)
 {
 	struct pop3_maildrop *d = NULL;
-	switch (pop3_maildrop_open(c->srv->store, c->srv->run_dir, id->person_id, &d)) {
+	switch (pop3_maildrop_open(c->srv->store, c->srv->w.run_dir, id->person_id, &d)) {
 	case POP3_OPEN_OK:
 		break;
 	case POP3_OPEN_IN_USE:
@@ -96,7 +96,7 @@ static void on_checked(void *arg, enum auth_result r, const struct auth_identity
 static struct auth_pool *pool(struct pop3_server *srv)
 {
 	if (srv->auth_pool == NULL)
-		srv->auth_pool = auth_pool_from_config(srv->loop, srv->auth, srv->cfg);
+		srv->auth_pool = auth_pool_from_config(srv->w.loop, srv->auth, srv->w.cfg);
 	return srv->auth_pool;
 }
 
@@ -274,7 +274,7 @@ void pop3_auth_response(struct pop3_client *c, char *line, size_t len)
 void pop3_cmd_stls(struct pop3_client *c, const struct pop3_cmd *cmd)
 {
 	(void)cmd;
-	if (c->srv->tls == NULL) {
+	if (c->srv->w.tls == NULL) {
 		pop3_client_error(c, "TLS is not configured here");
 		return;
 	}

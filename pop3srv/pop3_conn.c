@@ -80,7 +80,7 @@ void pop3_client_delay(struct pop3_client *c, unsigned delay_ms, const char *rep
 	char *copy = strdup(reply);
 	if (delay_ms > 0 && copy != NULL) {
 		if (c->delay_timer == NULL)
-			c->delay_timer = evloop_add_timer(c->srv->loop, delay_ms, false, on_delay, c);
+			c->delay_timer = evloop_add_timer(c->srv->w.loop, delay_ms, false, on_delay, c);
 		else
 			evloop_timer_set(c->delay_timer, delay_ms);
 		if (c->delay_timer != NULL) {
@@ -117,13 +117,11 @@ void pop3_client_free(struct pop3_client *c)
 {
 	if (c == NULL)
 		return;
-	struct pop3_server *srv = c->srv;
 	log_info("pop3_disconnect", "session=%s peer=%s user=%s normal=%s", c->session, c->peer,
 	         c->drop ? log_quote(c->who.address) : "-", c->quit ? "yes" : "no");
 	stats_conn_close(c->quit);
 	if (c->drop != NULL)
 		stats_add(STAT_USERS_CURRENT, (uint64_t)-1);
-	client_conn_close(&c->conn);
 	evloop_del_timer(c->delay_timer);
 	pop3_maildrop_free(c->drop);   /* unlocks; deletes nothing */
 	sasl_free(c->sasl);
@@ -131,8 +129,8 @@ void pop3_client_free(struct pop3_client *c)
 	store_job_cancel(c->update_job);
 	free(c->delayed_reply);
 	memset(c->user, 0, sizeof c->user);
+	client_conn_close(&c->conn);   /* last: the worker may stop when it is gone */
 	free(c);
-	pop3_server_client_gone(srv);
 }
 
 static const struct client_conn_ops pop3_conn_ops;
@@ -140,66 +138,49 @@ static const struct client_conn_ops pop3_conn_ops;
 static int setup(struct pop3_client *c, int fd)
 {
 	struct pop3_server *srv = c->srv;
-	if (client_conn_open(&c->conn, &srv->clients, srv->loop, fd, srv->set.max_line, OUT_HIGH_WATER,
-	                     srv->set.idle_timeout_s * 1000u, srv->tls, c->session,
-	                     &pop3_conn_ops, c) < 0)
+	if (client_conn_open(&c->conn, &srv->w.clients, srv->w.loop, fd, srv->set.max_line,
+	                     OUT_HIGH_WATER, srv->set.idle_timeout_s * 1000u, srv->w.tls,
+	                     c->session, &pop3_conn_ops, c) < 0)
 		return -1;
-	if (c->flags & PROC_FLAG_SSL) {
-		if (srv->tls == NULL) {
-			log_warn("pop3_connect", "session=%s error=\"TLS listener but no certificate\"",
-			         c->session);
-			return -1;
-		}
-		return client_conn_start_tls(&c->conn);
-	}
-	pop3_session_greet(c);
 	return 0;
 }
 
-struct pop3_client *pop3_client_new(struct pop3_server *srv, int fd, const char *peer,
-                                    const char *addr, unsigned flags)
+void pop3_client_new(struct pop3_server *srv, int fd, const struct worker_peer *peer,
+                     unsigned flags)
 {
 	struct pop3_client *c = calloc(1, sizeof *c);
-	if (c == NULL || fd_set_nonblock(fd) < 0) {
-		if (c == NULL)
-			log_error("pop3_connect", "error=\"out of memory\"");
-		free(c);
+	if (c == NULL) {
+		log_error("pop3_connect", "error=\"out of memory\"");
 		close(fd);
-		return NULL;
+		return;
 	}
 	c->srv = srv;
 	c->flags = flags;
-	c->id = ++srv->next_id;
-	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	snprintf(c->addr, sizeof c->addr, "%s", addr);
-	snprintf(c->session, sizeof c->session, "%s.%llu", srv->name, (unsigned long long)c->id);
+	snprintf(c->peer, sizeof c->peer, "%s", peer->text);
+	snprintf(c->addr, sizeof c->addr, "%s", peer->addr);
+	worker_session_name(&srv->w, c->session, sizeof c->session);
 	stats_conn_open();
-	log_info("pop3_connect", "session=%s peer=%s tls=%s", c->session, c->peer,
-	         flags & PROC_FLAG_SSL ? "implicit" : "no");
-	if (setup(c, fd) < 0) {
+	if (setup(c, fd) < 0)
 		pop3_client_free(c);
-		return NULL;
-	}
-	return pop3_client_pump(c) ? c : NULL;
+	else
+		client_conn_start(&c->conn, flags, c->peer);
 }
 
 /* ---- what POP3 adds to the connection ---- */
 
 static void on_idle(void *arg)
 {
-	struct pop3_client *c = arg;
-	log_info("pop3_timeout", "session=%s peer=%s", c->session, c->peer);
-	if (client_conn_can_write(&c->conn))
-		pop3_reply(c, "-ERR idle for too long, closing");
+	pop3_reply(arg, "-ERR idle for too long, closing");
 }
 
-static void on_tls_up(void *arg)
+/* The worker is shutting down: a last -ERR between commands, as at an
+ * idle timeout; inside a RETR's text or with a login answer held back
+ * the client is only closed. */
+static void on_goodbye(void *arg)
 {
 	struct pop3_client *c = arg;
-	struct tls_conn *tls = c->conn.tls;
-	log_info("pop3_tls", "session=%s version=%s cipher=%s bits=%d resumed=%s", c->session,
-	         tls_conn_version(tls), tls_conn_cipher(tls), tls_conn_bits(tls),
-	         tls_conn_resumed(tls) ? "yes" : "no");
+	if (!c->xfer.active && !delaying(c))
+		pop3_reply(c, "-ERR [SYS/TEMP] server shutting down, try again later");
 }
 
 /* Implicit TLS greets after the handshake; after STLS the client
@@ -230,20 +211,14 @@ static int step(void *arg)
 		return pop3_retr_continue(c) < 0 ? -1 : 1;
 	char *line;
 	size_t len;
-	switch (ios_read_line(c->conn.ios, &line, &len)) {
+	switch (client_conn_input(&c->conn, ios_read_line(c->conn.ios, &line, &len))) {
 	case IOS_OK:
 		pop3_session_line(c, line, len);
 		return 1;
 	case IOS_TOO_LONG:
 		pop3_client_error(c, "line too long");
 		return 1;
-	case IOS_EOF:
-		c->conn.eof = true;
-		c->conn.closing = true;
-		return 0;
 	default:
-		if (c->conn.eof)
-			c->conn.closing = true;
 		return 0;
 	}
 }
@@ -257,10 +232,10 @@ static const struct client_conn_ops pop3_conn_ops = {
 	.step = step,
 	.input_held = input_held,
 	.greet = greet,
-	.tls_up = on_tls_up,
 	.idle = on_idle,
+	.goodbye = on_goodbye,
 	.free = free_client,
-	.read_event = "pop3_read",
+	.name = "pop3",
 	.output_is_activity = true,
 };
 

@@ -29,7 +29,7 @@ struct quit_job {
 static void signed_off(struct pop3_client *c, size_t removed, bool changed)
 {
 	if (changed)
-		wakeup_mailbox(c->srv->run_dir, c->drop->mailbox_id);
+		wakeup_mailbox(c->srv->w.run_dir, c->drop->mailbox_id);
 	log_info("pop3_update", "session=%s user=%s removed=%zu", c->session,
 	         log_quote(c->who.address), removed);
 	pop3_reply(c, "+OK signing off (%zu messages removed)", removed);
@@ -76,15 +76,6 @@ static const struct store_job_ops quit_ops = {
 	.run = run, .done = done, .free = free_job,
 };
 
-/* The server's store pool, started on the first UPDATE (NULL when it
- * cannot start: logged). */
-static struct store_pool *pool(struct pop3_server *srv)
-{
-	if (srv->pool == NULL)
-		srv->pool = store_pool_from_config(srv->loop, srv->cfg);
-	return srv->pool;
-}
-
 void pop3_cmd_quit(struct pop3_client *c)
 {
 	struct pop3_update *u;
@@ -103,7 +94,7 @@ void pop3_cmd_quit(struct pop3_client *c)
 		return;
 	}
 	struct quit_job *q = malloc(sizeof *q);
-	struct store_pool *p = pool(c->srv);
+	struct store_pool *p = c->srv->w.pool;
 	if (q == NULL || p == NULL) {
 		free(q);
 		free(u);

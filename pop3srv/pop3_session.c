@@ -41,7 +41,7 @@ static void cmd_capa(struct pop3_client *c)
 		pop3_auth_mechanisms(c, mechs, sizeof mechs);
 		if (mechs[0] != '\0')
 			pop3_reply(c, "SASL %s", mechs);
-		if (c->srv->tls != NULL && c->conn.tls_state == CLIENT_TLS_NONE)
+		if (c->srv->w.tls != NULL && c->conn.tls_state == CLIENT_TLS_NONE)
 			pop3_reply(c, "STLS");
 	}
 	pop3_reply(c, "IMPLEMENTATION ems");

@@ -70,7 +70,7 @@ static void xtnd_stats(struct pop3_client *c)
 	when(c->srv->started, start, sizeof start);
 	uint64_t msgs = stats_get(STAT_RETR_MESSAGES), octets = stats_get(STAT_RETR_OCTETS);
 	pop3_reply(c, "+OK statistics follow");
-	pop3_reply(c, "%-20s : ems pop3srv, %s", "Version Number", c->srv->name);
+	pop3_reply(c, "%-20s : ems pop3srv, %s", "Version Number", c->srv->w.name);
 	pop3_reply(c, "%-20s : %s", "Logging Level", log_level_name(log_get_level()));
 	pop3_reply(c, "%-20s : %s", "Current Time", now);
 	pop3_reply(c, "%-20s : %s", "Start Time", start);
@@ -92,7 +92,7 @@ static void xtnd_stats(struct pop3_client *c)
 	stat_line(c, "Auth Failures", STAT_AUTH_FAILURES);
 	pop3_reply(c, "%-20s :", "Current Users");
 	int i = 0;
-	for (const struct client_conn *cc = c->srv->clients.head; cc != NULL; cc = cc->next) {
+	for (const struct client_conn *cc = c->srv->w.clients.head; cc != NULL; cc = cc->next) {
 		const struct pop3_client *o = cc->client;
 		if (o->drop != NULL)
 			pop3_reply(c, "%d. %s", i++, o->who.address);
@@ -119,9 +119,9 @@ void pop3_cmd_xtnd(struct pop3_client *c, const struct pop3_cmd *cmd)
 		xtnd_stats(c);
 	} else if (strcasecmp(sub, "SHUTDOWN") == 0 && arg == NULL) {
 		log_warn("pop3_xtnd_shutdown", "session=%s user=%s clients=%u", c->session,
-		         log_quote(c->who.address), c->srv->clients.n);
+		         log_quote(c->who.address), c->srv->w.clients.n);
 		pop3_reply(c, "+OK shutting down when the last client has gone");
-		pop3_server_shutdown(c->srv);
+		worker_shutdown(&c->srv->w, false);   /* the sessions finish */
 	} else {
 		pop3_client_error(c, "XTND wants CLIENT, LOGLEVEL, STATS or SHUTDOWN");
 	}

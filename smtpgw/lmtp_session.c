@@ -21,6 +21,7 @@
 #include "recipient.h"
 #include "smtpgw.h"
 #include "store.h"
+#include "worker.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -48,9 +49,9 @@ struct lmtp_session {
 	struct client_conn conn;
 	struct smtpgw *g;
 	char peer[128];
-	char session[32];               /* "lmtp.N" in log lines */
+	char session[48];               /* "smtpgw01.N" in log lines */
 	char helo[256];
-	bool in_mail, in_data;
+	bool greeted, in_mail, in_data;
 	char sender[ADDR_MAX + 1];
 	int64_t size_hint;
 	struct accepted_rcpt *rcpts;
@@ -59,9 +60,6 @@ struct lmtp_session {
 	struct lmtp_data data;          /* decoder state inside DATA */
 	int errors;
 };
-
-static struct client_list sessions;
-static unsigned long long next_id;
 
 static void reply(struct lmtp_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -357,7 +355,7 @@ static int step(void *arg)
 	bool in_data = s->in_data;
 	enum ios_status st = in_data ? data_input(s) : ios_read_line(s->conn.ios, &line, &len);
 
-	switch (st) {
+	switch (client_conn_input(&s->conn, st)) {
 	case IOS_OK:
 		if (!in_data)
 			command(s, line, len);
@@ -365,13 +363,7 @@ static int step(void *arg)
 	case IOS_TOO_LONG:
 		bad_command(s, "500 5.5.2 Line too long");
 		return 1;
-	case IOS_EOF:
-		s->conn.eof = true;
-		s->conn.closing = true;
-		return 0;
 	default:
-		if (s->conn.eof)
-			s->conn.closing = true;
 		return 0;
 	}
 }
@@ -383,28 +375,28 @@ static bool input_held(const void *arg)
 	return false;
 }
 
-/* LMTP has no implicit TLS: after STARTTLS the client speaks first. */
+/* At the start, or after an implicit TLS handshake; after STARTTLS the
+ * client speaks first. */
 static int greet(void *arg)
 {
-	(void)arg;
+	struct lmtp_session *s = arg;
+	if (!s->greeted)
+		reply(s, "220 %s LMTP ems smtpgw ready", s->g->node);
+	s->greeted = true;
 	return 0;
 }
 
-static void on_tls_up(void *arg)
+/* The worker is shutting down: 421 may come at any time (RFC 5321
+ * 3.8), inside DATA too; what was not queued is not acknowledged, so
+ * the client retries it. */
+static void on_goodbye(void *arg)
 {
-	struct lmtp_session *s = arg;
-	struct tls_conn *tls = s->conn.tls;
-	log_info("lmtp_tls", "session=%s peer=%s version=%s cipher=%s bits=%d", s->session,
-	         log_quote(s->peer), tls_conn_version(tls), tls_conn_cipher(tls),
-	         tls_conn_bits(tls));
+	reply(arg, "421 4.3.2 Service shutting down, try again later");
 }
 
 static void on_idle(void *arg)
 {
-	struct lmtp_session *s = arg;
-	log_info("lmtp_timeout", "session=%s peer=%s", s->session, log_quote(s->peer));
-	if (client_conn_can_write(&s->conn))
-		reply(s, "421 4.4.2 Timeout, closing");
+	reply(arg, "421 4.4.2 Timeout, closing");
 }
 
 static void free_session(void *arg)
@@ -416,14 +408,15 @@ static const struct client_conn_ops lmtp_conn_ops = {
 	.step = step,
 	.input_held = input_held,
 	.greet = greet,
-	.tls_up = on_tls_up,
 	.idle = on_idle,
+	.goodbye = on_goodbye,
 	.free = free_session,
-	.read_event = "lmtp_read",
+	.name = "lmtp",
 	.output_is_activity = false,
 };
 
-int lmtp_session_start(struct smtpgw *g, int fd, const char *peer, bool tls_offered)
+int lmtp_session_start(struct smtpgw *g, struct worker *w, int fd, const char *peer,
+                       unsigned flags, bool tls_offered)
 {
 	struct lmtp_session *s = calloc(1, sizeof *s);
 	size_t max_rcpt = (size_t)config_int(g->cfg, "lmtp.max_recipients");
@@ -439,27 +432,15 @@ int lmtp_session_start(struct smtpgw *g, int fd, const char *peer, bool tls_offe
 	s->g = g;
 	s->max_rcpt = max_rcpt;
 	snprintf(s->peer, sizeof s->peer, "%s", peer);
-	snprintf(s->session, sizeof s->session, "lmtp.%llu", ++next_id);
+	worker_session_name(w, s->session, sizeof s->session);
 	msgbuf_init(&s->msg, (size_t)g->max_size);
 	transaction_reset(s);
-	if (client_conn_open(&s->conn, &sessions, g->loop, fd, LMTP_INPUT_MAX,
-	                     LMTP_OUT_HIGH_WATER, idle_ms, tls_offered ? g->tls : NULL,
+	if (client_conn_open(&s->conn, &w->clients, w->loop, fd, LMTP_INPUT_MAX,
+	                     LMTP_OUT_HIGH_WATER, idle_ms, tls_offered ? w->tls : NULL,
 	                     s->session, &lmtp_conn_ops, s) < 0) {
 		log_error("lmtp_session", "peer=%s error=\"out of memory\"", log_quote(peer));
 		session_free(s);
 		return -1;
 	}
-	reply(s, "220 %s LMTP ems smtpgw ready", g->node);
-	return client_conn_pump(&s->conn) ? 0 : -1;
-}
-
-int lmtp_session_count(void)
-{
-	return (int)sessions.n;
-}
-
-void lmtp_session_close_all(void)
-{
-	while (sessions.head != NULL)
-		session_free(sessions.head->client);
+	return client_conn_start(&s->conn, flags, s->peer) ? 0 : -1;
 }

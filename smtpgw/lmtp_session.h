@@ -10,20 +10,17 @@
 #include <stdbool.h>
 
 struct smtpgw;
+struct worker;
 
 /*
  * Takes over the nonblocking FD (closed by the session) from a client at
- * PEER (text for logs and the Received field), greets it and serves it;
- * STARTTLS is offered when TLS_OFFERED and smtpgw has a certificate for
- * the lmtp service.  Returns 0, or -1 after logging (FD is closed then
- * too).
+ * PEER (text for logs and the Received field) that came in on a listener
+ * with FLAGS, puts it on W's clients, greets it and serves it; STARTTLS
+ * is offered when TLS_OFFERED and the worker has a certificate for the
+ * lmtp service.  Returns 0, or -1 after logging (FD is closed then too).
  */
-int lmtp_session_start(struct smtpgw *g, int fd, const char *peer, bool tls_offered);
+int lmtp_session_start(struct smtpgw *g, struct worker *w, int fd, const char *peer,
+                       unsigned flags, bool tls_offered);
 
-/* Sessions open now. */
-int lmtp_session_count(void);
-
-/* Closes every session (shutdown), dropping what they had not queued. */
-void lmtp_session_close_all(void);
 
 #endif

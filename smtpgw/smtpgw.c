@@ -14,8 +14,6 @@
 #include "evloop.h"
 #include "log.h"
 #include "params.h"
-#include "program.h"
-#include "stats.h"
 #include "store.h"
 
 #include <signal.h>
@@ -65,39 +63,12 @@ static void open_log(const struct ems_config *cfg, const char *prog, int instanc
 	         config_bool(cfg, "log.syslog"));
 }
 
-/* SIGHUP (and the guardian's refresh) reopens the log; the rest stop. */
-static void on_signal(int signo, void *arg)
+/* The daemon: the LMTP worker and the outbound side; frees CFG. */
+static int run_daemon(struct smtpgw *g, const struct proc_params *p, struct ems_config *cfg)
 {
-	if (signo == SIGHUP) {
-		log_reopen();
-		return;
-	}
-	log_info("stopping", "signal=%d", signo);
-	evloop_stop(arg);
-}
-
-static int run_daemon(struct smtpgw *g, const struct proc_params *p)
-{
-	int rc = 1;
-
-	open_log(g->cfg, "smtpgw", p->instance);
-	g->maxclt = p->maxclt;
-	if ((g->loop = evloop_new()) == NULL ||
-	    program_add_signals(g->loop, on_signal, g->loop) < 0)
-		goto out;
+	open_log(cfg, "smtpgw", p->instance);
 	signal(SIGPIPE, SIG_IGN);
-	stats_open(g->run_dir, "smtpgw", p->instance);   /* counts privately on failure */
-	if (stats_heartbeat_start(g->loop, STATS_HEARTBEAT_MS) < 0 ||
-	    lmtp_server_start(g) < 0 || outbound_start(g) < 0)
-		goto out;
-	log_info("started", "mode=daemon max_size=%lld", (long long)g->max_size);
-	rc = evloop_run(g->loop) < 0;
-out:
-	lmtp_server_stop();
-	outbound_stop();
-	stats_close();
-	evloop_free(g->loop);
-	return rc;
+	return lmtp_server_run(g, p, cfg);
 }
 
 int main(int argc, char **argv)
@@ -143,7 +114,8 @@ int main(int argc, char **argv)
 	} else if (sender != NULL) {
 		rc = smtpgw_mailer(&g, sender, argv + next, argc - next);
 	} else {
-		rc = run_daemon(&g, &p);
+		rc = run_daemon(&g, &p, cfg);   /* the worker frees cfg */
+		cfg = NULL;
 	}
 	store_close(g.store);
 	config_free(cfg);

@@ -9,7 +9,7 @@
  *   lmtp_cmd.c         LMTP command lines parsed (no I/O, unit-tested)
  *   lmtp_data.c        LMTP DATA decoded: end of data, dot-stuffing, bare LF
  *   lmtp_session.c     one LMTP conversation (RFC 2033)
- *   lmtp_server.c      the LMTP sockets and connections on the event loop
+ *   lmtp_server.c      daemon mode: the LMTP worker (libcommon/worker.h)
  *   smtpgw_outbound.c  outbound mode: the outbound queue -> local sendmail
  *
  * Durability rule: nothing is acknowledged (mailer exit 0, LMTP 250)
@@ -46,7 +46,6 @@ struct smtpgw {
 	const char *run_dir;
 	int64_t max_size;           /* lmtp.max_message_size */
 	const char *default_domain; /* auth.default_domain: of a bare recipient name */
-	int maxclt;                 /* LMTP connections at once */
 	struct evloop *loop;        /* daemon mode only */
 	struct tls_server *tls;     /* daemon mode: STARTTLS on TCP, or NULL */
 };
@@ -115,9 +114,12 @@ int smtpgw_submit(struct smtpgw *g, const struct message_buf *b, const char *sen
 int smtpgw_mailer(struct smtpgw *g, const char *sender, char *const *rcpts,
                   int nrcpt);
 
-/* Daemon mode parts: each returns 0 or -1 (logged). */
-int lmtp_server_start(struct smtpgw *g);
-void lmtp_server_stop(void);
+struct proc_params;
+/* Daemon mode: the LMTP worker and the outbound side on one loop, with
+ * parameters P and ems.conf CFG (which it frees), until stopped.
+ * Returns the exit code. */
+int lmtp_server_run(struct smtpgw *g, const struct proc_params *p, struct ems_config *cfg);
+/* The outbound side: 0 or -1 (logged). */
 int outbound_start(struct smtpgw *g);
 void outbound_stop(void);
 

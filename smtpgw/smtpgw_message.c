@@ -6,6 +6,7 @@
  */
 #include "smtpgw.h"
 
+#include "header.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -101,14 +102,16 @@ int msgbuf_add_bytes(struct message_buf *b, const char *data, size_t len)
 	return 0;
 }
 
-/* Length of the header field name at P (up to END) followed by ':', or 0. */
-static size_t field_name(const char *p, const char *end)
+/* True when F, as libcommon's header reader split it, is a field
+ * whose name is printable ASCII without blanks (RFC 5322 2.2). */
+static bool good_field(const struct header_field *f)
 {
-	size_t n = 0;
-	while (p + n < end && n <= HEADER_NAME_MAX && p[n] > ' ' && p[n] < 0x7f &&
-	       p[n] != ':')
-		n++;
-	return p + n < end && p[n] == ':' && n > 0 ? n : 0;
+	if (f->name == NULL || f->name_len > HEADER_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < f->name_len; i++)
+		if ((unsigned char)f->name[i] <= ' ' || (unsigned char)f->name[i] >= 0x7f)
+			return false;
+	return true;
 }
 
 void msgbuf_drop_from_line(struct message_buf *b)
@@ -124,26 +127,24 @@ void msgbuf_drop_from_line(struct message_buf *b)
 
 int msgbuf_check(const struct message_buf *b, const char **why)
 {
-	const char *p = b->data + b->start, *end = b->data + b->len;
-	bool first = true;
+	struct header_reader r;
+	struct header_field f;
 
-	if (p == end) {
+	if (b->len == b->start) {
 		*why = "the message is empty";
 		return -1;
 	}
-	while (p < end && !(*p == '\r' || *p == '\n')) {
-		bool cont = *p == ' ' || *p == '\t';
-		if ((first && cont) || (!cont && field_name(p, end) == 0)) {
+	/* the header ends where header.c says, for every program alike */
+	header_reader_init(&r, b->data + b->start, b->len - b->start);
+	while (header_next(&r, &f) > 0) {
+		if (!good_field(&f)) {
 			*why = "the message does not start with a header (Name: value lines)";
 			return -1;
 		}
-		first = false;
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (memchr(p, '\0', (size_t)((nl ? nl : end) - p)) != NULL) {
+		if (memchr(f.raw, '\0', f.raw_len) != NULL) {
 			*why = "the header holds a NUL byte";
 			return -1;
 		}
-		p = nl ? nl + 1 : end;
 	}
 	return 0;
 }

@@ -115,7 +115,7 @@ con = lock_store(s)
 a.send("t1 STORE 1 -FLAGS (\\Answered)\r\n")
 t.ok(b.command("n3", "NOOP")[1].startswith(b"n3 OK"), "  (A's STORE waits on the lock)")
 s.imap.send_signal(signal.SIGTERM)
-t.ok(emstest.wait_for(lambda: "imap_stop" in s.log_text("imap4srv"), timeout=30),
+t.ok(emstest.wait_for(lambda: "worker_stop" in s.log_text("imap4srv"), timeout=30),
      "SIGTERM is taken while a STORE waits on the lock")
 con.rollback()
 con.close()

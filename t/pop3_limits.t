@@ -82,8 +82,8 @@ def served():
 held = emstest.wait_for(served)
 t.ok(held is not None, "maxclt 1: a client is served")
 busy = Raw(port3, source="127.0.0.2")
-t.is_(busy.greeting, b"-ERR [SYS/TEMP] too many connections, try later",
-      "  the second gets the busy line")
+t.is_(busy.greeting, b"-ERR [SYS/TEMP] Server busy, try again later",
+      "  the second gets the busy line, iolistener's")
 busy.close()
 held.close()
 

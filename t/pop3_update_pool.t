@@ -92,7 +92,7 @@ t.ok(a.command("DELE 1").startswith(b"+OK"), "A marks a message")
 con = lock_store(s)
 a.send("QUIT\r\n")
 s.pop.send_signal(signal.SIGTERM)
-t.ok(emstest.wait_for(lambda: "pop3_stop" in s.log_text("pop3srv")),
+t.ok(emstest.wait_for(lambda: "worker_stop" in s.log_text("pop3srv")),
      "SIGTERM is taken while the QUIT waits on the lock")
 con.rollback()
 con.close()

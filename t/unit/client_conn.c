@@ -72,8 +72,8 @@ static void free_echo(void *arg)
 }
 
 static const struct client_conn_ops ops = {
-	.step = step, .input_held = input_held, .greet = greet, .tls_up = nothing,
-	.idle = nothing, .free = free_echo, .read_event = "test_read",
+	.step = step, .input_held = input_held, .greet = greet,
+	.idle = nothing, .goodbye = nothing, .free = free_echo, .name = "test",
 };
 
 /* Reads what the server side wrote to PEER (nonblocking when it has

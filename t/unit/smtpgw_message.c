@@ -94,6 +94,10 @@ static void test_check(void)
 	ok(check("Subject x\n\nbody\n", &why) < 0, "a field without a colon");
 	ok(check(": x\n", &why) < 0, "a field without a name");
 	ok(check("Bad Name: x\n", &why) < 0, "a name with a blank");
+	/* what libcommon's header reader calls a field, here too */
+	ok(check("Subject : x\n\nbody\n", &why) == 0,
+	   "blanks before the colon (RFC 5322 4.5, as header.c reads them)");
+	ok(check("Subject: x\r\n\r\nbody\r\n", &why) == 0, "CRLF line ends");
 
 	struct message_buf b;
 	static const char nul[] = "Subject: a\0b\n\nbody\n";
