@@ -131,6 +131,16 @@ void sv_match_clear(struct sv_match *m);
 
 /* ---- variables (sieve_vars.c) ---- */
 
+/* A growing string, NUL-terminated once anything was added; at most MAX
+ * bytes (more is cut). */
+struct sv_buf {
+	char *s;
+	size_t len, cap, max;
+};
+
+/* Appends N bytes at P to B.  -1: out of memory. */
+int sv_buf_add(struct sv_buf *b, const char *p, size_t n);
+
 #define SV_VAR_MAX 128          /* variables per run */
 #define SV_VALUE_MAX 4096       /* bytes in a variable or expanded string */
 

@@ -73,30 +73,17 @@ static int skip_space(struct sv_lexer *lx, struct sv_token *t)
 	return 0;
 }
 
-/* A growing string for string tokens. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
+/* A string token's buffer: bounded by the script's size anyway. */
+#define TOKEN_BUF { .max = SIEVE_SCRIPT_MAX }
 
-static int sbuf_add(struct sbuf *b, char c)
+static int sbuf_add(struct sv_buf *b, char c)
 {
-	if (b->len + 1 >= b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 64;
-		char *s = realloc(b->s, cap);
-		if (s == NULL)
-			return -1;
-		b->s = s;
-		b->cap = cap;
-	}
-	b->s[b->len++] = c;
-	b->s[b->len] = '\0';
-	return 0;
+	return sv_buf_add(b, &c, 1);
 }
 
 static void quoted(struct sv_lexer *lx, struct sv_token *t)
 {
-	struct sbuf b = { 0 };
+	struct sv_buf b = TOKEN_BUF;
 	advance(lx);
 	for (;;) {
 		if (lx->p >= lx->end) {
@@ -128,7 +115,7 @@ static void quoted(struct sv_lexer *lx, struct sv_token *t)
 /* "text:" up to a line holding only "."; ".." at a line start is "." */
 static void multiline(struct sv_lexer *lx, struct sv_token *t)
 {
-	struct sbuf b = { 0 };
+	struct sv_buf b = TOKEN_BUF;
 	for (int i = 0; i < 5; i++)
 		advance(lx);
 	while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t'))

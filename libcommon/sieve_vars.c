@@ -12,13 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-struct out {
-	char *s;
-	size_t len, cap;
-	size_t max;
-};
-
-static int out_add(struct out *o, const char *p, size_t n)
+int sv_buf_add(struct sv_buf *o, const char *p, size_t n)
 {
 	if (o->len + n > o->max)
 		n = o->max - o->len;    /* cut: a value has a size limit */
@@ -82,8 +76,8 @@ static bool reference(const char *name, size_t n)
 
 char *sv_expand(const struct sv_vars *vs, const char *s)
 {
-	struct out o = { .max = SV_VALUE_MAX };
-	if (out_add(&o, "", 0) < 0)
+	struct sv_buf o = { .max = SV_VALUE_MAX };
+	if (sv_buf_add(&o, "", 0) < 0)
 		return NULL;
 	while (*s) {
 		const char *open = strstr(s, "${");
@@ -94,14 +88,14 @@ char *sv_expand(const struct sv_vars *vs, const char *s)
 		bool ref = reference(open + 2, n);
 		const char *val = ref ? lookup(vs, open + 2, n) : NULL;
 		/* not a reference: "${" stays, and the scan goes on after it */
-		if (out_add(&o, s, (size_t)(open - s)) < 0 ||
-		    out_add(&o, ref ? val : "${", ref ? strlen(val) : 2) < 0) {
+		if (sv_buf_add(&o, s, (size_t)(open - s)) < 0 ||
+		    sv_buf_add(&o, ref ? val : "${", ref ? strlen(val) : 2) < 0) {
 			free(o.s);
 			return NULL;
 		}
 		s = ref ? close + 1 : open + 2;
 	}
-	if (out_add(&o, s, strlen(s)) < 0) {
+	if (sv_buf_add(&o, s, strlen(s)) < 0) {
 		free(o.s);
 		return NULL;
 	}
@@ -175,7 +169,7 @@ static size_t put_utf8(char *out, unsigned long cp)
  * as written), -1 on an invalid code point (an error, RFC 5228
  * 2.4.2.4) or out of memory.
  */
-static int decode_one(struct out *o, const char *p, const char *end, bool unicode)
+static int decode_one(struct sv_buf *o, const char *p, const char *end, bool unicode)
 {
 	size_t start = o->len;
 	bool any = false;
@@ -202,7 +196,7 @@ static int decode_one(struct out *o, const char *p, const char *end, bool unicod
 		size_t ulen = unicode ? put_utf8(u, v) : 1;
 		if (!unicode)
 			u[0] = (char)v;
-		if (v == 0 || out_add(o, u, ulen) < 0) {
+		if (v == 0 || sv_buf_add(o, u, ulen) < 0) {
 			o->len = start;
 			return v == 0 ? 0 : -1;
 		}
@@ -214,11 +208,11 @@ static int decode_one(struct out *o, const char *p, const char *end, bool unicod
 
 int sv_decode_encoded(char **s, char *why, size_t whylen)
 {
-	struct out o = { .max = SIZE_MAX - 1 };
+	struct sv_buf o = { .max = SIZE_MAX - 1 };
 	const char *p = *s;
 	if (strstr(p, "${") == NULL)
 		return 0;
-	if (out_add(&o, "", 0) < 0)
+	if (sv_buf_add(&o, "", 0) < 0)
 		goto oom;
 	while (*p) {
 		bool hex = strncasecmp(p, "${hex:", 6) == 0;
@@ -234,7 +228,7 @@ int sv_decode_encoded(char **s, char *why, size_t whylen)
 		if (r == 1) {
 			p = close + 1;
 		} else {
-			if (out_add(&o, p, 1) < 0)
+			if (sv_buf_add(&o, p, 1) < 0)
 				goto oom;
 			p++;
 		}
