@@ -283,9 +283,8 @@ static int addressed_each(const char *value, size_t len, void *arg)
 {
 	const char *const *want = arg;
 	struct mime_addresses as = { 0 };
-	size_t n;
-	char *dec = mime_words_decode(value, len, &n);
-	struct mime_tree *t = dec ? mime_address_parse(dec, &as) : NULL;
+	char *v = strndup(value, len);
+	struct mime_tree *t = v ? mime_address_parse(v, &as) : NULL;
 	int found = 0;
 	for (size_t i = 0; t != NULL && i < as.n && !found; i++) {
 		char a[ADDR_MAX + 1];
@@ -296,7 +295,7 @@ static int addressed_each(const char *value, size_t len, void *arg)
 			found = addr_equal(a, want[k]);
 	}
 	mime_free(t);
-	free(dec);
+	free(v);
 	return found;
 }
 

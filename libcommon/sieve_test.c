@@ -54,6 +54,14 @@ static void header_values(struct sv_run *r, const char *name, struct values *vs)
 	header_each(r->msg->data, r->hlen, name, header_value, vs);
 }
 
+/* Address fields are split before any decoding: an encoded display name
+ * may hide a comma or a quote. */
+static int raw_value(const char *value, size_t len, void *arg)
+{
+	values_add(arg, strndup(value, len));
+	return 0;
+}
+
 /* The part of an address a test looks at (RFC 5228 2.7.4, RFC 5233);
  * NULL when it has none (:detail of an address without one). */
 static char *address_part(const struct sv_node *n, const char *local, const char *domain)
@@ -88,7 +96,7 @@ static void header_addresses(struct sv_run *r, const struct sv_node *n, const ch
                              struct values *vs)
 {
 	struct values raw = { 0 };
-	header_values(r, name, &raw);
+	header_each(r->msg->data, r->hlen, name, raw_value, &raw);
 	for (size_t i = 0; i < raw.n; i++) {
 		struct mime_addresses as = { 0 };
 		struct mime_tree *t = mime_address_parse(raw.v[i], &as);
