@@ -33,7 +33,7 @@
 #define SIEVE_EXTENSIONS                                                     \
 	"fileinto reject ereject envelope encoded-character vacation "           \
 	"imap4flags copy variables relational comparator-i;ascii-numeric "       \
-	"subaddress mailbox"
+	"subaddress mailbox body"
 
 #define SIEVE_SCRIPT_MAX    (64 * 1024)
 #define SIEVE_DEPTH_MAX     32

@@ -22,6 +22,7 @@
 #define G_FLAGS    0x040u   /* :flags */
 #define G_VACATION 0x080u   /* :days :subject :from :addresses :handle */
 #define G_SET      0x100u   /* :lower :upper ... :length */
+#define G_BODY     0x200u   /* :raw :content :text */
 
 struct tag_spec {
 	const char *name;
@@ -59,6 +60,9 @@ static const struct tag_spec tags[] = {
 	{ "upperfirst", G_SET, 0, NULL, 6 },
 	{ "quotewildcard", G_SET, 0, NULL, 0 },
 	{ "length", G_SET, 0, NULL, 0 },
+	{ "raw", G_BODY, 0, NULL, 7 },
+	{ "content", G_BODY, 'l', NULL, 7 },
+	{ "text", G_BODY, 0, NULL, 7 },
 };
 
 enum { NO_TEST, ONE_TEST, TEST_LIST };
@@ -108,6 +112,7 @@ static const struct spec specs[] = {
 	  false },
 	{ "string", SV_OP_STRING, true, "variables", "ll", G_CMP | G_MATCH, NO_TEST, false },
 	{ "mailboxexists", SV_OP_MAILBOXEXISTS, true, "mailbox", "l", 0, NO_TEST, false },
+	{ "body", SV_OP_BODY, true, "body", "l", G_CMP | G_MATCH | G_BODY, NO_TEST, false },
 };
 
 /* Extensions `require` accepts besides SIEVE_EXTENSIONS: the two

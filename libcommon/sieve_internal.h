@@ -84,7 +84,7 @@ enum sv_op {
 	/* tests */
 	SV_OP_ADDRESS, SV_OP_ENVELOPE, SV_OP_HEADER, SV_OP_EXISTS, SV_OP_SIZE,
 	SV_OP_ALLOF, SV_OP_ANYOF, SV_OP_NOT, SV_OP_TRUE, SV_OP_FALSE,
-	SV_OP_HASFLAG, SV_OP_STRING, SV_OP_MAILBOXEXISTS,
+	SV_OP_HASFLAG, SV_OP_STRING, SV_OP_MAILBOXEXISTS, SV_OP_BODY,
 };
 
 struct sieve_program {
@@ -189,6 +189,11 @@ int sv_fail(struct sv_run *r, const char *why);
 char *sv_str(struct sv_run *r, const char *s);
 /* The value of flag variable NAME (NULL: the internal one), "" if unset. */
 const char *sv_flags_get(const struct sv_run *r, const char *name);
+/* Calls ADD(ARG, s) with each text the body test N looks at (RFC 5173;
+ * S malloc'ed, NULL when out of memory).  Returns 0 or -1 (sv_fail
+ * called). */
+int sv_body_each(struct sv_run *r, const struct sv_node *n, void (*add)(void *arg, char *s),
+                 void *arg);
 /* Test N: 1 true, 0 false, -1 failed (sv_fail called). */
 int sv_test(struct sv_run *r, const struct sv_node *n);
 

@@ -1,7 +1,8 @@
 /*
  * sieve_test.c - the tests of a Sieve run (RFC 5228 5): header,
  * address, envelope, exists, size, allof/anyof/not, and hasflag
- * (RFC 5232), string (RFC 5229), mailboxexists (RFC 5490).  Each test
+ * (RFC 5232), string (RFC 5229), mailboxexists (RFC 5490), body (RFC 5173,
+ * sieve_body.c).  Each test
  * gathers the values it looks at, then matches them against its keys
  * (sieve_match.c).  Header values are unfolded and their encoded words
  * decoded (RFC 5228 5.7).
@@ -234,9 +235,16 @@ static void from_flag_var(struct sv_run *r, const struct sv_node *n, const char 
 	split_flags(sv_flags_get(r, s), vs);
 }
 
+static void add_body(void *arg, char *s)
+{
+	values_add(arg, s);
+}
+
 static int gather(struct sv_run *r, const struct sv_node *n, struct values *vs)
 {
 	switch (n->op) {
+	case SV_OP_BODY:
+		return sv_body_each(r, n, add_body, vs);
 	case SV_OP_HEADER:
 		return each_string(r, n->pos[0], from_header, n, vs);
 	case SV_OP_ADDRESS:

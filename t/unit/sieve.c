@@ -30,6 +30,25 @@ static const struct sieve_message msg = {
 	.mailbox_exists = has_box,
 };
 
+static const char mime_text[] =
+	"From: a@example.test\r\nTo: pat@example.test\r\nSubject: parts\r\n"
+	"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	"preamble secret\r\n"
+	"--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+	"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	"Gr=FC=DFe aus K=F6ln, sehr lange Zeile die wei=\r\nter geht\r\n"
+	"--b\r\nContent-Type: application/octet-stream\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\n"
+	"aW52b2ljZSBudW1i\r\nZXIgNDI=\r\n"
+	"--b--\r\n";
+
+static const struct sieve_message mime_msg = {
+	.data = mime_text, .len = sizeof mime_text - 1,
+	.env_from = "a@example.test", .env_to = "pat@example.test",
+};
+
+static const struct sieve_message *the_msg = &msg;
+
 /* Runs SRC; returns the actions as one line: "keep[flags] fileinto:BOX[flags]
  * redirect:ADDR reject:TEXT vacation:DAYS", or "ERROR:text" / "COMPILE:l:c:text". */
 static char *run(const char *src)
@@ -43,7 +62,7 @@ static char *run(const char *src)
 		snprintf(out, sizeof out, "COMPILE:%d:%d:%s", err.line, err.col, err.text);
 		return out;
 	}
-	int rc = sieve_run(p, &msg, &r);
+	int rc = sieve_run(p, the_msg, &r);
 	out[0] = '\0';
 	if (rc < 0)
 		snprintf(out, sizeof out, "ERROR:%s ", r.error_text);
@@ -194,6 +213,28 @@ static void test_extensions(void)
 	       "vacation:7:-:x keep[]", "a message to the person (with +detail) is answered");
 }
 
+static void test_body(void)
+{
+	the_msg = &mime_msg;
+	is_str(run("require \"body\"; if body :contains \"Grüße aus Köln\" { discard; }"), "",
+	       "body :text: quoted-printable undone, ISO-8859-1 converted");
+	is_str(run("require \"body\"; if body :contains \"weiter geht\" { discard; }"), "",
+	       "a soft line break joins the line");
+	is_str(run("require \"body\"; if body :contains \"invoice\" { discard; }"), "keep[]",
+	       ":text does not look into non-text parts");
+	is_str(run("require \"body\"; if body :content \"application\" :contains "
+	           "\"invoice number 42\" { discard; }"), "", ":content with base64 undone");
+	is_str(run("require \"body\"; if body :content \"\" :contains \"secret\" "
+	           "{ discard; }"), "keep[]", "the multipart preamble is not a part");
+	is_str(run("require \"body\"; if body :raw :contains \"=FC=DF\" { discard; }"), "",
+	       ":raw is the body as it is");
+	is_str(run("require \"body\"; if body :raw :text \"x\" { discard; }"),
+	       "COMPILE:1:30::text conflicts with an earlier tag", "one transform");
+	the_msg = &msg;
+	is_str(run("require \"body\"; if body :matches \"Hello.?*\" { discard; }"), "",
+	       "a message without MIME is one text part");
+}
+
 static void test_limits(void)
 {
 	size_t big = SIEVE_SCRIPT_MAX + 1;
@@ -213,6 +254,7 @@ int main(void)
 	test_compile_errors();
 	test_base();
 	test_extensions();
+	test_body();
 	test_limits();
 	done_testing();
 	return exit_status();
