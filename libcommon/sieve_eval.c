@@ -220,9 +220,13 @@ static int file(struct sv_run *r, const struct sv_node *n, char *mailbox)
 	return 0;
 }
 
+/* A folder name as the store keeps them: UTF-8, levels split by '/',
+ * none of them empty. */
 static bool mailbox_name_ok(const char *s)
 {
-	if (s[0] == '\0' || strlen(s) > MAILBOX_NAME_MAX)
+	size_t n = strlen(s);
+	if (n == 0 || n > MAILBOX_NAME_MAX || s[0] == '/' || s[n - 1] == '/' ||
+	    strstr(s, "//") != NULL)
 		return false;
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)

@@ -76,6 +76,30 @@ int sieve_deliver_plan(struct store *st, const struct local_delivery *l, const c
 	return 0;
 }
 
+/* Creates NAME and every missing folder above it ("Lists" for
+ * "Lists/ems"), as IMAP CREATE does (RFC 3501 6.3.3). */
+static int create_with_parents(struct store *st, int64_t person_id, const char *name,
+                               int64_t *id)
+{
+	char *copy = strdup(name);
+	if (copy == NULL)
+		return -1;
+	for (char *slash = strchr(copy, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+		struct store_mailbox m = { 0 };
+		*slash = '\0';
+		int found = store_mailbox_find(st, person_id, copy, &m);
+		store_mailbox_clear(&m);
+		if ((found < 0 && store_last_error(st) != STORE_E_NOTFOUND) ||
+		    (found < 0 && store_mailbox_create(st, person_id, copy, NULL, NULL) < 0)) {
+			free(copy);
+			return -1;
+		}
+		*slash = '/';
+	}
+	free(copy);
+	return store_mailbox_create(st, person_id, name, NULL, id);
+}
+
 int sieve_deliver_mailbox(struct store *st, const struct local_delivery *l,
                           const struct sieve_action *a, int64_t item_id, int64_t *id)
 {
@@ -88,7 +112,7 @@ int sieve_deliver_mailbox(struct store *st, const struct local_delivery *l,
 	if (store_last_error(st) != STORE_E_NOTFOUND)
 		return -1;
 	if (a->create)
-		return store_mailbox_create(st, l->person_id, a->mailbox, NULL, id);
+		return create_with_parents(st, l->person_id, a->mailbox, id);
 	/* RFC 5228 4.1: no such mailbox is an error, and an error keeps */
 	log_warn("sieve_error", "id=%lld rcpt=%s error=%s", (long long)item_id,
 	         log_quote(l->address), log_quote("fileinto: no such mailbox (use :create)"));

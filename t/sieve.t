@@ -27,7 +27,7 @@ USER = "demo@example.test"
 SCRIPT = r'''# the filters of the demo person
 require ["fileinto", "mailbox", "imap4flags", "reject", "vacation",
          "variables"];
-if header :contains "subject" "to-lists" { fileinto :create "Lists"; stop; }
+if header :contains "subject" "to-lists" { fileinto :create "Lists/ems"; stop; }
 if header :contains "subject" "to-work" { fileinto "Work"; stop; }
 if header :contains "subject" "to-missing" { fileinto "Missing"; stop; }
 if header :contains "subject" "flag-me" {
@@ -107,7 +107,11 @@ def outbound_to(rcpt):
 
 # fileinto
 send("to-lists 1")
-t.ok(wait_subject("to-lists 1", "Lists"), "fileinto :create makes the folder and files there")
+t.ok(wait_subject("to-lists 1", "Lists/ems"),
+     "fileinto :create makes the folder and files there")
+typ, data = m.list()
+names = [d.decode().rsplit(" ", 1)[-1].strip('"') for d in data]
+t.ok("Lists" in names and "Lists/ems" in names, "with the folder above it, as CREATE does")
 send("to-work 1")
 t.ok(wait_subject("to-work 1", "Work"), "fileinto an existing folder without :create")
 send("to-missing 1")

@@ -165,6 +165,8 @@ static void test_extensions(void)
 	       "fileinto:Lists[] keep[]", "fileinto :copy keeps too");
 	is_str(run("require [\"fileinto\", \"mailbox\"]; fileinto :create \"New\";"),
 	       "fileinto+:New[]", ":create");
+	is_str(run("require \"fileinto\"; fileinto \"a//b\";"),
+	       "ERROR:fileinto: bad mailbox name keep[]", "a folder name with an empty level");
 	is_str(run("require [\"fileinto\", \"mailbox\"]; if mailboxexists \"Archive\" "
 	           "{ fileinto \"Archive\"; }"), "fileinto:Archive[]", "mailboxexists");
 	is_str(run("require \"fileinto\"; fileinto :create \"New\";"),
