@@ -33,7 +33,7 @@
 #define SIEVE_EXTENSIONS                                                     \
 	"fileinto reject ereject envelope encoded-character vacation "           \
 	"imap4flags copy variables relational comparator-i;ascii-numeric "       \
-	"subaddress mailbox body"
+	"subaddress mailbox body date"
 
 #define SIEVE_SCRIPT_MAX    (64 * 1024)
 #define SIEVE_DEPTH_MAX     32
@@ -74,6 +74,8 @@ struct sieve_message {
 	 * NULL: no mailbox exists */
 	bool (*mailbox_exists)(const char *name, void *arg);
 	void *arg;
+	int64_t now;            /* unix time of the run (currentdate) */
+	long local_zone;        /* the site's zone, seconds east of UTC (date) */
 };
 
 enum sieve_action_kind {

@@ -23,6 +23,8 @@
 #define G_VACATION 0x080u   /* :days :subject :from :addresses :handle */
 #define G_SET      0x100u   /* :lower :upper ... :length */
 #define G_BODY     0x200u   /* :raw :content :text */
+#define G_ZONE     0x400u   /* :zone */
+#define G_ORIGZONE 0x800u   /* :originalzone */
 
 struct tag_spec {
 	const char *name;
@@ -63,6 +65,8 @@ static const struct tag_spec tags[] = {
 	{ "raw", G_BODY, 0, NULL, 7 },
 	{ "content", G_BODY, 'l', NULL, 7 },
 	{ "text", G_BODY, 0, NULL, 7 },
+	{ "zone", G_ZONE, 's', NULL, 8 },
+	{ "originalzone", G_ORIGZONE, 0, NULL, 8 },
 };
 
 enum { NO_TEST, ONE_TEST, TEST_LIST };
@@ -113,6 +117,10 @@ static const struct spec specs[] = {
 	{ "string", SV_OP_STRING, true, "variables", "ll", G_CMP | G_MATCH, NO_TEST, false },
 	{ "mailboxexists", SV_OP_MAILBOXEXISTS, true, "mailbox", "l", 0, NO_TEST, false },
 	{ "body", SV_OP_BODY, true, "body", "l", G_CMP | G_MATCH | G_BODY, NO_TEST, false },
+	{ "date", SV_OP_DATE, true, "date", "ssl", G_CMP | G_MATCH | G_ZONE | G_ORIGZONE,
+	  NO_TEST, false },
+	{ "currentdate", SV_OP_CURRENTDATE, true, "date", "sl", G_CMP | G_MATCH | G_ZONE,
+	  NO_TEST, false },
 };
 
 /* Extensions `require` accepts besides SIEVE_EXTENSIONS: the two
@@ -308,6 +316,12 @@ static int check_shape(struct checker *c, struct sv_node *n, const struct spec *
 	if (sp->block != n->has_block)
 		return fail(c, n->line, n->col, sp->block ? "%s needs a block%s" :
 		            "%s takes no block%s", n->name, NULL);
+	if (sp->op == SV_OP_DATE || sp->op == SV_OP_CURRENTDATE) {
+		const struct sv_arg *part = n->pos[sp->op == SV_OP_DATE ? 1 : 0];
+		if (strstr(part->v[0], "${") == NULL && !sv_date_part_ok(part->v[0]))
+			return fail(c, part->line, part->col, "unknown date part \"%s\"%s",
+			            part->v[0], NULL);
+	}
 	if (sp->op == SV_OP_SET && !sv_var_name_ok(n->pos[0]->v[0]))
 		return fail(c, n->pos[0]->line, n->pos[0]->col, "bad variable name \"%s\"%s",
 		            n->pos[0]->v[0], NULL);

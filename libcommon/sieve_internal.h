@@ -84,7 +84,8 @@ enum sv_op {
 	/* tests */
 	SV_OP_ADDRESS, SV_OP_ENVELOPE, SV_OP_HEADER, SV_OP_EXISTS, SV_OP_SIZE,
 	SV_OP_ALLOF, SV_OP_ANYOF, SV_OP_NOT, SV_OP_TRUE, SV_OP_FALSE,
-	SV_OP_HASFLAG, SV_OP_STRING, SV_OP_MAILBOXEXISTS, SV_OP_BODY,
+	SV_OP_HASFLAG, SV_OP_STRING, SV_OP_MAILBOXEXISTS, SV_OP_BODY, SV_OP_DATE,
+	SV_OP_CURRENTDATE,
 };
 
 struct sieve_program {
@@ -194,6 +195,12 @@ const char *sv_flags_get(const struct sv_run *r, const char *name);
  * called). */
 int sv_body_each(struct sv_run *r, const struct sv_node *n, void (*add)(void *arg, char *s),
                  void *arg);
+/* sieve_date.c: the date part a date or currentdate test N looks at,
+ * into OUT.  Returns 0, 1 when the message has no such date (the test
+ * has no value), -1 after sv_fail(). */
+int sv_date_value(struct sv_run *r, const struct sv_node *n, char *out, size_t size);
+/* True when PART is a date part of RFC 5260 4 ("year", "iso8601", ...). */
+bool sv_date_part_ok(const char *part);
 /* Test N: 1 true, 0 false, -1 failed (sv_fail called). */
 int sv_test(struct sv_run *r, const struct sv_node *n);
 

@@ -2,7 +2,7 @@
  * sieve_test.c - the tests of a Sieve run (RFC 5228 5): header,
  * address, envelope, exists, size, allof/anyof/not, and hasflag
  * (RFC 5232), string (RFC 5229), mailboxexists (RFC 5490), body (RFC 5173,
- * sieve_body.c).  Each test
+ * sieve_body.c), date and currentdate (RFC 5260, sieve_date.c).  Each test
  * gathers the values it looks at, then matches them against its keys
  * (sieve_match.c).  Header values are unfolded and their encoded words
  * decoded (RFC 5228 5.7).
@@ -245,6 +245,14 @@ static int gather(struct sv_run *r, const struct sv_node *n, struct values *vs)
 	switch (n->op) {
 	case SV_OP_BODY:
 		return sv_body_each(r, n, add_body, vs);
+	case SV_OP_DATE:
+	case SV_OP_CURRENTDATE: {
+		char v[64];
+		int rc = sv_date_value(r, n, v, sizeof v);
+		if (rc == 0)
+			values_add(vs, strdup(v));
+		return rc < 0 ? -1 : 0;
+	}
 	case SV_OP_HEADER:
 		return each_string(r, n->pos[0], from_header, n, vs);
 	case SV_OP_ADDRESS:

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct box_lookup {
 	struct store *st;
@@ -50,9 +51,13 @@ int sieve_deliver_plan(struct store *st, const struct local_delivery *l, const c
 		         (long long)item_id, log_quote(l->address), log_quote(sc.name), err.line,
 		         err.col, log_quote(err.text));
 	} else {
+		time_t now = time(NULL);
+		struct tm tm;
 		struct sieve_message m = { .data = data, .len = len, .env_from = sender,
 		                           .env_to = rcpt, .mailbox_exists = mailbox_exists,
-		                           .arg = &box };
+		                           .arg = &box, .now = (int64_t)now };
+		if (localtime_r(&now, &tm) != NULL)
+			m.local_zone = tm.tm_gmtoff;    /* the date test's default zone */
 		if (sieve_run(p, &m, out) < 0)
 			log_warn("sieve_error", "id=%lld rcpt=%s script=%s error=%s",
 			         (long long)item_id, log_quote(l->address), log_quote(sc.name),

@@ -15,7 +15,7 @@
 
 static const char fixed[] =
 	"From: A <a@example.test>\r\nTo: b+x@example.test\r\nSubject: =?utf-8?q?hi?=\r\n"
-	"X-N: 12\r\n\r\nbody\r\n";
+	"X-N: 12\r\nDate: Tue, 1 Jul 2003 10:52:37 +0200\r\n\r\nbody\r\n";
 
 static bool exists(const char *name, void *arg)
 {
@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t slen = nul ? (size_t)(nul - text) : size;
 	struct sieve_message msg = { .data = fixed, .len = sizeof fixed - 1,
 	                             .env_from = "a@example.test", .env_to = "b+x@example.test",
-	                             .mailbox_exists = exists };
+	                             .mailbox_exists = exists, .now = 1700000000,
+	                             .local_zone = 3600 };
 	struct sieve_error err;
 	struct sieve_result r = { 0 };
 

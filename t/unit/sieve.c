@@ -14,6 +14,7 @@ static const char msg_text[] =
 	"To: Pat <pat+lists@example.test>, other@example.test\r\n"
 	"Subject: [ems-dev] =?utf-8?q?Gr=C3=BC=C3=9Fe?= and more\r\n"
 	"X-Spam-Score: 12\r\n"
+	"Date: Mon, 7 Dec 2026 23:30:05 -0500\r\n"
 	"List-Id: ems developers <ems-dev.lists.example.test>\r\n"
 	"\r\n"
 	"Hello.\r\n";
@@ -28,6 +29,8 @@ static const struct sieve_message msg = {
 	.data = msg_text, .len = sizeof msg_text - 1,
 	.env_from = "boss@example.test", .env_to = "pat+lists@example.test",
 	.mailbox_exists = has_box,
+	.now = 86400 * 3 + 3600,        /* Sun, 4 Jan 1970 01:00:00 UTC */
+	.local_zone = 3600,
 };
 
 static const char mime_text[] =
@@ -102,7 +105,7 @@ static void test_compile_errors(void)
 	is_str(run("keep"), "COMPILE:1:5:expected ';' or '{'", "a missing ';' at its place");
 	is_str(run("if true {\n  keep;\n  frobnicate;\n}"), "COMPILE:3:3:unknown command \"frobnicate\"",
 	       "an unknown command with line and column");
-	is_str(run("require \"date\";"), "COMPILE:1:9:unsupported extension \"date\"",
+	is_str(run("require \"index\";"), "COMPILE:1:9:unsupported extension \"index\"",
 	       "require of an extension ems lacks is an error (RFC 5228 3.2)");
 	is_str(run("fileinto \"x\";"), "COMPILE:1:1:fileinto needs require \"fileinto\"",
 	       "an extension command without require");
@@ -237,6 +240,42 @@ static void test_body(void)
 	       "a message without MIME is one text part");
 }
 
+/* The date part PART of a date test with TAGS, as the script sees it. */
+static char *date_part(const char *tags, const char *part)
+{
+	static char out[128];
+	char src[512];
+	snprintf(src, sizeof src, "require [\"date\", \"variables\", \"fileinto\"]; "
+	         "if date :matches %s \"date\" \"%s\" \"*\" { fileinto \"${1}\"; }", tags, part);
+	snprintf(out, sizeof out, "%s", run(src));
+	return out;
+}
+
+static void test_date(void)
+{
+	is_str(date_part(":originalzone", "date"), "fileinto:2026-12-07[]",
+	       "the date in the sender's zone");
+	is_str(date_part("", "date"), "fileinto:2026-12-08[]", "in the local zone (+0100)");
+	is_str(date_part(":zone \"+0000\"", "iso8601"), "fileinto:2026-12-08T04:30:05+00:00[]",
+	       "iso8601 in UTC");
+	is_str(date_part(":zone \"-0800\"", "std11"),
+	       "fileinto:Mon, 7 Dec 2026 20:30:05 -0800[]", "std11 in another zone");
+	is_str(date_part(":originalzone", "zone"), "fileinto:-0500[]", "zone");
+	is_str(date_part("", "weekday"), "fileinto:2[]", "weekday (Tuesday in +0100)");
+	is_str(date_part("", "julian"), "fileinto:61382[]", "julian (Modified Julian Day)");
+	is_str(date_part("", "time"), "fileinto:05:30:05[]", "time");
+	is_str(date_part(":zone \"+2500\"", "time"), "ERROR:date: :zone is not +hhmm or -hhmm keep[]",
+	       "a bad zone is a run-time error");
+	is_str(run("require \"date\"; if date \"date\" \"era\" \"x\" { stop; }"),
+	       "COMPILE:1:32:unknown date part \"era\"", "an unknown date part");
+	is_str(run("require \"date\"; if date \"x-none\" \"year\" \"*\" { discard; }"), "keep[]",
+	       "a missing field has no date");
+	is_str(run("require [\"date\", \"relational\"]; if currentdate :value \"lt\" \"date\" "
+	           "\"1970-01-05\" { discard; }"), "", "currentdate with the run's time");
+	is_str(run("require \"date\"; if currentdate :zone \"+0000\" \"weekday\" \"0\" "
+	           "{ discard; }"), "", "1970-01-04 was a Sunday");
+}
+
 static void test_limits(void)
 {
 	size_t big = SIEVE_SCRIPT_MAX + 1;
@@ -257,6 +296,7 @@ int main(void)
 	test_base();
 	test_extensions();
 	test_body();
+	test_date();
 	test_limits();
 	done_testing();
 	return exit_status();
