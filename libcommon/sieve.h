@@ -1,8 +1,10 @@
 /*
  * sieve.h - the Sieve mail filtering language (RFC 5228): a script is
  * compiled once (sieve_lex.c, sieve_parse.c, sieve_check.c) into a
- * program, then run (sieve_eval.c, sieve_match.c, sieve_vars.c) against
- * one message for one recipient.  Running is pure: it reads the message
+ * program, then run (sieve_eval.c and, for tests, sieve_test.c,
+ * sieve_match.c, sieve_body.c, sieve_date.c; sieve_vars.c,
+ * sieve_flags.c, sieve_vacation.c) against one message for one
+ * recipient.  Running is pure: it reads the message
  * and the envelope it is given and returns a list of actions; postman
  * carries them out (files, redirects, rejects, replies).  Used by postman
  * at delivery and by oomgr (install, `check sieve`).
@@ -70,6 +72,7 @@ struct sieve_message {
 	size_t len;
 	const char *env_from;   /* envelope sender, "" for the null sender */
 	const char *env_to;     /* the recipient as the MTA gave it */
+	const char *owner;      /* the person's own address (NULL: ENV_TO) */
 	/* mailboxexists (RFC 5490): true when the person has mailbox NAME;
 	 * NULL: no mailbox exists */
 	bool (*mailbox_exists)(const char *name, void *arg);

@@ -195,6 +195,17 @@ const char *sv_flags_get(const struct sv_run *r, const char *name);
  * called). */
 int sv_body_each(struct sv_run *r, const struct sv_node *n, void (*add)(void *arg, char *s),
                  void *arg);
+/* sieve_eval.c: a new action of KIND at the end of the result; NULL
+ * after sv_fail() (too many actions, out of memory). */
+struct sieve_action *sv_add_action(struct sv_run *r, enum sieve_action_kind kind);
+/* Commands of their own files: 0, or -1 after sv_fail(). */
+int sv_flag_command(struct sv_run *r, const struct sv_node *n);    /* sieve_flags.c */
+int sv_vacation(struct sv_run *r, const struct sv_node *n);        /* sieve_vacation.c */
+int sv_set(struct sv_run *r, const struct sv_node *n);             /* sieve_vars.c */
+/* The flags keep or fileinto N files with, cleaned (sieve_flags.c):
+ * malloc'ed, NULL after sv_fail(). */
+char *sv_action_flags(struct sv_run *r, const struct sv_node *n);
+
 /* sieve_date.c: the date part a date or currentdate test N looks at,
  * into OUT.  Returns 0, 1 when the message has no such date (the test
  * has no value), -1 after sv_fail(). */

@@ -2,7 +2,8 @@
  * sieve_vars.c - strings that change: variables (RFC 5229: ${name},
  * the match variables ${0}..${9}, `set`) at run time, and the
  * encoded-character extension (RFC 5228 2.4.2.4: ${hex:..},
- * ${unicode:..}) once at compile time.
+ * ${unicode:..}) once at compile time; the set command and its
+ * modifiers.
  */
 #include "sieve_internal.h"
 
@@ -135,6 +136,65 @@ void sv_vars_clear(struct sv_vars *vs)
 	for (size_t i = 0; i < SV_MATCH_VARS; i++)
 		free(vs->match[i]);
 	memset(vs, 0, sizeof *vs);
+}
+
+/* ---- set (RFC 5229 4) ---- */
+
+static void quote_wildcards(char *in, char *out)
+{
+	for (; *in; in++) {
+		if (*in == '*' || *in == '?' || *in == '\\')
+			*out++ = '\\';
+		*out++ = *in;
+	}
+	*out = '\0';
+}
+
+/* The modifiers, highest precedence first. */
+static char *modify(const struct sv_node *n, char *v)
+{
+	bool lower, upper, lf, uf, qw, len;
+	sv_tagged(n, "lower", &lower);
+	sv_tagged(n, "upper", &upper);
+	sv_tagged(n, "lowerfirst", &lf);
+	sv_tagged(n, "upperfirst", &uf);
+	sv_tagged(n, "quotewildcard", &qw);
+	sv_tagged(n, "length", &len);
+	for (char *p = v; (lower || upper) && *p; p++)
+		*p = (char)(lower ? tolower((unsigned char)*p) : toupper((unsigned char)*p));
+	if ((lf || uf) && v[0] != '\0')
+		v[0] = (char)(lf ? tolower((unsigned char)v[0]) : toupper((unsigned char)v[0]));
+	if (qw) {
+		char *q = malloc(2 * strlen(v) + 1);
+		if (q != NULL)
+			quote_wildcards(v, q);
+		free(v);
+		v = q;
+	}
+	if (len && v != NULL) {
+		char *l = NULL;
+		size_t chars = 0;
+		for (const char *p = v; *p; p++)
+			chars += ((unsigned char)*p & 0xC0) != 0x80;
+		if (asprintf(&l, "%zu", chars) < 0)
+			l = NULL;
+		free(v);
+		v = l;
+	}
+	return v;
+}
+
+int sv_set(struct sv_run *r, const struct sv_node *n)
+{
+	char *v = sv_str(r, n->pos[1]->v[0]);
+	if (v == NULL)
+		return -1;
+	v = modify(n, v);
+	int rc = v == NULL ? sv_fail(r, "out of memory")
+	         : sv_var_set(&r->vars, n->pos[0]->v[0], v) < 0 ? sv_fail(r, "too many variables")
+	         : 0;
+	free(v);
+	return rc;
 }
 
 /* ---- encoded-character ---- */

@@ -54,7 +54,8 @@ int sieve_deliver_plan(struct store *st, const struct local_delivery *l, const c
 		time_t now = time(NULL);
 		struct tm tm;
 		struct sieve_message m = { .data = data, .len = len, .env_from = sender,
-		                           .env_to = rcpt, .mailbox_exists = mailbox_exists,
+		                           .env_to = rcpt, .owner = l->address,
+		                           .mailbox_exists = mailbox_exists,
 		                           .arg = &box, .now = (int64_t)now };
 		if (localtime_r(&now, &tm) != NULL)
 			m.local_zone = tm.tm_gmtoff;    /* the date test's default zone */

@@ -216,6 +216,15 @@ static void test_extensions(void)
 	       ":days 0 counts as one");
 	is_str(run("require \"vacation\"; if false {} vacation :addresses \"x@y.test\" \"x\";"),
 	       "vacation:7:-:x keep[]", "a message to the person (with +detail) is answered");
+	struct sieve_message alias = msg;
+	alias.env_to = "info@example.test";
+	the_msg = &alias;
+	is_str(run("require \"vacation\"; vacation \"x\";"), "keep[]",
+	       "one through an alias the message does not name is not answered");
+	alias.owner = "other@example.test";
+	is_str(run("require \"vacation\"; vacation \"x\";"), "vacation:7:-:x keep[]",
+	       "unless it names the person's own address");
+	the_msg = &msg;
 }
 
 static void test_body(void)
