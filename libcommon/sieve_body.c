@@ -8,10 +8,9 @@
  */
 #include "sieve_internal.h"
 
-#include "base64.h"
+#include "cte.h"
 #include "mime.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,66 +18,18 @@
 /* The most of one part the body test compares. */
 #define SV_BODY_PART_MAX (1024 * 1024)
 
-static int hexval(char c)
-{
-	return isdigit((unsigned char)c) ? c - '0'
-	       : isxdigit((unsigned char)c) ? tolower((unsigned char)c) - 'a' + 10 : -1;
-}
-
-/* Quoted-printable (RFC 2045 6.7) of P (N bytes) into OUT (N + 1 bytes). */
-static size_t unqp(const char *p, size_t n, char *out)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] != '=') {
-			out[o++] = p[i];
-		} else if (i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
-			i += 2;
-		} else if (i + 1 < n && (p[i + 1] == '\n' || p[i + 1] == '\r')) {
-			i += p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n' ? 2 : 1;
-		} else {
-			out[o++] = '=';     /* not an escape: kept as written */
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
-
-/* Base64 of P (N bytes, line breaks anywhere) into OUT (N + 1 bytes);
- * a body that is not base64 after all is kept as it is. */
-static size_t unbase64(const char *p, size_t n, char *out)
-{
-	char *clean = malloc(n + 1);
-	size_t c = 0;
-	ssize_t got = -1;
-	if (clean != NULL) {
-		for (size_t i = 0; i < n; i++)
-			if (!isspace((unsigned char)p[i]))
-				clean[c++] = p[i];
-		got = base64_decode(clean, c, out, n + 1);
-		free(clean);
-	}
-	if (got >= 0)
-		return (size_t)got;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return n;
-}
-
 /* Part P's content as UTF-8 text: a malloc'ed string, NULL when out of
  * memory. */
 static char *part_text(const char *data, const struct mime_part *p)
 {
 	size_t n = p->body_len < SV_BODY_PART_MAX ? p->body_len : SV_BODY_PART_MAX;
-	const char *body = data + p->body_off;
-	char *raw = malloc(n + 1);
-	if (raw == NULL)
+	char *raw;
+	size_t len;
+	int r = cte_decode(p->encoding, data + p->body_off, n, &raw, &len);
+	if (r < 0)
 		return NULL;
-	const char *enc = p->encoding ? p->encoding : "";
-	size_t len = strcasecmp(enc, "base64") == 0 ? unbase64(body, n, raw)
-	             : strcasecmp(enc, "quoted-printable") == 0 ? unqp(body, n, raw)
-	             : (memcpy(raw, body, n), raw[n] = '\0', n);
+	if (r == 1)         /* an unknown encoding: the bytes as they are */
+		return strndup(data + p->body_off, n);
 	char *charset = strcasecmp(p->type, "text") == 0
 	                ? mime_param_get(p->params, p->nparams, "charset") : NULL;
 	if (charset == NULL || strcasecmp(charset, "utf-8") == 0 ||

@@ -7,6 +7,8 @@
  */
 #include "sieve_internal.h"
 
+#include "cte.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,9 +242,8 @@ static int decode_one(struct sv_buf *o, const char *p, const char *end, bool uni
 		}
 		size_t n = 0;
 		unsigned long v = 0;
-		while (p + n < end && isxdigit((unsigned char)p[n]) && n < 9) {
-			v = v * 16 + (unsigned long)(isdigit((unsigned char)p[n]) ? p[n] - '0'
-			                             : (tolower((unsigned char)p[n]) - 'a' + 10));
+		while (p + n < end && cte_hex_value((unsigned char)p[n]) >= 0 && n < 9) {
+			v = v * 16 + (unsigned long)cte_hex_value((unsigned char)p[n]);
 			n++;
 		}
 		if (n == 0 || (!unicode && n != 2) || n > 8 ||
