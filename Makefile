@@ -134,10 +134,11 @@ bench: all deps-check
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
-	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/ems \
-	    $(DESTDIR)/etc/ems
+	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/ems $(DESTDIR)/etc/ems
 	$(if $(PROGRAMS),install -m 0755 $(filter-out %/emsbench,$(PROGRAM_BINS)) $(DESTDIR)$(PREFIX)/sbin)
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5)
+	$(if $(wildcard man/*.7),install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7)
 	$(if $(wildcard man/*.8),install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8)
 	install -m 0644 $(wildcard etc/*.conf) $(DESTDIR)$(PREFIX)/share/ems
 	install -m 0644 etc/sendmail-ems.m4 $(wildcard etc/postfix-*) $(DESTDIR)$(PREFIX)/share/ems

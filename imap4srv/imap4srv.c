@@ -24,7 +24,7 @@
  *   imap_message.c      a stored message: raw bytes, top-level header
  *   imap_message_mime.c its MIME structure: sections, ENVELOPE, BODYSTRUCTURE
  *   imap_names.c, imap_utf7.c   mailbox names
- *   imap_flags.c, imap_date.c   flags and dates on the wire
+ *   imap_flags.c                flags on the wire (dates: libcommon/imap_date.c)
  *   imap_trace.c        Server-Trace files
  */
 #include "config.h"

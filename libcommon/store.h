@@ -9,6 +9,7 @@
  *   store_mail.h       mailboxes, single-instance messages, mailbox entries
  *   store_queue.h      submission and outbound queues, garbage collection
  *   store_backup.h     whole-store copies and checks of store files
+ *   store_sieve.h      persons' Sieve scripts
  *
  * ERRORS.  A function returns 0 on success and -1 on failure (NULL for
  * pointers) after logging why; store_last_error() then says what kind of
@@ -56,7 +57,7 @@
 #include <sys/types.h>
 
 /* The schema version this code writes; older stores migrate forward. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 enum store_error {
 	STORE_E_NONE = 0,
@@ -116,6 +117,7 @@ int store_integrity_check(struct store *st);
 #include "store_directory.h"
 #include "store_mail.h"
 #include "store_queue.h"
+#include "store_sieve.h"
 #include "store_stats.h"
 
 #endif

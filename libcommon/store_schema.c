@@ -217,6 +217,17 @@ static const char *const migrations[] = {
 	"  UPDATE mailboxes SET vanished_floor = max(vanished_floor, OLD.modseq)"
 	"  WHERE id = OLD.mailbox_id;"
 	" END;",
+
+	/* 9 -> 10: each person's Sieve scripts (sieve.h), at most one active */
+	"CREATE TABLE sieve_scripts ("
+	"  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  content TEXT NOT NULL,"
+	"  active INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (person_id, name)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(person_id)"
+	"  WHERE active <> 0;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

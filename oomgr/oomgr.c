@@ -17,6 +17,7 @@
  *   oomgr_update.c           update, delete
  *   oomgr_list.c             list, show
  *   oomgr_import.c           import; oomgr_import_mbox.c, _maildir.c read
+ *   oomgr_sieve.c            sieve, check sieve: persons' Sieve scripts
  *   oomgr_cert.c             cert; oomgr_cert_make.c generate and request,
  *                            oomgr_cert_install.c install, oomgr_cert_files.c
  *                            where the files go
@@ -79,6 +80,10 @@ static const struct command commands[] = {
 	{ "connect", NULL, oomgr_connect, "connect DOMAIN" },
 	{ "import", NULL, oomgr_import,
 	  "import mbox FILE | maildir DIR person=NAME [folder=F]" },
+	{ "sieve", NULL, oomgr_sieve,
+	  "sieve list | show | install | activate | deactivate | delete username=NAME "
+	  "[name=SCRIPT] [file=FILE] [activate=yes]" },
+	{ "check", "sieve", oomgr_check_sieve, "check sieve FILE" },
 	{ "cert", NULL, oomgr_cert,
 	  "cert generate | request NAME cn=HOST ... | install NAME CERTFILE "
 	  "[KEYFILE [CHAINFILE]] | list | show NAME | remove NAME" },

@@ -82,5 +82,8 @@ int oomgr_show(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_whoami(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_connect(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_import(struct oomgr *o, const struct oomgr_stmt *st);
+/* sieve ...; and check sieve FILE; (oomgr_sieve.c) */
+int oomgr_sieve(struct oomgr *o, const struct oomgr_stmt *st);
+int oomgr_check_sieve(struct oomgr *o, const struct oomgr_stmt *st);
 
 #endif

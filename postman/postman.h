@@ -8,6 +8,7 @@
  *   postman_headers.c   reading header fields, writing trace fields
  *   postman_bounce.c    RFC 3464 delivery status notifications
  *   postman_vacation.c  RFC 3834 auto-replies, once per sender and period
+ *   postman_sieve.c     the person's Sieve script: run, mailboxes, flags
  *   postman_wake.c      wakeups held until a batch has committed
  *
  * Everything an item changes (entries, outbound mail, the item's state)
@@ -20,6 +21,7 @@
 
 #include "address.h"
 #include "header.h"
+#include "sieve.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -181,9 +183,33 @@ bool vacation_allowed(const char *sender, const char *orig, size_t orig_len,
                       bool via_list);
 
 /* Builds the auto-reply from the person at FROM with TEXT to SENDER about
- * ORIG into OUT.  Returns 0 or -1 (logged). */
+ * ORIG into OUT, with SUBJECT (NULL: "Auto: " and the original's).
+ * Returns 0 or -1 (logged). */
 int vacation_build(const struct postman *pm, const char *from, const char *text,
-                   const char *sender, const char *orig, size_t orig_len,
-                   struct generated_mail *out);
+                   const char *subject, const char *sender, const char *orig,
+                   size_t orig_len, struct generated_mail *out);
+
+/* ---- Sieve (postman_sieve.c) ---- */
+
+/*
+ * Runs the active Sieve script of the person of L, if any, on the
+ * message DATA (LEN bytes) sent by SENDER to RCPT, into OUT (zeroed by
+ * the caller).  *SCRIPTED says whether there was one.  A script that
+ * fails to compile or run leaves one KEEP in OUT (logged as sieve_error
+ * for the person).  Returns 0, or -1 when the store failed (retry).
+ */
+int sieve_deliver_plan(struct store *st, const struct local_delivery *l, const char *rcpt,
+                       const char *sender, const char *data, size_t len, int64_t item_id,
+                       struct sieve_result *out, bool *scripted);
+
+/* *ID gets the mailbox fileinto action A names, created first for
+ * :create.  Returns 0, 1 when it does not exist (logged: keep instead),
+ * or -1 when the store failed. */
+int sieve_deliver_mailbox(struct store *st, const struct local_delivery *l,
+                          const struct sieve_action *a, int64_t item_id, int64_t *id);
+
+/* Adds the space-separated FLAGS (system flags and keywords; others
+ * dropped) to entry UID.  Returns 0 or -1 (logged). */
+int sieve_deliver_flags(struct store *st, int64_t mailbox, uint32_t uid, const char *flags);
 
 #endif

@@ -9,7 +9,11 @@
  * (store_mail.h), queues forwards, the bounce
  * (RFC 3464) and auto-replies for the outbound side, and finishes or
  * defers the item.  Only after the commit are IMAP sessions and the
- * outbound side woken.
+ * outbound side woken.  A person with an active Sieve script
+ * (postman_sieve.c) gets what the script says instead: the mailboxes it
+ * files into with their flags, redirects sent on like forwards, a
+ * reject as a failure in the bounce, its vacation instead of the
+ * person's auto-reply setting.
  */
 #include "postman.h"
 
@@ -42,6 +46,8 @@ struct delivery {
 	int64_t now;
 	struct expansion e;
 	bool *refused;                   /* per local delivery: failed or deferred */
+	bool *scripted;                  /* per local delivery: ran a Sieve script */
+	struct sieve_result *sieve;      /* per local delivery: what it said */
 	char (*deferred)[ADDR_MAX + 1];  /* over quota, retried later */
 	size_t ndeferred;
 	int64_t *mailboxes;              /* delivered to, for the wakeups */
@@ -158,11 +164,56 @@ static int target_mailbox(struct store *st, const struct local_delivery *l, int6
 	return 0;
 }
 
+/* One entry of L's copy in MAILBOX with FLAGS (NULL: none), once per
+ * mailbox however many actions name it; FIRST is where L's entries
+ * start in d->mailboxes. */
+static int deliver_one(struct delivery *d, const struct local_delivery *l, size_t first,
+                       int64_t mailbox, const char *flags)
+{
+	char trace[TRACE_MAX];
+	uint32_t uid;
+
+	for (size_t k = first; k < d->nmailboxes; k++)
+		if (d->mailboxes[k] == mailbox)
+			return 0;
+	size_t tlen = trace_fields(d, l, trace);
+	if (store_entry_deliver(d->pm->store, mailbox, d->item->message_id, trace, tlen,
+	                        d->item->created, &uid) < 0 ||
+	    sieve_deliver_flags(d->pm->store, mailbox, uid, flags) < 0)
+		return -1;
+	d->mailboxes[d->nmailboxes++] = mailbox;
+	log_info("delivered", "id=%lld rcpt=%s mailbox=%lld uid=%u size=%zu",
+	         (long long)d->item->id, log_quote(l->address), (long long)mailbox,
+	         uid, tlen + d->len);
+	return 0;
+}
+
+/* The keeps and fileintos of L's script. */
+static int deliver_scripted(struct delivery *d, size_t i)
+{
+	const struct local_delivery *l = &d->e.local[i];
+	size_t first = d->nmailboxes;
+	for (size_t k = 0; k < d->sieve[i].n; k++) {
+		const struct sieve_action *a = &d->sieve[i].v[k];
+		int64_t mailbox;
+		int r = 1;
+		if (a->kind != SIEVE_KEEP && a->kind != SIEVE_FILEINTO)
+			continue;
+		if (a->kind == SIEVE_FILEINTO &&
+		    (r = sieve_deliver_mailbox(d->pm->store, l, a, d->item->id, &mailbox)) < 0)
+			return -1;
+		if (r == 1 && target_mailbox(d->pm->store, l, &mailbox) < 0)
+			return -1;
+		if (deliver_one(d, l, first, mailbox, a->flags) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Entries for every local delivery that passed the checks, all pointing
  * at the queued message, each with its own trace fields. */
 static int store_entries(struct delivery *d)
 {
-	char trace[TRACE_MAX];
 	int64_t message_id = d->item->message_id;
 
 	if (d->structure != NULL &&
@@ -172,47 +223,49 @@ static int store_entries(struct delivery *d)
 	for (size_t i = 0; i < d->e.nlocal; i++) {
 		const struct local_delivery *l = &d->e.local[i];
 		int64_t mailbox;
-		uint32_t uid;
 		if (d->refused[i])
 			continue;
-		size_t tlen = trace_fields(d, l, trace);
-		if (target_mailbox(d->pm->store, l, &mailbox) < 0 ||
-		    store_entry_deliver(d->pm->store, mailbox, message_id, trace, tlen,
-		                        d->item->created, &uid) < 0)
+		if (d->scripted[i] ? deliver_scripted(d, i) < 0
+		    : target_mailbox(d->pm->store, l, &mailbox) < 0 ||
+		      deliver_one(d, l, d->nmailboxes, mailbox, NULL) < 0)
 			return -1;
-		d->mailboxes[d->nmailboxes++] = mailbox;
-		log_info("delivered", "id=%lld rcpt=%s mailbox=%lld uid=%u size=%zu",
-		         (long long)d->item->id, log_quote(l->address), (long long)mailbox,
-		         uid, tlen + d->len);
 	}
 	return 0;
 }
 
-/* Forwards: the queued message with a Delivered-To of the forwarding
- * address on top, so that it is recognized if it comes back. */
+/* The queued message to RCPT with a Delivered-To of VIA, the local
+ * address that sends it on, on top, so that it is recognized if it
+ * comes back.  EVENT names it in the log (forwarded, redirected). */
+static int send_on(struct delivery *d, const char *rcpt, const char *via, const char *event)
+{
+	struct generated_mail m = { 0 };
+	if (header_delivered_to(d->data, d->len, via))
+		return expansion_fail(&d->e, rcpt, "5.4.6", "mail loop: forwarded here before");
+	int r = genmail_printf(&m, "Delivered-To: %s\r\n", via) < 0 ||
+	        genmail_write(&m, d->data, d->len) < 0 ||
+	        store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, d->item->sender,
+	                        &rcpt, 1, m.data, m.len, d->now, NULL) < 0;
+	genmail_free(&m);
+	if (r)
+		return -1;
+	log_info(event, "id=%lld to=%s via=%s", (long long)d->item->id, log_quote(rcpt),
+	         log_quote(via));
+	d->outbound = true;
+	return 0;
+}
+
+/* Forwards, and the redirects of Sieve scripts. */
 static int queue_forwards(struct delivery *d)
 {
-	for (size_t i = 0; i < d->e.nexternal; i++) {
-		const struct external_delivery *x = &d->e.external[i];
-		struct generated_mail m = { 0 };
-		const char *rcpt = x->address;
-		if (header_delivered_to(d->data, d->len, x->via)) {
-			if (expansion_fail(&d->e, x->address, "5.4.6",
-			                   "mail loop: forwarded here before") < 0)
-				return -1;
-			continue;
-		}
-		int r = genmail_printf(&m, "Delivered-To: %s\r\n", x->via) < 0 ||
-		        genmail_write(&m, d->data, d->len) < 0 ||
-		        store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, d->item->sender,
-		                        &rcpt, 1, m.data, m.len, d->now, NULL) < 0;
-		genmail_free(&m);
-		if (r)
+	for (size_t i = 0; i < d->e.nexternal; i++)
+		if (send_on(d, d->e.external[i].address, d->e.external[i].via, "forwarded") < 0)
 			return -1;
-		log_info("forwarded", "id=%lld to=%s via=%s", (long long)d->item->id,
-		         log_quote(x->address), log_quote(x->via));
-		d->outbound = true;
-	}
+	for (size_t i = 0; i < d->e.nlocal; i++)
+		for (size_t k = 0; d->scripted[i] && !d->refused[i] && k < d->sieve[i].n; k++)
+			if (d->sieve[i].v[k].kind == SIEVE_REDIRECT &&
+			    send_on(d, d->sieve[i].v[k].address, d->e.local[i].address,
+			            "redirected") < 0)
+				return -1;
 	return 0;
 }
 
@@ -245,6 +298,37 @@ static int queue_bounce(struct delivery *d)
 	return r;
 }
 
+/* The reply A of L's Sieve script (RFC 5230), if due: the same
+ * once-per-sender memory as the person's setting, over :days. */
+static int queue_sieve_vacation(struct delivery *d, const struct local_delivery *l,
+                                const struct sieve_action *a)
+{
+	struct generated_mail m = { 0 };
+	const char *to = d->item->sender;
+	char from[ADDR_MAX + 1];
+	bool due = false;
+
+	if (!vacation_allowed(to, d->data, d->len, l->via_list))
+		return 0;
+	if (a->from == NULL || addr_normalize(a->from, from, sizeof from, false) < 0)
+		snprintf(from, sizeof from, "%s", l->address);
+	if (store_vacation_due(d->pm->store, l->person_id, to, d->now,
+	                       (int64_t)a->days * 86400, &due) < 0)
+		return -1;
+	if (!due)
+		return 0;
+	int r = vacation_build(d->pm, from, a->text, a->subject, to, d->data, d->len, &m) < 0 ||
+	        store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, "", &to, 1, m.data, m.len,
+	                        d->now, NULL) < 0 ? -1 : 0;
+	genmail_free(&m);
+	if (r == 0) {
+		log_info("autoreplied", "id=%lld from=%s to=%s sieve=yes", (long long)d->item->id,
+		         log_quote(l->address), log_quote(to));
+		d->outbound = true;
+	}
+	return r;
+}
+
 /* The auto-reply of the person of L, if it is on and due.  */
 static int queue_vacation(struct delivery *d, const struct local_delivery *l)
 {
@@ -263,7 +347,8 @@ static int queue_vacation(struct delivery *d, const struct local_delivery *l)
 	          (p.autoreply_until == 0 || d->now < p.autoreply_until);
 	if (on && (r = store_vacation_due(d->pm->store, l->person_id, to, d->now,
 	                                  d->pm->set.vacation_s, &due)) == 0 && due) {
-		r = vacation_build(d->pm, l->address, p.autoreply, to, d->data, d->len, &m) < 0 ||
+		r = vacation_build(d->pm, l->address, p.autoreply, NULL, to, d->data, d->len,
+		                   &m) < 0 ||
 		            store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, "", &to, 1,
 		                            m.data, m.len, d->now, NULL) < 0
 		        ? -1 : 0;
@@ -282,9 +367,17 @@ static int queue_vacations(struct delivery *d)
 {
 	if (!d->pm->set.autoreply)
 		return 0;
-	for (size_t i = 0; i < d->e.nlocal; i++)
-		if (!d->refused[i] && queue_vacation(d, &d->e.local[i]) < 0)
+	for (size_t i = 0; i < d->e.nlocal; i++) {
+		if (d->refused[i])
+			continue;
+		/* a script's vacation takes the place of the setting */
+		for (size_t k = 0; d->scripted[i] && k < d->sieve[i].n; k++)
+			if (d->sieve[i].v[k].kind == SIEVE_VACATION &&
+			    queue_sieve_vacation(d, &d->e.local[i], &d->sieve[i].v[k]) < 0)
+				return -1;
+		if (!d->scripted[i] && queue_vacation(d, &d->e.local[i]) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -341,6 +434,35 @@ static void count_delivery(const struct delivery *d)
 		stats_latency((uint64_t)(d->now - d->item->created) * 1000);
 }
 
+/* Runs each person's Sieve script; a reject is a failure of that
+ * recipient, so the bounce (a DSN) carries the reason to the sender. */
+static int run_scripts(struct delivery *d)
+{
+	for (size_t i = 0; i < d->e.nlocal; i++) {
+		const struct local_delivery *l = &d->e.local[i];
+		if (d->refused[i])
+			continue;
+		if (sieve_deliver_plan(d->pm->store, l, d->item->recipients[l->rcpt],
+		                       d->item->sender, d->data, d->len, d->item->id,
+		                       &d->sieve[i], &d->scripted[i]) < 0)
+			return -1;
+		for (size_t k = 0; k < d->sieve[i].n; k++) {
+			char why[160];
+			if (d->sieve[i].v[k].kind != SIEVE_REJECT)
+				continue;
+			snprintf(why, sizeof why, "rejected by the recipient's filter: %s",
+			         d->sieve[i].v[k].text);
+			for (char *c = why; *c; c++)
+				if (*c == '\r' || *c == '\n')
+					*c = ' ';
+			d->refused[i] = true;
+			if (expansion_fail(&d->e, l->address, "5.7.1", why) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int plan(struct delivery *d)
 {
 	for (size_t i = 0; i < d->item->nrecipients; i++)
@@ -349,8 +471,12 @@ static int plan(struct delivery *d)
 	size_t n = d->e.nlocal ? d->e.nlocal : 1;
 	d->refused = calloc(n, sizeof *d->refused);
 	d->deferred = calloc(n, sizeof *d->deferred);
-	d->mailboxes = calloc(n, sizeof *d->mailboxes);
-	if (d->refused == NULL || d->deferred == NULL || d->mailboxes == NULL) {
+	/* a script may file one copy into several mailboxes */
+	d->mailboxes = calloc(n * (SIEVE_ACTIONS_MAX + 1), sizeof *d->mailboxes);
+	d->scripted = calloc(n, sizeof *d->scripted);
+	d->sieve = calloc(n, sizeof *d->sieve);
+	if (d->refused == NULL || d->deferred == NULL || d->mailboxes == NULL ||
+	    d->scripted == NULL || d->sieve == NULL) {
 		log_error("deliver", "error=\"out of memory\"");
 		return -1;
 	}
@@ -363,7 +489,7 @@ static int plan(struct delivery *d)
 	if (have == NULL)
 		d->structure = mime_structure(d->data, d->len, &d->structure_len);
 	free(have);
-	return check_loops(d) < 0 || check_quotas(d) < 0 ? -1 : 0;
+	return check_loops(d) < 0 || check_quotas(d) < 0 || run_scripts(d) < 0 ? -1 : 0;
 }
 
 int deliver_item(struct postman *pm, const struct store_queue_item *item)
@@ -385,6 +511,10 @@ int deliver_item(struct postman *pm, const struct store_queue_item *item)
 		log_warn("deliver_later", "id=%lld attempt=%d transient=%s", (long long)item->id,
 		         item->attempts, store_error_transient(pm->store) ? "yes" : "no");
 	}
+	for (size_t i = 0; d.sieve != NULL && i < d.e.nlocal; i++)
+		sieve_result_clear(&d.sieve[i]);
+	free(d.sieve);
+	free(d.scripted);
 	expansion_free(&d.e);
 	free(d.refused);
 	free(d.deferred);

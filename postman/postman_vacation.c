@@ -77,17 +77,30 @@ static int write_thread(struct generated_mail *m, const char *orig, size_t len)
 	                      refs[0] ? " " : "", id);
 }
 
-int vacation_build(const struct postman *pm, const char *from, const char *text,
-                   const char *sender, const char *orig, size_t orig_len,
-                   struct generated_mail *out)
+/* Text for a header field: line ends would start new fields. */
+static void field_text(char *s)
 {
-	char subject[VACATION_FIELD_MAX + 1];
+	for (; *s; s++)
+		if (*s == '\r' || *s == '\n')
+			*s = ' ';
+}
 
-	if (!header_get(orig, orig_len, "Subject", subject, sizeof subject))
-		subject[0] = '\0';
-	if (genmail_printf(out, "From: <%s>\r\nTo: <%s>\r\nSubject: Auto: %.900s\r\n"
-	                   "Auto-Submitted: auto-replied\r\n", from, sender,
-	                   subject[0] ? subject : "(your message)") < 0 ||
+int vacation_build(const struct postman *pm, const char *from, const char *text,
+                   const char *subject, const char *sender, const char *orig,
+                   size_t orig_len, struct generated_mail *out)
+{
+	char orig_subject[VACATION_FIELD_MAX + 1], own[VACATION_FIELD_MAX + 1];
+
+	if (!header_get(orig, orig_len, "Subject", orig_subject, sizeof orig_subject))
+		orig_subject[0] = '\0';
+	if (subject != NULL)
+		snprintf(own, sizeof own, "%s", subject);
+	else
+		snprintf(own, sizeof own, "Auto: %.900s",
+		         orig_subject[0] ? orig_subject : "(your message)");
+	field_text(own);
+	if (genmail_printf(out, "From: <%s>\r\nTo: <%s>\r\nSubject: %.900s\r\n"
+	                   "Auto-Submitted: auto-replied\r\n", from, sender, own) < 0 ||
 	    write_thread(out, orig, orig_len) < 0 || genmail_date_and_id(out, pm->node) < 0 ||
 	    genmail_printf(out, "MIME-Version: 1.0\r\n"
 	                   "Content-Type: text/plain; charset=utf-8\r\n"

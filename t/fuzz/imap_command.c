@@ -6,7 +6,7 @@
  * LIST, APPEND, and a mailbox for any other command.
  * Also the literal announcement check on the raw line.  See mk/fuzz.sh.
  *
- * fuzz-sources: imap4srv/imap_parse.c imap4srv/imap_seqset.c imap4srv/imap_flags.c imap4srv/imap_fetch_att.c imap4srv/imap_search_parse.c imap4srv/imap_search_eval.c imap4srv/imap_date.c
+ * fuzz-sources: imap4srv/imap_parse.c imap4srv/imap_seqset.c imap4srv/imap_flags.c imap4srv/imap_fetch_att.c imap4srv/imap_search_parse.c imap4srv/imap_search_eval.c
  */
 #include "imap_fetch_att.h"
 #include "imap_flags.h"

@@ -3,7 +3,7 @@
  * small mailbox whose messages are described here, so each expected
  * result can be checked by eye against the data. */
 #include "tap.h"
-#include "../../imap4srv/imap_date.h"
+#include "imap_date.h"
 #include "../../imap4srv/imap_search.h"
 #include "store.h"
 

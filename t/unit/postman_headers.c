@@ -154,7 +154,7 @@ static void test_autoreply(void)
 	struct postman pm = { .node = "mx.example.test" };
 	struct generated_mail m = { 0 };
 
-	ok(vacation_build(&pm, "ann@example.test", "Away.\nBack on Monday.", "a@b.example",
+	ok(vacation_build(&pm, "ann@example.test", "Away.\nBack on Monday.", NULL, "a@b.example",
 	                  msg, strlen(msg), &m) == 0, "an auto-reply is built");
 	ok(strstr(m.data, "From: <ann@example.test>\r\nTo: <a@b.example>\r\n"
 	                  "Subject: Auto: hello  folded\r\nAuto-Submitted: auto-replied\r\n") != NULL,

@@ -3,7 +3,8 @@
  * 02:44:25 -0700") out and in (APPEND), SEARCH dates ("1-Feb-1994"),
  * and the RFC 5322 Date: header a message carries (SENTBEFORE ...).
  * SEARCH compares days only, so dates become day numbers (days since
- * 1970-01-01) there.
+ * 1970-01-01) there.  In libcommon because Sieve's date test (sieve.h)
+ * reads the same Date: header.
  */
 #ifndef IMAP_DATE_H
 #define IMAP_DATE_H
@@ -36,5 +37,12 @@ int64_t imap_day_of(int64_t t);
  * SENTON compares), and *T, unix time.  Returns 0 or -1.
  */
 int imap_rfc5322_date(const char *s, size_t len, int64_t *day, int64_t *t);
+
+/* Like imap_rfc5322_date(), giving unix time *T and the date's own zone
+ * *ZONE in seconds east of UTC (0 for an unknown zone name). */
+int imap_rfc5322_date_zone(const char *s, size_t len, int64_t *t, long *zone);
+
+/* The civil date (proleptic Gregorian) of day number DAY. */
+void imap_civil_from_days(int64_t day, int64_t *y, int *m, int *d);
 
 #endif

@@ -26,7 +26,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void imap_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -55,7 +55,7 @@ void imap_date_time_format(int64_t t, char out[IMAP_DATE_TIME_LEN])
 {
 	int64_t y, day = imap_day_of(t), secs = t - day * 86400;
 	int m, d;
-	civil_from_days(day, &y, &m, &d);
+	imap_civil_from_days(day, &y, &m, &d);
 	snprintf(out, IMAP_DATE_TIME_LEN, "%2d-%s-%04d %02d:%02d:%02d +0000", d,
 	         months[m - 1], (int)(y % 10000), (int)(secs / 3600),
 	         (int)(secs / 60 % 60), (int)(secs % 60));
@@ -216,7 +216,7 @@ static int time_of_day(struct scan *c, long *secs)
 	return 0;
 }
 
-int imap_rfc5322_date(const char *s, size_t len, int64_t *day, int64_t *t)
+static int rfc5322(const char *s, size_t len, int64_t *day, int64_t *t, long *zone)
 {
 	struct scan c = { s, len, 0 };
 	long d, y, secs = 0, off = 0;
@@ -242,5 +242,18 @@ int imap_rfc5322_date(const char *s, size_t len, int64_t *day, int64_t *t)
 		return -1;
 	*day = days_from_civil(y, m, (int)d);
 	*t = *day * 86400 + secs - off;
+	*zone = off;
 	return 0;
+}
+
+int imap_rfc5322_date(const char *s, size_t len, int64_t *day, int64_t *t)
+{
+	long zone;
+	return rfc5322(s, len, day, t, &zone);
+}
+
+int imap_rfc5322_date_zone(const char *s, size_t len, int64_t *t, long *zone)
+{
+	int64_t day;
+	return rfc5322(s, len, &day, t, zone);
 }
