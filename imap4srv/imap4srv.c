@@ -34,6 +34,7 @@
 #include "log.h"
 #include "params.h"
 #include "program.h"
+#include "spool.h"
 #include "stats.h"
 #include "store.h"
 #include "tcp_listen.h"
@@ -183,6 +184,7 @@ static int open_everything(const struct proc_params *p)
 	if (srv.store == NULL || imap_auth_open(&srv) < 0)
 		return -1;
 	open_tls();
+	spool_prepare(srv.spool_dir);   /* a failure is logged; APPENDs will say so */
 	srv.loop = evloop_new();
 	if (srv.loop == NULL)
 		return -1;
@@ -238,6 +240,7 @@ int main(int argc, char **argv)
 	    PROGRAM_GO_ON)
 		return rc;
 	srv.run_dir = config_path(srv.cfg, "run_dir");
+	srv.spool_dir = config_path(srv.cfg, "spool_dir");
 	srv.log_dir = config_path(srv.cfg, "log_dir");
 	read_settings(&srv, &p);
 	int status = 1;

@@ -41,6 +41,9 @@ struct imap_parser {
 	size_t pos;
 	int depth;             /* open parentheses */
 	const char *error;     /* why the last call failed */
+	/* Where a literal announcement sits whose bytes went to a spool
+	 * file instead of the buffer (APPEND's message); SIZE_MAX if none. */
+	size_t spooled_at;
 };
 
 void imap_parser_init(struct imap_parser *p, char *buf, size_t len);
@@ -83,6 +86,9 @@ int imap_p_word_list(struct imap_parser *p, const struct imap_word *table, size_
                      int (*arg_of)(struct imap_parser *p, unsigned bit, void *arg), void *arg);
 /* string: quoted or literal. */
 int imap_p_string(struct imap_parser *p, struct imap_str *out);
+/* The literal announcement at spooled_at ("{N}" CRLF, its bytes kept
+ * elsewhere): *SIZE gets N.  -1 when the cursor is not there. */
+int imap_p_spooled(struct imap_parser *p, uint32_t *size);
 /* astring: ASTRING-CHARs (an atom that may hold "]") or a string. */
 int imap_p_astring(struct imap_parser *p, struct imap_str *out);
 /* list-mailbox: list-chars (with wildcards) or a string. */

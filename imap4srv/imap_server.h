@@ -48,6 +48,7 @@ struct imap_server {
 	struct ev_io *wakeup_io;
 	struct ev_timer *recheck;       /* re-checks idling mailboxes now and then */
 	const char *run_dir;
+	const char *spool_dir;          /* APPEND literals on their way in */
 	const char *log_dir;
 	char name[32];                  /* "imap4srv01": wake-up socket, trace files */
 	struct imap_settings set;

@@ -6,6 +6,7 @@
  */
 #include "store_internal.h"
 #include "log.h"
+#include "spool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,78 @@ static int insert(struct store *st, const unsigned char *hash, const void *data,
 	if (store_exec_stmt(st, s, "message_put") < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* Copies spool SP into the body of the new row ID (inserted with a
+ * zeroblob of its size) a chunk at a time: the message never sits whole
+ * in memory. */
+static int copy_spool(struct store *st, int64_t id, const struct spool *sp)
+{
+	char buf[SPOOL_CHUNK];
+	sqlite3_blob *blob = NULL;
+	int rc = sqlite3_blob_open(st->db, "main", "messages", "body", id, 1, &blob);
+	uint64_t off = 0, size = spool_size(sp);
+	while (rc == SQLITE_OK && off < size) {
+		ssize_t n = spool_read(sp, off, buf, size - off < sizeof buf ? (size_t)(size - off)
+		                                                           : sizeof buf);
+		if (n <= 0) {
+			sqlite3_blob_close(blob);
+			return store_fail_kind(st, STORE_E_TRANSIENT, "message_adopt",
+			                       "spool file unreadable");
+		}
+		rc = sqlite3_blob_write(blob, buf, (int)n, (int)off);
+		off += (uint64_t)n;
+	}
+	int crc = sqlite3_blob_close(blob);
+	if (rc == SQLITE_OK)
+		rc = crc;
+	return rc == SQLITE_OK ? 0 : store_fail(st, "message_adopt", rc);
+}
+
+static int insert_spool(struct store *st, const unsigned char *hash, const struct spool *sp,
+                        int64_t internal_date, const void *structure,
+                        size_t structure_len, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "INSERT INTO messages (hash, size, internal_date, stored, structure, body)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, zeroblob(?2))");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)spool_size(sp));
+	sqlite3_bind_int64(s, 3, internal_date);
+	sqlite3_bind_int64(s, 4, now);
+	if (structure != NULL)
+		sqlite3_bind_blob64(s, 5, structure, structure_len, SQLITE_STATIC);
+	if (store_exec_stmt(st, s, "message_adopt") < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return copy_spool(st, *id, sp);
+}
+
+int store_message_adopt(struct store *st, struct spool *sp, int64_t internal_date,
+                        const void *structure, size_t structure_len, int64_t *id_out)
+{
+	unsigned char hash[STORE_HASH_LEN];
+	int64_t now = (int64_t)time(NULL), id = 0;
+
+	if (spool_size(sp) >= INT32_MAX)   /* sqlite3_blob_write counts in int */
+		return store_fail_kind(st, STORE_E_INVALID, "message_adopt", "message too big");
+	if (spool_hash(sp, hash) < 0)
+		return store_fail_kind(st, STORE_E_FAILED, "message_adopt", "spool failed");
+	if (store_tx_begin(st) < 0)
+		return -1;
+	int found = find_by_hash(st, hash, &id);
+	if (found < 0 || (found == 0 && touch(st, id, now) < 0) ||
+	    (found == 1 && insert_spool(st, hash, sp, internal_date, structure, structure_len,
+	                                now, &id) < 0)) {
+		store_tx_rollback(st);
+		return -1;
+	}
+	if (store_tx_commit(st) < 0)
+		return -1;
+	*id_out = id;
 	return 0;
 }
 

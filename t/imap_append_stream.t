@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""imap_append_stream.t - APPEND literals larger than a chunk go to a
+spool file as they arrive and the store adopts it: the message comes back
+byte for byte with its MIME structure; an over-limit literal is refused
+with NO [TOOBIG] and leaves no trace; a client gone in the middle of its
+literal, or an imap4srv killed there, leaves no spool file and no message;
+a spool file a dead process left is removed when imap4srv starts."""
+import os
+import signal
+import socket
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import emstest  # noqa: E402
+from emsimap import ImapSuite  # noqa: E402
+
+t = emstest.Tap()
+for prog in ("imap4srv", "oomgr"):
+    if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
+        t.skip_all("%s is not built" % prog)
+
+LIMIT = 4 * 1000 * 1000
+s = ImapSuite({"imap": {"max_append_size": LIMIT}}, name="append-stream")
+spool = os.path.join(s.state, "spool")
+imap = s.start_imap()
+
+
+def spool_files():
+    """Names in the spool directory, and imap4srv's open descriptors on
+    files that were in it (an unlinked spool file still holds disk)."""
+    names = sorted(os.listdir(spool)) if os.path.isdir(spool) else None
+    held = []
+    fddir = "/proc/%d/fd" % imap.pid
+    for fd in os.listdir(fddir):
+        try:
+            if os.readlink(os.path.join(fddir, fd)).startswith(spool + "/"):
+                held.append(fd)
+        except OSError:
+            pass
+    return names, held
+
+
+def messages(r):
+    lines, _ = r.command("st", "STATUS INBOX (MESSAGES)")
+    return lines[0]
+
+
+def multipart(size):
+    """A two-part message of about SIZE bytes, lines of 78 octets."""
+    head = (b"From: a@example.test\r\nTo: demo@example.test\r\nSubject: big\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+            b"preamble\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1\r\n"
+            b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+    line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n"
+    n = (size - len(head)) // len(line)
+    return head + line * n + b"--b1--\r\n", n
+
+
+# --- a message of many chunks, byte for byte ---
+m = s.connect()
+big, nlines = multipart(3 * 1000 * 1000)
+typ, data = m.append("INBOX", None, None, big)
+t.is_(typ, "OK", "APPEND of a %d-byte literal (many spool chunks) is accepted" % len(big))
+t.ok(b"APPENDUID" in data[0], "  with its APPENDUID")
+m.select("INBOX")
+typ, data = m.fetch("1", "(BODY.PEEK[])")
+t.ok(typ == "OK" and data[0][1] == big, "FETCH BODY[] gives the same bytes back")
+typ, data = m.fetch("1", "(RFC822.SIZE BODYSTRUCTURE)")
+t.ok(b"RFC822.SIZE %d " % len(big) in data[0], "  and RFC822.SIZE its size")
+t.ok(b'"APPLICATION" "OCTET-STREAM"' in data[0].upper() and b'"MIXED"' in data[0].upper()
+     and b" %d NIL" % (nlines * 78 - 2) in data[0],
+     "  BODYSTRUCTURE (parsed from the spool) shows both parts and their sizes")
+typ, data = m.fetch("1", "(BODY.PEEK[2])")
+t.is_(len(data[0][1]), nlines * 78 - 2, "  BODY[2] is the second part exactly (its last CRLF"
+      " belongs to the delimiter)")
+m.logout()
+names, held = spool_files()
+t.is_(names, [], "imap4srv made the spool directory, and nothing is left in it")
+t.is_(held, [], "  nor held open")
+
+# --- over the limit ---
+r = s.raw()
+before = messages(r)
+r.send("o1 APPEND INBOX {%d}\r\n" % (LIMIT + 1))
+t.ok(r.line().startswith(b"o1 NO [TOOBIG]"), "a literal over max_append_size: NO [TOOBIG]")
+_, tagged = r.command("o2", "NOOP")
+t.is_(tagged, b"o2 OK NOOP completed", "  before a byte was sent: the session goes on")
+r.send("o3 APPEND INBOX {%d+}\r\n" % (LIMIT + 1))
+t.ok(r.line().startswith(b"o3 NO [TOOBIG]"), "a non-synchronizing one too")
+t.ok(r.line().startswith(b"* BYE"), "  then BYE, its bytes being on their way")
+r.close()
+r = s.raw()
+t.is_(messages(r), before, "  nothing was stored")
+t.is_(spool_files(), ([], []), "  and no spool file is there")
+
+# --- a client gone in the middle of its literal ---
+r.send("d1 APPEND INBOX {2000000+}\r\n")
+r.sock.sendall(b"Subject: half\r\n\r\n" + b"y" * 1000000)
+emstest.wait_for(lambda: spool_files()[1] != [])
+t.ok(spool_files()[1] != [], "a literal on its way is in a spool file")
+r.sock.shutdown(socket.SHUT_RDWR)
+r.close()
+t.ok(emstest.wait_for(lambda: spool_files() == ([], [])),
+     "a client gone in the middle of its literal leaves no spool file")
+r = s.raw()
+t.is_(messages(r), before, "  and no message")
+
+# --- imap4srv killed in the middle of a literal; a dead process's file ---
+r.send("k1 APPEND INBOX {2000000+}\r\n")
+r.sock.sendall(b"Subject: killed\r\n\r\n" + b"k" * 1000000)
+emstest.wait_for(lambda: spool_files()[1] != [])
+imap.send_signal(signal.SIGKILL)
+imap.wait()
+r.close()
+# what a process killed between creating a spool file and unlinking it
+# would leave (that instant is too short to hit from a test)
+dead = os.fork()
+if dead == 0:
+    os._exit(0)
+os.waitpid(dead, 0)
+leftover = os.path.join(spool, "ems.%d.AbCdEf" % dead)
+with open(leftover, "wb") as f:
+    f.write(b"Subject: left over\r\n\r\n")
+imap = s.start_imap()
+t.ok(not os.path.exists(leftover), "imap4srv at start removes a dead process's spool file")
+t.is_(spool_files(), ([], []), "  and the spool directory is empty")
+r = s.raw()
+t.is_(messages(r), before, "an imap4srv killed in the middle of a literal stored nothing")
+r.close()
+
+s.stop()
+t.done()
