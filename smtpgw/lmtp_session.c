@@ -225,6 +225,7 @@ static void cmd_data(struct lmtp_session *s)
 		return bad_command(s, "503 5.5.1 No valid recipients");
 	snprintf(from, sizeof from, "from %.200s (%.100s)", s->helo, s->peer);
 	msgbuf_init(&s->msg, (size_t)s->g->max_size);
+	msgbuf_spool(&s->msg, s->g->spool_dir, false);
 	/* RFC 3848: LMTPS once STARTTLS is done */
 	const char *proto = client_conn_tls(&s->conn) ? "LMTPS" : "LMTP";
 	if (smtpgw_received(s->g, from, proto, s->nrcpt == 1 ? s->rcpts[0].address : NULL,
@@ -315,7 +316,7 @@ static void data_end(struct lmtp_session *s)
 	const char *why;
 
 	if (s->data.failed)
-		reply_each(s, "451 4.3.0 <%s> Out of memory, try again later");
+		reply_each(s, "451 4.3.0 <%s> Cannot take the message now, try again later");
 	else if (s->msg.too_big)
 		reply_each(s, "552 5.3.4 <%s> Message exceeds the size limit");
 	else if (msgbuf_check(&s->msg, &why) < 0)

@@ -14,7 +14,21 @@
 
 #include <time.h>
 
-int smtpgw_submit(struct smtpgw *g, const struct message_buf *b, const char *sender,
+/* The queue transaction: the spool adopted, or the bytes in memory. */
+static int add(struct smtpgw *g, struct message_buf *b, const char *sender,
+               const char *const *rcpts, size_t nrcpt, int64_t *id)
+{
+	int64_t now = (int64_t)time(NULL);
+	if (msgbuf_finish(b) < 0)
+		return -1;
+	if (b->spool != NULL)
+		return store_queue_add_spool(g->store, STORE_QUEUE_SUBMISSION, sender, rcpts, nrcpt,
+		                             b->spool, now, id);
+	return store_queue_add(g->store, STORE_QUEUE_SUBMISSION, sender, rcpts, nrcpt,
+	                       b->data, b->len, now, id);
+}
+
+int smtpgw_submit(struct smtpgw *g, struct message_buf *b, const char *sender,
                   const char *const *rcpts, size_t nrcpt, int64_t *queue_id)
 {
 	int64_t id = 0;
@@ -27,8 +41,7 @@ int smtpgw_submit(struct smtpgw *g, const struct message_buf *b, const char *sen
 		stats_inc(STAT_MAIL_REJECTED);
 		return -1;
 	}
-	if (store_queue_add(g->store, STORE_QUEUE_SUBMISSION, sender, rcpts, nrcpt,
-	                    b->data, b->len, (int64_t)time(NULL), &id) < 0) {
+	if (add(g, b, sender, rcpts, nrcpt, &id) < 0) {
 		log_warn("submit_failed", "sender=%s rcpts=%zu size=%zu transient=%s",
 		         log_quote(sender), nrcpt, b->len,
 		         store_error_transient(g->store) ? "yes" : "no");
