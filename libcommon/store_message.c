@@ -43,26 +43,42 @@ static int touch(struct store *st, int64_t id, int64_t now)
 	return store_exec_stmt(st, s, "message_put");
 }
 
-static int insert(struct store *st, const unsigned char *hash, const void *data,
-                  size_t len, int64_t internal_date, const void *structure,
-                  size_t structure_len, int64_t now, int64_t *id)
+/* The messages row of a new message (its body goes in message_bodies,
+ * so that updates of the row never rewrite the body); *ID gets its id. */
+static int insert_row(struct store *st, const unsigned char *hash, int64_t size,
+                      int64_t internal_date, const void *structure, size_t structure_len,
+                      int64_t now, const char *op, int64_t *id)
 {
 	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO messages (hash, size, internal_date, stored, structure, body)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	    "INSERT INTO messages (hash, size, internal_date, stored, structure)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (int64_t)len);
+	sqlite3_bind_int64(s, 2, size);
 	sqlite3_bind_int64(s, 3, internal_date);
 	sqlite3_bind_int64(s, 4, now);
 	if (structure != NULL)
 		sqlite3_bind_blob64(s, 5, structure, structure_len, SQLITE_STATIC);
-	sqlite3_bind_blob64(s, 6, len ? data : "", len, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "message_put") < 0)
+	if (store_exec_stmt(st, s, op) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
 	return 0;
+}
+
+static int insert(struct store *st, const unsigned char *hash, const void *data,
+                  size_t len, int64_t internal_date, const void *structure,
+                  size_t structure_len, int64_t now, int64_t *id)
+{
+	if (insert_row(st, hash, (int64_t)len, internal_date, structure, structure_len, now,
+	               "message_put", id) < 0)
+		return -1;
+	sqlite3_stmt *s = store_stmt(st, "INSERT INTO message_bodies (id, body) VALUES (?1, ?2)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, *id);
+	sqlite3_bind_blob64(s, 2, len ? data : "", len, SQLITE_STATIC);
+	return store_exec_stmt(st, s, "message_put");
 }
 
 /* Copies spool SP into the body of the new row ID (inserted with a
@@ -72,7 +88,7 @@ static int copy_spool(struct store *st, int64_t id, const struct spool *sp)
 {
 	char buf[SPOOL_CHUNK];
 	sqlite3_blob *blob = NULL;
-	int rc = sqlite3_blob_open(st->db, "main", "messages", "body", id, 1, &blob);
+	int rc = sqlite3_blob_open(st->db, "main", "message_bodies", "body", id, 1, &blob);
 	uint64_t off = 0, size = spool_size(sp);
 	while (rc == SQLITE_OK && off < size) {
 		ssize_t n = spool_read(sp, off, buf, size - off < sizeof buf ? (size_t)(size - off)
@@ -95,20 +111,18 @@ static int insert_spool(struct store *st, const unsigned char *hash, const struc
                         int64_t internal_date, const void *structure,
                         size_t structure_len, int64_t now, int64_t *id)
 {
+	int64_t size = (int64_t)spool_size(sp);
+	if (insert_row(st, hash, size, internal_date, structure, structure_len, now,
+	               "message_adopt", id) < 0)
+		return -1;
 	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO messages (hash, size, internal_date, stored, structure, body)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, zeroblob(?2))");
+	    "INSERT INTO message_bodies (id, body) VALUES (?1, zeroblob(?2))");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (int64_t)spool_size(sp));
-	sqlite3_bind_int64(s, 3, internal_date);
-	sqlite3_bind_int64(s, 4, now);
-	if (structure != NULL)
-		sqlite3_bind_blob64(s, 5, structure, structure_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 1, *id);
+	sqlite3_bind_int64(s, 2, size);
 	if (store_exec_stmt(st, s, "message_adopt") < 0)
 		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
 	return copy_spool(st, *id, sp);
 }
 
@@ -224,7 +238,8 @@ ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
                            void *buf, size_t len)
 {
 	sqlite3_blob *blob = NULL;
-	int rc = sqlite3_blob_open(st->db, "main", "messages", "body", message_id, 0, &blob);
+	int rc = sqlite3_blob_open(st->db, "main", "message_bodies", "body", message_id, 0,
+	                           &blob);
 	if (rc != SQLITE_OK) {
 		sqlite3_blob_close(blob);
 		/* SQLITE_ERROR here means "no such row" */
@@ -262,7 +277,7 @@ static int copy_blob(struct store *st, sqlite3_stmt *s, const char *op, void **d
 
 int store_message_get(struct store *st, int64_t message_id, void **data, size_t *len)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT body FROM messages WHERE id = ?1");
+	sqlite3_stmt *s = store_stmt(st, "SELECT body FROM message_bodies WHERE id = ?1");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, message_id);
