@@ -123,7 +123,10 @@ class Ems:
         return os.path.join(self.suite.state, "store.db")
 
     def worker_pid(self, part):
-        """The pid of the one process serving PART ("imap", "pop3")."""
+        """The pid of the one process serving PART ("imap", "pop3",
+        "lmtp")."""
+        if part == "lmtp":
+            return self.suite.smtpgw.pid
         return self.workers[part].pid
 
     def pids(self):
