@@ -190,6 +190,9 @@ static int open_everything(const struct proc_params *p)
 		return -1;
 	if (program_add_signals(srv.loop, on_signal, NULL) < 0)
 		return -1;
+	srv.pool = store_pool_from_config(srv.loop, srv.cfg);
+	if (srv.pool == NULL)
+		return -1;
 	snprintf(srv.name, sizeof srv.name, "%s%02d", PROG, p->instance);
 	srv.wakeup = wakeup_listen(srv.run_dir, srv.name);
 	if (srv.wakeup == NULL)
@@ -200,8 +203,20 @@ static int open_everything(const struct proc_params *p)
 	return srv.wakeup_io && srv.recheck ? 0 : -1;
 }
 
+/* On the way out: the writes running or queued finish, and their
+ * clients get their answers before the connections close. */
+static void drain(void)
+{
+	if (srv.pool == NULL)
+		return;
+	for (struct client_conn *cc = srv.clients.head; cc != NULL; cc = cc->next)
+		cc->closing = true;
+	store_pool_drain(srv.pool);
+}
+
 static void close_everything(void)
 {
+	drain();
 	while (srv.clients.head != NULL)
 		imap_client_free(srv.clients.head->client);
 	for (int i = 0; i < nlisteners; i++)
@@ -213,6 +228,7 @@ static void close_everything(void)
 	wakeup_close(srv.wakeup);
 	stats_close();
 	imap_auth_close();    /* its check threads watch the loop */
+	store_pool_free(srv.pool);
 	evloop_free(srv.loop);
 	tls_server_free(srv.tls);
 	store_close(srv.store);

@@ -70,6 +70,9 @@ struct imap_cmd {
 	 * state_free when the command ends or the connection closes. */
 	void *state;
 	void (*state_free)(void *state);
+	/* The store job the command waits for (imap4srv/imap_job.h), or
+	 * NULL; cancelled when the command ends first. */
+	struct store_job *job;
 	bool no_expunge;            /* FETCH, STORE, SEARCH: hold EXPUNGEs back */
 };
 

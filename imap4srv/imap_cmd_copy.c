@@ -1,11 +1,13 @@
 /*
  * imap_cmd_copy.c - COPY and MOVE (RFC 6851), plain and UID forms.  The
- * copies of one command are one store transaction; MOVE expunges the
+ * copies of one command are one savepoint of a group commit; MOVE expunges the
  * originals in that same transaction, so a message is never in both
  * mailboxes nor in neither.  The answer carries UIDPLUS's COPYUID (RFC
- * 4315): untagged before the EXPUNGEs for MOVE, tagged for COPY.
+ * 4315): untagged before the EXPUNGEs for MOVE, tagged for COPY.  The
+ * store work runs on a store thread (imap_job.h).
  */
 #include "imap_commands.h"
+#include "imap_job.h"
 #include "imap_names.h"
 #include "imap_quota.h"
 #include "imap_seqlist.h"
@@ -20,48 +22,49 @@
 /* Room for the two uid sets of a COPYUID code. */
 #define COPYUID_MAX 8192
 
+/* One COPY or MOVE: planned on the loop, run on a store thread. */
 struct copy_job {
+	bool move;
+	int64_t source;                 /* the selected mailbox */
 	struct imap_seqlist l;
+	uint32_t *uids;                 /* per member of l; 0: expunged already */
 	struct store_mailbox dest;
 	struct imap_seqset src, dst;    /* uids, for COPYUID */
 	bool *copied;                   /* per member of l */
 };
 
-static void job_free(struct copy_job *j)
+static void job_free(void *arg)
 {
+	struct copy_job *j = arg;
 	imap_seqlist_free(&j->l);
 	store_mailbox_clear(&j->dest);
 	imap_seqset_free(&j->src);
 	imap_seqset_free(&j->dst);
+	free(j->uids);
 	free(j->copied);
+	free(j);
 }
 
-/* Copies (and for MOVE expunges) in one transaction. */
-static int copy_all(struct imap_client *c, struct copy_job *j, bool move)
+/* On a store thread: copies (and for MOVE expunges) inside the job's
+ * savepoint, so all of it or nothing. */
+static int copy_all(struct store *st, void *arg)
 {
-	struct store *st = c->srv->store;
-	struct imap_view *v = c->view;
-	if (store_begin(st) < 0)
-		return -1;
+	struct copy_job *j = arg;
 	for (size_t i = 0; i < j->l.n; i++) {
-		const struct view_msg *m = &v->msgs[j->l.seq[i] - 1];
 		uint32_t uid;
-		if (m->expunged)
+		if (j->uids[i] == 0)
 			continue;
-		if (store_entry_copy(st, v->mb.id, m->uid, j->dest.id, &uid) < 0 ||
-		    (move && store_entry_expunge(st, v->mb.id, m->uid) < 0)) {
+		if (store_entry_copy(st, j->source, j->uids[i], j->dest.id, &uid) < 0 ||
+		    (j->move && store_entry_expunge(st, j->source, j->uids[i]) < 0)) {
 			if (store_last_error(st) == STORE_E_NOTFOUND)
 				continue;   /* expunged by another session meanwhile */
-			store_rollback(st);
 			return -1;
 		}
-		if (imap_seqset_add(&j->src, m->uid) < 0 || imap_seqset_add(&j->dst, uid) < 0) {
-			store_rollback(st);
+		if (imap_seqset_add(&j->src, j->uids[i]) < 0 || imap_seqset_add(&j->dst, uid) < 0)
 			return -1;
-		}
 		j->copied[i] = true;
 	}
-	return store_commit(st);
+	return 0;
 }
 
 static int64_t total_size(const struct imap_view *v, const struct imap_seqlist *l)
@@ -108,49 +111,74 @@ static int prepare(struct imap_client *c, struct copy_job *j, enum cmd_result *r
 	return 0;
 }
 
+/* Back on the loop after the commit: COPYUID, MOVE's EXPUNGEs. */
+static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum store_error err)
+{
+	struct copy_job *j = arg;
+	char src[COPYUID_MAX], dst[COPYUID_MAX];
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	imap_server_notify(c->srv, j->dest.id);
+	bool uidplus = j->src.n > 0 && imap_seqset_format(&j->src, src, sizeof src) == 0 &&
+	               imap_seqset_format(&j->dst, dst, sizeof dst) == 0;
+	if (j->move) {
+		if (uidplus)
+			imap_untagged(c, "OK [COPYUID %u %s %s] moved", j->dest.uidvalidity, src, dst);
+		for (size_t i = j->l.n; i > 0; i--)
+			if (j->copied[i - 1])
+				imap_view_expunged(c, j->l.seq[i - 1]);
+		imap_server_notify(c->srv, c->view->mb.id);
+		return imap_done(c, "OK", "MOVE completed");
+	}
+	if (uidplus && strlen(src) + strlen(dst) < IMAP_TEXT_MAX - 64)
+		return imap_done(c, "OK", "[COPYUID %u %s %s] COPY completed", j->dest.uidvalidity,
+		                 src, dst);
+	return imap_done(c, "OK", "COPY completed");
+}
+
+static const struct imap_job_ops copy_ops = { STORE_JOB_WRITE, copy_all, apply, job_free };
+
+/* The uids the job copies, from the view (the thread must not read it). */
+static int collect_uids(const struct imap_view *v, struct copy_job *j)
+{
+	j->uids = calloc(j->l.n + 1, sizeof *j->uids);
+	j->copied = calloc(j->l.n + 1, sizeof *j->copied);
+	if (j->uids == NULL || j->copied == NULL)
+		return -1;
+	for (size_t i = 0; i < j->l.n; i++) {
+		const struct view_msg *m = &v->msgs[j->l.seq[i] - 1];
+		j->uids[i] = m->expunged ? 0 : m->uid;
+	}
+	return 0;
+}
+
 static enum cmd_result copy_or_move(struct imap_client *c, bool move)
 {
-	struct copy_job j;
 	enum cmd_result r;
-	char src[COPYUID_MAX], dst[COPYUID_MAX];
-	memset(&j, 0, sizeof j);
-	if (prepare(c, &j, &r) < 0) {
-		job_free(&j);
+	struct copy_job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	j->move = move;
+	j->source = c->view->mb.id;
+	if (prepare(c, j, &r) < 0) {
+		job_free(j);
 		return r;
 	}
 	if (move && c->view->readonly) {
-		job_free(&j);
+		job_free(j);
 		return imap_done(c, "NO", "[READ-ONLY] the mailbox is open read-only");
 	}
-	int q = imap_quota_check(c, total_size(c->view, &j.l), (int64_t)j.l.n);
+	int q = imap_quota_check(c, total_size(c->view, &j->l), (int64_t)j->l.n);
 	if (q != 0) {
-		job_free(&j);
+		job_free(j);
 		return q > 0 ? imap_done(c, "NO", "[OVERQUOTA] the quota does not allow it")
 		             : imap_store_failed(c, c->active.name);
 	}
-	j.copied = calloc(j.l.n + 1, sizeof *j.copied);
-	if (j.copied == NULL || copy_all(c, &j, move) < 0) {
-		job_free(&j);
-		return imap_store_failed(c, c->active.name);
+	if (collect_uids(c->view, j) < 0) {
+		job_free(j);
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
 	}
-	imap_server_notify(c->srv, j.dest.id);
-	bool uidplus = j.src.n > 0 && imap_seqset_format(&j.src, src, sizeof src) == 0 &&
-	               imap_seqset_format(&j.dst, dst, sizeof dst) == 0;
-	if (move) {
-		if (uidplus)
-			imap_untagged(c, "OK [COPYUID %u %s %s] moved", j.dest.uidvalidity, src, dst);
-		for (size_t i = j.l.n; i > 0; i--)
-			if (j.copied[i - 1])
-				imap_view_expunged(c, j.l.seq[i - 1]);
-		imap_server_notify(c->srv, c->view->mb.id);
-		job_free(&j);
-		return imap_done(c, "OK", "MOVE completed");
-	}
-	uint32_t validity = j.dest.uidvalidity;
-	job_free(&j);
-	if (uidplus && strlen(src) + strlen(dst) < IMAP_TEXT_MAX - 64)
-		return imap_done(c, "OK", "[COPYUID %u %s %s] COPY completed", validity, src, dst);
-	return imap_done(c, "OK", "COPY completed");
+	return imap_job_start(c, &copy_ops, j);
 }
 
 enum cmd_result imap_cmd_copy(struct imap_client *c)

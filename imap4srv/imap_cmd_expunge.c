@@ -1,11 +1,13 @@
 /*
  * imap_cmd_expunge.c - EXPUNGE and UID EXPUNGE, and the expunging that
- * CLOSE and MOVE share with them; see imap_expunge.h.  The store marks
- * each entry expunged with a new modseq, so other sessions learn of it
- * at their next sync; this session tells its client at once.
+ * CLOSE shares with them; see imap_expunge.h.  The store marks each
+ * entry expunged with a new modseq, so other sessions learn of it at
+ * their next sync; this session tells its client once the commit is
+ * done.
  */
 #include "imap_commands.h"
 #include "imap_expunge.h"
+#include "imap_job.h"
 #include "imap_seqset.h"
 #include "imap_view.h"
 #include "log.h"
@@ -13,63 +15,81 @@
 
 #include <stdlib.h>
 
-int imap_expunge_seqs(struct imap_client *c, const uint32_t *seqs, size_t n, bool announce)
+void imap_expunge_free(void *arg)
 {
-	struct imap_view *v = c->view;
-	struct store *st = c->srv->store;
-	if (n == 0)
-		return 0;
-	if (store_begin(st) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct view_msg *m = &v->msgs[seqs[i] - 1];
-		if (m->expunged)
-			continue;
-		if (store_entry_expunge(st, v->mb.id, m->uid) < 0 &&
-		    store_last_error(st) != STORE_E_NOTFOUND) {
-			store_rollback(st);
-			return -1;
-		}
-	}
-	if (store_commit(st) < 0)
-		return -1;
-	/* from the highest down, so the numbers still to send do not move */
-	for (size_t i = n; i > 0; i--) {
-		if (announce)
-			imap_view_expunged(c, seqs[i - 1]);
-		else
-			v->msgs[seqs[i - 1] - 1].expunged = true;
-	}
-	imap_server_notify(c->srv, v->mb.id);
-	return 0;
+	struct imap_expunge *x = arg;
+	if (x == NULL)
+		return;
+	free(x->seqs);
+	free(x->uids);
+	free(x);
 }
 
-long imap_expunge_deleted(struct imap_client *c, struct imap_seqset *uids, bool announce)
+struct imap_expunge *imap_expunge_plan(struct imap_client *c, struct imap_seqset *uids)
 {
 	struct imap_view *v = c->view;
-	uint32_t *seqs = calloc(v->n ? v->n : 1, sizeof *seqs);
-	size_t n = 0;
-	if (seqs == NULL) {
-		log_error("imap_expunge", "error=\"out of memory\"");
-		return -1;
+	struct imap_expunge *x = calloc(1, sizeof *x);
+	if (x != NULL) {
+		x->mailbox = v->mb.id;
+		x->seqs = calloc(v->n ? v->n : 1, sizeof *x->seqs);
+		x->uids = calloc(v->n ? v->n : 1, sizeof *x->uids);
 	}
-	if (uids != NULL && imap_view_saved_set(v, uids, true) < 0) {
-		free(seqs);
-		return -1;
+	if (x == NULL || x->seqs == NULL || x->uids == NULL ||
+	    (uids != NULL && imap_view_saved_set(v, uids, true) < 0)) {
+		log_error("imap_expunge", "error=\"out of memory\"");
+		imap_expunge_free(x);
+		return NULL;
 	}
 	if (uids != NULL)
 		imap_seqset_resolve(uids, imap_view_max_uid(v));
 	for (uint32_t i = 0; i < v->n; i++)
 		if ((v->msgs[i].flags & STORE_FLAG_DELETED) && !v->msgs[i].expunged &&
-		    (uids == NULL || imap_seqset_has(uids, v->msgs[i].uid)))
-			seqs[n++] = i + 1;
-	int r = imap_expunge_seqs(c, seqs, n, announce);
-	free(seqs);
-	if (r == 0 && n > 0)
-		log_info("imap_expunge", "session=%llu mailbox=%lld count=%zu",
-		         (unsigned long long)c->id, (long long)v->mb.id, n);
-	return r < 0 ? -1 : (long)n;
+		    (uids == NULL || imap_seqset_has(uids, v->msgs[i].uid))) {
+			x->seqs[x->n] = i + 1;
+			x->uids[x->n++] = v->msgs[i].uid;
+		}
+	return x;
 }
+
+int imap_expunge_run(struct store *st, void *arg)
+{
+	const struct imap_expunge *x = arg;
+	for (size_t i = 0; i < x->n; i++)
+		if (store_entry_expunge(st, x->mailbox, x->uids[i]) < 0 &&
+		    store_last_error(st) != STORE_E_NOTFOUND)
+			return -1;
+	return 0;
+}
+
+void imap_expunge_apply(struct imap_client *c, const struct imap_expunge *x, bool announce)
+{
+	struct imap_view *v = c->view;
+	if (x->n == 0)
+		return;
+	/* from the highest down, so the numbers still to send do not move */
+	for (size_t i = x->n; i > 0; i--) {
+		if (announce)
+			imap_view_expunged(c, x->seqs[i - 1]);
+		else
+			v->msgs[x->seqs[i - 1] - 1].expunged = true;
+	}
+	imap_server_notify(c->srv, x->mailbox);
+	log_info("imap_expunge", "session=%llu mailbox=%lld count=%zu",
+	         (unsigned long long)c->id, (long long)x->mailbox, x->n);
+}
+
+/* ---- EXPUNGE, UID EXPUNGE ---- */
+
+static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum store_error err)
+{
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	imap_expunge_apply(c, arg, true);
+	return imap_done(c, "OK", "EXPUNGE completed");
+}
+
+static const struct imap_job_ops expunge_ops = { STORE_JOB_WRITE, imap_expunge_run, apply,
+	                                         imap_expunge_free };
 
 enum cmd_result imap_cmd_expunge(struct imap_client *c)
 {
@@ -87,9 +107,13 @@ enum cmd_result imap_cmd_expunge(struct imap_client *c)
 	}
 	/* fresh flags first: a \Deleted set by another session counts too */
 	imap_view_sync(c, true);
-	long n = imap_expunge_deleted(c, c->active.uid ? &uids : NULL, true);
+	struct imap_expunge *x = imap_expunge_plan(c, c->active.uid ? &uids : NULL);
 	imap_seqset_free(&uids);
-	if (n < 0)
-		return imap_store_failed(c, "EXPUNGE");
-	return imap_done(c, "OK", "EXPUNGE completed");
+	if (x == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	if (x->n == 0) {
+		imap_expunge_free(x);
+		return imap_done(c, "OK", "EXPUNGE completed");
+	}
+	return imap_job_start(c, &expunge_ops, x);
 }

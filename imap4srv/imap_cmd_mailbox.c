@@ -3,8 +3,11 @@
  * RENAME (INBOX's rename moves its messages into the new mailbox),
  * SUBSCRIBE, UNSUBSCRIBE, STATUS and NAMESPACE.  Every lookup is by the
  * logged-in person's id, so a session reaches only its own mailboxes.
+ * The lookups that decide the answer run on the loop; every change runs
+ * on a store thread (imap_job.h).
  */
 #include "imap_commands.h"
+#include "imap_job.h"
 #include "imap_names.h"
 #include "imap_objectid.h"
 #include "imap_status.h"
@@ -53,8 +56,8 @@ static int count_each(const struct store_mailbox *m, void *arg)
 }
 
 /* Creates NAME and every missing level above it, in the caller's
- * transaction.  1 when NAME itself existed already. */
-static int create_path(struct imap_client *c, const char *name)
+ * transaction (on a store thread).  1 when NAME itself existed already. */
+static int create_path(struct store *st, int64_t person, const char *name)
 {
 	char part[IMAP_NAME_MAX + 1];
 	struct store_mailbox mb;
@@ -62,12 +65,12 @@ static int create_path(struct imap_client *c, const char *name)
 		if (*p != IMAP_DELIMITER && *p != '\0')
 			continue;
 		snprintf(part, sizeof part, "%.*s", (int)(p - name), name);
-		if (store_mailbox_find(c->srv->store, c->person_id, part, &mb) == 0) {
+		if (store_mailbox_find(st, person, part, &mb) == 0) {
 			store_mailbox_clear(&mb);
 			if (*p == '\0')
 				return 1;
-		} else if (store_last_error(c->srv->store) != STORE_E_NOTFOUND ||
-		           store_mailbox_create(c->srv->store, c->person_id, part, NULL, NULL) < 0) {
+		} else if (store_last_error(st) != STORE_E_NOTFOUND ||
+		           store_mailbox_create(st, person, part, NULL, NULL) < 0) {
 			return -1;
 		}
 		if (*p == '\0')
@@ -75,17 +78,78 @@ static int create_path(struct imap_client *c, const char *name)
 	}
 }
 
-/* The OK of CREATE names the new mailbox's MAILBOXID (RFC 8474). */
-static enum cmd_result created(struct imap_client *c, const char *name)
+/* ---- the store work of CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE, RENAME,
+ * on a store thread (imap_job.h) ---- */
+
+struct mbox_job {
+	int64_t person;
+	int64_t id;                     /* the mailbox DELETE and RENAME change */
+	char name[IMAP_NAME_MAX + 1];   /* CREATE's, (UN)SUBSCRIBE's, RENAME's source */
+	char to[IMAP_NAME_MAX + 1];     /* RENAME's target */
+	bool existed;                   /* CREATE: the mailbox was there already */
+	struct store_mailbox mb;        /* CREATE: the new one; RENAME of INBOX: the target */
+};
+
+static struct mbox_job *mbox_job_new(struct imap_client *c, const char *name)
 {
-	struct store_mailbox mb;
+	struct mbox_job *j = calloc(1, sizeof *j);
+	if (j != NULL) {
+		j->person = c->person_id;
+		snprintf(j->name, sizeof j->name, "%s", name);
+	}
+	return j;
+}
+
+static void mbox_job_free(void *arg)
+{
+	struct mbox_job *j = arg;
+	store_mailbox_clear(&j->mb);
+	free(j);
+}
+
+/* Starts the job of the active command, or answers that it cannot. */
+static enum cmd_result mbox_job_start(struct imap_client *c, const struct imap_job_ops *ops,
+                                      struct mbox_job *j)
+{
+	if (j == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	return imap_job_start(c, ops, j);
+}
+
+/* ---- CREATE ---- */
+
+static int create_run(struct store *st, void *arg)
+{
+	struct mbox_job *j = arg;
+	int e = create_path(st, j->person, j->name);
+	if (e < 0)
+		return -1;
+	j->existed = e > 0;
+	/* for the OK's MAILBOXID (RFC 8474); without it the OK is plain */
+	if (!j->existed && store_mailbox_find(st, j->person, j->name, &j->mb) < 0)
+		j->mb.id = 0;
+	return 0;
+}
+
+static enum cmd_result create_apply(struct imap_client *c, void *arg, int rc,
+                                    enum store_error err)
+{
+	struct mbox_job *j = arg;
 	char id[IMAP_OBJECTID_MAX];
-	if (store_mailbox_find(c->srv->store, c->person_id, name, &mb) < 0)
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	if (j->existed)
+		return imap_done(c, "NO", "[ALREADYEXISTS] mailbox exists");
+	log_info("imap_create", "session=%llu mailbox=%s", (unsigned long long)c->id,
+	         log_quote(j->name));
+	if (j->mb.id == 0)
 		return imap_done(c, "OK", "CREATE completed");
-	imap_mailboxid(&mb, id);
-	store_mailbox_clear(&mb);
+	imap_mailboxid(&j->mb, id);
 	return imap_done(c, "OK", "[MAILBOXID (%s)] CREATE completed", id);
 }
+
+static const struct imap_job_ops create_ops = { STORE_JOB_WRITE, create_run, create_apply,
+	                                        mbox_job_free };
 
 enum cmd_result imap_cmd_create(struct imap_client *c)
 {
@@ -102,20 +166,38 @@ enum cmd_result imap_cmd_create(struct imap_client *c)
 		return imap_store_failed(c, "CREATE");
 	if (n >= IMAP_MAILBOXES_MAX)
 		return imap_done(c, "NO", "[LIMIT] too many mailboxes");
-	if (store_begin(c->srv->store) < 0)
-		return imap_store_failed(c, "CREATE");
-	int e = create_path(c, name);
-	if (e != 0) {
-		store_rollback(c->srv->store);
-		return e > 0 ? imap_done(c, "NO", "[ALREADYEXISTS] mailbox exists")
-		             : imap_store_failed(c, "CREATE");
-	}
-	if (store_commit(c->srv->store) < 0)
-		return imap_store_failed(c, "CREATE");
-	log_info("imap_create", "session=%llu mailbox=%s", (unsigned long long)c->id,
-	         log_quote(name));
-	return created(c, name);
+	return mbox_job_start(c, &create_ops, mbox_job_new(c, name));
 }
+
+/* ---- DELETE ---- */
+
+static int delete_run(struct store *st, void *arg)
+{
+	const struct mbox_job *j = arg;
+	return store_mailbox_delete(st, j->id);
+}
+
+static enum cmd_result delete_apply(struct imap_client *c, void *arg, int rc,
+                                    enum store_error err)
+{
+	const struct mbox_job *j = arg;
+	if (rc < 0)
+		return err == STORE_E_NOTFOUND ? imap_done(c, "NO", "[NONEXISTENT] no such mailbox")
+		                               : imap_job_failed(c, err);
+	if (c->view != NULL && c->view->mb.id == j->id) {
+		imap_view_free(c->view);
+		c->view = NULL;
+		c->state = IMAP_AUTH;
+		imap_untagged(c, "OK [CLOSED] the selected mailbox was deleted");
+	}
+	imap_server_notify(c->srv, j->id);
+	log_info("imap_delete", "session=%llu mailbox=%s", (unsigned long long)c->id,
+	         log_quote(j->name));
+	return imap_done(c, "OK", "DELETE completed");
+}
+
+static const struct imap_job_ops delete_ops = { STORE_JOB_WRITE, delete_run, delete_apply,
+	                                        mbox_job_free };
 
 enum cmd_result imap_cmd_delete(struct imap_client *c)
 {
@@ -130,20 +212,11 @@ enum cmd_result imap_cmd_delete(struct imap_client *c)
 		return imap_done(c, "NO", "[CANNOT] INBOX cannot be deleted");
 	if (find(c, name, &mb, &r) < 0)
 		return r;
-	int64_t id = mb.id;
+	struct mbox_job *j = mbox_job_new(c, name);
+	if (j != NULL)
+		j->id = mb.id;
 	store_mailbox_clear(&mb);
-	if (store_mailbox_delete(c->srv->store, id) < 0)
-		return imap_store_failed(c, "DELETE");
-	if (c->view != NULL && c->view->mb.id == id) {
-		imap_view_free(c->view);
-		c->view = NULL;
-		c->state = IMAP_AUTH;
-		imap_untagged(c, "OK [CLOSED] the selected mailbox was deleted");
-	}
-	imap_server_notify(c->srv, id);
-	log_info("imap_delete", "session=%llu mailbox=%s", (unsigned long long)c->id,
-	         log_quote(name));
-	return imap_done(c, "OK", "DELETE completed");
+	return mbox_job_start(c, &delete_ops, j);
 }
 
 /* ---- RENAME ---- */
@@ -189,17 +262,18 @@ static void walk_free(struct rename_walk *w)
 }
 
 /* Renames the children of FROM to live below TO (in the transaction). */
-static int rename_children(struct imap_client *c, const char *from, const char *to)
+static int rename_children(struct store *st, int64_t person, const char *from,
+                           const char *to)
 {
 	struct rename_walk w = { from, NULL, NULL, 0, 0 };
 	char name[2 * IMAP_NAME_MAX + 2];
-	int r = store_mailbox_list(c->srv->store, c->person_id, collect_below, &w);
+	int r = store_mailbox_list(st, person, collect_below, &w);
 	for (size_t i = 0; r == 0 && i < w.n; i++) {
 		snprintf(name, sizeof name, "%s%s", to, w.names[i] + strlen(from));
 		if (strlen(name) > IMAP_NAME_MAX)
 			r = -1;
 		else
-			r = store_mailbox_rename(c->srv->store, w.ids[i], name);
+			r = store_mailbox_rename(st, w.ids[i], name);
 	}
 	walk_free(&w);
 	return r;
@@ -225,59 +299,65 @@ static int collect_uid(const struct store_entry *e, void *arg)
 	return 0;
 }
 
-/* INBOX cannot be renamed: its messages move to a new mailbox TO. */
-static int rename_inbox(struct imap_client *c, int64_t inbox, const char *to)
+/* INBOX cannot be renamed: its messages move to a new mailbox, J->to
+ * (J->mb then). */
+static int rename_inbox(struct store *st, struct mbox_job *j)
 {
 	struct uid_list l = { NULL, 0, 0 };
-	struct store_mailbox mb = { 0 };
-	int r = create_path(c, to);
+	int r = create_path(st, j->person, j->to);
 	if (r == 0)
-		r = store_mailbox_find(c->srv->store, c->person_id, to, &mb);
+		r = store_mailbox_find(st, j->person, j->to, &j->mb);
 	if (r == 0)
-		r = store_entry_list(c->srv->store, inbox, 0, collect_uid, &l);
+		r = store_entry_list(st, j->id, 0, collect_uid, &l);
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		r = store_entry_copy(c->srv->store, inbox, l.uids[i], mb.id, NULL);
+		r = store_entry_copy(st, j->id, l.uids[i], j->mb.id, NULL);
 		if (r == 0)
-			r = store_entry_expunge(c->srv->store, inbox, l.uids[i]);
+			r = store_entry_expunge(st, j->id, l.uids[i]);
 	}
-	if (r == 0)
-		imap_server_notify(c->srv, mb.id);
-	store_mailbox_clear(&mb);
 	free(l.uids);
 	return r == 0 ? 0 : -1;
 }
 
-static enum cmd_result do_rename(struct imap_client *c, const struct store_mailbox *old,
-                                 const char *to)
+static int rename_run(struct store *st, void *arg)
 {
-	struct store *st = c->srv->store;
-	if (store_begin(st) < 0)
-		return imap_store_failed(c, "RENAME");
-	int r;
-	if (strcmp(old->name, "INBOX") == 0) {
-		r = rename_inbox(c, old->id, to);
-	} else {
-		/* the levels above the new name, then the mailbox, then its children */
-		char parent[IMAP_NAME_MAX + 1];
-		const char *slash = strrchr(to, IMAP_DELIMITER);
-		snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - to) : 0, to);
-		r = slash ? create_path(c, parent) : 0;
-		if (r >= 0)
-			r = store_mailbox_rename(st, old->id, to);
-		if (r == 0)
-			r = rename_children(c, old->name, to);
-	}
-	if (r < 0) {
-		bool exists = store_last_error(st) == STORE_E_EXISTS;
-		store_rollback(st);
-		return exists ? imap_done(c, "NO", "[ALREADYEXISTS] target exists")
-		              : imap_store_failed(c, "RENAME");
-	}
-	if (store_commit(st) < 0)
-		return imap_store_failed(c, "RENAME");
-	imap_server_notify(c->srv, old->id);
-	return imap_done(c, "OK", "RENAME completed");
+	struct mbox_job *j = arg;
+	if (strcmp(j->name, "INBOX") == 0)
+		return rename_inbox(st, j);
+	/* the levels above the new name, then the mailbox, then its children */
+	char parent[IMAP_NAME_MAX + 1];
+	const char *slash = strrchr(j->to, IMAP_DELIMITER);
+	snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - j->to) : 0, j->to);
+	int r = slash ? create_path(st, j->person, parent) : 0;
+	if (r >= 0)
+		r = store_mailbox_rename(st, j->id, j->to);
+	if (r == 0)
+		r = rename_children(st, j->person, j->name, j->to);
+	return r < 0 ? -1 : 0;
 }
+
+static enum cmd_result rename_apply(struct imap_client *c, void *arg, int rc,
+                                    enum store_error err)
+{
+	const struct mbox_job *j = arg;
+	enum cmd_result r;
+	if (rc < 0)
+		r = err == STORE_E_EXISTS ? imap_done(c, "NO", "[ALREADYEXISTS] target exists")
+		                          : imap_job_failed(c, err);
+	else
+		r = imap_done(c, "OK", "RENAME completed");
+	if (rc == 0) {
+		imap_server_notify(c->srv, j->id);
+		if (j->mb.id != 0)
+			imap_server_notify(c->srv, j->mb.id);
+	}
+	log_info("imap_rename", "session=%llu from=%s to=%s status=%s",
+	         (unsigned long long)c->id, log_quote(j->name), log_quote(j->to),
+	         c->active.status);
+	return r;
+}
+
+static const struct imap_job_ops rename_ops = { STORE_JOB_WRITE, rename_run, rename_apply,
+	                                        mbox_job_free };
 
 enum cmd_result imap_cmd_rename(struct imap_client *c)
 {
@@ -299,11 +379,13 @@ enum cmd_result imap_cmd_rename(struct imap_client *c)
 		store_mailbox_clear(&old);
 		return imap_done(c, "NO", "[ALREADYEXISTS] target exists");
 	}
-	r = do_rename(c, &old, to);
-	log_info("imap_rename", "session=%llu from=%s to=%s status=%s",
-	         (unsigned long long)c->id, log_quote(from), log_quote(to), c->active.status);
+	struct mbox_job *j = mbox_job_new(c, old.name);
+	if (j != NULL) {
+		j->id = old.id;
+		snprintf(j->to, sizeof j->to, "%s", to);
+	}
 	store_mailbox_clear(&old);
-	return r;
+	return mbox_job_start(c, &rename_ops, j);
 }
 
 /* ---- subscriptions ---- */
@@ -311,13 +393,45 @@ enum cmd_result imap_cmd_rename(struct imap_client *c)
 /* SUBSCRIBE wants an existing mailbox (RFC 3501 lets a server check);
  * UNSUBSCRIBE takes any subscribed name, so that one whose mailbox was
  * deleted can still be dropped. */
+static int subscribe_run(struct store *st, void *arg)
+{
+	const struct mbox_job *j = arg;
+	return store_subscription_add(st, j->person, j->name);
+}
+
+static int unsubscribe_run(struct store *st, void *arg)
+{
+	const struct mbox_job *j = arg;
+	return store_subscription_remove(st, j->person, j->name);
+}
+
+static enum cmd_result subscribe_apply(struct imap_client *c, void *arg, int rc,
+                                       enum store_error err)
+{
+	const struct mbox_job *j = arg;
+	struct store_mailbox mb;
+	enum cmd_result r;
+	if (rc < 0 && (err != STORE_E_NOTFOUND || strcmp(c->active.name, "UNSUBSCRIBE") != 0))
+		return imap_job_failed(c, err);
+	if (rc < 0) {
+		/* not subscribed: fine for a mailbox, an error for no name at all */
+		if (find(c, j->name, &mb, &r) < 0)
+			return r;
+		store_mailbox_clear(&mb);
+	}
+	return imap_done(c, "OK", "%s completed", c->active.name);
+}
+
+static const struct imap_job_ops subscribe_ops = { STORE_JOB_WRITE, subscribe_run,
+	                                           subscribe_apply, mbox_job_free };
+static const struct imap_job_ops unsubscribe_ops = { STORE_JOB_WRITE, unsubscribe_run,
+	                                             subscribe_apply, mbox_job_free };
+
 static enum cmd_result subscribe(struct imap_client *c, bool on)
 {
 	char name[IMAP_NAME_MAX + 1];
 	struct store_mailbox mb;
-	struct store *st = c->srv->store;
 	enum cmd_result r;
-	const char *cmd = on ? "SUBSCRIBE" : "UNSUBSCRIBE";
 	if (mailbox_arg(c, name, &r) < 0)
 		return r;
 	if (imap_p_end(&c->active.p) < 0)
@@ -326,17 +440,8 @@ static enum cmd_result subscribe(struct imap_client *c, bool on)
 		if (find(c, name, &mb, &r) < 0)
 			return r;
 		store_mailbox_clear(&mb);
-		if (store_subscription_add(st, c->person_id, name) < 0)
-			return imap_store_failed(c, cmd);
-	} else if (store_subscription_remove(st, c->person_id, name) < 0) {
-		if (store_last_error(st) != STORE_E_NOTFOUND)
-			return imap_store_failed(c, cmd);
-		/* not subscribed: fine for a mailbox, an error for no name at all */
-		if (find(c, name, &mb, &r) < 0)
-			return r;
-		store_mailbox_clear(&mb);
 	}
-	return imap_done(c, "OK", "%s completed", cmd);
+	return mbox_job_start(c, on ? &subscribe_ops : &unsubscribe_ops, mbox_job_new(c, name));
 }
 
 enum cmd_result imap_cmd_subscribe(struct imap_client *c)

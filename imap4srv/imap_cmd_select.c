@@ -5,6 +5,7 @@
  */
 #include "imap_commands.h"
 #include "imap_expunge.h"
+#include "imap_job.h"
 #include "imap_flags.h"
 #include "imap_names.h"
 #include "imap_objectid.h"
@@ -192,14 +193,30 @@ enum cmd_result imap_cmd_examine(struct imap_client *c)
 	return do_select(c, true);
 }
 
+/* CLOSE expunges silently; a failure still closes (RFC 3501). */
+static enum cmd_result close_apply(struct imap_client *c, void *arg, int rc,
+                                   enum store_error err)
+{
+	if (rc == 0)
+		imap_expunge_apply(c, arg, false);
+	else
+		log_warn("imap_close", "session=%llu error=\"expunge failed\" kind=%s",
+		         (unsigned long long)c->id, err == STORE_E_TRANSIENT ? "transient" : "failed");
+	deselect(c);
+	return imap_done(c, "OK", "CLOSE completed");
+}
+
+static const struct imap_job_ops close_ops = { STORE_JOB_WRITE, imap_expunge_run,
+	                                       close_apply, imap_expunge_free };
+
 enum cmd_result imap_cmd_close(struct imap_client *c)
 {
 	if (imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
-	/* CLOSE expunges silently; a failure still closes (RFC 3501) */
-	if (!c->view->readonly && imap_expunge_deleted(c, NULL, false) < 0)
-		log_warn("imap_close", "session=%llu error=\"expunge failed\"",
-		         (unsigned long long)c->id);
+	struct imap_expunge *x = c->view->readonly ? NULL : imap_expunge_plan(c, NULL);
+	if (x != NULL && x->n > 0)
+		return imap_job_start(c, &close_ops, x);
+	imap_expunge_free(x);
 	deselect(c);
 	return imap_done(c, "OK", "CLOSE completed");
 }

@@ -7,6 +7,7 @@
  */
 #include "imap_commands.h"
 #include "imap_flags.h"
+#include "imap_job.h"
 #include "imap_seqlist.h"
 #include "imap_view.h"
 #include "log.h"
@@ -57,22 +58,71 @@ static int store_args(struct imap_parser *p, struct store_args *a)
 	return imap_p_end(p);
 }
 
-/* Changes one message inside the transaction; 1 when UNCHANGEDSINCE
- * held it back. */
-static int change(struct imap_client *c, uint32_t seq, const struct store_args *a,
+/* What one STORE hands its job: the messages by uid (the view is the
+ * loop's), the change, and per message what came of it. */
+struct flag_job {
+	int64_t mailbox;
+	struct store_args a;
+	size_t n;
+	uint32_t *uids;
+	uint32_t *seqs;
+	struct result {
+		int status;                 /* 0 changed, 1 held back, 2 gone */
+		unsigned flags;
+		char *keywords;
+		uint64_t modseq;
+	} *res;
+	struct imap_seqset modified;    /* filled on the loop */
+};
+
+static void job_free(void *arg)
+{
+	struct flag_job *j = arg;
+	for (size_t i = 0; i < j->n; i++)
+		free(j->res[i].keywords);
+	free(j->uids);
+	free(j->seqs);
+	free(j->res);
+	imap_seqset_free(&j->modified);
+	free(j);
+}
+
+/* Changes one message; 1 when UNCHANGEDSINCE held it back. */
+static int change(struct store *st, const struct flag_job *j, uint32_t uid,
                   struct store_entry *now)
 {
-	struct store *st = c->srv->store;
-	const struct view_msg *m = &c->view->msgs[seq - 1];
-	if (store_entry_get(st, c->view->mb.id, m->uid, now) < 0)
+	if (store_entry_get(st, j->mailbox, uid, now) < 0)
 		return -1;
-	if (a->conditional && now->modseq > a->unchangedsince)
+	if (j->a.conditional && now->modseq > j->a.unchangedsince)
 		return 1;
 	store_entry_clear(now);
-	if (store_entry_set_flags(st, c->view->mb.id, m->uid, a->mode, a->flags.flags,
-	                          a->flags.keywords, NULL) < 0 ||
-	    store_entry_get(st, c->view->mb.id, m->uid, now) < 0)
+	if (store_entry_set_flags(st, j->mailbox, uid, j->a.mode, j->a.flags.flags,
+	                          j->a.flags.keywords, NULL) < 0 ||
+	    store_entry_get(st, j->mailbox, uid, now) < 0)
 		return -1;
+	return 0;
+}
+
+/* On a pool thread, inside the job's savepoint: all or nothing. */
+static int run(struct store *st, void *arg)
+{
+	struct flag_job *j = arg;
+	for (size_t i = 0; i < j->n; i++) {
+		struct store_entry now = { 0 };
+		int r = change(st, j, j->uids[i], &now);
+		if (r < 0 && store_last_error(st) == STORE_E_NOTFOUND)
+			r = 2;     /* expunged meanwhile: the next sync says so */
+		if (r == 0) {
+			j->res[i].flags = now.flags;
+			j->res[i].keywords = now.keywords;
+			j->res[i].modseq = now.modseq;
+			now.keywords = NULL;
+		}
+		j->res[i].status = r;
+		store_entry_clear(&now);
+		if (r < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -92,41 +142,72 @@ static void answer(struct imap_client *c, uint32_t seq, bool with_modseq)
 	imap_outs(c, ")\r\n");
 }
 
-/* Runs the changes; marks in DONE[] which messages changed, adds the
- * held-back ones to MODIFIED.  0, or -1 after a store failure. */
-static int apply(struct imap_client *c, const struct imap_seqlist *l,
-                 const struct store_args *a, bool *done, struct imap_seqset *modified)
+/* Back on the loop, after the commit: the view and the answers. */
+static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum store_error err)
 {
-	struct store *st = c->srv->store;
-	if (store_begin(st) < 0)
-		return -1;
-	for (size_t i = 0; i < l->n; i++) {
-		struct store_entry now = { 0 };
-		uint32_t seq = l->seq[i];
-		if (c->view->msgs[seq - 1].expunged)
-			continue;
-		int r = change(c, seq, a, &now);
-		if (r < 0 && store_last_error(st) == STORE_E_NOTFOUND)
-			r = 2;     /* expunged meanwhile: the next sync says so */
-		if (r == 0) {
-			imap_view_set_flags(c->view, seq, now.flags, now.keywords, now.modseq);
-			done[i] = true;
-		} else if (r == 1) {
-			imap_seqset_add(modified, c->active.uid ? c->view->msgs[seq - 1].uid : seq);
-		}
-		store_entry_clear(&now);
-		if (r < 0) {
-			store_rollback(st);
-			return -1;
-		}
+	struct flag_job *j = arg;
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	for (size_t i = 0; i < j->n; i++) {
+		const struct result *r = &j->res[i];
+		if (r->status == 0)
+			imap_view_set_flags(c->view, j->seqs[i], r->flags, r->keywords, r->modseq);
+		else if (r->status == 1)
+			imap_seqset_add(&j->modified, c->active.uid ? j->uids[i] : j->seqs[i]);
 	}
-	return store_commit(st);
+	if (j->a.conditional)  /* UNCHANGEDSINCE enables CONDSTORE (RFC 7162 3.1) */
+		imap_view_condstore_enable(c);
+	bool with_modseq = c->enabled & IMAP_ENABLED_CONDSTORE;
+	/* new keywords are announced even when .SILENT hides the FETCHes */
+	if (j->a.mode != STORE_FLAGS_REMOVE)
+		imap_view_flags_announce(c, j->a.flags.keywords);
+	for (size_t i = 0; i < j->n; i++)
+		if (j->res[i].status == 0 && !j->a.silent)
+			answer(c, j->seqs[i], with_modseq);
+	if (j->n > 0)
+		imap_server_notify(c->srv, c->view->mb.id);
+	if (j->modified.n > 0) {
+		char list[IMAP_TEXT_MAX - 64];
+		imap_seqset_resolve(&j->modified, 0);
+		imap_seqset_format(&j->modified, list, sizeof list);
+		return imap_done(c, "OK", "[MODIFIED %s] conditional STORE failed", list);
+	}
+	return imap_done(c, "OK", "STORE completed");
+}
+
+static const struct imap_job_ops store_ops = { STORE_JOB_WRITE, run, apply, job_free };
+
+/* The job for the messages of L not known expunged; NULL when out of
+ * memory. */
+static struct flag_job *job_new(struct imap_client *c, const struct imap_seqlist *l,
+                                 const struct store_args *a)
+{
+	struct flag_job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return NULL;
+	j->mailbox = c->view->mb.id;
+	j->a = *a;
+	j->uids = calloc(l->n + 1, sizeof *j->uids);
+	j->seqs = calloc(l->n + 1, sizeof *j->seqs);
+	j->res = calloc(l->n + 1, sizeof *j->res);
+	if (j->uids == NULL || j->seqs == NULL || j->res == NULL) {
+		job_free(j);
+		return NULL;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct view_msg *m = &c->view->msgs[l->seq[i] - 1];
+		if (m->expunged)
+			continue;
+		j->seqs[j->n] = l->seq[i];
+		j->uids[j->n++] = m->uid;
+	}
+	return j;
 }
 
 enum cmd_result imap_cmd_store(struct imap_client *c)
 {
 	struct imap_parser *p = &c->active.p;
-	struct imap_seqset set = { 0 }, modified = { 0 };
+	struct imap_seqset set = { 0 };
 	struct imap_seqlist l;
 	struct store_args a;
 	if (imap_p_sp(p) < 0 || imap_p_seqset(p, &set) < 0 || imap_p_sp(p) < 0 ||
@@ -143,32 +224,9 @@ enum cmd_result imap_cmd_store(struct imap_client *c)
 		imap_seqlist_free(&l);
 		return imap_done(c, "NO", "[READ-ONLY] the mailbox is open read-only");
 	}
-	bool *done = calloc(l.n + 1, sizeof *done);
-	if (done == NULL || apply(c, &l, &a, done, &modified) < 0) {
-		free(done);
-		imap_seqlist_free(&l);
-		imap_seqset_free(&modified);
-		return imap_store_failed(c, "STORE");
-	}
-	if (a.conditional)  /* UNCHANGEDSINCE enables CONDSTORE (RFC 7162 3.1) */
-		imap_view_condstore_enable(c);
-	bool with_modseq = c->enabled & IMAP_ENABLED_CONDSTORE;
-	/* new keywords are announced even when .SILENT hides the FETCHes */
-	if (a.mode != STORE_FLAGS_REMOVE)
-		imap_view_flags_announce(c, a.flags.keywords);
-	for (size_t i = 0; i < l.n; i++)
-		if (done[i] && !a.silent)
-			answer(c, l.seq[i], with_modseq);
-	if (l.n > 0)
-		imap_server_notify(c->srv, c->view->mb.id);
-	free(done);
+	struct flag_job *j = job_new(c, &l, &a);
 	imap_seqlist_free(&l);
-	if (modified.n > 0) {
-		char list[IMAP_TEXT_MAX - 64];
-		imap_seqset_resolve(&modified, 0);
-		imap_seqset_format(&modified, list, sizeof list);
-		imap_seqset_free(&modified);
-		return imap_done(c, "OK", "[MODIFIED %s] conditional STORE failed", list);
-	}
-	return imap_done(c, "OK", "STORE completed");
+	if (j == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	return imap_job_start(c, &store_ops, j);
 }

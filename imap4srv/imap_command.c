@@ -16,6 +16,7 @@
 #include "log.h"
 #include "spool.h"
 #include "stats.h"
+#include "store_pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,8 @@ int imap_command_greet(struct imap_client *c)
 
 static void drop_state(struct imap_cmd *cmd)
 {
+	store_job_cancel(cmd->job);   /* the client went away while it ran */
+	cmd->job = NULL;
 	if (cmd->state != NULL && cmd->state_free != NULL)
 		cmd->state_free(cmd->state);
 	cmd->state = NULL;

@@ -1,30 +1,47 @@
 /*
- * imap_expunge.h - removing messages from the selected mailbox, shared
- * by EXPUNGE, UID EXPUNGE (RFC 4315), CLOSE and MOVE (RFC 6851).
+ * imap_expunge.h - removing the \Deleted messages of the selected
+ * mailbox, shared by EXPUNGE, UID EXPUNGE (RFC 4315) and CLOSE.  The
+ * store work runs on a store thread (imap_job.h): planned on the loop,
+ * run on the thread, applied to the view on the loop after the commit.
  */
 #ifndef IMAP_EXPUNGE_H
 #define IMAP_EXPUNGE_H
 
 #include "imap_client.h"
 #include "imap_seqset.h"
+#include "store.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/*
- * Expunges the view's messages at sequence numbers SEQS (N of them,
- * ascending) in one store transaction, then drops them from the view,
- * sending "* n EXPUNGE" for each when ANNOUNCE (not for CLOSE).  A
- * message another session expunged first is skipped.  Returns 0, or -1
- * after a store failure (logged; nothing was expunged).
- */
-int imap_expunge_seqs(struct imap_client *c, const uint32_t *seqs, size_t n, bool announce);
+/* A planned expunge: the messages by sequence number and uid. */
+struct imap_expunge {
+	int64_t mailbox;
+	size_t n;
+	uint32_t *seqs;     /* ascending */
+	uint32_t *uids;
+};
 
 /*
- * Expunges every message with \Deleted (only those whose uid is in UIDS
- * when UIDS is not NULL).  Returns the number expunged, or -1 after a
- * store failure.
+ * Plans the expunge of every message of the view with \Deleted (only
+ * those whose uid is in UIDS when UIDS is not NULL).  Returns the plan
+ * (free it with imap_expunge_free()), or NULL when out of memory
+ * (logged).
  */
-long imap_expunge_deleted(struct imap_client *c, struct imap_seqset *uids, bool announce);
+struct imap_expunge *imap_expunge_plan(struct imap_client *c, struct imap_seqset *uids);
+
+/* On a store thread, inside the job's transaction: marks the entries of
+ * plan X expunged (one another session expunged first is skipped).
+ * Returns 0, or -1 after a store failure.  An imap_job_ops run. */
+int imap_expunge_run(struct store *st, void *x);
+
+/* On the loop, after the commit: drops X's messages from the view,
+ * sending "* n EXPUNGE" (or VANISHED) for each when ANNOUNCE (not for
+ * CLOSE), and tells the other sessions. */
+void imap_expunge_apply(struct imap_client *c, const struct imap_expunge *x, bool announce);
+
+/* Frees plan X (NULL is fine).  An imap_job_ops free. */
+void imap_expunge_free(void *x);
 
 #endif

@@ -14,6 +14,7 @@
 #include "imap_date.h"
 #include "imap_fetch_att.h"
 #include "imap_flags.h"
+#include "imap_job.h"
 #include "imap_message.h"
 #include "imap_objectid.h"
 #include "imap_seqlist.h"
@@ -285,35 +286,103 @@ static enum cmd_result fetch_run(struct imap_client *c)
 	return imap_done(c, "OK", "FETCH completed");
 }
 
-/* Sets \Seen on the messages that lack it, in one transaction. */
-static int mark_seen(struct imap_client *c, struct fetch_state *f)
+/* \Seen for the messages a FETCH of BODY[] reads, set on a store thread
+ * (imap_job.h) before the FETCH answers. */
+struct seen_job {
+	int64_t mailbox;
+	size_t n;
+	size_t *index;          /* the member of the FETCH's list */
+	uint32_t *uids;
+	uint64_t *modseq;       /* 0: expunged meanwhile, not set */
+};
+
+static void seen_free(void *arg)
 {
-	struct store *st = c->srv->store;
-	struct imap_view *v = c->view;
-	bool any = false;
-	if (store_begin(st) < 0)
-		return -1;
-	for (size_t i = 0; i < f->l.n; i++) {
-		struct view_msg *m = &v->msgs[f->l.seq[i] - 1];
-		uint64_t modseq;
-		if ((m->flags & STORE_FLAG_SEEN) || m->expunged || skip(c, f))
-			continue;
-		if (store_entry_set_flags(st, v->mb.id, m->uid, STORE_FLAGS_ADD, STORE_FLAG_SEEN,
-		                          NULL, &modseq) < 0) {
-			if (store_last_error(st) == STORE_E_NOTFOUND)
-				continue;
-			store_rollback(st);
-			return -1;
+	struct seen_job *j = arg;
+	free(j->index);
+	free(j->uids);
+	free(j->modseq);
+	free(j);
+}
+
+static int seen_run(struct store *st, void *arg)
+{
+	struct seen_job *j = arg;
+	for (size_t i = 0; i < j->n; i++)
+		if (store_entry_set_flags(st, j->mailbox, j->uids[i], STORE_FLAGS_ADD,
+		                          STORE_FLAG_SEEN, NULL, &j->modseq[i]) < 0) {
+			if (store_last_error(st) != STORE_E_NOTFOUND)
+				return -1;
+			j->modseq[i] = 0;
 		}
-		imap_view_set_flags(v, f->l.seq[i], m->flags | STORE_FLAG_SEEN, NULL, modseq);
-		f->seen_now[i] = true;
-		any = true;
-	}
-	if (store_commit(st) < 0)
-		return -1;
-	if (any)
-		imap_server_notify(c->srv, v->mb.id);
 	return 0;
+}
+
+/* After the commit: the view learns the new flags, then the FETCH runs. */
+static enum cmd_result seen_apply(struct imap_client *c, void *arg, int rc,
+                                  enum store_error err)
+{
+	const struct seen_job *j = arg;
+	struct fetch_state *f = c->active.state;
+	struct imap_view *v = c->view;
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	for (size_t i = 0; i < j->n; i++) {
+		uint32_t seq = f->l.seq[j->index[i]];
+		if (j->modseq[i] == 0)
+			continue;
+		imap_view_set_flags(v, seq, v->msgs[seq - 1].flags | STORE_FLAG_SEEN, NULL,
+		                    j->modseq[i]);
+		f->seen_now[j->index[i]] = true;
+	}
+	if (j->n > 0)
+		imap_server_notify(c->srv, v->mb.id);
+	return fetch_run(c);
+}
+
+static const struct imap_job_ops seen_ops = { STORE_JOB_WRITE, seen_run, seen_apply,
+	                                      seen_free };
+
+/* The messages of F without \Seen that the FETCH shows; NULL when out of
+ * memory. */
+static struct seen_job *seen_plan(const struct imap_client *c, const struct fetch_state *f)
+{
+	const struct imap_view *v = c->view;
+	struct seen_job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return NULL;
+	j->mailbox = v->mb.id;
+	j->index = calloc(f->l.n + 1, sizeof *j->index);
+	j->uids = calloc(f->l.n + 1, sizeof *j->uids);
+	j->modseq = calloc(f->l.n + 1, sizeof *j->modseq);
+	if (j->index == NULL || j->uids == NULL || j->modseq == NULL) {
+		seen_free(j);
+		return NULL;
+	}
+	for (size_t i = 0; i < f->l.n; i++) {
+		const struct view_msg *m = &v->msgs[f->l.seq[i] - 1];
+		if ((m->flags & STORE_FLAG_SEEN) || m->expunged ||
+		    (f->req.changedsince_set && m->modseq <= f->req.changedsince))
+			continue;
+		j->index[j->n] = i;
+		j->uids[j->n++] = m->uid;
+	}
+	return j;
+}
+
+/* Sets \Seen first when the FETCH asks for it, else fetches now. */
+static enum cmd_result mark_seen_then_fetch(struct imap_client *c, struct fetch_state *f)
+{
+	if (!f->req.set_seen || c->view->readonly)
+		return fetch_run(c);
+	struct seen_job *j = seen_plan(c, f);
+	if (j == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	if (j->n == 0) {
+		seen_free(j);
+		return fetch_run(c);
+	}
+	return imap_job_start(c, &seen_ops, j);
 }
 
 /* For UID FETCH's VANISHED modifier: "*" in the uid SET stands for the
@@ -369,7 +438,5 @@ enum cmd_result imap_cmd_fetch(struct imap_client *c)
 	f->seen_now = calloc(f->l.n + 1, sizeof *f->seen_now);
 	if (f->seen_now == NULL)
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
-	if (f->req.set_seen && !c->view->readonly && mark_seen(c, f) < 0)
-		return imap_store_failed(c, "FETCH");
-	return fetch_run(c);
+	return mark_seen_then_fetch(c, f);
 }

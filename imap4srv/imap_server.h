@@ -1,6 +1,7 @@
 /*
  * imap_server.h - what one imap4srv process holds for all its clients:
- * the settings read from ems.conf, the store handle, the TLS context,
+ * the settings read from ems.conf, the store handle and the pool of
+ * store threads, the TLS context,
  * the wake-up listener that tells it about changed mailboxes, and the
  * list of connected clients.  There is one struct imap_server per
  * process (imap4srv.c owns it).
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "evloop.h"
 #include "store.h"
+#include "store_pool.h"
 #include "tls.h"
 #include "wakeup.h"
 
@@ -42,7 +44,8 @@ struct imap_settings {
 struct imap_server {
 	struct evloop *loop;
 	struct ems_config *cfg;
-	struct store *store;
+	struct store *store;            /* the loop's own handle: reads */
+	struct store_pool *pool;        /* threads for store writes (imap_job.h) */
 	struct tls_server *tls;         /* NULL when no certificate: no STARTTLS */
 	struct wakeup_listener *wakeup;
 	struct ev_io *wakeup_io;

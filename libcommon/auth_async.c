@@ -1,38 +1,22 @@
 /*
- * auth_async.c - a fixed pool of threads running auth_check() for one
- * event loop; see auth_async.h.  One mutex guards the queue, the list of
- * finished jobs and every job's state; an eventfd wakes the loop when a
- * job finishes.
+ * auth_async.c - auth_check() run on the threads of a store_pool.h pool;
+ * see auth_async.h.  A check is a plain job whose context holds copies of
+ * the credentials; the pool frees it (wiping the secrets) once its
+ * callback has run or it was cancelled.
  */
 #include "auth_async.h"
 #include "config.h"
 #include "evloop.h"
 #include "log.h"
-#include "store.h"
+#include "store_pool.h"
 
-#include <errno.h>
 #include <openssl/crypto.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-enum job_state {
-	JOB_QUEUED,
-	JOB_RUNNING,
-	JOB_DONE,        /* on the finished list, callback not yet run */
-	JOB_DELIVERING,  /* its callback is running */
-};
 
 struct auth_job {
-	struct auth_job *next;
-	struct auth_pool *pool;
-	enum job_state state;
-	bool cancelled;
+	struct store_job *job;     /* the pool's job that runs this check */
 	bool is_sasl;
 	auth_done_cb *cb;
 	void *arg;
@@ -49,34 +33,15 @@ struct auth_job {
 	unsigned delay_ms;
 };
 
-struct worker {
-	pthread_t thread;
-	bool started;
-	struct auth_pool *pool;
-	struct store *st;
-	struct auth *auth;
-};
-
+/* The pool of checks is a store pool whose threads each hold a clone of
+ * the process's authenticator, bound to the thread's own store handle. */
 struct auth_pool {
-	struct evloop *loop;
-	int efd;
-	struct ev_io *io;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stopping;
-	struct auth_job *queue, **queue_tail;
-	struct auth_job *done, **done_tail;
-	unsigned nworkers;
-	struct worker workers[AUTH_POOL_THREADS_MAX];
+	struct store_pool *pool;
 };
 
 unsigned auth_pool_threads(unsigned n)
 {
-	if (n == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus > 0 ? (unsigned)cpus : 1;
-	}
-	return n > AUTH_POOL_THREADS_MAX ? AUTH_POOL_THREADS_MAX : n;
+	return store_pool_threads(n);
 }
 
 /* ---- jobs ---- */
@@ -89,8 +54,9 @@ static void wipe_free(char *s)
 	}
 }
 
-static void job_free(struct auth_job *j)
+static void job_free(void *ctx)
 {
+	struct auth_job *j = ctx;
 	free(j->login);
 	wipe_free(j->password);
 	free(j->challenge);
@@ -106,15 +72,14 @@ static bool dup_opt(const char *s, char **out)
 	return s == NULL || *out != NULL;
 }
 
-static struct auth_job *job_new(struct auth_pool *p, const struct auth_client *client,
-                                auth_done_cb *cb, void *arg)
+static struct auth_job *job_new(const struct auth_client *client, auth_done_cb *cb,
+                                void *arg)
 {
 	struct auth_job *j = calloc(1, sizeof *j);
 	if (j == NULL) {
 		log_error("auth_async", "error=\"out of memory\"");
 		return NULL;
 	}
-	j->pool = p;
 	j->cb = cb;
 	j->arg = arg;
 	snprintf(j->service, sizeof j->service, "%s", client->service);
@@ -125,107 +90,53 @@ static struct auth_job *job_new(struct auth_pool *p, const struct auth_client *c
 	return j;
 }
 
-/* Runs J's check with A (a worker's own authenticator). */
-static void job_run(struct auth_job *j, struct auth *a)
+/* Runs the check of job CTX on a pool thread with LOCAL, that thread's
+ * own authenticator. */
+static int job_run(struct store *st, void *local, void *ctx)
 {
+	struct auth_job *j = ctx;
+	struct auth *a = local;
+	(void)st;
 	struct auth_client c = { j->service, j->service_bit, j->addr, j->session, j->tls };
 	if (j->is_sasl) {
 		j->result = auth_check_sasl(a, &c, &j->sasl, &j->id, &j->delay_ms);
-		return;
+		return 0;
 	}
 	struct auth_cred cred = { .kind = j->kind, .mech = j->mech, .login = j->login,
 	                          .password = j->password, .challenge = j->challenge,
 	                          .digest = j->digest };
 	j->result = auth_check(a, &c, &cred, &j->id, &j->delay_ms);
+	return 0;
 }
 
-/* ---- the threads ---- */
-
-static void *worker_main(void *arg)
+/* The outcome, on the loop's thread. */
+static void job_done(void *ctx, int rc, enum store_error err)
 {
-	struct worker *w = arg;
-	struct auth_pool *p = w->pool;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->stopping && p->queue == NULL)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stopping)
-			break;
-		struct auth_job *j = p->queue;
-		p->queue = j->next;
-		if (p->queue == NULL)
-			p->queue_tail = &p->queue;
-		j->state = JOB_RUNNING;
-		pthread_mutex_unlock(&p->mu);
-		job_run(j, w->auth);
-		pthread_mutex_lock(&p->mu);
-		j->state = JOB_DONE;
-		j->next = NULL;
-		*p->done_tail = j;
-		p->done_tail = &j->next;
-		uint64_t one = 1;
-		/* the counter cannot overflow in practice; a failed write
-		 * would only delay the wake-up to the next finished job */
-		if (write(p->efd, &one, sizeof one) < 0)
-			log_warn("auth_async", "error=\"cannot wake the loop\"");
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+	struct auth_job *j = ctx;
+	(void)rc;
+	(void)err;
+	j->cb(j->arg, j->result, &j->id, j->delay_ms);
 }
 
-/* Runs the callbacks of the finished jobs, on the loop's thread. */
-static void on_done(struct ev_io *io, unsigned events, void *arg)
+static const struct store_job_ops check_ops = {
+	.name = "auth_check",
+	.kind = STORE_JOB_PLAIN,
+	.run = job_run,
+	.done = job_done,
+	.free = job_free,
+};
+
+static void *thread_start(struct store *st, void *model)
 {
-	struct auth_pool *p = arg;
-	uint64_t n;
-	(void)io;
-	(void)events;
-	if (read(p->efd, &n, sizeof n) < 0 && errno != EAGAIN)
-		log_warn("auth_async", "error=\"cannot read the wake-up\"");
-	pthread_mutex_lock(&p->mu);
-	struct auth_job *list = p->done;
-	p->done = NULL;
-	p->done_tail = &p->done;
-	pthread_mutex_unlock(&p->mu);
-	while (list != NULL) {
-		struct auth_job *j = list;
-		list = j->next;
-		/* a callback may cancel a later job of LIST: the flag is
-		 * only ever set on this thread once a job is done */
-		if (!j->cancelled) {
-			j->state = JOB_DELIVERING;
-			j->cb(j->arg, j->result, &j->id, j->delay_ms);
-		}
-		job_free(j);
-	}
+	return auth_clone(model, st);
+}
+
+static void thread_stop(void *local)
+{
+	auth_free(local);
 }
 
 /* ---- the pool ---- */
-
-static int start_workers(struct auth_pool *p, const struct auth *model,
-                         const char *store_path, int busy_ms, unsigned n)
-{
-	sigset_t all, old;
-	sigfillset(&all);
-	/* signals go to the loop's signalfd, never to a check thread */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = 0;
-	for (unsigned i = 0; i < n && rc == 0; i++) {
-		struct worker *w = &p->workers[i];
-		w->pool = p;
-		w->st = store_open(store_path, busy_ms);
-		w->auth = w->st ? auth_clone(model, w->st) : NULL;
-		if (w->auth == NULL || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-			log_error("auth_async", "thread=%u error=\"cannot start a check thread\"", i);
-			rc = -1;
-		} else {
-			w->started = true;
-		}
-		p->nworkers = i + 1;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
 
 struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
                                 const char *store_path, int busy_ms, unsigned threads)
@@ -235,24 +146,13 @@ struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
 		log_error("auth_async", "error=\"out of memory\"");
 		return NULL;
 	}
-	p->loop = loop;
-	p->queue_tail = &p->queue;
-	p->done_tail = &p->done;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->efd < 0) {
-		log_error("auth_async", "error=\"eventfd: %s\"", strerror(errno));
-		auth_pool_free(p);
+	/* the hooks only read MODEL, which outlives the pool */
+	struct store_pool_hooks hooks = { thread_start, thread_stop, (void *)model };
+	p->pool = store_pool_new(loop, "auth_pool", store_path, busy_ms, threads, &hooks);
+	if (p->pool == NULL) {
+		free(p);
 		return NULL;
 	}
-	p->io = evloop_add_io(loop, p->efd, EV_READ, on_done, p);
-	unsigned n = auth_pool_threads(threads);
-	if (p->io == NULL || start_workers(p, model, store_path, busy_ms, n) < 0) {
-		auth_pool_free(p);
-		return NULL;
-	}
-	log_info("auth_pool", "threads=%u", n);
 	return p;
 }
 
@@ -264,55 +164,25 @@ struct auth_pool *auth_pool_from_config(struct evloop *loop, const struct auth *
 	                     (unsigned)config_int(cfg, "auth.threads"));
 }
 
-static void free_list(struct auth_job *j)
-{
-	while (j != NULL) {
-		struct auth_job *next = j->next;
-		job_free(j);
-		j = next;
-	}
-}
-
 void auth_pool_free(struct auth_pool *p)
 {
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->stopping = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (unsigned i = 0; i < p->nworkers; i++) {
-		struct worker *w = &p->workers[i];
-		if (w->started)
-			pthread_join(w->thread, NULL);
-		auth_free(w->auth);
-		store_close(w->st);
-	}
-	free_list(p->queue);
-	free_list(p->done);
-	evloop_del_io(p->io);
-	if (p->efd >= 0)
-		close(p->efd);
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
+	store_pool_free(p->pool);
 	free(p);
 }
 
+/* Queues J; the pool owns it from here (freed even when this fails). */
 static struct auth_job *submit(struct auth_pool *p, struct auth_job *j)
 {
-	pthread_mutex_lock(&p->mu);
-	j->state = JOB_QUEUED;
-	*p->queue_tail = j;
-	p->queue_tail = &j->next;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	return j;
+	j->job = store_pool_submit(p->pool, &check_ops, j);
+	return j->job != NULL ? j : NULL;
 }
 
 struct auth_job *auth_pool_check(struct auth_pool *p, const struct auth_client *client,
                                  const struct auth_cred *cred, auth_done_cb *cb, void *arg)
 {
-	struct auth_job *j = job_new(p, client, cb, arg);
+	struct auth_job *j = job_new(client, cb, arg);
 	if (j == NULL)
 		return NULL;
 	j->kind = cred->kind;
@@ -330,7 +200,7 @@ struct auth_job *auth_pool_check_sasl(struct auth_pool *p, const struct auth_cli
                                       const struct sasl_creds *creds, auth_done_cb *cb,
                                       void *arg)
 {
-	struct auth_job *j = job_new(p, client, cb, arg);
+	struct auth_job *j = job_new(client, cb, arg);
 	if (j == NULL)
 		return NULL;
 	j->is_sasl = true;
@@ -338,30 +208,8 @@ struct auth_job *auth_pool_check_sasl(struct auth_pool *p, const struct auth_cli
 	return submit(p, j);
 }
 
-/* Unlinks J from the queue; true when it was there. */
-static bool unqueue(struct auth_pool *p, struct auth_job *j)
-{
-	for (struct auth_job **pp = &p->queue; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp != j)
-			continue;
-		*pp = j->next;
-		if (p->queue_tail == &j->next)
-			p->queue_tail = pp;
-		return true;
-	}
-	return false;
-}
-
 void auth_job_cancel(struct auth_job *j)
 {
-	if (j == NULL)
-		return;
-	struct auth_pool *p = j->pool;
-	pthread_mutex_lock(&p->mu);
-	bool queued = j->state == JOB_QUEUED && unqueue(p, j);
-	if (!queued && j->state != JOB_DELIVERING)
-		j->cancelled = true;
-	pthread_mutex_unlock(&p->mu);
-	if (queued)
-		job_free(j);
+	if (j != NULL)
+		store_job_cancel(j->job);
 }

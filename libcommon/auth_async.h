@@ -20,6 +20,7 @@
 #define EMS_AUTH_ASYNC_H
 
 #include "auth.h"
+#include "store_pool.h"
 
 struct evloop;
 struct ems_config;
@@ -27,7 +28,7 @@ struct auth_pool;
 struct auth_job;
 
 /* Most threads one pool runs, whatever auth.threads or the CPUs say. */
-#define AUTH_POOL_THREADS_MAX 16
+#define AUTH_POOL_THREADS_MAX STORE_POOL_THREADS_MAX
 
 /*
  * The outcome of a check, as auth_check() gives it: R, the identity ID

@@ -1,0 +1,172 @@
+/*
+ * store_pool.h - work that may block (store writes, commits, lock waits,
+ * password hashes, DNS lookups) run off the event loop.
+ *
+ * A worker serves all its clients from one event loop; a store call that
+ * waits on another process's write lock or on an fsync would stall every
+ * one of them.  A pool runs such work on a small fixed set of threads
+ * instead.  Each thread owns its own store handle (SQLite handles never
+ * cross threads), opened when the pool starts; the loop's own handle
+ * stays the loop's.  A job is a function run on a pool thread with that
+ * thread's handle and the caller's context; its outcome comes back to the
+ * loop through an eventfd the pool watches with evloop.h, and the done
+ * callback continues the protocol there, on the loop's thread.
+ *
+ * THE PATTERN.  Plan on the loop (parse, decide what to change, copy what
+ * the job needs into a context struct), run the store work on a thread
+ * (results into the same struct, nothing else touched), apply on the
+ * loop (update views, answer).  The connection that asked takes no input
+ * until its answer comes, so the order of its commands holds.
+ *
+ * GROUP COMMIT.  STORE_JOB_WRITE jobs queued together are run by one
+ * thread in one transaction: each inside its own savepoint (a job that
+ * fails rolls back only its own changes), then one COMMIT - one fsync
+ * for all of them - and only then do their done callbacks run, so no
+ * client is answered before its change is durable.  When the BEGIN or
+ * the COMMIT fails, every job of the group fails with that error.  A
+ * write job's store calls nest inside that transaction (store.h's
+ * TRANSACTIONS); it must not commit by other means.  STORE_JOB_PLAIN jobs
+ * run one at a time outside any transaction the pool opens: reads, work
+ * that commits on its own, and work that needs no store at all.
+ *
+ * ORDER.  Jobs start in the order submitted; with several threads they
+ * may finish in any order.  A caller that needs order within a
+ * connection keeps one job in flight per connection.
+ *
+ * CANCEL.  A caller whose client goes away cancels its job: the done
+ * callback then never runs.  A job still queued is dropped at once; one
+ * running finishes on its thread (a write is then either committed whole
+ * or rolled back, never half done) and its outcome is thrown away.  In
+ * both cases the context's free function runs, on the loop's thread.
+ *
+ * SHUTDOWN.  store_pool_drain() waits for every job queued or running
+ * and runs their callbacks (answers get written); store_pool_free()
+ * then stops the threads.
+ */
+#ifndef EMS_STORE_POOL_H
+#define EMS_STORE_POOL_H
+
+#include "store.h"
+
+#include <stdbool.h>
+
+struct evloop;
+struct ems_config;
+struct store_pool;
+struct store_job;
+
+/* Most threads one pool runs, whatever store.threads or the CPUs say. */
+#define STORE_POOL_THREADS_MAX 16
+/* Most write jobs one transaction takes: a bound on how long the first
+ * of them waits for the group's commit. */
+#define STORE_POOL_GROUP_MAX 64
+
+enum store_job_kind {
+	STORE_JOB_PLAIN,   /* runs alone, no transaction opened for it */
+	STORE_JOB_WRITE,   /* joins a group: its own savepoint, a shared commit */
+};
+
+/*
+ * What a job does.  A caller keeps one static const instance per kind of
+ * job; the pool keeps a pointer to it.
+ *
+ * run(ST, LOCAL, CTX) runs on a pool thread.  ST is the thread's store
+ * handle (NULL for a pool without a store), LOCAL what the pool's
+ * thread_start hook gave that thread (NULL without one).  It touches only
+ * CTX, ST and LOCAL.  Returns 0, or -1 after a store failure (the kind
+ * the done callback gets is then store_last_error(ST)).
+ *
+ * done(CTX, RC, ERR) runs on the loop's thread: RC is run's return, or -1
+ * when the group's BEGIN/COMMIT failed; ERR the store_error kind of the
+ * failure (STORE_E_NONE on success, STORE_E_FAILED when run failed
+ * without a store).  It may free its client, cancel other jobs and
+ * submit new ones.  May be NULL.
+ *
+ * free(CTX) runs on the loop's thread once the job is over: after done
+ * returned, or when the job was cancelled or never ran.  May be NULL.
+ *
+ * name is logged with failures ("imap_store", "resolve").
+ */
+struct store_job_ops {
+	const char *name;
+	enum store_job_kind kind;
+	int (*run)(struct store *st, void *local, void *ctx);
+	void (*done)(void *ctx, int rc, enum store_error err);
+	void (*free)(void *ctx);
+};
+
+/*
+ * Optional per-thread state (auth_async.h gives each thread a clone of
+ * the authenticator bound to the thread's store handle).  thread_start
+ * runs on the loop's thread while the pool starts, once per thread, and
+ * returns that thread's LOCAL (NULL is a failure: the pool does not
+ * start); thread_stop frees it after the thread ended.
+ */
+struct store_pool_hooks {
+	void *(*thread_start)(struct store *st, void *arg);
+	void (*thread_stop)(void *local);
+	void *arg;
+};
+
+/* Threads for a setting of N (store.threads, auth.threads): N, or for 0
+ * the number of CPUs online; at least 1, at most STORE_POOL_THREADS_MAX. */
+unsigned store_pool_threads(unsigned n);
+
+/*
+ * Starts THREADS (see store_pool_threads) threads for LOOP, each with its
+ * own store handle on STORE_PATH (BUSY_MS as in store_open()), or with no
+ * store when STORE_PATH is NULL.  HOOKS may be NULL.  NAME names the pool
+ * in logs ("store_pool", "auth_pool").  Returns the pool, or NULL after
+ * logging why (no thread left running).
+ */
+struct store_pool *store_pool_new(struct evloop *loop, const char *name,
+                                  const char *store_path, int busy_ms, unsigned threads,
+                                  const struct store_pool_hooks *hooks);
+
+/* The same from a program's ems.conf: the store path ("store"),
+ * store.busy_timeout_ms and store.threads. */
+struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg);
+
+/*
+ * Queues a job: OPS->run(.., CTX) on a thread, then OPS->done(CTX, ..)
+ * and OPS->free(CTX) on the loop, never from inside this call.  The pool
+ * owns CTX from here on (OPS->free is called even when this fails).
+ * Returns the job (to cancel), or NULL when out of memory or the pool is
+ * draining (logged; done will not be called).
+ */
+struct store_job *store_pool_submit(struct store_pool *p, const struct store_job_ops *ops,
+                                    void *ctx);
+
+/*
+ * Forgets job J: its done callback will not run (its free function
+ * will).  NULL and the job whose callback is running are ignored; a job
+ * whose callback has returned no longer exists, so a caller forgets its
+ * handle first thing in the callback.
+ */
+void store_job_cancel(struct store_job *j);
+
+/* Jobs queued or running, not yet delivered: for stats and tests. */
+unsigned store_pool_pending(struct store_pool *p);
+
+/* Group transactions the pool has committed so far: for stats and tests
+ * (N write jobs in one group count once). */
+unsigned long store_pool_commits(struct store_pool *p);
+
+/*
+ * Waits (blocking the loop) until every job queued or running has
+ * finished, and runs their callbacks.  For shutdown and refresh: the
+ * answers then go out before the program exits or reloads.  Jobs
+ * submitted meanwhile (from those callbacks) are refused (NULL); once it
+ * returns the pool takes jobs again.  NULL is ignored.
+ */
+void store_pool_drain(struct store_pool *p);
+
+/*
+ * Stops the threads (a job running finishes first) and frees the pool
+ * with every job still in it, calling their free functions but not their
+ * done callbacks.  Call it before evloop_free() of its loop.  NULL is
+ * ignored.
+ */
+void store_pool_free(struct store_pool *p);
+
+#endif

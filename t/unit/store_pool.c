@@ -1,0 +1,253 @@
+/* Unit tests for libcommon/store_pool.c: a job's callback runs on the
+ * loop and never inside the submitting call; a pool without a store runs
+ * plain jobs; write jobs queued together share one transaction (one
+ * commit) where a failing job rolls back only its own savepoint;
+ * cancelled jobs (queued or running) never call back but are freed;
+ * draining runs every pending callback; a pool freed with work queued
+ * leaks nothing (run under ASan). */
+#include "evloop.h"
+#include "log.h"
+#include "store.h"
+#include "store_directory.h"
+#include "store_mail.h"
+#include "store_pool.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct evloop *loop;
+static char db_path[512];
+static int64_t person;
+static int answered, wanted, freed;
+static bool timed_out;
+
+/* One job's context: what it should do and what came back. */
+struct ctx {
+	const char *mailbox;   /* created by a write job */
+	bool fail_after;       /* fail after the write (its savepoint goes) */
+	int gate;              /* a plain job blocks reading this pipe (-1: no) */
+	bool ran;
+	int calls, rc;
+	enum store_error err;
+};
+
+static int run_job(struct store *st, void *local, void *arg)
+{
+	struct ctx *c = arg;
+	char b;
+	(void)local;
+	c->ran = true;
+	if (c->gate >= 0 && read(c->gate, &b, 1) != 1)
+		return -1;
+	if (c->mailbox != NULL && store_mailbox_create(st, person, c->mailbox, NULL, NULL) < 0)
+		return -1;
+	return c->fail_after ? -1 : 0;
+}
+
+static void on_done(void *arg, int rc, enum store_error err)
+{
+	struct ctx *c = arg;
+	c->calls++;
+	c->rc = rc;
+	c->err = err;
+	if (++answered >= wanted)
+		evloop_stop(loop);
+}
+
+static void on_free(void *arg)
+{
+	(void)arg;
+	freed++;
+}
+
+static const struct store_job_ops write_ops = { "t_write", STORE_JOB_WRITE, run_job,
+	                                        on_done, on_free };
+static const struct store_job_ops plain_ops = { "t_plain", STORE_JOB_PLAIN, run_job,
+	                                        on_done, on_free };
+
+static void on_guard(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	timed_out = true;
+	evloop_stop(loop);
+}
+
+/* Runs the loop until N more answers came (or a generous bound passed,
+ * so that a broken pool fails the test instead of hanging it). */
+static void wait_answers(int n)
+{
+	answered = 0;
+	wanted = n;
+	timed_out = false;
+	struct ev_timer *guard = evloop_add_timer(loop, 60000, false, on_guard, NULL);
+	evloop_run(loop);
+	evloop_del_timer(guard);
+	ok(!timed_out, "  the answers came");
+}
+
+static bool mailbox_exists(struct store *st, const char *name)
+{
+	struct store_mailbox mb;
+	memset(&mb, 0, sizeof mb);
+	bool found = store_mailbox_find(st, person, name, &mb) == 0;
+	store_mailbox_clear(&mb);
+	return found;
+}
+
+static struct ctx *ctx_new(const char *mailbox, int gate)
+{
+	struct ctx *c = calloc(1, sizeof *c);
+	c->mailbox = mailbox;
+	c->gate = gate;
+	return c;
+}
+
+static void test_no_store(void)
+{
+	struct store_pool *p = store_pool_new(loop, "t_pool", NULL, 0, 1, NULL);
+	ok(p != NULL, "a pool without a store starts");
+	struct ctx c = { .gate = -1 };
+	struct store_job_ops ops = plain_ops;
+	ops.free = NULL;
+	ok(store_pool_submit(p, &ops, &c) != NULL, "  a plain job is queued");
+	is_int(c.calls, 0, "  its callback does not run inside the call");
+	wait_answers(1);
+	ok(c.ran && c.calls == 1 && c.rc == 0, "  it ran on a thread and called back once");
+	store_pool_free(p);
+}
+
+/* Three writes queued behind a job that holds the only thread: one
+ * group, one commit; the one that fails loses only its own change. */
+static void test_group(struct store *st)
+{
+	int gate[2];
+	ok(pipe(gate) == 0, "a gate");
+	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 1, NULL);
+	struct ctx *g = ctx_new(NULL, gate[0]);
+	struct ctx *a = ctx_new("GroupA", -1), *bad = ctx_new("GroupBad", -1);
+	struct ctx *dup = ctx_new("INBOX", -1), *b = ctx_new("GroupB", -1);
+	bad->fail_after = true;
+	freed = 0;
+	store_pool_submit(p, &plain_ops, g);
+	store_pool_submit(p, &write_ops, a);
+	store_pool_submit(p, &write_ops, bad);
+	store_pool_submit(p, &write_ops, dup);
+	store_pool_submit(p, &write_ops, b);
+	unsigned long before = store_pool_commits(p);
+	ok(write(gate[1], "x", 1) == 1, "  the gate opens");
+	wait_answers(5);
+	is_int((long long)(store_pool_commits(p) - before), 1, "  four writes, one commit");
+	ok(a->rc == 0 && b->rc == 0, "  the good writes succeed");
+	ok(bad->rc < 0 && dup->rc < 0, "  the failing ones fail");
+	is_int(dup->err, STORE_E_EXISTS, "  with their own error");
+	ok(mailbox_exists(st, "GroupA") && mailbox_exists(st, "GroupB"),
+	   "  the good writes are in the store");
+	ok(!mailbox_exists(st, "GroupBad"), "  the failed job's own write was rolled back");
+	/* the free functions ran (the contexts belong to the test) */
+	is_int(freed, 5, "  every context was freed after its callback");
+	free(g), free(a), free(bad), free(dup), free(b);
+	store_pool_free(p);
+	close(gate[0]);
+	close(gate[1]);
+}
+
+static void test_cancel(void)
+{
+	int gate[2];
+	ok(pipe(gate) == 0, "a gate");
+	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 1, NULL);
+	struct ctx *running = ctx_new(NULL, gate[0]);
+	struct ctx *queued = ctx_new("CancelQ", -1), *last = ctx_new(NULL, -1);
+	freed = 0;
+	struct store_job *jr = store_pool_submit(p, &plain_ops, running);
+	struct store_job *jq = store_pool_submit(p, &write_ops, queued);
+	store_pool_submit(p, &plain_ops, last);
+	store_job_cancel(jq);
+	is_int(freed, 1, "a cancelled queued job is freed at once");
+	store_job_cancel(jr);
+	ok(write(gate[1], "x", 1) == 1, "  the running job goes on");
+	wait_answers(1);
+	is_int(last->calls, 1, "  the job after them calls back");
+	is_int(running->calls + queued->calls, 0, "  the cancelled ones never do");
+	ok(!queued->ran, "  the queued one never ran");
+	is_int(freed, 3, "  and every context was freed");
+	free(running), free(queued), free(last);
+	store_pool_free(p);
+	close(gate[0]);
+	close(gate[1]);
+}
+
+static void test_drain(void)
+{
+	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 2, NULL);
+	struct ctx *c[4];
+	for (int i = 0; i < 4; i++) {
+		static const char *names[] = { "Drain0", "Drain1", NULL, NULL };
+		c[i] = ctx_new(names[i], -1);
+		store_pool_submit(p, i < 2 ? &write_ops : &plain_ops, c[i]);
+	}
+	store_pool_drain(p);
+	int calls = 0;
+	for (int i = 0; i < 4; i++)
+		calls += c[i]->calls;
+	is_int(calls, 4, "drain returns after every callback ran");
+	is_int(store_pool_pending(p), 0, "  nothing is pending");
+	struct ctx *after = ctx_new(NULL, -1);
+	ok(store_pool_submit(p, &plain_ops, after) != NULL, "  the pool takes jobs again");
+	wait_answers(1);
+	for (int i = 0; i < 4; i++)
+		free(c[i]);
+	free(after);
+	store_pool_free(p);
+}
+
+static void free_ctx(void *arg)
+{
+	free(arg);
+	freed++;
+}
+
+static void test_free_queued(void)
+{
+	int gate[2];
+	ok(pipe(gate) == 0, "a gate");
+	static const struct store_job_ops owned = { "t_owned", STORE_JOB_PLAIN, run_job,
+		                                    on_done, free_ctx };
+	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 1, NULL);
+	store_pool_submit(p, &owned, ctx_new(NULL, gate[0]));
+	for (int i = 0; i < 3; i++)
+		store_pool_submit(p, &owned, ctx_new(NULL, -1));
+	freed = 0;
+	answered = 0;
+	close(gate[1]);   /* the running job's read ends */
+	store_pool_free(p);
+	ok(answered == 0 && freed == 4,
+	   "a pool freed with jobs queued and running frees them all, calling nobody back");
+	close(gate[0]);
+}
+
+int main(void)
+{
+	log_set_level(LOG_LVL_ERROR);
+	snprintf(db_path, sizeof db_path, "%s/store.db", tap_tmpdir());
+	struct store *st = store_open(db_path, 2000);
+	loop = evloop_new();
+	if (st == NULL || loop == NULL || store_domain_add(st, "example.test", "", NULL) < 0 ||
+	    store_person_add(st, "example.test", "demo", "pw1", &person) < 0)
+		skip_all("cannot set up a store");
+	if (!mailbox_exists(st, "INBOX"))
+		store_mailbox_create(st, person, "INBOX", NULL, NULL);
+	test_no_store();
+	test_group(st);
+	test_cancel();
+	test_drain();
+	test_free_queued();
+	evloop_free(loop);
+	store_close(st);
+	done_testing();
+	return exit_status();
+}
