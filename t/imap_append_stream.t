@@ -4,10 +4,14 @@ spool file as they arrive and the store adopts it: the message comes back
 byte for byte with its MIME structure; an over-limit literal is refused
 with NO [TOOBIG] and leaves no trace; a client gone in the middle of its
 literal, or an imap4srv killed there, leaves no spool file and no message;
-a spool file a dead process left is removed when imap4srv starts."""
+a spool file a dead process left is removed when imap4srv starts; the
+adopting commit runs on the store pool: while another process holds the
+store's write lock, a large APPEND waits and another client's NOOP is
+answered."""
 import os
 import signal
 import socket
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -20,7 +24,8 @@ for prog in ("imap4srv", "oomgr"):
         t.skip_all("%s is not built" % prog)
 
 LIMIT = 4 * 1000 * 1000
-s = ImapSuite({"imap": {"max_append_size": LIMIT}}, name="append-stream")
+s = ImapSuite({"imap": {"max_append_size": LIMIT},
+               "store": {"busy_timeout_ms": 120000}}, name="append-stream")
 spool = os.path.join(s.state, "spool")
 imap = s.start_imap()
 
@@ -38,6 +43,38 @@ def spool_files():
         except OSError:
             pass
     return names, held
+
+
+def queues(port_a, port_b):
+    """(tx, rx) queue sizes of the loopback TCP socket from PORT_A to
+    PORT_B, from /proc/net/tcp; None when there is none."""
+    with open("/proc/net/tcp") as f:
+        for ln in f.readlines()[1:]:
+            x = ln.split()
+            if (int(x[1].split(":")[1], 16), int(x[2].split(":")[1], 16)) == (port_a, port_b):
+                tx, rx = x[4].split(":")
+                return int(tx, 16), int(rx, 16)
+    return None
+
+
+def all_read(conn):
+    """True when imap4srv has read everything CONN sent."""
+    mine = conn.sock.getsockname()[1]
+    return queues(mine, s.imap_port) == (0, 0) and queues(s.imap_port, mine) == (0, 0)
+
+
+def nothing_yet(conn):
+    """True when CONN has no answer waiting."""
+    if conn.buf:
+        return False
+    conn.sock.setblocking(False)
+    try:
+        conn.sock.recv(1, socket.MSG_PEEK)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        conn.sock.setblocking(True)
 
 
 def messages(r):
@@ -77,6 +114,24 @@ m.logout()
 names, held = spool_files()
 t.is_(names, [], "imap4srv made the spool directory, and nothing is left in it")
 t.is_(held, [], "  nor held open")
+
+# --- the commit is a pool job: a held lock stalls the APPEND, not the loop ---
+db = sqlite3.connect(os.path.join(s.state, "store.db"), timeout=60, isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+a, b = s.raw(), s.raw()
+small, _ = multipart(200 * 1000)
+a.send(b"w1 APPEND INBOX {%d+}\r\n%s\r\n" % (len(small), small))
+t.ok(emstest.wait_for(lambda: all_read(a)), "imap4srv read the whole APPEND")
+_, tagged = b.command("n1", "NOOP")
+t.is_(tagged, b"n1 OK NOOP completed",
+      "while a lock holds a large APPEND's commit, another client's NOOP is answered")
+t.ok(nothing_yet(a), "  and the APPEND is not answered yet")
+db.execute("ROLLBACK")
+db.close()
+_, tagged = a.until("w1")
+t.ok(tagged.startswith(b"w1 OK [APPENDUID"), "  once the lock is gone the APPEND is stored")
+a.close()
+b.close()
 
 # --- over the limit ---
 r = s.raw()
