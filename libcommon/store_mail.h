@@ -117,7 +117,8 @@ struct spool;
  * The same for a message spooled as it arrived (spool.h): the row is
  * created with room for spool_size(SP) bytes and the spool copied into
  * it a chunk at a time, in the same transaction.  Takes SP's hash, so SP
- * takes no more writes; the caller still frees it.
+ * takes no more writes; the caller still frees it.  A spool whose writes
+ * failed fails here as STORE_E_TRANSIENT.
  */
 int store_message_adopt(struct store *st, struct spool *sp, int64_t internal_date,
                         const void *structure, size_t structure_len, int64_t *id_out);

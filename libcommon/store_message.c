@@ -134,8 +134,9 @@ int store_message_adopt(struct store *st, struct spool *sp, int64_t internal_dat
 
 	if (spool_size(sp) >= INT32_MAX)   /* sqlite3_blob_write counts in int */
 		return store_fail_kind(st, STORE_E_INVALID, "message_adopt", "message too big");
+	/* a spool that could not be written (disk full): try again later */
 	if (spool_hash(sp, hash) < 0)
-		return store_fail_kind(st, STORE_E_FAILED, "message_adopt", "spool failed");
+		return store_fail_kind(st, STORE_E_TRANSIENT, "message_adopt", "spool failed");
 	if (store_tx_begin(st) < 0)
 		return -1;
 	int found = find_by_hash(st, hash, &id);

@@ -17,6 +17,7 @@
 #include "spool.h"
 #include "stats.h"
 #include "store.h"
+#include "store_pool.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -92,15 +93,18 @@ static int run_daemon(struct smtpgw *g, const struct proc_params *p)
 	signal(SIGPIPE, SIG_IGN);
 	stats_open(g->run_dir, "smtpgw", p->instance);   /* counts privately on failure */
 	spool_prepare(g->spool_dir);   /* a failure is logged; messages stay in memory */
-	if (stats_heartbeat_start(g->loop, STATS_HEARTBEAT_MS) < 0 ||
+	if ((g->pool = store_pool_from_config(g->loop, g->cfg)) == NULL ||
+	    stats_heartbeat_start(g->loop, STATS_HEARTBEAT_MS) < 0 ||
 	    lmtp_server_start(g) < 0 || outbound_start(g) < 0)
 		goto out;
 	log_info("started", "mode=daemon max_size=%lld", (long long)g->max_size);
 	rc = evloop_run(g->loop) < 0;
 out:
+	store_pool_drain(g->pool);   /* commits in flight are answered */
 	lmtp_server_stop();
 	outbound_stop();
 	stats_close();
+	store_pool_free(g->pool);
 	evloop_free(g->loop);
 	return rc;
 }

@@ -22,8 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
+
 struct ems_config;
-struct store;
+struct store_pool;
 struct evloop;
 struct tls_server;
 
@@ -50,6 +52,7 @@ struct smtpgw {
 	int maxclt;                 /* LMTP connections at once */
 	struct evloop *loop;        /* daemon mode only */
 	struct tls_server *tls;     /* daemon mode: STARTTLS on TCP, or NULL */
+	struct store_pool *pool;    /* daemon mode: LMTP's queue commits */
 };
 
 /* A message as it arrives: bytes in canonical CRLF form, with a limit.
@@ -134,6 +137,20 @@ int smtpgw_received(const struct smtpgw *g, const char *from_part,
  */
 int smtpgw_submit(struct smtpgw *g, struct message_buf *b, const char *sender,
                   const char *const *rcpts, size_t nrcpt, int64_t *queue_id);
+
+/* smtpgw_submit() in its three steps, for a caller that runs the store
+ * work on a pool thread (lmtp_session.c):
+ * _check, on the loop: 0, or -1 (logged, counted) when the store is full;
+ * _store, anywhere, with store handle ST: the transaction, 0 or -1 (the
+ * kind in store_last_error(ST)), *ID the item;
+ * _done, on the loop, with _store's RC and error kind ERR: logs, counts
+ * and wakes postman. */
+int smtpgw_submit_check(struct smtpgw *g, const char *sender, size_t nrcpt);
+int smtpgw_submit_store(struct store *st, struct message_buf *b, const char *sender,
+                        const char *const *rcpts, size_t nrcpt, int64_t *id);
+void smtpgw_submit_done(struct smtpgw *g, const struct message_buf *b, const char *sender,
+                        const char *const *rcpts, size_t nrcpt, int rc,
+                        enum store_error err, int64_t id);
 
 /* Mailer mode: the whole run; returns the sysexits code. */
 int smtpgw_mailer(struct smtpgw *g, const char *sender, char *const *rcpts,

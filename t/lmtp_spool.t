@@ -4,7 +4,10 @@ go to a spool file as they arrive and the queue commit adopts it: the
 message is delivered byte for byte (dot-stuffing and bare LFs decoded
 across chunk edges); a message over the limit is refused (552 5.3.4, the
 mailer's exit 69) with nothing stored and no spool file left; an smtpgw
-killed in the middle of DATA leaves nothing behind once restarted."""
+killed in the middle of DATA leaves nothing behind once restarted; the
+queue commit runs on smtpgw's store pool: while another process holds
+the store's write lock, a DATA waits for its answer and another
+session's NOOP is answered."""
 import os
 import signal
 import smtplib
@@ -23,7 +26,8 @@ for prog in ("smtpgw", "postman", "oomgr"):
 
 LIMIT = 3 * 1000 * 1000
 EX_UNAVAILABLE = 69
-s = MailSuite({"lmtp": {"max_message_size": LIMIT}}, name="lmtp-spool")
+s = MailSuite({"lmtp": {"max_message_size": LIMIT},
+               "store": {"busy_timeout_ms": 120000}}, name="lmtp-spool")
 s.admin("insert domain qualifiedname=example.test",
         "insert person username=ann@example.test password=x")
 s.start_daemons()
@@ -49,6 +53,24 @@ def held(pid):
         except OSError:
             pass
     return out
+
+
+def queues(port_a, port_b):
+    """(tx, rx) queue sizes of the loopback TCP socket from PORT_A to
+    PORT_B, from /proc/net/tcp; None when there is none."""
+    with open("/proc/net/tcp") as f:
+        for ln in f.readlines()[1:]:
+            x = ln.split()
+            if (int(x[1].split(":")[1], 16), int(x[2].split(":")[1], 16)) == (port_a, port_b):
+                tx, rx = x[4].split(":")
+                return int(tx, 16), int(rx, 16)
+    return None
+
+
+def all_read(sock):
+    """True when smtpgw has read everything SOCK sent."""
+    mine = sock.getsockname()[1]
+    return queues(mine, s.lmtp_port) == (0, 0) and queues(s.lmtp_port, mine) == (0, 0)
 
 
 def big_message(subject, size):
@@ -79,6 +101,34 @@ t.ok(strip_trace(s.message("ann@example.test", 1)) == crlf(msg),
      "  byte for byte after the trace fields")
 t.is_(held(s.smtpgw.pid), [], "  and smtpgw holds no spool file")
 
+# --- the queue commit is a pool job: a held lock stalls the DATA, not the loop ---
+db = sqlite3.connect(os.path.join(s.state, "store.db"), timeout=60, isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+a = socket.create_connection(("127.0.0.1", s.lmtp_port), timeout=60)
+af = a.makefile("rb")
+af.readline()
+a.sendall(b"LHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<ann@example.test>\r\nDATA\r\n")
+while not af.readline().startswith(b"354"):
+    pass
+a.sendall(crlf(big_message("waits", 300 * 1000)) + b".\r\n")
+t.ok(emstest.wait_for(lambda: all_read(a)), "smtpgw read the whole DATA")
+b = smtplib.LMTP("127.0.0.1", s.lmtp_port, timeout=60)
+t.is_(b.noop()[0], 250, "while a lock holds the DATA's commit, another session's NOOP is answered")
+a.setblocking(False)
+try:
+    early = a.recv(1, socket.MSG_PEEK)
+except BlockingIOError:
+    early = b""
+a.setblocking(True)
+t.is_(early, b"", "  and the DATA is not answered yet")
+db.execute("ROLLBACK")
+db.close()
+t.ok(af.readline().startswith(b"250 2.0.0 <ann@example.test> Queued as"),
+     "  once the lock is gone the message is queued")
+b.quit()
+a.close()
+s.wait_messages("ann@example.test", 2)
+
 # --- LMTP over the limit ---
 before = stored()
 lm.mail("sender@outside.example")
@@ -95,8 +145,8 @@ lm.quit()
 msg = big_message("mailer big", 1500 * 1000)
 r = s.mailer("sender@outside.example", "ann@example.test", msg, timeout=60)
 t.is_(r.returncode, 0, "the mailer takes %d bytes (many chunks)" % len(msg))
-got = s.wait_messages("ann@example.test", 2)
-t.ok(len(got) == 2 and strip_trace(s.message("ann@example.test", got[-1].uid)) == crlf(msg),
+got = s.wait_messages("ann@example.test", 3)
+t.ok(len(got) == 3 and strip_trace(s.message("ann@example.test", got[-1].uid)) == crlf(msg),
      "  delivered byte for byte")
 before = stored()
 r = s.mailer("sender@outside.example", "ann@example.test",
