@@ -38,7 +38,7 @@ const struct conf_key conf_schema[] = {
 
 	GROUP("store"),
 	INT("store.busy_timeout_ms", 100, 600000, 5000),
-	INT("store.threads", 0, 16, 2),                    /* 0 = one per CPU */
+	INT("store.threads", 0, 16, 1),                    /* 0 = one per CPU */
 
 	GROUP("tls"),
 	STR("tls.certificate", ""),

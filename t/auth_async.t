@@ -8,14 +8,13 @@ login's answer, and the commands pipelined behind that login wait for
 it.  A client that leaves while its check runs breaks nothing.  There
 is no failure delay here: only the check itself is slow."""
 import os
-import socket
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
 import emspop  # noqa: E402
 from emsimap import PASSWORD, USER, ImapSuite, Raw  # noqa: E402
+from emsproto import lock_store  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("imap4srv", "pop3srv", "oomgr"):
@@ -29,36 +28,13 @@ s = ImapSuite({"auth": {"fail_delay_ms": 0, "threads": 2},
 s.start_imap()
 pop_port, pops_port = emstest.free_port(), emstest.free_port()
 pop = s.start_listening("pop3srv", pop_port, pops_port, [])
-db = os.path.join(s.state, "store.db")
-
-
-def lock_store():
-    """Takes the store's write lock until .rollback()."""
-    con = sqlite3.connect(db, timeout=60, isolation_level=None)
-    con.execute("BEGIN IMMEDIATE")
-    return con
-
-
-def nothing_yet(conn):
-    """True when CONN has no answer waiting (nothing read, nothing buffered)."""
-    if conn.buf:
-        return False
-    conn.sock.setblocking(False)
-    try:
-        conn.sock.recv(1, socket.MSG_PEEK)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        conn.sock.setblocking(True)
-
 
 # ---- imap4srv ----
 a = Raw(s.imap_port)
 lines, tagged = a.command("a1", 'LOGIN "%s" "%s"' % (USER, PASSWORD))
 t.ok(tagged.startswith(b"a1 OK"), "imap: client A logs in")
 
-con = lock_store()
+con = lock_store(s)
 b = Raw(s.imap_port)
 b.send('b1 LOGIN "%s" "Xyzzy-guess"\r\nb2 NOOP\r\n' % USER)
 gone = Raw(s.imap_port)
@@ -66,7 +42,7 @@ gone.send('g1 LOGIN "%s" "Xyzzy-guess"\r\n' % USER)
 gone.close()
 lines, tagged = a.command("a2", "NOOP")
 t.ok(tagged.startswith(b"a2 OK"), "imap: A's NOOP is answered while B's LOGIN is checked")
-t.ok(nothing_yet(b), "  and B has no answer yet: its LOGIN is still running")
+t.ok(b.nothing_yet(), "  and B has no answer yet: its LOGIN is still running")
 con.rollback()
 con.close()
 first = b.line()
@@ -83,7 +59,7 @@ pa = emspop.Raw(pop_port)
 pa.command("USER %s" % USER)
 t.ok(pa.command("PASS %s" % PASSWORD).startswith(b"+OK"), "pop3: client A logs in")
 
-con = lock_store()
+con = lock_store(s)
 pb = emspop.Raw(pop_port)
 t.ok(pb.command("USER %s" % USER).startswith(b"+OK"), "pop3: B sends USER")
 pb.send("PASS Xyzzy-guess\r\nSTAT\r\n")
@@ -92,7 +68,7 @@ pgone.send("USER %s\r\nPASS Xyzzy-guess\r\n" % USER)
 pgone.close()
 t.ok(pa.command("NOOP").startswith(b"+OK"),
      "pop3: A's NOOP is answered while B's PASS is checked")
-t.ok(nothing_yet(pb), "  and B has no answer yet")
+t.ok(pb.nothing_yet(), "  and B has no answer yet")
 con.rollback()
 con.close()
 t.ok(pb.line().startswith(b"-ERR [AUTH]"), "pop3: B's PASS then fails")

@@ -8,47 +8,25 @@ lock, client A's STORE waits on it and client B's NOOP is answered
 before A hears anything; a client that leaves while its STORE waits
 breaks nothing and its change is whole; a STORE that waits longer than
 store.busy_timeout_ms answers NO [UNAVAILABLE] and succeeds once the
-lock is gone; SIGTERM lets the STORE in flight finish and answers it
-before imap4srv exits."""
+lock is gone, and one the store refuses for another reason answers
+NO [SERVERBUG] and the session goes on; SIGTERM lets the STORE in
+flight finish and answers it before imap4srv exits."""
 import os
 import re
 import signal
-import socket
 import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
 from emsimap import ImapSuite  # noqa: E402
+from emsproto import lock_store  # noqa: E402
 
 t = emstest.Tap()
 if not os.access(os.path.join(emstest.BIN, "imap4srv"), os.X_OK):
     t.skip_all("imap4srv is not built")
 
 MESSAGE = "From: a@example.test\r\nSubject: m%d\r\n\r\nbody %d\r\n"
-
-
-def lock_store(suite):
-    """Takes the store's write lock (as another process would) until
-    .rollback()."""
-    con = sqlite3.connect(os.path.join(suite.state, "store.db"), timeout=60,
-                          isolation_level=None)
-    con.execute("BEGIN IMMEDIATE")
-    return con
-
-
-def nothing_yet(conn):
-    """True when CONN has no answer waiting (nothing read, nothing buffered)."""
-    if conn.buf:
-        return False
-    conn.sock.setblocking(False)
-    try:
-        conn.sock.recv(1, socket.MSG_PEEK)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        conn.sock.setblocking(True)
 
 
 def flags_of(conn, tag, seqs):
@@ -111,7 +89,7 @@ ln = b.line()
 while ln.startswith(b"*"):
     ln = b.line()
 t.ok(ln.startswith(b"n1 OK"), "B's NOOP is answered while A's STORE waits on the lock")
-t.ok(nothing_yet(a), "  before A's STORE is answered")
+t.ok(a.nothing_yet(), "  before A's STORE is answered")
 
 # a client that leaves while its STORE waits
 gone.send("g1 STORE 1:3 +FLAGS (\\Draft)\r\n")
@@ -122,7 +100,12 @@ con.rollback()
 con.close()
 _, done = a.until("w1")
 t.ok(done.startswith(b"w1 OK"), "A's STORE succeeds once the lock is released")
-drafts = ["\\Draft" in f for f in flags_of(b, "f", "1:3").values()]
+fresh = s.raw()   # a new view: the store as it is now
+fresh.command("s", "SELECT INBOX")
+drafts = ["\\Draft" in f for f in flags_of(fresh, "f", "1:3").values()]
+answered = ["\\Answered" in f for f in flags_of(fresh, "f", "1:2").values()]
+fresh.close()
+t.is_(answered, [True, True], "  A's change is in the store")
 t.ok(len(drafts) == 3 and len(set(drafts)) == 1,
      "  the gone client's STORE is whole or absent: %s" % drafts)
 t.ok(s.imap.poll() is None, "imap4srv still runs")
@@ -163,6 +146,18 @@ _, done = a.command("u3", "STORE 1 +FLAGS (\\Flagged)")
 t.ok(done.startswith(b"u3 OK"), "  the same STORE succeeds once the lock is gone")
 t.ok("\\Flagged" in flags_of(a, "u4", "1").get(1, ""), "  and its flag is set")
 t.ok("imap_store_failed" in s.log_text("imap4srv"), "  the failure was logged")
+
+# any other store failure: a trigger makes every flag change fail
+db = sqlite3.connect(os.path.join(s.state, "store.db"), timeout=60, isolation_level=None)
+db.execute("CREATE TRIGGER t_fail BEFORE UPDATE ON entries "
+           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+_, done = a.command("v1", "STORE 1 +FLAGS (\\Answered)")
+t.ok(done.startswith(b"v1 NO [SERVERBUG]"), "a STORE the store refuses: NO [SERVERBUG]")
+t.ok(a.command("v2", "NOOP")[1].startswith(b"v2 OK"), "  the session goes on")
+db.execute("DROP TRIGGER t_fail")
+db.close()
+_, done = a.command("v3", "STORE 1 +FLAGS (\\Answered)")
+t.ok(done.startswith(b"v3 OK"), "  and the STORE succeeds once the failure is gone")
 a.close()
 t.ok(s.imap.poll() is None, "imap4srv still runs")
 s.stop()

@@ -77,6 +77,17 @@ class ProtoSuite(emsmail.MailSuite):
             raise RuntimeError("smtpgw failed (%d): %r" % (r.returncode, r.stderr))
 
 
+def lock_store(suite):
+    """Takes SUITE's store write lock as another process would (BEGIN
+    IMMEDIATE: readers go on in WAL mode, writers wait) until the
+    connection returned is .rollback()'ed."""
+    import sqlite3
+    con = sqlite3.connect(os.path.join(suite.state, "store.db"), timeout=60,
+                          isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    return con
+
+
 class RawLines:
     """A raw connection: send lines, read lines as bytes.  RESET_ERRORS:
     the exceptions of a read that count as the server having closed."""
@@ -116,6 +127,20 @@ class RawLines:
             self.buf += chunk
         out, self.buf = self.buf.split(b"\r\n", 1)
         return out
+
+    def nothing_yet(self):
+        """True when the server has sent nothing more yet (nothing read,
+        nothing buffered): an answer that must come later has not."""
+        if self.buf:
+            return False
+        self.sock.setblocking(False)
+        try:
+            self.sock.recv(1, socket.MSG_PEEK)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            self.sock.setblocking(True)
 
     def close(self):
         try:

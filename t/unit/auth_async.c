@@ -10,6 +10,7 @@
 #include "store.h"
 #include "store_auth.h"
 #include "store_directory.h"
+#include "loop_answers.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -40,8 +41,6 @@ struct seen {
 	char address[AUTH_NAME_MAX];
 };
 
-static int answered, wanted;
-static bool timed_out;
 
 static void on_done(void *arg, enum auth_result r, const struct auth_identity *id,
                     unsigned delay)
@@ -51,29 +50,7 @@ static void on_done(void *arg, enum auth_result r, const struct auth_identity *i
 	s->r = r;
 	s->delay = delay;
 	snprintf(s->address, sizeof s->address, "%s", r == AUTH_OK ? id->address : "");
-	if (++answered >= wanted)
-		evloop_stop(loop);
-}
-
-static void on_guard(struct ev_timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	timed_out = true;
-	evloop_stop(loop);
-}
-
-/* Runs the loop until N more answers came (or a generous bound passed,
- * so that a broken pool fails the test instead of hanging it). */
-static void wait_answers(int n)
-{
-	answered = 0;
-	wanted = n;
-	timed_out = false;
-	struct ev_timer *guard = evloop_add_timer(loop, 60000, false, on_guard, NULL);
-	evloop_run(loop);
-	evloop_del_timer(guard);
-	ok(!timed_out, "  the answers came");
+	loop_answered();
 }
 
 static struct auth_job *check(struct auth_pool *p, const char *addr, const char *login,
@@ -93,7 +70,7 @@ static void test_one(struct auth_pool *p)
 	memset(pw, 'x', 3);   /* the job has its own copy */
 	ok(j != NULL, "a check is queued");
 	is_int(s.calls, 0, "  its callback does not run inside the call");
-	wait_answers(1);
+	loop_answers_wait(1);
 	is_int(s.calls, 1, "  it runs once, on the loop");
 	is_int(s.r, AUTH_OK, "  the right password logs in");
 	is_str(s.address, "demo@example.test", "  as the person");
@@ -111,7 +88,7 @@ static void test_sasl(struct auth_pool *p)
 	struct seen s = { 0 };
 	ok(auth_pool_check_sasl(p, &c, &cr, on_done, &s) != NULL, "a SASL check is queued");
 	memset(&cr, 0, sizeof cr);
-	wait_answers(1);
+	loop_answers_wait(1);
 	is_int(s.r, AUTH_OK, "  PLAIN with the right password logs in");
 }
 
@@ -124,7 +101,7 @@ static void test_many(struct auth_pool *p, struct store *st)
 	for (int i = 0; i < MANY; i++)
 		check(p, i % 2 ? "198.51.100.7" : "192.0.2.1", i % 3 ? "demo" : "nobody",
 		      i % 2 ? "wrong" : "pw1", &s[i]);
-	wait_answers(MANY);
+	loop_answers_wait(MANY);
 	int right = 1, once = 1;
 	for (int i = 0; i < MANY; i++) {
 		bool should = i % 2 == 0 && i % 3 != 0;
@@ -149,7 +126,7 @@ static void test_cancel_pool(struct auth_pool *one)
 	/* the first is likely running by now, the others queued */
 	for (int i = 0; i < 5; i++)
 		auth_job_cancel(j[i]);
-	wait_answers(1);
+	loop_answers_wait(1);
 	int none = 1;
 	for (int i = 0; i < 5; i++)
 		none &= s[i].calls == 0;
@@ -179,7 +156,7 @@ static void test_cancel_from_callback(struct auth_pool *one)
 	victim = check(one, "192.0.2.9", "demo", "pw1", &b);
 	check(one, "192.0.2.9", "demo", "pw1", &c);
 	/* the third finishes last on the one thread; wait for a and c */
-	wait_answers(2);
+	loop_answers_wait(2);
 	is_int(a.calls, 1, "a callback that cancels another job runs");
 	is_int(b.calls, 0, "  the job it cancelled never calls back");
 	is_int(c.calls, 1, "  the next one still does");
@@ -208,7 +185,7 @@ int main(void)
 	if (st == NULL || store_domain_add(st, "example.test", "", NULL) < 0 ||
 	    store_person_add(st, "example.test", "demo", "pw1", &pid) < 0)
 		skip_all("no store");
-	loop = evloop_new();
+	loop = loop_answers_loop = evloop_new();
 	struct auth *a = auth_new(&set, st);
 	ok(loop != NULL && a != NULL, "a loop and an authenticator are made");
 	is_int(auth_pool_threads(0) >= 1, 1, "threads default to the CPUs, at least one");

@@ -11,6 +11,7 @@
 #include "store_directory.h"
 #include "store_mail.h"
 #include "store_pool.h"
+#include "loop_answers.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -21,8 +22,7 @@
 static struct evloop *loop;
 static char db_path[512];
 static int64_t person;
-static int answered, wanted, freed;
-static bool timed_out;
+static int freed;
 
 /* One job's context: what it should do and what came back. */
 struct ctx {
@@ -53,8 +53,7 @@ static void on_done(void *arg, int rc, enum store_error err)
 	c->calls++;
 	c->rc = rc;
 	c->err = err;
-	if (++answered >= wanted)
-		evloop_stop(loop);
+	loop_answered();
 }
 
 static void on_free(void *arg)
@@ -67,27 +66,6 @@ static const struct store_job_ops write_ops = { "t_write", STORE_JOB_WRITE, run_
 	                                        on_done, on_free };
 static const struct store_job_ops plain_ops = { "t_plain", STORE_JOB_PLAIN, run_job,
 	                                        on_done, on_free };
-
-static void on_guard(struct ev_timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	timed_out = true;
-	evloop_stop(loop);
-}
-
-/* Runs the loop until N more answers came (or a generous bound passed,
- * so that a broken pool fails the test instead of hanging it). */
-static void wait_answers(int n)
-{
-	answered = 0;
-	wanted = n;
-	timed_out = false;
-	struct ev_timer *guard = evloop_add_timer(loop, 60000, false, on_guard, NULL);
-	evloop_run(loop);
-	evloop_del_timer(guard);
-	ok(!timed_out, "  the answers came");
-}
 
 static bool mailbox_exists(struct store *st, const char *name)
 {
@@ -115,7 +93,7 @@ static void test_no_store(void)
 	ops.free = NULL;
 	ok(store_pool_submit(p, &ops, &c) != NULL, "  a plain job is queued");
 	is_int(c.calls, 0, "  its callback does not run inside the call");
-	wait_answers(1);
+	loop_answers_wait(1);
 	ok(c.ran && c.calls == 1 && c.rc == 0, "  it ran on a thread and called back once");
 	store_pool_free(p);
 }
@@ -139,7 +117,7 @@ static void test_group(struct store *st)
 	store_pool_submit(p, &write_ops, b);
 	unsigned long before = store_pool_commits(p);
 	ok(write(gate[1], "x", 1) == 1, "  the gate opens");
-	wait_answers(5);
+	loop_answers_wait(5);
 	is_int((long long)(store_pool_commits(p) - before), 1, "  four writes, one commit");
 	ok(a->rc == 0 && b->rc == 0, "  the good writes succeed");
 	ok(bad->rc < 0 && dup->rc < 0, "  the failing ones fail");
@@ -170,7 +148,7 @@ static void test_cancel(void)
 	is_int(freed, 1, "a cancelled queued job is freed at once");
 	store_job_cancel(jr);
 	ok(write(gate[1], "x", 1) == 1, "  the running job goes on");
-	wait_answers(1);
+	loop_answers_wait(1);
 	is_int(last->calls, 1, "  the job after them calls back");
 	is_int(running->calls + queued->calls, 0, "  the cancelled ones never do");
 	ok(!queued->ran, "  the queued one never ran");
@@ -198,7 +176,7 @@ static void test_drain(void)
 	is_int(store_pool_pending(p), 0, "  nothing is pending");
 	struct ctx *after = ctx_new(NULL, -1);
 	ok(store_pool_submit(p, &plain_ops, after) != NULL, "  the pool takes jobs again");
-	wait_answers(1);
+	loop_answers_wait(1);
 	for (int i = 0; i < 4; i++)
 		free(c[i]);
 	free(after);
@@ -222,10 +200,10 @@ static void test_free_queued(void)
 	for (int i = 0; i < 3; i++)
 		store_pool_submit(p, &owned, ctx_new(NULL, -1));
 	freed = 0;
-	answered = 0;
+	loop_answers_count = 0;
 	close(gate[1]);   /* the running job's read ends */
 	store_pool_free(p);
-	ok(answered == 0 && freed == 4,
+	ok(loop_answers_count == 0 && freed == 4,
 	   "a pool freed with jobs queued and running frees them all, calling nobody back");
 	close(gate[0]);
 }
@@ -235,7 +213,7 @@ int main(void)
 	log_set_level(LOG_LVL_ERROR);
 	snprintf(db_path, sizeof db_path, "%s/store.db", tap_tmpdir());
 	struct store *st = store_open(db_path, 2000);
-	loop = evloop_new();
+	loop = loop_answers_loop = evloop_new();
 	if (st == NULL || loop == NULL || store_domain_add(st, "example.test", "", NULL) < 0 ||
 	    store_person_add(st, "example.test", "demo", "pw1", &person) < 0)
 		skip_all("cannot set up a store");
