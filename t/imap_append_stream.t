@@ -11,12 +11,12 @@ answered."""
 import os
 import signal
 import socket
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
 from emsimap import ImapSuite  # noqa: E402
+from emsproto import lock_store  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("imap4srv", "oomgr"):
@@ -43,38 +43,6 @@ def spool_files():
         except OSError:
             pass
     return names, held
-
-
-def queues(port_a, port_b):
-    """(tx, rx) queue sizes of the loopback TCP socket from PORT_A to
-    PORT_B, from /proc/net/tcp; None when there is none."""
-    with open("/proc/net/tcp") as f:
-        for ln in f.readlines()[1:]:
-            x = ln.split()
-            if (int(x[1].split(":")[1], 16), int(x[2].split(":")[1], 16)) == (port_a, port_b):
-                tx, rx = x[4].split(":")
-                return int(tx, 16), int(rx, 16)
-    return None
-
-
-def all_read(conn):
-    """True when imap4srv has read everything CONN sent."""
-    mine = conn.sock.getsockname()[1]
-    return queues(mine, s.imap_port) == (0, 0) and queues(s.imap_port, mine) == (0, 0)
-
-
-def nothing_yet(conn):
-    """True when CONN has no answer waiting."""
-    if conn.buf:
-        return False
-    conn.sock.setblocking(False)
-    try:
-        conn.sock.recv(1, socket.MSG_PEEK)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        conn.sock.setblocking(True)
 
 
 def messages(r):
@@ -116,17 +84,16 @@ t.is_(names, [], "imap4srv made the spool directory, and nothing is left in it")
 t.is_(held, [], "  nor held open")
 
 # --- the commit is a pool job: a held lock stalls the APPEND, not the loop ---
-db = sqlite3.connect(os.path.join(s.state, "store.db"), timeout=60, isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
+db = lock_store(s)
 a, b = s.raw(), s.raw()
 small, _ = multipart(200 * 1000)
 a.send(b"w1 APPEND INBOX {%d+}\r\n%s\r\n" % (len(small), small))
-t.ok(emstest.wait_for(lambda: all_read(a)), "imap4srv read the whole APPEND")
+t.ok(emstest.wait_for(a.all_taken), "imap4srv read the whole APPEND")
 _, tagged = b.command("n1", "NOOP")
 t.is_(tagged, b"n1 OK NOOP completed",
       "while a lock holds a large APPEND's commit, another client's NOOP is answered")
-t.ok(nothing_yet(a), "  and the APPEND is not answered yet")
-db.execute("ROLLBACK")
+t.ok(a.nothing_yet(), "  and the APPEND is not answered yet")
+db.rollback()
 db.close()
 _, tagged = a.until("w1")
 t.ok(tagged.startswith(b"w1 OK [APPENDUID"), "  once the lock is gone the APPEND is stored")

@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
 from emsmail import MailSuite, crlf, make_message, strip_trace  # noqa: E402
+from emsproto import RawLines, lock_store  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("smtpgw", "postman", "oomgr"):
@@ -55,24 +56,6 @@ def held(pid):
     return out
 
 
-def queues(port_a, port_b):
-    """(tx, rx) queue sizes of the loopback TCP socket from PORT_A to
-    PORT_B, from /proc/net/tcp; None when there is none."""
-    with open("/proc/net/tcp") as f:
-        for ln in f.readlines()[1:]:
-            x = ln.split()
-            if (int(x[1].split(":")[1], 16), int(x[2].split(":")[1], 16)) == (port_a, port_b):
-                tx, rx = x[4].split(":")
-                return int(tx, 16), int(rx, 16)
-    return None
-
-
-def all_read(sock):
-    """True when smtpgw has read everything SOCK sent."""
-    mine = sock.getsockname()[1]
-    return queues(mine, s.lmtp_port) == (0, 0) and queues(s.lmtp_port, mine) == (0, 0)
-
-
 def big_message(subject, size):
     """About SIZE bytes whose lines start with dots now and then and end
     with bare LFs, so decoding rules meet chunk edges."""
@@ -102,28 +85,19 @@ t.ok(strip_trace(s.message("ann@example.test", 1)) == crlf(msg),
 t.is_(held(s.smtpgw.pid), [], "  and smtpgw holds no spool file")
 
 # --- the queue commit is a pool job: a held lock stalls the DATA, not the loop ---
-db = sqlite3.connect(os.path.join(s.state, "store.db"), timeout=60, isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-a = socket.create_connection(("127.0.0.1", s.lmtp_port), timeout=60)
-af = a.makefile("rb")
-af.readline()
-a.sendall(b"LHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<ann@example.test>\r\nDATA\r\n")
-while not af.readline().startswith(b"354"):
+db = lock_store(s)
+a = RawLines(s.lmtp_port)
+a.send(b"LHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<ann@example.test>\r\nDATA\r\n")
+while not a.line().startswith(b"354"):
     pass
-a.sendall(crlf(big_message("waits", 300 * 1000)) + b".\r\n")
-t.ok(emstest.wait_for(lambda: all_read(a)), "smtpgw read the whole DATA")
+a.send(crlf(big_message("waits", 300 * 1000)) + b".\r\n")
+t.ok(emstest.wait_for(a.all_taken), "smtpgw read the whole DATA")
 b = smtplib.LMTP("127.0.0.1", s.lmtp_port, timeout=60)
 t.is_(b.noop()[0], 250, "while a lock holds the DATA's commit, another session's NOOP is answered")
-a.setblocking(False)
-try:
-    early = a.recv(1, socket.MSG_PEEK)
-except BlockingIOError:
-    early = b""
-a.setblocking(True)
-t.is_(early, b"", "  and the DATA is not answered yet")
-db.execute("ROLLBACK")
+t.ok(a.nothing_yet(), "  and the DATA is not answered yet")
+db.rollback()
 db.close()
-t.ok(af.readline().startswith(b"250 2.0.0 <ann@example.test> Queued as"),
+t.ok(a.line().startswith(b"250 2.0.0 <ann@example.test> Queued as"),
      "  once the lock is gone the message is queued")
 b.quit()
 a.close()
