@@ -69,6 +69,8 @@ struct spool *spool_new(const char *dir)
 	char path[4096];
 	struct spool *sp = calloc(1, sizeof *sp);
 	int n = snprintf(path, sizeof path, "%s/" NAME_PREFIX "%ld.XXXXXX", dir, (long)getpid());
+	if (sp != NULL)
+		sp->fd = -1;
 	if (sp == NULL || n < 0 || (size_t)n >= sizeof path ||
 	    (sp->md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(sp->md, EVP_sha256(), NULL) != 1) {
@@ -177,7 +179,7 @@ void spool_free(struct spool *sp)
 {
 	if (sp == NULL)
 		return;
-	if (sp->fd > 0)
+	if (sp->fd >= 0)
 		close(sp->fd);
 	EVP_MD_CTX_free(sp->md);
 	free(sp);
