@@ -12,12 +12,13 @@
 #include <string.h>
 
 /* What every state announces. */
-#define CAPS_BASE "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+#define CAPS_BASE "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE"
 /* What a logged-in client may use as well. */
 #define CAPS_LOGGED "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE" \
                     " LIST-EXTENDED CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE"\
                     " QUOTA=RES-MESSAGE"                                   \
-                    " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES OBJECTID"
+                    " LIST-STATUS STATUS=SIZE ESEARCH SEARCHRES OBJECTID" \
+                    " UTF8=ACCEPT BINARY"
 
 static void add(char *out, size_t outlen, const char *word)
 {

@@ -52,6 +52,8 @@ enum cmd_result {
 /* ENABLE'd extensions (RFC 5161). */
 #define IMAP_ENABLED_CONDSTORE 1u
 #define IMAP_ENABLED_QRESYNC   2u  /* implies CONDSTORE (RFC 7162 3.2.3) */
+#define IMAP_ENABLED_UTF8      4u  /* UTF8=ACCEPT (RFC 6855) */
+#define IMAP_ENABLED_REV2      8u  /* IMAP4rev2 (RFC 9051) */
 
 struct imap_client;
 
@@ -141,6 +143,20 @@ bool imap_client_tls(const struct imap_client *c);
 /* True when a cleartext password may be sent now (plaintextmincipher). */
 bool imap_client_plaintext_ok(const struct imap_client *c);
 
+/* True when the client names mailboxes in UTF-8, not modified UTF-7
+ * (UTF8=ACCEPT, or IMAP4rev2: RFC 9051 5.1). */
+static inline bool imap_utf8_names(const struct imap_client *c)
+{
+	return (c->enabled & (IMAP_ENABLED_UTF8 | IMAP_ENABLED_REV2)) != 0;
+}
+
+/* True for an IMAP4rev2 session: no \Recent, ESEARCH for SEARCH, a LIST
+ * in SELECT (RFC 9051 appendix E). */
+static inline bool imap_rev2(const struct imap_client *c)
+{
+	return (c->enabled & IMAP_ENABLED_REV2) != 0;
+}
+
 /* ---- output (imap_output.c) ---- */
 
 /* Queue output and feed the trace.  Return 0, or -1 when out of memory
@@ -152,6 +168,9 @@ int imap_outf(struct imap_client *c, const char *fmt, ...)
 /* Literal contents, NUL sent as 0x80 (RFC 3501 literals hold none):
  * traced only up to trace_literal_max bytes. */
 int imap_out_literal_data(struct imap_client *c, const void *data, size_t len);
+/* DATA as a literal, "{n}", or a literal8, "~{n}", when it holds NUL
+ * (RFC 3516 4.3, FETCH BINARY): sent as is, traced as literal data. */
+int imap_out_binary(struct imap_client *c, const void *data, size_t len);
 /* A whole untagged response: "* " FMT CRLF. */
 int imap_untagged(struct imap_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -161,8 +180,9 @@ int imap_out_string(struct imap_client *c, const char *s, size_t len);
 int imap_out_nstring(struct imap_client *c, const char *s, size_t len);
 /* S as an astring: an atom when it may be, else a string. */
 int imap_out_astring(struct imap_client *c, const char *s);
-/* The store's mailbox name NAME in its wire form (modified UTF-7), as an
- * astring. */
+/* The store's mailbox name NAME in its wire form, as an astring:
+ * modified UTF-7, or UTF-8 (quoted when it may be) for a client that
+ * enabled UTF8=ACCEPT. */
 int imap_out_mailbox(struct imap_client *c, const char *name);
 
 /*

@@ -1,7 +1,9 @@
 /*
  * imap_cmd_any.c - the commands valid in every state (CAPABILITY, NOOP,
  * LOGOUT, ID of RFC 2971) and ENABLE (RFC 5161), which switches on
- * CONDSTORE's MODSEQ reporting for the rest of the session.
+ * CONDSTORE's MODSEQ reporting, QRESYNC's VANISHED, UTF8=ACCEPT's
+ * UTF-8 mailbox names or IMAP4rev2's semantics for the rest of the
+ * session.
  */
 #include "imap_commands.h"
 #include "imap_view.h"
@@ -100,6 +102,14 @@ enum cmd_result imap_cmd_enable(struct imap_client *c)
 		if (imap_str_eq(&ext, "QRESYNC") && !(c->enabled & IMAP_ENABLED_QRESYNC)) {
 			c->enabled |= IMAP_ENABLED_QRESYNC | IMAP_ENABLED_CONDSTORE;
 			strcat(enabled, " QRESYNC");
+		}
+		if (imap_str_eq(&ext, "UTF8=ACCEPT") && !(c->enabled & IMAP_ENABLED_UTF8)) {
+			c->enabled |= IMAP_ENABLED_UTF8;
+			strcat(enabled, " UTF8=ACCEPT");
+		}
+		if (imap_str_eq(&ext, "IMAP4rev2") && !(c->enabled & IMAP_ENABLED_REV2)) {
+			c->enabled |= IMAP_ENABLED_REV2;
+			strcat(enabled, " IMAP4rev2");
 		}
 	}
 	imap_untagged(c, "ENABLED%s", enabled);

@@ -19,6 +19,7 @@
 #include "spool.h"
 #include "store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +34,38 @@ struct append_args {
 	size_t size;
 };
 
-/* mailbox [SP flag-list] [SP date-time] SP literal; 0, -1 bad syntax,
+/* The message: a literal, or a literal8 ("~{n}"), in the command buffer
+ * or, when it was large, in the client's spool. */
+static int message(struct imap_client *c, struct append_args *a)
+{
+	struct imap_parser *p = &c->active.p;
+	bool eight = imap_p_peek(p, '~');
+	uint32_t n;
+	if (p->pos + eight == p->spooled_at) {
+		p->pos += eight;
+		if (imap_p_spooled(p, &n) < 0)
+			return -1;
+		a->spool = c->spool;
+		a->size = (size_t)spool_size(a->spool);
+		return 0;
+	}
+	if (!eight && !imap_p_peek(p, '{')) {
+		p->error = "the message must be a literal";
+		return -1;
+	}
+	if ((eight ? imap_p_literal8(p, &a->data) : imap_p_string(p, &a->data)) < 0)
+		return -1;
+	a->size = a->data.len;
+	return 0;
+}
+
+/* mailbox [SP flag-list] [SP date-time] SP (literal / literal8 / "UTF8" SP
+ * "(" literal8 ")"); 0, -1 bad syntax,
  * -2 bad name (*WHY). */
 static int append_args(struct imap_client *c, struct append_args *a, const char **why)
 {
 	struct imap_parser *p = &c->active.p;
 	struct imap_str d;
-	uint32_t n;
 	int e;
 	a->date = (int64_t)time(NULL);
 	a->flags.flags = 0;
@@ -56,16 +82,21 @@ static int append_args(struct imap_client *c, struct append_args *a, const char 
 			return -1;
 		}
 	}
-	if (!imap_p_peek(p, '{')) {
-		p->error = "the message must be a literal";
-		return -1;
+	/* UTF8 (~{n}): a message with UTF-8 headers (RFC 6855 4) */
+	if (imap_p_word(p, "UTF8")) {
+		if (imap_p_sp(p) < 0 || imap_p_open(p) < 0)
+			return -1;
+		if (!imap_p_peek(p, '~')) {
+			p->error = "expected a literal8";
+			return -1;
+		}
+		if (message(c, a) < 0 || imap_p_close(p) < 0 || imap_p_end(p) < 0)
+			return -1;
+		return e;
 	}
-	a->spool = p->pos == p->spooled_at ? c->spool : NULL;
-	if (a->spool != NULL ? imap_p_spooled(p, &n) < 0 : imap_p_string(p, &a->data) < 0)
+	/* a literal8 is binary content (RFC 3516 4.4) */
+	if (message(c, a) < 0 || imap_p_end(p) < 0)
 		return -1;
-	if (imap_p_end(p) < 0)
-		return -1;
-	a->size = a->spool != NULL ? (size_t)spool_size(a->spool) : a->data.len;
 	return e;
 }
 

@@ -11,7 +11,7 @@
  * lets a client walk down a hierarchy.  LSUB marks such a parent
  * \Noselect (RFC 3501 6.3.9), RECURSIVEMATCH gives it CHILDINFO, and
  * plain LIST gives it only when it is no mailbox (\Noselect, or
- * \NonExistent in LIST-EXTENDED syntax).
+ * \NonExistent in LIST-EXTENDED syntax and for IMAP4rev2).
  */
 #include "imap_commands.h"
 #include "imap_list_tree.h"
@@ -132,8 +132,10 @@ static void answer(struct imap_client *c, const struct lentry *e, unsigned opt, 
 	bool first = true;
 	const char *kids = children_attr(e, opt, parent);
 	imap_outf(c, "* %s (", opt & LIST_LSUB ? "LSUB" : "LIST");
+	/* IMAP4rev2's LIST is the extended one (RFC 9051 7.3.1) */
+	bool extended = (opt & LIST_EXTENDED) || (imap_rev2(c) && !(opt & LIST_LSUB));
 	if (!e->exists)
-		attr(c, &first, (opt & LIST_EXTENDED) ? "\\NonExistent" : "\\Noselect");
+		attr(c, &first, extended ? "\\NonExistent" : "\\Noselect");
 	else if (parent && (opt & LIST_LSUB))
 		attr(c, &first, "\\Noselect");
 	if (kids != NULL)
@@ -147,6 +149,29 @@ static void answer(struct imap_client *c, const struct lentry *e, unsigned opt, 
 	if ((opt & SEL_RECURSIVEMATCH) && e->sel_below)
 		childinfo(c, opt);
 	imap_outs(c, "\r\n");
+}
+
+struct below {
+	const char *name;
+	bool found;
+};
+
+static int below_each(const struct store_mailbox *m, void *arg)
+{
+	struct below *b = arg;
+	b->found = b->found || imap_name_is_below(m->name, b->name);
+	return 0;
+}
+
+int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb)
+{
+	struct below b = { mb->name, false };
+	if (store_mailbox_list(c->srv->store, c->person_id, below_each, &b) < 0)
+		return -1;
+	imap_outf(c, "* LIST (%s%s%s) \"/\" ", b.found ? "\\HasChildren" : "\\HasNoChildren",
+	          mb->special_use[0] ? " " : "", mb->special_use);
+	imap_out_mailbox(c, mb->name);
+	return imap_outs(c, "\r\n");
 }
 
 /* RFC 5819: a STATUS after the LIST of each selectable mailbox chosen

@@ -56,6 +56,10 @@ static int charset(struct imap_client *c, enum cmd_result *r)
 	struct imap_str cs;
 	if (!imap_p_word(p, "CHARSET"))
 		return 0;
+	if (c->enabled & IMAP_ENABLED_UTF8) {   /* strings are UTF-8 already (RFC 6855 3) */
+		*r = imap_done(c, "BAD", "no CHARSET after ENABLE UTF8=ACCEPT");
+		return -1;
+	}
 	if (imap_p_sp(p) < 0 || imap_p_astring(p, &cs) < 0 || imap_p_sp(p) < 0) {
 		*r = imap_bad_syntax(c);
 		return -1;
@@ -272,6 +276,8 @@ enum cmd_result imap_cmd_search(struct imap_client *c)
 	enum cmd_result r;
 	unsigned ret = 0;
 	int e = imap_p_sp(&c->active.p) < 0 || return_opts(&c->active.p, &ret) < 0 ? -1 : 0;
+	if (e == 0 && ret == 0 && imap_rev2(c))   /* no SEARCH response in rev2 (RFC 9051 7.3.4) */
+		ret = RET_ESEARCH | RET_ALL;
 	if (e < 0)
 		r = imap_bad_syntax(c);
 	else

@@ -30,14 +30,20 @@ struct select_params {
 	uint32_t uidvalidity;
 	uint64_t modseq;
 	struct imap_seqset known;   /* uids; no ranges: all */
+	struct imap_seqset seqs, uids;  /* seq-match-data, or empty */
 };
 
-/* QRESYNC's list after the word; seq-match-data is read but not used:
- * it only lets a server that lost expunge history answer shorter, and
- * ems answers from known-uids instead (RFC 7162 3.2.5.2). */
+static void params_free(struct select_params *sp)
+{
+	imap_seqset_free(&sp->known);
+	imap_seqset_free(&sp->seqs);
+	imap_seqset_free(&sp->uids);
+}
+
+/* QRESYNC's list after the word.  seq-match-data lets the answer be
+ * shorter once expunge marks were purged (RFC 7162 3.2.5.2). */
 static int qresync_param(struct imap_parser *p, struct select_params *sp)
 {
-	struct imap_seqset seqs = { 0 }, uids = { 0 };
 	if (imap_p_sp(p) < 0 || imap_p_open(p) < 0 || imap_p_nz_number(p, &sp->uidvalidity) < 0 ||
 	    imap_p_sp(p) < 0 || imap_p_number64(p, &sp->modseq) < 0)
 		return -1;
@@ -53,14 +59,10 @@ static int qresync_param(struct imap_parser *p, struct select_params *sp)
 		}
 		if (imap_p_seqset(p, &sp->known) < 0)
 			return -1;
-		if (imap_p_eat(p, ' ')) {
-			int e = imap_p_open(p) < 0 || imap_p_seqset(p, &seqs) < 0 || imap_p_sp(p) < 0 ||
-			        imap_p_seqset(p, &uids) < 0 || imap_p_close(p) < 0 ? -1 : 0;
-			imap_seqset_free(&seqs);
-			imap_seqset_free(&uids);
-			if (e < 0)
-				return -1;
-		}
+		if (imap_p_eat(p, ' ') &&
+		    (imap_p_open(p) < 0 || imap_p_seqset(p, &sp->seqs) < 0 || imap_p_sp(p) < 0 ||
+		     imap_p_seqset(p, &sp->uids) < 0 || imap_p_close(p) < 0))
+			return -1;
 	}
 	return imap_p_close(p);
 }
@@ -99,9 +101,13 @@ static int resync(struct imap_client *c, struct select_params *sp)
 	if (sp->uidvalidity != v->mb.uidvalidity)
 		return 0;
 	const struct imap_seqset *known = sp->known.n ? &sp->known : NULL;
+	uint32_t last_uid = v->mb.uidnext > 1 ? v->mb.uidnext - 1 : 1;
 	if (known)
-		imap_seqset_resolve(&sp->known, v->mb.uidnext > 1 ? v->mb.uidnext - 1 : 1);
-	if (imap_vanished_since(c, known, sp->modseq) < 0)
+		imap_seqset_resolve(&sp->known, last_uid);
+	imap_seqset_resolve(&sp->seqs, v->n ? v->n : 1);
+	imap_seqset_resolve(&sp->uids, last_uid);
+	uint32_t agreed = imap_vanished_agreed(v, &sp->seqs, &sp->uids);
+	if (imap_vanished_since(c, known, sp->modseq, agreed) < 0)
 		return -1;
 	return imap_view_send_changed(c, known, sp->modseq);
 }
@@ -112,10 +118,15 @@ static void announce(struct imap_client *c, uint32_t total)
 	char id[IMAP_OBJECTID_MAX];
 	imap_view_flags_send(c);
 	imap_untagged(c, "%u EXISTS", v->n);
-	imap_untagged(c, "%u RECENT", v->recent);
-	uint32_t unseen = imap_view_first_unseen(v);
-	if (unseen)
-		imap_untagged(c, "OK [UNSEEN %u] first unseen", unseen);
+	if (imap_rev2(c)) {
+		/* no RECENT or UNSEEN, but the mailbox's LIST (RFC 9051 6.3.2) */
+		imap_list_selected(c, &v->mb);
+	} else {
+		imap_untagged(c, "%u RECENT", v->recent);
+		uint32_t unseen = imap_view_first_unseen(v);
+		if (unseen)
+			imap_untagged(c, "OK [UNSEEN %u] first unseen", unseen);
+	}
 	imap_untagged(c, "OK [UIDVALIDITY %u] UIDs valid", v->mb.uidvalidity);
 	imap_untagged(c, "OK [UIDNEXT %u] predicted next UID", v->mb.uidnext);
 	imap_untagged(c, "OK [HIGHESTMODSEQ %llu] highest", (unsigned long long)v->modseq);
@@ -171,15 +182,15 @@ static enum cmd_result do_select(struct imap_client *c, bool readonly)
 	struct select_params sp = { 0 };
 	int e = imap_p_sp(p) < 0 ? -1 : imap_p_mailbox(p, name, &why);
 	if (e == -1 || (e == 0 && select_params(p, &sp) < 0)) {
-		imap_seqset_free(&sp.known);
+		params_free(&sp);
 		return imap_bad_syntax(c);
 	}
 	if (sp.qresync && !(c->enabled & IMAP_ENABLED_QRESYNC)) {
-		imap_seqset_free(&sp.known);
+		params_free(&sp);
 		return imap_done(c, "BAD", "QRESYNC needs ENABLE QRESYNC first");
 	}
 	enum cmd_result r = select_open(c, name, e == -2 ? why : NULL, readonly, &sp);
-	imap_seqset_free(&sp.known);
+	params_free(&sp);
 	return r;
 }
 

@@ -131,12 +131,12 @@ static void answer(struct imap_client *c, uint32_t seq, bool with_modseq)
 	const struct view_msg *m = &c->view->msgs[seq - 1];
 	imap_view_flags_announce(c, m->keywords);
 	imap_outf(c, "* %u FETCH (", seq);
-	/* with QRESYNC every untagged FETCH carries the UID (RFC 7162 3.2.4) */
-	if (c->active.uid || (c->enabled & IMAP_ENABLED_QRESYNC))
+	/* with QRESYNC or IMAP4rev2 every untagged FETCH carries the UID
+	 * (RFC 7162 3.2.4, RFC 9051 7.5.2) */
+	if (c->active.uid || (c->enabled & (IMAP_ENABLED_QRESYNC | IMAP_ENABLED_REV2)))
 		imap_outf(c, "UID %u ", m->uid);
 	imap_outs(c, "FLAGS ");
-	imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
-	                 (m->flags & STORE_FLAG_RECENT) != 0, m->keywords);
+	imap_view_flags_write(c, m);
 	if (with_modseq)
 		imap_outf(c, " MODSEQ (%llu)", (unsigned long long)m->modseq);
 	imap_outs(c, ")\r\n");

@@ -180,6 +180,7 @@ static void run(struct imap_client *c)
 	imap_parser_init(&cmd->p, c->cmd, c->cmd_len);
 	if (c->spool != NULL)
 		cmd->p.spooled_at = c->spool_at;
+	cmd->p.utf8 = imap_utf8_names(c);
 	if (imap_p_tag(&cmd->p, &tag) < 0 || tag.len > IMAP_TAG_MAX) {
 		untagged_bad(c, tag.len > IMAP_TAG_MAX ? "tag too long" : "missing or bad tag");
 		c->busy = false;

@@ -36,6 +36,10 @@ enum cmd_result imap_cmd_namespace(struct imap_client *c);
 
 /* imap_cmd_list.c */
 enum cmd_result imap_cmd_list(struct imap_client *c);
+/* The untagged LIST of mailbox MB that SELECT and EXAMINE send to an
+ * IMAP4rev2 client (RFC 9051 6.3.2): its children and special use.
+ * Returns 0, or -1 after a store failure (logged; nothing sent). */
+int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb);
 enum cmd_result imap_cmd_lsub(struct imap_client *c);
 
 /* imap_cmd_select.c */

@@ -41,6 +41,7 @@ struct fetch_state {
 	size_t lit_off, lit_left;   /* a section being streamed */
 	char *chunk;
 	bool missing;           /* some message could not be read */
+	bool unknown_cte;       /* BINARY of a part in an unknown encoding */
 };
 
 static void state_free(void *p)
@@ -151,6 +152,32 @@ static void put_section(struct imap_client *c, struct fetch_state *f,
 	stats_retrieved(len);
 }
 
+/* BINARY[part] and BINARY.SIZE[part] (RFC 3516): the part decoded in
+ * memory, since its size is not known before. */
+static void put_binary(struct imap_client *c, struct fetch_state *f,
+                       const struct fetch_att *a)
+{
+	char *data = NULL;
+	size_t off = 0, len = 0;
+	struct imap_message *msg = message(c, f);
+	int r = msg ? imap_message_binary(msg, &a->sec, &data, &len) : -1;
+	imap_outs(c, a->label);
+	if (a->kind == FA_BINARY)
+		narrow(c, &a->sec, &off, &len);
+	if (r <= 0) {
+		f->missing |= r == -1;
+		f->unknown_cte |= r == -2;
+		imap_outs(c, " NIL");
+	} else if (a->kind == FA_BINARY_SIZE) {
+		imap_outf(c, " %zu", len);
+	} else {
+		imap_outs(c, " ");
+		imap_out_binary(c, data + off, len);
+		stats_retrieved(len);
+	}
+	free(data);
+}
+
 /* A store failure here cannot end the FETCH: NIL stands in, logged. */
 static void put_emailid(struct imap_client *c, const struct view_msg *m)
 {
@@ -171,8 +198,7 @@ static void put_att(struct imap_client *c, struct fetch_state *f, const struct f
 		break;
 	case FA_FLAGS:
 		imap_outs(c, "FLAGS ");
-		imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
-		                 (m->flags & STORE_FLAG_RECENT) != 0, m->keywords);
+		imap_view_flags_write(c, m);
 		break;
 	case FA_INTERNALDATE:
 		imap_date_time_format(m->internal_date, date);
@@ -201,6 +227,10 @@ static void put_att(struct imap_client *c, struct fetch_state *f, const struct f
 		break;
 	case FA_SECTION:
 		put_section(c, f, a);
+		break;
+	case FA_BINARY:
+	case FA_BINARY_SIZE:
+		put_binary(c, f, a);
 		break;
 	}
 }
@@ -281,6 +311,8 @@ static enum cmd_result fetch_run(struct imap_client *c)
 		}
 		close_message(c, f);
 	}
+	if (f->unknown_cte)
+		return imap_done(c, "NO", "[UNKNOWN-CTE] a part's transfer encoding is unknown");
 	if (f->missing)
 		return imap_done(c, "NO", "[EXPUNGEISSUED] some messages could not be read");
 	return imap_done(c, "OK", "FETCH completed");
@@ -425,7 +457,7 @@ enum cmd_result imap_cmd_fetch(struct imap_client *c)
 	int e = imap_seqlist_collect(c->view, &set, c->active.uid, &f->l);
 	/* VANISHED (EARLIER) comes before the FETCH responses (RFC 7162 3.2.6) */
 	if (e == 0 && f->req.vanished &&
-	    imap_vanished_since(c, &set, f->req.changedsince) < 0) {
+	    imap_vanished_since(c, &set, f->req.changedsince, 0) < 0) {
 		imap_seqset_free(&set);
 		return imap_store_failed(c, "FETCH");
 	}

@@ -197,6 +197,42 @@ static int body_section(struct imap_parser *p, struct fetch_request *r, bool pee
 	return 0;
 }
 
+/* BINARY[part]<partial>, BINARY.PEEK[...] and BINARY.SIZE[part] after the
+ * word: section-binary = "[" [section-part] "]" (RFC 3516 4.2). */
+static int binary_section(struct imap_parser *p, struct fetch_request *r,
+                          enum fetch_kind kind, bool peek)
+{
+	struct fetch_att *a = add(p, r, kind);
+	if (a == NULL || imap_p_expect(p, '[') < 0)
+		return -1;
+	while (!imap_p_eat(p, ']')) {
+		if (a->sec.nparts == FETCH_PART_DEPTH) {
+			p->error = "section part too deep";
+			return -1;
+		}
+		if ((a->sec.nparts && imap_p_expect(p, '.') < 0) ||
+		    imap_p_nz_number(p, &a->sec.part[a->sec.nparts++]) < 0)
+			return -1;
+	}
+	if ((kind == FA_BINARY && partial(p, &a->sec) < 0) ||
+	    make_label(p, a, kind == FA_BINARY ? "BINARY[" : "BINARY.SIZE["))
+		return -1;
+	a->peek = peek || kind == FA_BINARY_SIZE;
+	r->set_seen |= !a->peek;
+	return 0;
+}
+
+/* Consumes WORD, which ends in "[" (an atom character, so matched by
+ * hand), leaving the "[" for the section parser. */
+static bool bracket_word(struct imap_parser *p, const char *word)
+{
+	size_t n = strlen(word);
+	if (p->len - p->pos < n || strncasecmp(p->buf + p->pos, word, n) != 0)
+		return false;
+	p->pos += n - 1;
+	return true;
+}
+
 /* RFC822, RFC822.HEADER and RFC822.TEXT are sections with old names. */
 static int rfc822(struct imap_parser *p, struct fetch_request *r, enum section_kind kind,
                   bool peek, const char *label)
@@ -247,15 +283,16 @@ static int one_att(struct imap_parser *p, struct fetch_request *r)
 		return rfc822(p, r, SEC_TEXT, false, "RFC822.TEXT");
 	if (imap_p_word(p, "RFC822"))
 		return rfc822(p, r, SEC_ALL, false, "RFC822");
-	/* "BODY.PEEK[" and "BODY[": '[' is an atom character, so match by hand */
-	if (p->len - p->pos >= 10 && strncasecmp(p->buf + p->pos, "BODY.PEEK[", 10) == 0) {
-		p->pos += 9;
+	if (bracket_word(p, "BODY.PEEK["))
 		return body_section(p, r, true);
-	}
-	if (p->len - p->pos >= 5 && strncasecmp(p->buf + p->pos, "BODY[", 5) == 0) {
-		p->pos += 4;
+	if (bracket_word(p, "BODY["))
 		return body_section(p, r, false);
-	}
+	if (bracket_word(p, "BINARY.PEEK["))
+		return binary_section(p, r, FA_BINARY, true);
+	if (bracket_word(p, "BINARY.SIZE["))
+		return binary_section(p, r, FA_BINARY_SIZE, true);
+	if (bracket_word(p, "BINARY["))
+		return binary_section(p, r, FA_BINARY, false);
 	if (imap_p_word(p, "BODY"))
 		return add(p, r, FA_BODY) ? 0 : -1;
 	p->error = "unknown FETCH attribute";

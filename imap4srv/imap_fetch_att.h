@@ -1,7 +1,7 @@
 /*
  * imap_fetch_att.h - what a FETCH asks for (RFC 3501 section 6.4.5, with
- * CONDSTORE's MODSEQ and CHANGEDSINCE, and OBJECTID's EMAILID and
- * THREADID): the attribute list parsed into
+ * CONDSTORE's MODSEQ and CHANGEDSINCE, OBJECTID's EMAILID and THREADID,
+ * and BINARY's sections of RFC 3516): the attribute list parsed into
  * a request that imap_fetch.c answers message by message.
  */
 #ifndef IMAP_FETCH_ATT_H
@@ -26,6 +26,8 @@ enum fetch_kind {
 	FA_BODY,            /* BODY: the non-extensible BODYSTRUCTURE */
 	FA_SECTION,         /* BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER,
 	                     * RFC822.TEXT */
+	FA_BINARY,          /* BINARY[part], BINARY.PEEK[part] (RFC 3516) */
+	FA_BINARY_SIZE,     /* BINARY.SIZE[part] */
 };
 
 enum section_kind {
@@ -51,8 +53,9 @@ struct fetch_att {
 	enum fetch_kind kind;
 	bool peek;              /* does not set \Seen */
 	struct fetch_section sec;
-	char *label;            /* FA_SECTION: the response's name for it,
-	                         * "BODY[1.HEADER.FIELDS (FROM)]", malloc'ed */
+	char *label;            /* FA_SECTION, FA_BINARY*: the response's name
+	                         * for it, "BODY[1.HEADER.FIELDS (FROM)]",
+	                         * "BINARY[1]", malloc'ed */
 };
 
 struct fetch_request {

@@ -37,7 +37,7 @@ static struct lentry *add(struct ltree *t, const char *name, const char *special
 		t->e = e;
 		t->cap = cap;
 	}
-	if (imap_name_to_wire(name, wire) < 0)
+	if (imap_name_to_client(name, t->utf8, wire) < 0)
 		snprintf(wire, sizeof wire, "%s", name);
 	struct lentry *e = &t->e[t->n];
 	memset(e, 0, sizeof *e);
@@ -133,6 +133,7 @@ static void mark_has_children(struct ltree *t, struct lentry *parent, void *arg)
 int ltree_gather(struct imap_client *c, struct ltree *t)
 {
 	memset(t, 0, sizeof *t);
+	t->utf8 = imap_utf8_names(c);
 	if (store_mailbox_list(c->srv->store, c->person_id, mailbox_each, t) < 0 || t->failed)
 		return -1;
 	qsort(t->e, t->n, sizeof *t->e, by_name);

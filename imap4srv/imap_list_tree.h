@@ -14,7 +14,7 @@
 
 struct lentry {
 	char *name;             /* as stored (UTF-8) */
-	char *wire;             /* modified UTF-7 */
+	char *wire;             /* as the client names it: modified UTF-7 or UTF-8 */
 	char *special;          /* "\\Sent" or "" */
 	bool exists;            /* a mailbox, not just a name */
 	bool subscribed;
@@ -28,6 +28,7 @@ struct ltree {
 	struct lentry *e;
 	size_t n, cap;
 	bool failed;
+	bool utf8;              /* the client names mailboxes in UTF-8 */
 };
 
 /* Fills T for the client's person: 0, or -1 after a store failure or

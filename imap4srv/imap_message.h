@@ -83,6 +83,15 @@ int imap_message_part(struct imap_message *m, const struct fetch_section *s,
                       size_t *off, size_t *len);
 
 /*
+ * BINARY[part] (RFC 3516): the body of the part section S names (the
+ * whole message for no part) decoded from its Content-Transfer-Encoding:
+ * *OUT (malloc'ed, caller frees), *LEN.  Returns 1, 0 when there is no
+ * such part, -2 when its encoding is unknown (UNKNOWN-CTE), -1 on
+ * failure (logged).
+ */
+int imap_message_binary(struct imap_message *m, const struct fetch_section *s,
+                        char **out, size_t *len);
+/*
  * Parses raw message DATA (LEN bytes) into the serialized MIME structure
  * the store keeps with it (APPEND stores it with the message, as
  * delivery does): *OUT (malloc'ed, caller frees), *OUT_LEN.  Returns 0,

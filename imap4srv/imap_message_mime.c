@@ -1,12 +1,13 @@
 /*
  * imap_message_mime.c - the parts of imap_message.h that need a
  * message's MIME structure (libcommon/mime.h): BODY[section] with part
- * numbers, ENVELOPE and BODYSTRUCTURE / BODY written exactly in RFC
+ * numbers, BINARY[section] decoded, ENVELOPE and BODYSTRUCTURE / BODY written exactly in RFC
  * 3501's grammar (section 9: envelope, body), and the structure APPEND
  * stores.  The structure is the one parsed at delivery; a message stored
  * without one is parsed on first need and the result written back, so
  * it is parsed once.
  */
+#include "cte.h"
 #include "imap_message.h"
 #include "imap_message_private.h"
 #include "log.h"
@@ -105,15 +106,24 @@ static const struct mime_part *find_part(const struct mime_part *root,
 	return p;
 }
 
-int imap_message_part(struct imap_message *m, const struct fetch_section *s,
-                      size_t *off, size_t *len)
+/* *P gets the part S names: 1, 0 when there is none, -1 on failure. */
+static int locate(struct imap_message *m, const struct fetch_section *s,
+                  const struct mime_part **p)
 {
 	struct mime_tree *t = structure(m);
 	if (t == NULL)
 		return -1;
-	const struct mime_part *p = find_part(t->root, s);
-	if (p == NULL)
-		return 0;
+	*p = find_part(t->root, s);
+	return *p != NULL;
+}
+
+int imap_message_part(struct imap_message *m, const struct fetch_section *s,
+                      size_t *off, size_t *len)
+{
+	const struct mime_part *p;
+	int found = locate(m, s, &p);
+	if (found <= 0)
+		return found;
 	switch (s->kind) {
 	case SEC_ALL:
 		*off = p->body_off;
@@ -142,6 +152,32 @@ int imap_message_part(struct imap_message *m, const struct fetch_section *s,
 	if (*len > size - *off)
 		*len = size - *off;
 	return 1;
+}
+
+int imap_message_binary(struct imap_message *m, const struct fetch_section *s,
+                        char **out, size_t *len)
+{
+	size_t size, off = 0, n;
+	const char *text = imap_message_text(m, &size);
+	const char *encoding = NULL;    /* the whole message: as it is */
+	if (text == NULL)
+		return -1;
+	n = size;
+	if (s->nparts > 0) {
+		const struct mime_part *p;
+		int found = locate(m, s, &p);
+		if (found <= 0)
+			return found;
+		/* a multipart or message part can only be 7bit, 8bit or binary */
+		if (!mime_is_multipart(p) && !mime_is_message(p))
+			encoding = p->encoding;
+		off = p->body_off < size ? p->body_off : size;
+		n = p->body_len < size - off ? p->body_len : size - off;
+	}
+	int r = cte_decode(encoding, text + off, n, out, len);
+	if (r < 0)
+		log_error("imap_message", "error=\"out of memory\" what=binary");
+	return r < 0 ? -1 : r == 1 ? -2 : 1;
 }
 
 /* ---- writing IMAP text ---- */

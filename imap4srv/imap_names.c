@@ -5,6 +5,7 @@
 #include "imap_names.h"
 #include "imap_utf7.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,31 +45,66 @@ static const char *check_levels(const char *name)
 	return NULL;
 }
 
-int imap_name_from_wire(const struct imap_str *wire, char out[IMAP_NAME_MAX + 1],
-                        const char **why)
+/* Copies WIRE into RAW (IMAP_WIRE_MAX bytes) without the trailing "/"
+ * CREATE allows; *WHY on failure. */
+static int raw_name(const struct imap_str *wire, char raw[IMAP_WIRE_MAX], const char **why)
 {
-	char raw[IMAP_WIRE_MAX];
 	if (wire->len == 0) {
 		*why = "empty mailbox name";
 		return -1;
 	}
-	if (imap_str_copy(wire, raw, sizeof raw) < 0) {
+	if (imap_str_copy(wire, raw, IMAP_WIRE_MAX) < 0) {
 		*why = "mailbox name too long or holding NUL";
 		return -1;
 	}
 	/* CREATE "a/" means "a" meant to have children */
 	if (wire->len > 1 && raw[wire->len - 1] == IMAP_DELIMITER)
 		raw[wire->len - 1] = '\0';
-	if (imap_utf7_decode(raw, out, IMAP_NAME_MAX + 1) < 0) {
-		*why = strlen(raw) > IMAP_NAME_MAX ? "mailbox name too long"
-		                                   : "invalid modified UTF-7 in mailbox name";
-		return -1;
-	}
+	return 0;
+}
+
+/* The checks common to both wire forms, on the decoded name OUT. */
+static int check_name(char out[IMAP_NAME_MAX + 1], const char **why)
+{
 	if ((*why = check_levels(out)) != NULL)
 		return -1;
 	if (imap_name_is_inbox(out))
 		memcpy(out, "INBOX", 5);
 	return 0;
+}
+
+int imap_name_from_wire(const struct imap_str *wire, char out[IMAP_NAME_MAX + 1],
+                        const char **why)
+{
+	char raw[IMAP_WIRE_MAX];
+	if (raw_name(wire, raw, why) < 0)
+		return -1;
+	if (imap_utf7_decode(raw, out, IMAP_NAME_MAX + 1) < 0) {
+		*why = strlen(raw) > IMAP_NAME_MAX ? "mailbox name too long"
+		                                   : "invalid modified UTF-7 in mailbox name";
+		return -1;
+	}
+	return check_name(out, why);
+}
+
+int imap_name_from_utf8(const struct imap_str *wire, char out[IMAP_NAME_MAX + 1],
+                        const char **why)
+{
+	char raw[IMAP_WIRE_MAX], mutf7[IMAP_WIRE_MAX];
+	if (raw_name(wire, raw, why) < 0)
+		return -1;
+	if (strlen(raw) > IMAP_NAME_MAX) {
+		*why = "mailbox name too long";
+		return -1;
+	}
+	/* the encoder refuses what is not UTF-8; a rev1 client must be
+	 * able to see the name too */
+	if (imap_utf7_encode(raw, mutf7, sizeof mutf7) < 0) {
+		*why = "mailbox name is not UTF-8";
+		return -1;
+	}
+	memcpy(out, raw, strlen(raw) + 1);
+	return check_name(out, why);
 }
 
 int imap_p_mailbox(struct imap_parser *p, char out[IMAP_NAME_MAX + 1],
@@ -77,12 +113,22 @@ int imap_p_mailbox(struct imap_parser *p, char out[IMAP_NAME_MAX + 1],
 	struct imap_str s;
 	if (imap_p_astring(p, &s) < 0)
 		return -1;
-	return imap_name_from_wire(&s, out, why) < 0 ? -2 : 0;
+	int r = p->utf8 ? imap_name_from_utf8(&s, out, why) : imap_name_from_wire(&s, out, why);
+	return r < 0 ? -2 : 0;
 }
 
 int imap_name_to_wire(const char *name, char out[IMAP_WIRE_MAX])
 {
 	return imap_utf7_encode(name, out, IMAP_WIRE_MAX);
+}
+
+int imap_name_to_client(const char *name, bool utf8, char out[IMAP_WIRE_MAX])
+{
+	if (imap_name_to_wire(name, out) < 0)
+		return -1;
+	if (utf8)   /* valid UTF-8, as the encoder just found */
+		snprintf(out, IMAP_WIRE_MAX, "%s", name);
+	return 0;
 }
 
 /* ---- LIST patterns ---- */

@@ -1,6 +1,7 @@
 /*
  * imap_names.h - mailbox names: what a client may call a mailbox, the
- * conversion between the wire (modified UTF-7) and the store (UTF-8),
+ * conversion between the wire (modified UTF-7, or UTF-8 itself once the
+ * client enabled UTF8=ACCEPT or IMAP4rev2) and the store (UTF-8),
  * and LIST's wildcard patterns.  The hierarchy delimiter is "/"; INBOX
  * is INBOX in any case.
  *
@@ -30,9 +31,15 @@
 int imap_name_from_wire(const struct imap_str *wire, char out[IMAP_NAME_MAX + 1],
                         const char **why);
 
+/* The same for a client that names mailboxes in UTF-8 (RFC 6855 3,
+ * RFC 9051 5.1): WIRE must be UTF-8; "&" is just a character. */
+int imap_name_from_utf8(const struct imap_str *wire, char out[IMAP_NAME_MAX + 1],
+                        const char **why);
+
 /*
  * Parses a mailbox argument (an astring) at the cursor and decodes it
- * into OUT as imap_name_from_wire() does.  Returns 0; -1 for bad syntax
+ * into OUT as imap_name_from_wire() does, or imap_name_from_utf8() when
+ * p->utf8 is set.  Returns 0; -1 for bad syntax
  * (p->error set: answer BAD); -2 for a name that is not allowed (*WHY
  * set: answer NO).
  */
@@ -42,6 +49,11 @@ int imap_p_mailbox(struct imap_parser *p, char out[IMAP_NAME_MAX + 1],
 /* Encodes the store's name NAME for the wire into OUT (IMAP_WIRE_MAX
  * bytes).  Returns 0, or -1 when it cannot be encoded (not UTF-8). */
 int imap_name_to_wire(const char *name, char out[IMAP_WIRE_MAX]);
+
+/* The same for a client: NAME itself when UTF8 (the client names
+ * mailboxes in UTF-8), its modified UTF-7 otherwise.  -1 when NAME is
+ * not UTF-8. */
+int imap_name_to_client(const char *name, bool utf8, char out[IMAP_WIRE_MAX]);
 
 /* True when NAME is INBOX or below it ("INBOX/x"): INBOX's case is
  * normalised, the rest compares exactly. */

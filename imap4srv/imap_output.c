@@ -91,6 +91,17 @@ int imap_out_literal_data(struct imap_client *c, const void *data, size_t len)
 	return literal_run(c, p, (size_t)(end - p));
 }
 
+int imap_out_binary(struct imap_client *c, const void *data, size_t len)
+{
+	if (memchr(data, '\0', len) == NULL) {
+		if (imap_outf(c, "{%zu}\r\n", len) < 0)
+			return -1;
+	} else if (imap_outf(c, "~{%zu}\r\n", len) < 0) {
+		return -1;
+	}
+	return literal_run(c, data, len);
+}
+
 int imap_untagged(struct imap_client *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -102,21 +113,22 @@ int imap_untagged(struct imap_client *c, const char *fmt, ...)
 	return r < 0 ? -1 : imap_out(c, "\r\n", 2);
 }
 
-static bool quotable(const char *s, size_t len)
+/* EIGHT: UTF-8 may be quoted (RFC 6855 3 for a UTF8=ACCEPT client). */
+static bool quotable(const char *s, size_t len, bool eight)
 {
 	if (len > QUOTED_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch == 0 || ch == '\r' || ch == '\n' || ch >= 0x80)
+		if (ch == 0 || ch == '\r' || ch == '\n' || (ch >= 0x80 && !eight))
 			return false;
 	}
 	return true;
 }
 
-int imap_out_string(struct imap_client *c, const char *s, size_t len)
+static int out_string(struct imap_client *c, const char *s, size_t len, bool eight)
 {
-	if (!quotable(s, len)) {
+	if (!quotable(s, len, eight)) {
 		if (imap_outf(c, "{%zu}\r\n", len) < 0)
 			return -1;
 		return imap_out_literal_data(c, s, len);
@@ -131,6 +143,11 @@ int imap_out_string(struct imap_client *c, const char *s, size_t len)
 	}
 	buf[n++] = '"';
 	return imap_out(c, buf, n);
+}
+
+int imap_out_string(struct imap_client *c, const char *s, size_t len)
+{
+	return out_string(c, s, len, false);
 }
 
 int imap_out_nstring(struct imap_client *c, const char *s, size_t len)
@@ -150,12 +167,16 @@ int imap_out_astring(struct imap_client *c, const char *s)
 int imap_out_mailbox(struct imap_client *c, const char *name)
 {
 	char wire[IMAP_WIRE_MAX];
-	if (imap_name_to_wire(name, wire) < 0) {
+	if (imap_name_to_client(name, imap_utf8_names(c), wire) < 0) {
 		/* the store holds a name no client created: show it escaped */
 		log_warn("imap_output", "error=\"mailbox name not UTF-8\" name=%s", log_quote(name));
 		return imap_out_string(c, name, strlen(name));
 	}
-	return imap_out_astring(c, wire);
+	size_t len = strlen(wire);
+	bool atom = len > 0 && len <= QUOTED_MAX && strcasecmp(wire, "NIL") != 0;
+	for (size_t i = 0; atom && i < len; i++)
+		atom = imap_astring_char((unsigned char)wire[i]);
+	return atom ? imap_out(c, wire, len) : out_string(c, wire, len, imap_utf8_names(c));
 }
 
 enum cmd_result imap_done(struct imap_client *c, const char *status,

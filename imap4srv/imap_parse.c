@@ -20,6 +20,7 @@ void imap_parser_init(struct imap_parser *p, char *buf, size_t len)
 	p->depth = 0;
 	p->error = NULL;
 	p->spooled_at = SIZE_MAX;
+	p->utf8 = false;
 }
 
 
@@ -233,6 +234,13 @@ int imap_p_spooled(struct imap_parser *p, uint32_t *size)
 	if (!imap_p_eat(p, '}') || !imap_p_eat(p, '\r') || !imap_p_eat(p, '\n'))
 		return fail(p, "bad literal");
 	return 0;
+}
+
+int imap_p_literal8(struct imap_parser *p, struct imap_str *out)
+{
+	if (!imap_p_eat(p, '~') || !imap_p_peek(p, '{'))
+		return fail(p, "expected a literal8");
+	return literal(p, out);
 }
 
 int imap_p_string(struct imap_parser *p, struct imap_str *out)

@@ -44,6 +44,7 @@ struct imap_parser {
 	/* Where a literal announcement sits whose bytes went to a spool
 	 * file instead of the buffer (APPEND's message); SIZE_MAX if none. */
 	size_t spooled_at;
+	bool utf8;             /* mailbox names are UTF-8 (UTF8=ACCEPT, IMAP4rev2) */
 };
 
 void imap_parser_init(struct imap_parser *p, char *buf, size_t len);
@@ -89,6 +90,9 @@ int imap_p_string(struct imap_parser *p, struct imap_str *out);
 /* The literal announcement at spooled_at ("{N}" CRLF, its bytes kept
  * elsewhere): *SIZE gets N.  -1 when the cursor is not there. */
 int imap_p_spooled(struct imap_parser *p, uint32_t *size);
+/* literal8 = "~{" number ["+"] "}" CRLF *OCTET (RFC 3516, RFC 6855's
+ * APPEND UTF8). */
+int imap_p_literal8(struct imap_parser *p, struct imap_str *out);
 /* astring: ASTRING-CHARs (an atom that may hold "]") or a string. */
 int imap_p_astring(struct imap_parser *p, struct imap_str *out);
 /* list-mailbox: list-chars (with wildcards) or a string. */

@@ -10,6 +10,7 @@
 enum status_item {
 	ST_MESSAGES = 1, ST_RECENT = 2, ST_UIDNEXT = 4, ST_UIDVALIDITY = 8,
 	ST_UNSEEN = 16, ST_HIGHESTMODSEQ = 32, ST_SIZE = 64, ST_MAILBOXID = 128,
+	ST_DELETED = 256,
 };
 
 static const struct {
@@ -19,7 +20,7 @@ static const struct {
 	{ "MESSAGES", ST_MESSAGES }, { "RECENT", ST_RECENT }, { "UIDNEXT", ST_UIDNEXT },
 	{ "UIDVALIDITY", ST_UIDVALIDITY }, { "UNSEEN", ST_UNSEEN },
 	{ "HIGHESTMODSEQ", ST_HIGHESTMODSEQ }, { "SIZE", ST_SIZE },
-	{ "MAILBOXID", ST_MAILBOXID },
+	{ "MAILBOXID", ST_MAILBOXID }, { "DELETED", ST_DELETED },
 };
 
 bool imap_status_asks_modseq(const struct imap_status_ask *ask)
@@ -70,6 +71,8 @@ static int64_t status_value(const struct imap_client *c, unsigned item,
 		return k->unseen;
 	case ST_HIGHESTMODSEQ:
 		return (int64_t)mb->highest_modseq;
+	case ST_DELETED:
+		return k->deleted;
 	default:
 		return k->bytes;
 	}

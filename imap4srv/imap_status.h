@@ -11,7 +11,7 @@
 struct store_mailbox;
 
 /* Items one command asks for. */
-#define IMAP_STATUS_ITEMS_MAX 8
+#define IMAP_STATUS_ITEMS_MAX 9
 
 struct imap_status_ask {
 	unsigned order[IMAP_STATUS_ITEMS_MAX];   /* in the client's order */

@@ -45,8 +45,9 @@ static int gone_each(const struct store_entry *e, void *arg)
 	return 0;
 }
 
-/* Every uid of KNOWN below uidnext that the view lacks. */
-static int absent(struct imap_client *c, const struct imap_seqset *known, struct gone *g)
+/* Every uid of KNOWN below uidnext that the view lacks, above AGREED. */
+static int absent(struct imap_client *c, const struct imap_seqset *known, uint32_t agreed,
+                  struct gone *g)
 {
 	const struct imap_view *v = c->view;
 	struct imap_range all = { 1, v->mb.uidnext - 1 };
@@ -54,14 +55,14 @@ static int absent(struct imap_client *c, const struct imap_seqset *known, struct
 	size_t n = known ? known->n : (v->mb.uidnext > 1);
 	for (size_t i = 0; i < n; i++)
 		for (uint32_t u = r[i].lo; u <= r[i].hi && u < v->mb.uidnext; u++) {
-			if (imap_view_seq(v, u) == 0 && imap_seqset_add(&g->out, u) < 0)
+			if (u > agreed && imap_view_seq(v, u) == 0 && imap_seqset_add(&g->out, u) < 0)
 				return -1;
 		}
 	return 0;
 }
 
 int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
-                        uint64_t since)
+                        uint64_t since, uint32_t agreed)
 {
 	struct store *st = c->srv->store;
 	struct gone g = { known, { 0 }, 0 };
@@ -70,7 +71,7 @@ int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
 	if (store_mailbox_vanished_floor(st, c->view->mb.id, &floor) < 0)
 		return -1;
 	if (since < floor)
-		e = absent(c, known, &g);
+		e = absent(c, known, agreed, &g);
 	else
 		e = store_entry_changes(st, c->view->mb.id, since, gone_each, &g) < 0 ? -1 : g.err;
 	if (e == 0) {
@@ -79,4 +80,34 @@ int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
 	}
 	imap_seqset_free(&g.out);
 	return e;
+}
+
+static uint64_t members(const struct imap_seqset *set)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < set->n; i++)
+		n += (uint64_t)set->r[i].hi - set->r[i].lo + 1;
+	return n;
+}
+
+uint32_t imap_vanished_agreed(const struct imap_view *v, const struct imap_seqset *seqs,
+                              const struct imap_seqset *uids)
+{
+	uint32_t agreed = 0;
+	if (seqs->n == 0 || members(seqs) != members(uids))
+		return 0;
+	/* walk both sets in step, member by member */
+	size_t si = 0, ui = 0;
+	uint32_t seq = seqs->r[0].lo, uid = uids->r[0].lo;
+	for (;;) {
+		if (seq > v->n || v->msgs[seq - 1].uid != uid)
+			return agreed;
+		agreed = uid;
+		if (seq++ == seqs->r[si].hi && ++si < seqs->n)
+			seq = seqs->r[si].lo;
+		if (uid++ == uids->r[ui].hi && ++ui < uids->n)
+			uid = uids->r[ui].lo;
+		if (si == seqs->n)
+			return agreed;
+	}
 }

@@ -24,10 +24,22 @@ int imap_vanished_write(struct imap_client *c, const struct imap_seqset *uids, b
  * collector has purged expunge marks above SINCE, those uids are no
  * longer known one by one, and the answer is every uid of KNOWN below
  * uidnext that the selected mailbox does not hold, as RFC 7162 3.2.5.2
- * allows.  Returns 0, or -1 after a store failure or out of memory
+ * allows, except those up to AGREED (from imap_vanished_agreed(); 0 for
+ * none).  Returns 0, or -1 after a store failure or out of memory
  * (logged).
  */
 int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
-                        uint64_t since);
+                        uint64_t since, uint32_t agreed);
+
+/*
+ * QRESYNC's seq-match-data (RFC 7162 3.2.5.2): SEQS and UIDS (resolved)
+ * pair the client's sequence numbers with the uids it had for them.
+ * Returns the uid of the last pair, in order, before the first one the
+ * view V disagrees with: no message up to it vanished from the client's
+ * view.  0 when the first pair disagrees, the sets are empty or of
+ * different sizes.
+ */
+uint32_t imap_vanished_agreed(const struct imap_view *v, const struct imap_seqset *seqs,
+                              const struct imap_seqset *uids);
 
 #endif

@@ -187,8 +187,7 @@ static int send_flags(struct imap_client *c, uint32_t seq)
 	const struct view_msg *m = &c->view->msgs[seq - 1];
 	if (imap_view_flags_announce(c, m->keywords) < 0 ||
 	    imap_outf(c, "* %u FETCH (UID %u FLAGS ", seq, m->uid) < 0 ||
-	    imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT,
-	                     (m->flags & STORE_FLAG_RECENT) != 0, m->keywords) < 0)
+	    imap_view_flags_write(c, m) < 0)
 		return -1;
 	if (c->enabled & IMAP_ENABLED_CONDSTORE)
 		return imap_outf(c, " MODSEQ (%llu))\r\n", (unsigned long long)m->modseq);
@@ -321,7 +320,7 @@ int imap_view_sync(struct imap_client *c, bool allow_expunge)
 		if (imap_view_flags_announce(c, v->msgs[i].keywords) < 0)
 			return -1;
 	if (added > 0 && (imap_untagged(c, "%u EXISTS", v->n) < 0 ||
-	                  imap_untagged(c, "%u RECENT", v->recent) < 0))
+	                  (!imap_rev2(c) && imap_untagged(c, "%u RECENT", v->recent) < 0)))
 		return -1;
 	return 0;
 }

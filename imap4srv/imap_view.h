@@ -135,6 +135,11 @@ int imap_view_flags_init(struct imap_view *v);
  * imap_untagged() returns. */
 int imap_view_flags_send(struct imap_client *c);
 
+/* Writes message M's flag list "(\\Seen $Kw)" for C: \\Recent only
+ * outside IMAP4rev2, which has none (RFC 9051 appendix E).  Returns what
+ * the output returns. */
+int imap_view_flags_write(struct imap_client *c, const struct view_msg *m);
+
 /* Turns CONDSTORE on for C's session.  A CONDSTORE-enabling command
  * issued while a mailbox is selected is answered with the mailbox's
  * HIGHESTMODSEQ before the tagged reply (RFC 7162 3.1), so the first one

@@ -66,6 +66,12 @@ int imap_view_flags_init(struct imap_view *v)
 	return 0;
 }
 
+int imap_view_flags_write(struct imap_client *c, const struct view_msg *m)
+{
+	bool recent = (m->flags & STORE_FLAG_RECENT) && !imap_rev2(c);
+	return imap_flags_write(c->conn.ios, m->flags & ~STORE_FLAG_RECENT, recent, m->keywords);
+}
+
 int imap_view_flags_send(struct imap_client *c)
 {
 	const char *kw = c->view->announced ? c->view->announced : "";

@@ -29,7 +29,7 @@ ssize_t base64_encode(const void *in, size_t len, char *out, size_t cap)
 	return (ssize_t)n;
 }
 
-static int value_of(int ch)
+int base64_value(int ch)
 {
 	if (ch >= 'A' && ch <= 'Z')
 		return ch - 'A';
@@ -55,7 +55,7 @@ ssize_t base64_decode(const char *in, size_t len, void *out, size_t cap)
 				return -1;
 			continue;
 		}
-		int v = value_of((unsigned char)in[i]);
+		int v = base64_value((unsigned char)in[i]);
 		if (v < 0 || pad)
 			return -1;
 		bits = (bits << 6 | (uint32_t)v) & 0xffffff;

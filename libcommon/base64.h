@@ -16,6 +16,9 @@
  * Returns the length written, or -1 when CAP is too small. */
 ssize_t base64_encode(const void *in, size_t len, char *out, size_t cap);
 
+/* The value (0-63) of base64 character CH, or -1 outside the alphabet. */
+int base64_value(int ch);
+
 /*
  * Decodes LEN characters of IN into OUT (CAP bytes), adding a NUL after
  * the data (which may itself hold NULs).  Returns the decoded length, or

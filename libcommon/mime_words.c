@@ -4,6 +4,7 @@
  * Adjacent words of one charset are joined before conversion, so a
  * character split across two words survives.  See mime.h.
  */
+#include "cte.h"
 #include "log.h"
 #include "mime.h"
 
@@ -49,19 +50,6 @@ long mime_charset_to_utf8(const char *charset, const char *s, size_t len, char *
 	return (long)(o - out);
 }
 
-static int hexval(char ch)
-{
-	return isdigit((unsigned char)ch) ? ch - '0'
-	     : isxdigit((unsigned char)ch) ? (tolower((unsigned char)ch) - 'a' + 10) : -1;
-}
-
-static int b64val(char ch)
-{
-	const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = ch ? strchr(a, ch) : NULL;
-	return p ? (int)(p - a) : -1;
-}
-
 /* Decodes encoded text T (LEN bytes) in encoding ENC ('Q' or 'B') into
  * OUT; returns the bytes written. */
 static size_t decode_text(char enc, const char *t, size_t len, char *out)
@@ -73,7 +61,8 @@ static size_t decode_text(char enc, const char *t, size_t len, char *out)
 			if (t[i] == '_')
 				out[n++] = ' ';
 			else if (t[i] == '=' && i + 2 < len &&
-			         (hi = hexval(t[i + 1])) >= 0 && (lo = hexval(t[i + 2])) >= 0) {
+			         (hi = cte_hex_value((unsigned char)t[i + 1])) >= 0 &&
+			         (lo = cte_hex_value((unsigned char)t[i + 2])) >= 0) {
 				out[n++] = (char)(hi * 16 + lo);
 				i += 2;
 			} else
@@ -81,20 +70,7 @@ static size_t decode_text(char enc, const char *t, size_t len, char *out)
 		}
 		return n;
 	}
-	unsigned acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < len && t[i] != '='; i++) {
-		int v = b64val(t[i]);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	return n;
+	return cte_base64(t, len, out);
 }
 
 /* An encoded word at P (before END): its charset (language suffix

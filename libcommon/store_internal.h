@@ -18,6 +18,8 @@ struct store {
 	char *path;
 	enum store_error last_error;
 	int tx_depth;          /* 0: none, 1: BEGIN, >1: savepoints */
+	int busy_ms;           /* store.busy_timeout_ms */
+	uint64_t busy_since;   /* monotonic microseconds the current wait began */
 	struct {
 		const char *sql;   /* a string literal: the key is its address */
 		sqlite3_stmt *stmt;

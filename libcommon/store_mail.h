@@ -313,6 +313,7 @@ struct store_mailbox_counts {
 	int64_t messages;
 	int64_t recent;      /* with STORE_FLAG_RECENT */
 	int64_t unseen;      /* without STORE_FLAG_SEEN */
+	int64_t deleted;     /* with STORE_FLAG_DELETED */
 	int64_t bytes;       /* sizes of their messages, prefixes included */
 };
 

@@ -41,7 +41,7 @@ int store_mailbox_counts(struct store *st, int64_t mailbox_id,
 {
 	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT count(*), coalesce(sum((e.flags & 32) <> 0), 0),"
-	    " coalesce(sum((e.flags & 1) = 0), 0),"
+	    " coalesce(sum((e.flags & 1) = 0), 0), coalesce(sum((e.flags & 8) <> 0), 0),"
 	    " coalesce(sum(g.size + coalesce(length(e.prefix), 0)), 0)"
 	    " FROM entries e LEFT JOIN messages g ON g.id = e.message_id"
 	    " WHERE e.mailbox_id = ?1 AND e.expunged IS NULL");
@@ -54,7 +54,8 @@ int store_mailbox_counts(struct store *st, int64_t mailbox_id,
 	out->messages = sqlite3_column_int64(s, 0);
 	out->recent = sqlite3_column_int64(s, 1);
 	out->unseen = sqlite3_column_int64(s, 2);
-	out->bytes = sqlite3_column_int64(s, 3);
+	out->deleted = sqlite3_column_int64(s, 3);
+	out->bytes = sqlite3_column_int64(s, 4);
 	sqlite3_reset(s);
 	return 0;
 }

@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
-"""guardian_stuck_store.t - a worker stuck inside a store call is killed,
-restarted and serves again (issue 15, section 2).
+"""guardian_stuck_store.t - a worker whose loop stops beating is
+killed, restarted and serves again (issue 15, section 2); a store write
+waiting on a lock no longer stops it (issue 17).
 
 A private suite under a real guardian: iolistener and imap4srv, with
-monitor.heartbeat_timeout_s = 2 and store.busy_timeout_ms = 120000, so a
-store write that waits on a lock held by another process blocks the
-worker's loop far longer than the hung timeout.  The test holds the
-store's write lock from its own SQLite connection (BEGIN IMMEDIATE) and
-sends CREATE through an IMAP session: imap4srv blocks in the store, its
-heartbeat stops, and the guardian logs it as hung, kills it and starts a
-new one.  The client stuck with it is disconnected (not left waiting);
-once the lock is released a new session logs in and its CREATE works.
-No timing thresholds: every wait is on a condition, with a generous bound.
+monitor.heartbeat_timeout_s = 2 and store.busy_timeout_ms = 120000.  The
+test holds the store's write lock from its own SQLite connection (BEGIN
+IMMEDIATE) and sends CREATE through an IMAP session: the CREATE waits on
+a store thread while imap4srv's loop goes on beating and serving another
+session, so the guardian leaves it alone, and the CREATE is answered
+once the lock is released.  Then the test stops the worker (SIGSTOP), as
+a loop stuck in a call would be: its heartbeat stops, and the guardian
+logs it as hung, kills it and starts a new one.  The client of the
+stuck one is disconnected (not left waiting); a new session logs in and
+its CREATE works.  No timing thresholds: every wait is on a condition,
+with a generous bound.
 """
 import glob
 import imaplib
 import json
 import os
+import signal
 import sqlite3
 import sys
 
@@ -84,8 +88,27 @@ before = row("IMAP4SRV")
 
 lock = sqlite3.connect(stores[0], timeout=BOUND, isolation_level=None)
 lock.execute("BEGIN IMMEDIATE")         # the store's write lock, held here
-client.send("b CREATE Stuck\r\n")
-answer = client.line(timeout=BOUND)
+client.send("b CREATE Waits\r\n")
+other = Raw(IMAP_PORT)
+_, tagged = other.command("o", "LOGOUT")
+t.like(tagged, b"o OK", "while a CREATE waits on the lock, another session is served")
+other.close()
+beats = lambda: row("IMAP4SRV").get("pid") == before.get("pid")  # noqa: E731
+t.ok(beats() and "event=hung name=IMAP4SRV" not in s.log_text("guardian"),
+     "  and the guardian leaves the worker alone")
+lock.execute("ROLLBACK")
+lock.close()
+_, tagged = client.until("b")
+t.like(tagged, b"b OK", "the CREATE is answered once the lock is gone")
+t.ok(beats() and "event=hung name=IMAP4SRV" not in s.log_text("guardian"),
+     "  by the same imap4srv, never taken for hung")
+
+os.kill(before["pid"], signal.SIGSTOP)   # a loop that no longer beats
+client.send("c NOOP\r\n")
+try:
+    answer = client.line(timeout=BOUND)
+except ConnectionResetError:     # killed with our NOOP unread
+    answer = b""
 t.is_(answer, b"", "the session waiting on the stuck worker is disconnected, "
       "not left hanging")
 t.ok(emstest.wait_for(lambda: "event=hung name=IMAP4SRV" in s.log_text("guardian"),
@@ -97,11 +120,9 @@ after = emstest.wait_for(lambda: (lambda r: r if r.get("state") == "running" and
 t.ok(after, "and runs a new imap4srv (pid %s -> %s)"
      % (before.get("pid"), (after or {}).get("pid")))
 t.ok(not emstest.pid_alive(before.get("pid", 0)), "the stuck one is gone")
-lock.execute("ROLLBACK")
-lock.close()
 client.close()
 t.ok(emstest.wait_for(lambda: imap_creates("After"), timeout=BOUND),
-     "once the lock is gone a new session logs in and CREATE works")
+     "a new session logs in and CREATE works")
 
 g.terminate()
 try:

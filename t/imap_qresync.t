@@ -157,6 +157,15 @@ t.is_(emstest.wait_for(forgotten, timeout=30), [b"* VANISHED (EARLIER) 1,3:6,8:1
       "marks purged: every uid of known-uids the mailbox no longer holds")
 lines = ok(phone, "SELECT INBOX (QRESYNC (%d %d 2,7))" % (uidvalidity, now))
 t.ok(not vanished(lines), "  nothing when all known uids are still there")
+# seq-match-data: where the client's sequence numbers still name the same
+# uids, nothing below vanished from its view (RFC 7162 3.2.5.2)
+for match, want, what in (
+        ("(1:2 2,7)", [b"* VANISHED (EARLIER) 8:10"], "both pairs agree: only uids above 7"),
+        ("(1:2 2,5)", [b"* VANISHED (EARLIER) 3:6,8:10"], "the second disagrees: above 2"),
+        ("(1 1)", [b"* VANISHED (EARLIER) 1,3:6,8:10"], "the first disagrees: all"),
+        ("(1:2 2)", [b"* VANISHED (EARLIER) 1,3:6,8:10"], "sets of different sizes: all")):
+    lines = ok(phone, "SELECT INBOX (QRESYNC (%d %d 1:10 %s))" % (uidvalidity, now, match))
+    t.is_(vanished(lines), want, "seq-match-data %s, %s" % (match, what))
 
 phone.close()
 desk.close()

@@ -61,6 +61,30 @@ static void test_names(void)
 	   !imap_name_is_below("a/b", "a/b"), "below means under a delimiter");
 }
 
+static const char *decode8(const char *wire)
+{
+	static char out[IMAP_NAME_MAX + 1];
+	struct imap_str s = { wire, strlen(wire) };
+	why = NULL;
+	return imap_name_from_utf8(&s, out, &why) == 0 ? out : NULL;
+}
+
+/* UTF8=ACCEPT (RFC 6855): the wire form is the UTF-8 name itself. */
+static void test_utf8(void)
+{
+	char wire[IMAP_WIRE_MAX];
+	is_str(decode8("Entw\xc3\xbcrfe"), "Entw\xc3\xbcrfe", "UTF-8: a UTF-8 name as is");
+	is_str(decode8("R&D"), "R&D", "UTF-8: & is a character");
+	is_str(decode8("inbox/Sub/"), "INBOX/Sub", "UTF-8: INBOX and the trailing / as before");
+	ok(decode8("bad\xff") == NULL && strstr(why, "UTF-8") != NULL, "UTF-8: not UTF-8 is refused");
+	ok(decode8("a/../b") == NULL, "UTF-8: the same checks on the levels");
+	ok(imap_name_to_client("R&D", true, wire) == 0 && strcmp(wire, "R&D") == 0,
+	   "UTF-8: names go out as they are");
+	ok(imap_name_to_client("R&D", false, wire) == 0 && strcmp(wire, "R&-D") == 0,
+	   "  and in modified UTF-7 for the others");
+	ok(imap_name_to_client("bad\xff", true, wire) < 0, "  never what is not UTF-8");
+}
+
 static void test_match(void)
 {
 	ok(imap_list_match("*", "INBOX"), "* matches everything");
@@ -82,6 +106,7 @@ static void test_match(void)
 int main(void)
 {
 	test_names();
+	test_utf8();
 	test_match();
 	done_testing();
 	return exit_status();
