@@ -78,6 +78,21 @@ t.ok(b'"APPLICATION" "OCTET-STREAM"' in data[0].upper() and b'"MIXED"' in data[0
 typ, data = m.fetch("1", "(BODY.PEEK[2])")
 t.is_(len(data[0][1]), nlines * 78 - 2, "  BODY[2] is the second part exactly (its last CRLF"
       " belongs to the delimiter)")
+# literal8 (RFC 3516 binary content, with a NUL) spooled the same way
+binary = b"Subject: binary\r\n\r\n" + bytes(range(256)) * 1000 + b"\r\n"
+r = s.raw()
+r.send(b"b8 APPEND INBOX ~{%d+}\r\n%s\r\n" % (len(binary), binary))
+_, tagged = r.until("b8")
+t.ok(tagged.startswith(b"b8 OK [APPENDUID"), "APPEND of a %d-byte literal8 is accepted" %
+     len(binary))
+uid = int(tagged.split()[4].rstrip(b"]"))
+r.command("sb", "SELECT INBOX")
+r.send("fb UID FETCH %d BINARY.PEEK[]\r\n" % uid)
+head = r.line()
+got = r.take(int(head[head.rindex(b"{") + 1:-1]))
+t.ok(got == binary, "  BINARY[] gives its bytes back, NUL included")
+r.until("fb")
+r.close()
 m.logout()
 names, held = spool_files()
 t.is_(names, [], "imap4srv made the spool directory, and nothing is left in it")
