@@ -149,10 +149,34 @@ class Dovecot:
                 os.chown(home, uid, gid)
                 write_maildir(os.path.join(home, "Maildir"), uid, gid)
         self.conf = os.path.join(self.dir, "dovecot.conf")
+        self.cache = None
+        self.write_conf()
+        self.start_master()
+        # Dovecot builds its index on first access; ems built its store on
+        # import.  Build them now so neither pays it during a load.
+        subprocess.run(["doveadm", "-c", self.conf, "mailbox", "status", "-A",
+                        "messages", "INBOX"], capture_output=True, timeout=300)
+
+    def write_conf(self):
+        _, _, login_user, internal_user = self.ids()
         with open(self.conf, "w") as f:
             f.write(CONF.format(dir=self.dir, cert=self.cert, key=self.key,
                                 login_user=login_user, internal_user=internal_user,
                                 **self.ports))
+            if self.cache:
+                f.write("auth_cache_size = 10M\nauth_cache_ttl = 1 hour\n")
+
+    def auth_cache(self, on):
+        """Restarts Dovecot with its authentication cache ON (True), or
+        off (False, None: Dovecot's default)."""
+        if bool(on) == bool(self.cache):
+            return
+        self.cache = bool(on)
+        self.stop_master()
+        self.write_conf()
+        self.start_master()
+
+    def start_master(self):
         # In the foreground (-F): the master is our child, stopped by its pid.
         self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
                                      stdin=subprocess.DEVNULL,
@@ -163,10 +187,6 @@ class Dovecot:
             if not emstest.wait_for(lambda: emstest.port_open(self.ports[p])):
                 with open(os.path.join(self.dir, "master.out"), errors="replace") as f:
                     raise RuntimeError("dovecot does not listen on %s: %s" % (p, f.read()))
-        # Dovecot builds its index on first access; ems built its store on
-        # import.  Build them now so neither pays it during a load.
-        subprocess.run(["doveadm", "-c", self.conf, "mailbox", "status", "-A",
-                        "messages", "INBOX"], capture_output=True, timeout=300)
 
     def make_certificate(self):
         self.cert = os.path.join(self.dir, "cert.pem")
@@ -216,6 +236,11 @@ class Dovecot:
         }
 
     def stop(self):
+        self.stop_master()
+        if self.dir and not os.environ.get("EMS_KEEP_TEST_DIR"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def stop_master(self):
         if self.proc is not None:
             self.proc.terminate()
             try:
@@ -225,5 +250,3 @@ class Dovecot:
                 self.proc.wait()
             self.proc = None
             self.master = None
-        if self.dir and not os.environ.get("EMS_KEEP_TEST_DIR"):
-            shutil.rmtree(self.dir, ignore_errors=True)

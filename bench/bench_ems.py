@@ -1,10 +1,15 @@
 """bench_ems - the ems side of `make bench`: a private suite (emstest's
-Suite: a temp directory, free loopback ports) with smtpgw on LMTP,
-postman, imap4srv and pop3srv listening directly (--listen, no
-iolistener in front), the bench persons and their pre-filled INBOXes
-(oomgr insert and oomgr import mbox), the installed defaults for
-everything else (log level info, the store's synchronous=FULL commits).
+Suite: a temp directory, free loopback ports) started the way `make run`
+starts one: the guardian binds the client ports (IMAP, IMAPS, POP3,
+POP3S, LMTP) and runs iolistener, which hands each connection to
+imap4srv, pop3srv or smtpgw, plus postman, collector, monitor and
+statistics.  Every load connects to those ports, so it measures the path
+users take: the hand-off, TLS where the load says so, and the same
+logins.  The bench persons and their pre-filled INBOXes come from oomgr
+insert and oomgr import mbox; everything else is the installed defaults
+(log level info, the store's synchronous=FULL commits, the auth cache).
 """
+import json
 import os
 import subprocess
 
@@ -15,6 +20,17 @@ from bench_mail import write_mbox
 
 # Clients one imap4srv / pop3srv takes: above the largest IDLE step.
 MAXCLT = 10100
+# Registry name -> program, as etc/ems-dev.conf (`make run`) has them.
+PROGRAMS = [("IOLISTENER", "iolistener"), ("POP3SRV", "pop3srv"),
+            ("IMAP4SRV", "imap4srv"), ("SMTPGW", "smtpgw"), ("Postman", "postman"),
+            ("Collector", "collector"), ("Monitor", "monitor"),
+            ("Statistics", "statistics")]
+# The listeners: (part, service, flags).
+LISTENERS = [("pop3", "pop", 0), ("pop3s", "pop", 64), ("imap", "imap", 0),
+             ("imaps", "imap", 64), ("lmtp", "lmtp", 0)]
+# part -> (registry name of its worker, hand-off service)
+SERVES = {"imap": ("IMAP4SRV", "imap"), "pop3": ("POP3SRV", "pop"),
+          "lmtp": ("SMTPGW", "lmtp")}
 
 
 def proc_memory(pids):
@@ -43,21 +59,36 @@ class Ems:
         self.ports = {}
         self.down = {}     # part -> why it is not measured
         self.env = dict(os.environ)
-        self.workers = {}  # part -> the Popen of the worker serving it
+        self.guardian = None
 
     def built(self, program):
         return os.access(os.path.join(self.bindir, program), os.X_OK)
 
     def setup(self):
         emstest.BIN = self.bindir
-        s = self.suite = MailSuite({"log": {"level": "info"},
+        for prog in ("guardian", "iolistener", "oomgr", "smtpgw", "postman"):
+            if not self.built(prog):
+                raise RuntimeError("ems: %s is not built; nothing to measure" % prog)
+        s = self.suite = MailSuite({"log": {"level": "info"}, "lmtp": {"port": 0},
                                     # the installed defaults, not the tests' 1 s
                                     "postman": {"interval_s": 30, "retry_s": 300}},
                                    name="bench")
         self.env = dict(s.env)
-        for prog in ("oomgr", "smtpgw", "postman"):
+        s.conf["user"] = s.conf["group"] = ""
+        s.conf["processes"] = [
+            {"name": name, "program": prog,
+             "instances": [dict({"autostart": True},
+                                **({"maxclt": MAXCLT} if prog in ("imap4srv", "pop3srv")
+                                   else {}))]}
+            for name, prog in PROGRAMS if self.built(prog)]
+        self.ports = {part: emstest.free_port() for part, _, _ in LISTENERS}
+        s.conf["listeners"] = [{"service": svc, "address": "127.0.0.1",
+                                "port": self.ports[part], "flags": flags}
+                               for part, svc, flags in LISTENERS]
+        s.write_conf()
+        for part, prog in (("imap", "imap4srv"), ("pop3", "pop3srv")):
             if not self.built(prog):
-                raise RuntimeError("ems: %s is not built; nothing to measure" % prog)
+                self.down[part] = "not built"
         self.make_certificate()
         people = ["insert person username=%s password=%s"
                   % (bench_loads.USER_FMT % i, bench_loads.PASSWORD)
@@ -69,10 +100,20 @@ class Ems:
         write_mbox(mbox)
         for i in range(bench_loads.USERS):
             s.admin("import mbox %s person=%s" % (mbox, bench_loads.USER_FMT % i))
-        self.ports["lmtp"] = s.lmtp_port
-        s.start_daemons()
-        self.start_access("imap4srv", "imap", "imaps")
-        self.start_access("pop3srv", "pop3", "pop3s")
+        self.guardian = s.start("guardian", "-F", "-c", s.conf_path)
+        for part, (_, service) in SERVES.items():
+            needle = "event=handoff_worker_registered service=%s " % service
+            if part not in self.down and not emstest.wait_for(
+                    lambda: needle in s.log_text("iolistener"), timeout=60):
+                self.down[part] = "did not start"
+
+    def processes(self):
+        """{registry name: pid} of the guardian's running children."""
+        r = self.suite.run("oomgr", "-c", self.suite.conf_path, "--json", "disp",
+                           "process")
+        if r.returncode != 0:
+            return {}
+        return {x["name"]: x["pid"] for x in json.loads(r.stdout) if x.get("pid")}
 
     def make_certificate(self):
         tls = os.path.join(self.suite.state, "tls")
@@ -83,21 +124,6 @@ class Ems:
                        check=True, capture_output=True)
         self.cert = os.path.join(tls, "cert.pem")
         self.key = os.path.join(tls, "key.pem")
-
-    def start_access(self, program, plain, tls):
-        """Starts an access worker on its own ports, or notes why not."""
-        if not self.built(program):
-            self.down[plain] = "not built"
-            return
-        s = self.suite
-        self.ports[plain] = emstest.free_port()
-        self.ports[tls] = emstest.free_port()
-        self.workers[plain] = s.start(
-            program, "-c", s.conf_path, "--maxclt", str(MAXCLT),
-            "--listen", "127.0.0.1:%d" % self.ports[plain],
-            "--listen-tls", "127.0.0.1:%d" % self.ports[tls])
-        if not emstest.wait_for(lambda: emstest.port_open(self.ports[plain])):
-            self.down[plain] = "did not start"
 
     def missing(self, part):
         need = {"mailer": ["lmtp"], "lmtp": ["lmtp"], "pop3": ["pop3"],
@@ -125,12 +151,11 @@ class Ems:
     def worker_pid(self, part):
         """The pid of the one process serving PART ("imap", "pop3",
         "lmtp")."""
-        if part == "lmtp":
-            return self.suite.smtpgw.pid
-        return self.workers[part].pid
+        return self.processes().get(SERVES[part][0])
 
     def pids(self):
-        return [p.pid for p in self.suite.procs if p.poll() is None]
+        """The guardian and every process it runs."""
+        return [self.guardian.pid] + list(self.processes().values())
 
     def memory(self):
         return proc_memory(self.pids())
@@ -141,10 +166,32 @@ class Ems:
     def after_idle(self):
         pass
 
+    def auth_cache(self, on):
+        """Restarts imap4srv with its authentication cache ON (True),
+        off (False) or as installed (None)."""
+        auth = self.suite.conf.setdefault("auth", {})
+        want = {True: 10000, False: 0, None: None}[on]
+        if auth.get("cache_size") == want:
+            return
+        if want is None:
+            auth.pop("cache_size", None)
+        else:
+            auth["cache_size"] = want
+        self.suite.write_conf()
+        needle = "event=handoff_worker_registered service=imap "
+        before = self.suite.log_text("iolistener").count(needle)
+        oomgr = ("oomgr", "-c", self.suite.conf_path)
+        self.suite.run(*oomgr, "shutdown", "IMAP4SRV")
+        self.suite.run(*oomgr, "startup", "IMAP4SRV")
+        emstest.wait_for(lambda: self.suite.log_text("iolistener").count(needle) > before,
+                         timeout=60)
+
     def settings(self):
         return {
-            "programs": "smtpgw (LMTP, mailer mode), postman, imap4srv and pop3srv "
-                        "with --listen (one process each, no iolistener)",
+            "programs": "as `make run`: the guardian binds the ports, iolistener "
+                        "hands clients to one imap4srv, pop3srv and smtpgw (LMTP) "
+                        "each; postman, collector, monitor, statistics; mailer mode "
+                        "execs smtpgw",
             "durability": "SQLite WAL, synchronous=FULL: a message is on disk "
                           "before 250 / exit 0",
             "log": "level info, one line per event",

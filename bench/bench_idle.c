@@ -7,7 +7,11 @@
  * reached instead of stalling the run).  Then one JSON line says how
  * many are in,
  * and the connections are held until standard input ends: the driver
- * measures the servers' memory meanwhile, then closes the pipe.
+ * measures the servers' memory meanwhile, then closes the pipe.  With
+ * --push N (and --lmtp, --rcpt), once every connection is in, N
+ * messages are delivered one at a time and the 250 -> "* N EXISTS" at
+ * connection 0 is timed, as `push` does, so the figure is the push
+ * latency with all the others idling too; it goes in the same JSON line.
  *
  * `push`: one connection IDLEs on the INBOX of client 0 while --count
  * messages are delivered one at a time over LMTP (--lmtp) to --rcpt, the
@@ -60,6 +64,9 @@ static void *idle_worker(void *arg)
 	return NULL;
 }
 
+/* Defined with the push load below. */
+static void idle_push(const struct bench_opts *o, struct bconn *watch);
+
 int bench_idle(const struct bench_opts *o)
 {
 	struct idle_run r = { .o = o };
@@ -86,6 +93,8 @@ int bench_idle(const struct bench_opts *o)
 	json_num("connections", (double)atomic_load(&r.ok));
 	json_num("errors", (double)atomic_load(&r.errors));
 	json_num("setup_seconds", (double)(bench_now_us() - start) / 1e6);
+	if (o->push > 0)
+		idle_push(o, r.conns[0]);
 	json_end();
 	/* Hold every connection until the driver has measured. */
 	char buf[256];
@@ -136,6 +145,47 @@ static int push_step(const struct bench_opts *o, struct bconn *lmtp, struct bcon
 	return 0;
 }
 
+/* Delivers one SIZE-byte message to --rcpt and waits for both its 250
+ * and the EXISTS at IMAP; *T_DATA gets when the message was sent.
+ * Returns 0, or -1 on a broken connection or timeout. */
+static int push_one(const struct bench_opts *o, size_t size, struct bconn *lmtp,
+                    struct bconn *imap, long *exists, int64_t *t_data, int64_t *t_ack,
+                    int64_t *t_exists)
+{
+	size_t len;
+	char *msg = bench_message(bench_message_seq(), size, o->rcpt, &len);
+	int rc = msg != NULL && lmtp_send(lmtp, o->rcpt, msg, len) == 0 ? 0 : -1;
+	*t_data = bench_now_us();
+	*t_ack = *t_exists = 0;
+	free(msg);
+	while (rc == 0 && (!*t_ack || !*t_exists))
+		rc = push_step(o, lmtp, imap, exists, t_ack, t_exists);
+	return rc;
+}
+
+/* --push deliveries timed at connection WATCH (in IDLE); their figures
+ * into the open JSON object. */
+static void idle_push(const struct bench_opts *o, struct bconn *watch)
+{
+	struct bconn *lmtp = watch != NULL && o->rcpt != NULL && o->lmtp.host[0]
+	                         ? lmtp_open(&o->lmtp, o->timeout_ms) : NULL;
+	struct bench_samples lat;
+	samples_init(&lat);
+	long exists = 0, pushed = 0;
+	for (int i = 0; lmtp != NULL && i < o->push; i++) {
+		int64_t t_data, t_ack, t_exists;
+		if (push_one(o, 2048, lmtp, watch, &exists, &t_data, &t_ack, &t_exists) < 0)
+			break;
+		pushed++;
+		samples_add(&lat, t_exists > t_ack ? t_exists - t_ack : 0);
+	}
+	json_num("pushed", (double)pushed);
+	json_num("push_p50_ms", samples_pct_ms(&lat, 50));
+	json_num("push_p99_ms", samples_pct_ms(&lat, 99));
+	samples_free(&lat);
+	bconn_close(lmtp);
+}
+
 int bench_push(const struct bench_opts *o)
 {
 	if (o->rcpt == NULL || o->lmtp.host[0] == '\0') {
@@ -158,14 +208,8 @@ int bench_push(const struct bench_opts *o)
 	samples_init(&from_data);
 	long errors = 0, pushed = 0;
 	for (int i = 0; i < o->count; i++) {
-		size_t len;
-		char *msg = bench_message(bench_message_seq(), o->size, o->rcpt, &len);
-		int64_t t_ack = 0, t_exists = 0;
-		int rc = msg != NULL && lmtp_send(lmtp, o->rcpt, msg, len) == 0 ? 0 : -1;
-		int64_t t_data = bench_now_us();
-		free(msg);
-		while (rc == 0 && (!t_ack || !t_exists))
-			rc = push_step(o, lmtp, imap, &exists, &t_ack, &t_exists);
+		int64_t t_data, t_ack, t_exists;
+		int rc = push_one(o, o->size, lmtp, imap, &exists, &t_data, &t_ack, &t_exists);
 		if (rc < 0) {
 			errors++;
 			break;     /* a lost connection ends the run; the figures so far stand */

@@ -140,14 +140,18 @@ class Idle(Load):
     """COUNT connections in IDLE; memory of every server process before
     and with them."""
 
-    def __init__(self, count, budget):
-        super().__init__("IDLE x%d" % count, "imap", [
+    def __init__(self, count, budget, push=20):
+        super().__init__("IDLE x%d" % count, "push", [
             Figure("connections in IDLE", "connections", "conn", "higher"),
+            Figure("seconds to reach them", "setup_seconds", "s", "lower"),
             Figure("RSS of all processes", "rss_mb", "MB", "lower"),
+            Figure("PSS of all processes", "pss_mb", "MB", "lower"),
             Figure("RSS per connection", "rss_kb_per_conn", "KB", "lower"),
             Figure("PSS per connection", "pss_kb_per_conn", "KB", "lower"),
+            Figure("push 250 -> EXISTS p50 with all in IDLE", "push_p50_ms", "ms", "lower"),
+            Figure("push 250 -> EXISTS p99 with all in IDLE", "push_p99_ms", "ms", "lower"),
         ])
-        self.count, self.budget = count, budget
+        self.count, self.budget, self.push = count, budget, push
 
     def measure(self, server):
         server.prepare_idle(self.count)
@@ -156,7 +160,9 @@ class Idle(Load):
                               "--count", str(self.count), "--clients", "8",
                               "--seconds", str(self.budget),
                               "--user", USER_FMT, "--users", str(USERS),
-                              "--password", PASSWORD],
+                              "--password", PASSWORD, "--push", str(self.push),
+                              "--lmtp", server.connect("lmtp"),
+                              "--rcpt", USER_FMT % 0],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True, env=server.env)
         try:
@@ -174,7 +180,8 @@ class Idle(Load):
                 p.kill()
                 p.wait()
         n = max(1, got["connections"])
-        got.update(rss_mb=rss1 / 1024.0, rss_kb_per_conn=(rss1 - rss0) / n,
+        got.update(rss_mb=rss1 / 1024.0, pss_mb=pss1 / 1024.0,
+                   rss_kb_per_conn=(rss1 - rss0) / n,
                    pss_kb_per_conn=(pss1 - pss0) / n, rss_before_mb=rss0 / 1024.0)
         server.after_idle()
         return got, None
@@ -194,14 +201,44 @@ class Push(Load):
             "--count", str(self.count), "--size", "2048", "--user", USER_FMT,
             "--password", PASSWORD, "--rcpt", USER_FMT % 0])
 
+class LoginStorm(Load):
+    """RATE IMAP logins a second attempted for SECONDS, open loop, with
+    the server's authentication cache on or off (ems: auth.cache_size;
+    Dovecot: auth_cache_size)."""
+
+    def __init__(self, cache, rate, seconds):
+        super().__init__("login storm %d/s, auth cache %s" % (rate, "on" if cache else "off"),
+                         "imap", [
+                             Figure("logins/s", "logins_per_s", "1/s", "higher"),
+                             Figure("login latency p50", "login_p50_ms", "ms", "lower"),
+                             Figure("login latency p99", "login_p99_ms", "ms", "lower"),
+                             Figure("logins done", "logins", "count", "higher"),
+                         ])
+        self.cache, self.rate, self.seconds = cache, rate, seconds
+
+    def measure(self, server):
+        server.auth_cache(self.cache)
+        common = ["--connect", server.connect("imap"), "--timeout-ms", "20000",
+                  "--user", USER_FMT, "--users", str(USERS), "--password", PASSWORD]
+        try:
+            # Every person logs in once first: the storm is of clients
+            # coming back, which is what a cache is for (and what the
+            # row without it pays in full).
+            run_emsbench(server, ["logins", "--rate", str(USERS), "--seconds", "1",
+                                  "--clients", "8"] + common)
+            return run_emsbench(server, ["logins", "--rate", str(self.rate),
+                                         "--seconds", str(self.seconds),
+                                         "--clients", "64"] + common)
+        finally:
+            server.auth_cache(None)     # back to the server's default
 
 
 def plan(quick, fd_limit, idle_seconds=None):
     """The loads of one run, in order.  QUICK shortens them; the 10,000
     connection step needs a descriptor limit above it.  IDLE_SECONDS
-    replaces the time the IDLE steps allow for their logins (each login
-    verifies a yescrypt hash, some 50 ms of CPU on either server, so
-    10,000 need minutes per server)."""
+    replaces the time the IDLE steps allow for their logins (a login
+    that misses the authentication cache verifies a yescrypt hash, some
+    50 ms of CPU; ems caches by default, Dovecot does not)."""
     secs = 4 if quick else 8
     small, large = (100, 30) if quick else (300, 100)
     loads = []
@@ -212,6 +249,8 @@ def plan(quick, fd_limit, idle_seconds=None):
     loads += [Pop3(False, 10, secs), Pop3(True, 10, secs)]
     loads += [Imap(10, secs), Imap(50, secs)]
     loads.append(Push(30 if quick else 60))
+    storm = 3 if quick else 5
+    loads += [LoginStorm(False, 1000, storm), LoginStorm(True, 1000, storm)]
     # (connections, seconds allowed for their logins)
     idle = [(1000, 45)] if quick else [(1000, 60), (10000, 150)]
     loads += [Idle(n, idle_seconds or b) for n, b in idle if n + 500 <= fd_limit]

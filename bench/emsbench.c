@@ -27,6 +27,8 @@ static const char USAGE[] =
 	"  idle     hold --count IMAP connections in IDLE until stdin ends\n"
 	"  push     IDLE on the INBOX of client 0, deliver --count messages over\n"
 	"           --lmtp, time the 250 -> * N EXISTS\n"
+	"  logins   attempt --rate IMAP logins a second for --seconds (open loop,\n"
+	"           spread over --clients threads), time each to its tagged OK\n"
 	"  hash     print the password hash ems stores for --password\n"
 	"\n"
 	"options:\n"
@@ -45,6 +47,10 @@ static const char USAGE[] =
 	"  --watch-store FILE         ems store.db: time each message into --rcpt's INBOX\n"
 	"  --watch-maildir DIR        the same for a Maildir\n"
 	"  --timeout-ms MS            bound on every wait (default 30000)\n"
+	"  --rate R                   logins: attempts per second (default 1000)\n"
+	"  --push N                   idle: with --lmtp and --rcpt, deliver N messages\n"
+	"                             once all are in IDLE and time 250 -> EXISTS at\n"
+	"                             connection 0 (default 0: none)\n"
 	"  --help                     this text\n";
 
 void bench_user(const struct bench_opts *o, int i, char *buf, size_t len)
@@ -102,6 +108,7 @@ static const struct {
 } loads[] = {
 	{ "lmtp", bench_lmtp }, { "mailer", bench_mailer }, { "pop3", bench_pop3 },
 	{ "imap", bench_imap }, { "idle", bench_idle }, { "push", bench_push },
+	{ "logins", bench_logins },
 	{ "hash", print_hash },
 };
 
@@ -122,6 +129,8 @@ static int parse_options(int argc, char **argv, struct bench_opts *o)
 		{ "watch-store", required_argument, NULL, 'W' },
 		{ "watch-maildir", required_argument, NULL, 'M' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "push", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,6 +151,8 @@ static int parse_options(int argc, char **argv, struct bench_opts *o)
 		case 'W': o->watch_store = optarg; break;
 		case 'M': o->watch_maildir = optarg; break;
 		case 't': o->timeout_ms = atoi(optarg); break;
+		case 'R': o->rate = atof(optarg); break;
+		case 'P': o->push = atoi(optarg); break;
 		case 'h': fputs(USAGE, stdout); exit(0);
 		default: return -1;
 		}
@@ -170,7 +181,7 @@ int main(int argc, char **argv)
 	struct bench_opts o = {
 		.target = { "127.0.0.1", 143, false }, .clients = 1, .seconds = 10,
 		.count = 100, .size = 2048, .user_fmt = "bench%d@bench.test",
-		.password = "bench", .timeout_ms = BENCH_TIMEOUT_MS,
+		.password = "bench", .timeout_ms = BENCH_TIMEOUT_MS, .rate = 1000,
 	};
 	const char *load = argv[1];
 	if (parse_options(argc - 1, argv + 1, &o) < 0) {

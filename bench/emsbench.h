@@ -32,6 +32,8 @@ struct bench_opts {
 	int clients;                  /* parallel connections / processes */
 	double seconds;               /* duration of timed loads */
 	int count;                    /* messages (lmtp, mailer, push) or connections (idle) */
+	double rate;                  /* logins: attempts per second */
+	int push;                     /* idle: deliveries timed at the full count */
 	size_t size;                  /* message size in bytes */
 	const char *user_fmt;         /* login name, printf with %d = client number */
 	int users;                    /* client numbers wrap at this */
@@ -55,5 +57,6 @@ int bench_pop3(const struct bench_opts *o);
 int bench_imap(const struct bench_opts *o);
 int bench_idle(const struct bench_opts *o);
 int bench_push(const struct bench_opts *o);
+int bench_logins(const struct bench_opts *o);
 
 #endif

@@ -156,6 +156,7 @@ static pid_t spawn_child(const struct instance *in, bool *permanent,
 		.listen_fds = listener ? g.sockets.fds : NULL,
 		.nlisten = listener ? g.sockets.count : 0,
 		.listen_names = listener ? g.sockets.names : NULL,
+		.nofile = spawn_nofile((long)config_int(g.cfg, "guardian.nofile")),
 	};
 	int err;
 	pid_t pid;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,10 +38,11 @@ static const char *const guardian_only_env[] = {
 	"LISTEN_PID", "LISTEN_FDNAMES", NULL
 };
 
-enum spawn_step { STEP_SIGNALS, STEP_FDS, STEP_PRIVILEGE, STEP_LOG,
+enum spawn_step { STEP_SIGNALS, STEP_FDS, STEP_LIMITS, STEP_PRIVILEGE, STEP_LOG,
                   STEP_PDEATHSIG, STEP_ENV, STEP_CONFINE, STEP_EXEC };
 static const char *const step_names[] = {
-	"signals", "fds", "privilege", "log", "pdeathsig", "env", "confine", "exec"
+	"signals", "fds", "limits", "privilege", "log", "pdeathsig", "env", "confine",
+	"exec"
 };
 
 /* Child side: report STEP/ERR to the guardian and die. */
@@ -104,6 +106,39 @@ static int redirect_output(const char *log_path)
 	    dup2(out, STDERR_FILENO) < 0)
 		return -1;
 	return 0;
+}
+
+long spawn_nofile(long want)
+{
+	static long warned;
+	struct rlimit rl;
+
+	if (want <= 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max == RLIM_INFINITY ||
+	    (rlim_t)want <= rl.rlim_max)
+		return want;
+	/* Raising the guardian's own hard limit (its soft one stays) lets
+	 * every child inherit room for WANT; it takes CAP_SYS_RESOURCE. */
+	rlim_t hard = rl.rlim_max;
+	rl.rlim_max = (rlim_t)want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		return want;
+	if (warned != want)
+		log_warn("nofile_capped", "want=%ld hard=%llu", want, (unsigned long long)hard);
+	warned = want;
+	return (long)hard;
+}
+
+/* The soft limit only: spawn_nofile() made sure the hard one allows it. */
+static int set_nofile(const struct spawn_request *rq)
+{
+	struct rlimit rl;
+
+	if (rq->nofile <= 0)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	rl.rlim_cur = (rlim_t)rq->nofile;
+	return setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* Drops to RQ's uid/gid for good, and checks that root cannot return. */
@@ -187,6 +222,8 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
 	setsid();
 	if (place_fds(rq, &pipefd) < 0)
 		child_fail(pipefd, STEP_FDS, errno);
+	if (set_nofile(rq) < 0)
+		child_fail(pipefd, STEP_LIMITS, errno);
 	if (drop_privilege(rq) < 0)
 		child_fail(pipefd, STEP_PRIVILEGE, errno);
 	/* No exec after this one may gain privileges (set-uid programs,

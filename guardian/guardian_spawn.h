@@ -1,7 +1,7 @@
 /*
  * guardian_spawn.h - starts one process instance: fork, drop privilege,
  * parameters on argv and in the environment, stdout/stderr to the
- * instance's log, parent-death signal, listening sockets handed over the
+ * instance's log, parent-death signal, the open-files limit, listening sockets handed over the
  * systemd way (LISTEN_FDS), exec.
  */
 #ifndef EMS_GUARDIAN_SPAWN_H
@@ -34,7 +34,17 @@ struct spawn_request {
 	const int *listen_fds;      /* sockets to hand over, or NULL */
 	size_t nlisten;
 	const char *listen_names;   /* LISTEN_FDNAMES value, or NULL */
+	long nofile;                /* RLIMIT_NOFILE to set (see spawn_nofile),
+	                               0 = inherit the guardian's */
 };
+
+/*
+ * The open-files limit a child gets for WANT (guardian.nofile): WANT
+ * itself when the hard limit allows it or the guardian may raise its
+ * own hard limit to WANT (CAP_SYS_RESOURCE; it does so here), else the
+ * hard limit.  Logs once per value when it has to cap.
+ */
+long spawn_nofile(long want);
 
 /*
  * Forks and execs RQ.  Returns the child's pid once the exec has

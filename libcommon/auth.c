@@ -4,6 +4,7 @@
  * login; the counters it keeps are in the store (store_auth.h).
  */
 #include "auth.h"
+#include "auth_cache.h"
 #include "config.h"
 #include "log.h"
 #include "password.h"
@@ -24,6 +25,9 @@
 struct auth {
 	struct auth_settings set;
 	struct store *st;
+	/* shared with the clones, freed with the one auth_new() made */
+	struct auth_cache *cache;
+	bool owns_cache;
 	unsigned failures_seen;
 	/* verified against when the name is no person, so that an unknown
 	 * name costs what a wrong password costs */
@@ -42,6 +46,8 @@ void auth_settings_read(const struct ems_config *cfg, struct auth_settings *out)
 	out->addr_lock_after = (int)config_int(cfg, "auth.addr_lock_failures");
 	out->person_lock_after = (int)config_int(cfg, "auth.person_lock_failures");
 	out->lock_s = config_int(cfg, "auth.lock_s");
+	out->cache_size = (unsigned)config_int(cfg, "auth.cache_size");
+	out->cache_ttl_s = config_int(cfg, "auth.cache_ttl_s");
 }
 
 struct auth *auth_new(const struct auth_settings *set, struct store *st)
@@ -57,6 +63,8 @@ struct auth *auth_new(const struct auth_settings *set, struct store *st)
 		free(a);
 		return NULL;
 	}
+	a->cache = auth_cache_new(set->cache_size, set->cache_ttl_s);
+	a->owns_cache = true;
 	store_auth_expire(st, time(NULL), set->window_s);
 	if (!set->retrievable_secrets) {
 		int n = store_auth_secret_purge(st);
@@ -75,12 +83,15 @@ struct auth *auth_clone(const struct auth *model, struct store *st)
 	}
 	a->set = model->set;
 	a->st = st;
+	a->cache = model->cache;
 	memcpy(a->dummy_hash, model->dummy_hash, sizeof a->dummy_hash);
 	return a;
 }
 
 void auth_free(struct auth *a)
 {
+	if (a != NULL && a->owns_cache)
+		auth_cache_free(a->cache);
 	free(a);
 }
 
@@ -142,6 +153,7 @@ struct attempt {
 	bool addr_dirty, person_dirty;   /* counters to reset on success */
 	int64_t now;
 	bool found;
+	bool cached;                     /* the password check hit the cache */
 	struct store_person p;
 	/* the person's counter: its id, or for a name that is no person
 	 * "name:" and the name, so both cases cost the same store work and
@@ -267,7 +279,10 @@ static int check_password(struct attempt *t)
 		(void)password_verify(t->cred->password, t->a->dummy_hash);
 		return 0;
 	}
-	if (store_person_check_password(t->a->st, t->p.id, t->cred->password) == 0)
+	int rc = store_person_check_password(t->a->st, t->p.id, t->cred->password,
+	                                     t->a->cache);
+	t->cached = rc == 1;
+	if (rc >= 0)
 		return 1;
 	return store_last_error(t->a->st) == STORE_E_INVALID ? 0 : -1;
 }
@@ -288,9 +303,10 @@ static enum auth_result succeed(struct attempt *t, struct auth_identity *id)
 	id->person_id = t->p.id;
 	id->admin = t->p.admin;
 	snprintf(id->address, sizeof id->address, "%s@%s", t->p.username, t->p.domain);
-	log_info("auth_login", "service=%s session=%s peer=%s user=%s mech=%s tls=%s",
+	log_info("auth_login", "service=%s session=%s peer=%s user=%s mech=%s tls=%s cached=%s",
 	         t->c->service, log_quote(t->c->session), log_quote(t->addr),
-	         log_quote(id->address), t->cred->mech, t->c->tls ? "yes" : "no");
+	         log_quote(id->address), t->cred->mech, t->c->tls ? "yes" : "no",
+	         t->cached ? "yes" : "no");
 	return AUTH_OK;
 }
 

@@ -22,6 +22,16 @@
  * login from it (for them) is refused without looking at the
  * credentials.  A success resets both counters.
  *
+ * Cache: a password verified once is remembered for auth.cache_ttl_s
+ * seconds (auth_cache.h: keyed by a keyed hash of the person, their
+ * stored hash and the password), so a client logging in again skips the
+ * password hash.  Everything else (the person, the locks, the allowed
+ * services) is read from the store on every login as before, and a
+ * changed password misses the cache at once.  The cache is per process,
+ * shared by auth_new()'s authenticator and its auth_clone()s.  A hit
+ * answers sooner, which tells only a client that already holds the right
+ * password.
+ *
  * Timing: an unknown name still costs a password hash, and digests are
  * compared in constant time, so the answer's timing tells nothing.
  * Each outcome is logged once (event auth_login, auth_failed,
@@ -55,6 +65,8 @@ struct auth_settings {
 	int addr_lock_after;          /* 0: never lock an address */
 	int person_lock_after;        /* 0: never lock a person */
 	int64_t lock_s;
+	unsigned cache_size;          /* auth.cache_size, 0 = no cache */
+	int64_t cache_ttl_s;          /* auth.cache_ttl_s */
 };
 
 /* Reads the auth.* keys of CFG into OUT (strings belong to CFG). */
@@ -73,7 +85,7 @@ struct auth *auth_new(const struct auth_settings *set, struct store *st);
 /*
  * A second authenticator like MODEL (same settings and dummy hash) over
  * another store handle ST, for a thread of auth_async.h: it does none of
- * auth_new()'s start-up store work.  NULL when out of memory (logged).
+ * auth_new()'s start-up store work and shares MODEL's cache.  NULL when out of memory (logged).
  */
 struct auth *auth_clone(const struct auth *model, struct store *st);
 void auth_free(struct auth *a);

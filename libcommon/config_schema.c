@@ -60,6 +60,7 @@ const struct conf_key conf_schema[] = {
 	INT("guardian.fail_count", 1, 32, 5),          /* RESTART_FAIL_MAX */
 	INT("guardian.fail_window_s", 1, 86400, 60),
 	INT("guardian.shutdown_timeout_s", 1, 3600, 10),
+	INT("guardian.nofile", 0, 1048576, 16384),    /* children's RLIMIT_NOFILE */
 
 	LIST("processes"),
 	GROUP("processes.[]"),
@@ -100,6 +101,8 @@ const struct conf_key conf_schema[] = {
 	INT("auth.person_lock_failures", 0, 100000, 30),
 	INT("auth.lock_s", 1, 86400, 900),
 	INT("auth.threads", 0, 16, 0),                     /* 0 = one per CPU */
+	INT("auth.cache_size", 0, 10000000, 10000),        /* entries, 0 = off */
+	INT("auth.cache_ttl_s", 0, 86400, 3600),           /* auth_cache_ttl */
 
 	GROUP("pop3"),
 	STR("pop3.banner", "ems POP3 server ready"),

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct store;
+struct auth_cache;
 
 /* ---- domains ---- */
 
@@ -97,9 +98,12 @@ int store_person_get(struct store *st, int64_t id, struct store_person *out);
  * way (the upgrade path; a failed rewrite is logged, the login still
  * succeeds).  Returns -1 when wrong (STORE_E_INVALID, not logged: the
  * caller logs the failed login), for an unknown id (NOTFOUND) or on error.
+ * With CACHE (auth_cache.h; NULL = none) a password verified against the
+ * same stored hash within the cache's TTL is right without hashing it
+ * again (returns 1), and a right one is remembered.
  */
 int store_person_check_password(struct store *st, int64_t person_id,
-                                const char *password);
+                                const char *password, struct auth_cache *cache);
 
 /* Replaces the password (hashed here).  INVALID when empty. */
 int store_person_set_password(struct store *st, int64_t person_id,

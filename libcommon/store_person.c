@@ -4,6 +4,7 @@
  * usage for quotas; see store_directory.h.
  */
 #include "store_internal.h"
+#include "auth_cache.h"
 #include "log.h"
 #include "password.h"
 
@@ -187,17 +188,25 @@ static int stored_hash(struct store *st, int64_t person_id, char **hash)
 }
 
 int store_person_check_password(struct store *st, int64_t person_id,
-                                const char *password)
+                                const char *password, struct auth_cache *cache)
 {
 	char *hash;
 	if (stored_hash(st, person_id, &hash) < 0)
 		return -1;
+	int64_t now = time(NULL);
+	if (auth_cache_hit(cache, person_id, hash, password, now)) {
+		free(hash);
+		return 1;
+	}
 	enum password_result r = password_verify(password, hash);
+	if (r == PASSWORD_OK)
+		auth_cache_add(cache, person_id, hash, password, now);
 	free(hash);
 	if (r == PASSWORD_BAD) {
 		st->last_error = STORE_E_INVALID;
 		return -1;
 	}
+	/* a rehashed password is cached at its next login, under the new hash */
 	if (r == PASSWORD_OK_REHASH && store_person_set_password(st, person_id, password) == 0)
 		log_info("password_upgraded", "person=%lld", (long long)person_id);
 	return 0;

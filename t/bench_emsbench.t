@@ -3,8 +3,9 @@
 against a small ems suite: every load runs without protocol errors and
 reports what really happened (the messages it delivered are in the
 mailbox, the IMAP mix leaves the mailbox as it found it, POP3 sessions
-retrieve bytes, IDLE connections are held and a pushed message is seen),
-and bad usage is refused.  Figures are printed, never judged."""
+retrieve bytes, IDLE connections are held and a pushed message is seen,
+also by the first of many idling connections, a login storm logs every
+attempt in), and bad usage is refused.  Figures are printed, never judged."""
 import json
 import os
 import subprocess
@@ -92,6 +93,21 @@ rc, got = bench("idle", "--connect", imap, "--count", "20", "--clients", "4",
                 "--user", USER, "--users", "2", "--password", "pw", stdin="")
 t.ok(rc == 0 and got and got["connections"] == 20 and got["errors"] == 0,
      "idle: 20 connections logged in and in IDLE")
+
+rc, got = bench("idle", "--connect", imap, "--count", "10", "--clients", "2",
+                "--user", USER, "--users", "2", "--password", "pw", "--push", "3",
+                "--lmtp", lmtp, "--rcpt", "load0@example.test", stdin="")
+t.ok(rc == 0 and got and got["connections"] == 10 and got.get("pushed") == 3,
+     "idle --push: connection 0 saw each of 3 deliveries with 9 others idling")
+
+rc, got = bench("logins", "--connect", imap, "--rate", "20", "--seconds", "1",
+                "--clients", "4", "--user", USER, "--users", "2", "--password", "pw")
+t.ok(rc == 0 and got and got["attempted"] == 20 and got["logins"] == 20 and
+     got["errors"] == 0, "logins: 20 attempts at 20/s, all logged in")
+rc, got = bench("logins", "--connect", imap, "--rate", "5", "--seconds", "1",
+                "--clients", "5", "--user", USER, "--users", "2", "--password", "wrong")
+t.ok(rc == 0 and got and got["logins"] == 0 and got["errors"] == 5,
+     "logins: with a wrong password every attempt counts as an error")
 
 s.stop()
 t.done()
