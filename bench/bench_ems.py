@@ -149,7 +149,8 @@ class Ems:
         return os.path.join(self.suite.state, "store.db")
 
     def worker_pid(self, part):
-        """The pid of the one process serving PART ("imap", "pop3")."""
+        """The pid of the one process serving PART ("imap", "pop3",
+        "lmtp")."""
         return self.processes().get(SERVES[part][0])
 
     def pids(self):

@@ -1,12 +1,14 @@
-"""bench_worker - the two ems-only loads of `make bench` that measure
-imap4srv's worker model (issue 17): how long the event loop stalls while
-one client's store call waits on a lock, and how imap4srv's peak memory
-grows with large APPEND literals.  Both talk IMAP from Python (they
-measure a stall of seconds and a memory peak, not a rate, so emsbench's
-C is not needed) to the one imap4srv process started with --listen.
+"""bench_worker - the ems-only loads of `make bench` that measure the
+worker model (issue 17): how long imap4srv's event loop stalls while one
+client's store call waits on a lock, and how the peak memory of imap4srv
+and of smtpgw grows with large APPEND literals and LMTP messages.  They
+talk IMAP and LMTP from Python (they measure a stall of seconds and a
+memory peak, not a rate, so emsbench's C is not needed) to the one
+imap4srv process started with --listen and to smtpgw.
 A peer server gets "—": the figures are about ems's own process.
 """
 import math
+import smtplib
 import subprocess
 import sys
 import threading
@@ -144,29 +146,30 @@ def proc_status(pid, key):
     return None
 
 
-class BigAppend(EmsOnly):
-    """CLIENTS clients, each logged in as its own person, APPEND a SIZE
-    octet literal at the same moment; imap4srv's peak RSS above its RSS
-    before (VmHWM, reset through clear_refs first; also VmRSS sampled
-    every 20 ms, in case the kernel does not let the peak be reset)."""
+class PeakMemory(EmsOnly):
+    """CLIENTS clients each send a SIZE octet message at the same moment
+    to the one process serving PART; its peak RSS above its RSS before
+    (VmHWM, reset through clear_refs first; also VmRSS sampled every
+    20 ms, in case the kernel does not let the peak be reset).  A
+    subclass says how a client connects (open) and sends (send)."""
 
     CHUNK = 1 << 20
 
-    def __init__(self, clients, size):
-        super().__init__("APPEND x%d, %d MB" % (clients, size // 1000000), "imap", [
-            Figure("imap4srv peak RSS increase", "peak_mb", "MB", "lower"),
-            Figure("imap4srv RSS kept after", "kept_mb", "MB", "lower"),
+    def __init__(self, title, part, program, clients, size):
+        super().__init__(title, part, [
+            Figure("%s peak RSS increase" % program, "peak_mb", "MB", "lower"),
+            Figure("%s RSS kept after" % program, "kept_mb", "MB", "lower"),
             Figure("time to the last OK", "seconds", "s", "lower"),
         ])
         self.clients, self.size = clients, size
 
     def measure(self, server):
-        pid = server.worker_pid("imap")
-        conns = [login(server, i) for i in range(self.clients)]
+        pid = server.worker_pid(self.part)
+        conns = [self.open(server, i) for i in range(self.clients)]
         message = memoryview(self.message())
         results = [None] * self.clients
         go = threading.Barrier(self.clients + 1)
-        threads = [threading.Thread(target=self.append, args=(c, message, go, results, k))
+        threads = [threading.Thread(target=self.client, args=(c, message, go, results, k))
                    for k, c in enumerate(conns)]
         for t in threads:
             t.start()
@@ -198,24 +201,16 @@ class BigAppend(EmsOnly):
 
     def message(self):
         head = (b"From: bench@bench.example\r\nTo: bench@bench.test\r\n"
-                b"Subject: large append\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n\r\n")
+                b"Subject: large message\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n\r\n")
         line = b"x" * 76 + b"\r\n"
         body = line * ((self.size - len(head)) // len(line))
         return (head + body + b"y" * self.size)[:self.size]
 
-    def append(self, c, message, go, results, k):
+    def client(self, c, message, go, results, k):
         try:
             go.wait()
-            c.send("a APPEND INBOX {%d}\r\n" % len(message))
-            if not c.line(ANSWER_S).startswith(b"+"):
-                results[k] = "no continuation"
-                return
-            c.sock.settimeout(ANSWER_S)
-            for off in range(0, len(message), self.CHUNK):
-                c.sock.sendall(message[off:off + self.CHUNK])
-            c.send(b"\r\n")
-            results[k] = "ok" if tagged(c, b"a").startswith(b"a OK") else "refused"
-        except (OSError, threading.BrokenBarrierError) as e:
+            results[k] = self.send(c, message)
+        except (OSError, threading.BrokenBarrierError, smtplib.SMTPException) as e:
             results[k] = str(e) or type(e).__name__
 
     @staticmethod
@@ -233,11 +228,61 @@ class BigAppend(EmsOnly):
         while not stop.wait(0.02):
             try:
                 peak[0] = max(peak[0], proc_status(pid, "VmRSS") or 0)
-            except OSError:   # imap4srv is gone: the clients will say so
+            except OSError:   # the process is gone: the clients will say so
                 return
+
+
+class BigAppend(PeakMemory):
+    """CLIENTS clients, each logged in as its own person, APPEND a SIZE
+    octet literal at the same moment: imap4srv's peak RSS."""
+
+    def __init__(self, clients, size):
+        super().__init__("APPEND x%d, %d MB" % (clients, size // 1000000), "imap",
+                         "imap4srv", clients, size)
+
+    def open(self, server, i):
+        return login(server, i)
+
+    def send(self, c, message):
+        c.send("a APPEND INBOX {%d}\r\n" % len(message))
+        if not c.line(ANSWER_S).startswith(b"+"):
+            return "no continuation"
+        c.sock.settimeout(ANSWER_S)
+        for off in range(0, len(message), self.CHUNK):
+            c.sock.sendall(message[off:off + self.CHUNK])
+        c.send(b"\r\n")
+        return "ok" if tagged(c, b"a").startswith(b"a OK") else "refused"
+
+
+class BigLmtp(PeakMemory):
+    """CLIENTS LMTP clients each send smtpgw a SIZE octet message (DATA,
+    to a person of its own) at the same moment: smtpgw's peak RSS."""
+
+    def __init__(self, clients, size):
+        super().__init__("LMTP x%d, %d MB" % (clients, size // 1000000), "lmtp",
+                         "smtpgw", clients, size)
+
+    def open(self, server, i):
+        host, port = server.connect("lmtp").rsplit(":", 1)
+        lm = smtplib.LMTP(host, int(port), timeout=ANSWER_S)
+        lm.ehlo("bench.example")
+        lm.rcpt_to = USER_FMT % i
+        return lm
+
+    def send(self, lm, message):
+        lm.mail("bench@bench.example")
+        lm.rcpt(lm.rcpt_to)
+        # already CRLF, no line starts with a dot: the bytes go as they are
+        lm.send(b"DATA\r\n")
+        if lm.getreply()[0] != 354:
+            return "no 354"
+        for off in range(0, len(message), self.CHUNK):
+            lm.sock.sendall(message[off:off + self.CHUNK])
+        lm.send(b"\r\n.\r\n")
+        return "ok" if lm.getreply()[0] == 250 else "refused"
 
 
 def plan():
     """The worker-model loads, after the others (the large messages stay
     in their INBOXes)."""
-    return [LockStall(3.0), BigAppend(20, 40 * 1000 * 1000)]
+    return [LockStall(3.0), BigAppend(20, 40 * 1000 * 1000), BigLmtp(4, 40 * 1000 * 1000)]

@@ -117,9 +117,10 @@ static int child_log_path(const struct instance *in, char *out, size_t size)
 	                        in->number) < size ? 0 : -1;
 }
 
-/* The directories a confined child may write to: the suite's own and
- * the store's (which may lie elsewhere).  STORE_DIR holds the latter. */
-static int write_dirs(const char *dirs[4], char *store_dir, size_t size)
+/* The directories a confined child may write to: the suite's own, the
+ * spool (messages arriving) and the store's (which may lie elsewhere).
+ * STORE_DIR holds the latter. */
+static int write_dirs(const char *dirs[5], char *store_dir, size_t size)
 {
 	const char *store = config_path(g.cfg, "store");
 	const char *slash = strrchr(store, '/');
@@ -128,6 +129,7 @@ static int write_dirs(const char *dirs[4], char *store_dir, size_t size)
 	dirs[n++] = config_path(g.cfg, "state_dir");
 	dirs[n++] = config_path(g.cfg, "log_dir");
 	dirs[n++] = config_path(g.cfg, "run_dir");
+	dirs[n++] = config_path(g.cfg, "spool_dir");
 	if (slash != NULL && slash != store &&
 	    (size_t)snprintf(store_dir, size, "%.*s", (int)(slash - store), store) < size)
 		dirs[n++] = store_dir;
@@ -138,7 +140,7 @@ static pid_t spawn_child(const struct instance *in, bool *permanent,
                          char *why, size_t whysize)
 {
 	char program[PATH_MAX], log_path[PATH_MAX], store_dir[PATH_MAX];
-	const char *dirs[4];
+	const char *dirs[5];
 	int ndirs = write_dirs(dirs, store_dir, sizeof store_dir);
 	bool listener = in->stop_phase == PHASE_LISTENER;
 	struct spawn_request rq = {
@@ -470,7 +472,7 @@ static void on_signal(int signo, void *arg)
 
 static int prepare(void)
 {
-	static const char *const dirs[] = { "run_dir", "log_dir", "state_dir" };
+	static const char *const dirs[] = { "run_dir", "log_dir", "state_dir", "spool_dir" };
 	char lock[PATH_MAX];
 	pid_t holder;
 

@@ -33,6 +33,7 @@
 #include "imap_client.h"
 #include "imap_server.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "wakeup.h"
 #include "worker.h"
@@ -104,6 +105,8 @@ static int open_imap(struct worker *w)
 	                       (int)config_int(w->cfg, "store.busy_timeout_ms"));
 	if (srv.store == NULL || imap_auth_open(&srv) < 0)
 		return -1;
+	srv.spool_dir = config_path(w->cfg, "spool_dir");
+	spool_prepare(srv.spool_dir);   /* a failure is logged; APPENDs will say so */
 	srv.wakeup = wakeup_listen(w->run_dir, w->name);
 	if (srv.wakeup == NULL)
 		return -1;

@@ -96,7 +96,10 @@ struct imap_client {
 	size_t cmd_len, cmd_cap;
 	uint32_t literal_left;      /* bytes of the current literal to come */
 	bool in_literal;
+	bool literal_spooled;       /* the current literal goes to spool */
 	size_t literal_limit;       /* per literal of this command */
+	struct spool *spool;        /* APPEND's message literal, or NULL */
+	size_t spool_at;            /* its "{N}" CRLF in cmd (bytes not there) */
 
 	/* the command being executed */
 	struct imap_cmd active;

@@ -3,6 +3,9 @@
  * see imap_command.h.  A command is assembled whole (its lines, and the
  * literals they announce, up to their limits) before it runs, so a
  * connection dropped in the middle of an APPEND leaves nothing behind.
+ * APPEND's message literal, when larger than a small literal, goes to a
+ * spool file (libcommon/spool.h) as it arrives instead of into the
+ * command buffer: memory does not grow with the message.
  * While a command waits for the client (IDLE, AUTHENTICATE) lines go to
  * it; while one is suspended on output no input is read at all.
  */
@@ -11,6 +14,7 @@
 #include "imap_trace.h"
 #include "imap_view.h"
 #include "log.h"
+#include "spool.h"
 #include "stats.h"
 #include "store_pool.h"
 
@@ -101,7 +105,10 @@ static void reset_assembly(struct imap_client *c)
 {
 	c->cmd_len = 0;
 	c->in_literal = false;
+	c->literal_spooled = false;
 	c->literal_left = 0;
+	spool_free(c->spool);   /* a command that ran is done with it */
+	c->spool = NULL;
 	if (c->cmd_cap > CMD_KEEP) {
 		free(c->cmd);
 		c->cmd = NULL;
@@ -171,6 +178,8 @@ static void run(struct imap_client *c)
 	struct imap_str tag, name;
 	memset(cmd, 0, sizeof *cmd);
 	imap_parser_init(&cmd->p, c->cmd, c->cmd_len);
+	if (c->spool != NULL)
+		cmd->p.spooled_at = c->spool_at;
 	cmd->p.utf8 = imap_utf8_names(c);
 	if (imap_p_tag(&cmd->p, &tag) < 0 || tag.len > IMAP_TAG_MAX) {
 		untagged_bad(c, tag.len > IMAP_TAG_MAX ? "tag too long" : "missing or bad tag");
@@ -275,22 +284,44 @@ static void trace_line(struct imap_client *c, const char *line, size_t len)
 	imap_trace_client_line(c->trace, line, len);
 }
 
-/* Refuses a literal over the limit.  A synchronizing one was not sent
- * yet, so the connection goes on; a non-synchronizing one is already on
- * its way and would be read as commands, so the connection ends. */
-static int too_big(struct imap_client *c, bool nonsync, bool is_append)
+/* Refuses a literal before a byte of it is read, with STATUS and TEXT.
+ * A synchronizing one was not sent yet, so the connection goes on; a
+ * non-synchronizing one is already on its way and would be read as
+ * commands, so the connection ends (RFC 7888 section 4 leaves the
+ * server this choice). */
+static int refuse_literal(struct imap_client *c, bool nonsync, const char *status,
+                          const char *text)
 {
 	char tag[IMAP_TAG_MAX + 1];
 	size_t n = strcspn(c->cmd, " ");
 	snprintf(tag, sizeof tag, "%.*s", (int)(n < IMAP_TAG_MAX ? n : IMAP_TAG_MAX), c->cmd);
-	log_info("imap_toobig", "session=%s nonsync=%s", c->session,
-	         nonsync ? "yes" : "no");
-	imap_outf(c, "%s %s [TOOBIG] literal too big\r\n", tag, is_append ? "NO" : "BAD");
+	imap_outf(c, "%s %s %s\r\n", tag, status, text);
 	reset_assembly(c);
 	if (!nonsync)
 		return 1;
-	imap_outs(c, "* BYE non-synchronizing literal too big\r\n");
+	imap_outs(c, "* BYE non-synchronizing literal refused\r\n");
 	return -1;
+}
+
+static int too_big(struct imap_client *c, bool nonsync, bool is_append)
+{
+	log_info("imap_toobig", "session=%s nonsync=%s", c->session,
+	         nonsync ? "yes" : "no");
+	return refuse_literal(c, nonsync, is_append ? "NO" : "BAD", "[TOOBIG] literal too big");
+}
+
+/* APPEND's message literal of SIZE bytes, announced at the end of LINE
+ * (already in the command buffer), is to go to a spool file. */
+static int start_spool(struct imap_client *c, const char *line, size_t len, bool nonsync)
+{
+	const char *brace = memrchr(line, '{', len);
+	c->spool = spool_new(c->srv->spool_dir);
+	if (c->spool == NULL || brace == NULL)
+		return refuse_literal(c, nonsync, "NO",
+		                      "[UNAVAILABLE] the message cannot be received now");
+	c->spool_at = c->cmd_len - (len - (size_t)(brace - line));
+	c->literal_spooled = true;
+	return 0;
 }
 
 /* A line of the command was added; it may announce a literal. */
@@ -310,6 +341,12 @@ static int line_added(struct imap_client *c, const char *line, size_t len)
 	size_t total = IMAP_COMMAND_MAX + (is_append ? c->srv->set.max_append : 0);
 	if (r < 0 || size > limit || c->cmd_len + size > total)
 		return too_big(c, r < 0 || nonsync, is_append);
+	c->literal_spooled = false;
+	if (is_append && size > IMAP_SMALL_LITERAL_MAX && c->spool == NULL) {
+		int s = start_spool(c, line, len, nonsync);
+		if (s != 0)
+			return s;
+	}
 	if (append(c, "\r\n", 2) < 0)
 		return -1;
 	c->in_literal = size > 0;
@@ -333,7 +370,10 @@ static int literal_step(struct imap_client *c)
 		peek_name(c->cmd, c->cmd_len, name, sizeof name);
 		imap_trace_client_literal(c->trace, data, len, hides_arguments(name));
 	}
-	if (append(c, data, len) < 0)
+	/* a spool that failed (disk full) is refused when APPEND runs */
+	if (c->literal_spooled)
+		(void)spool_write(c->spool, data, len);
+	else if (append(c, data, len) < 0)
 		return -1;
 	c->literal_left -= (uint32_t)len;
 	c->in_literal = c->literal_left > 0;

@@ -12,6 +12,7 @@
 #include "imap_view.h"
 #include "log.h"
 #include "params.h"
+#include "spool.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -50,6 +51,7 @@ void imap_client_free(struct imap_client *c)
 	imap_view_free(c->view);
 	imap_trace_close(c->trace);
 	free(c->cmd);
+	spool_free(c->spool);
 	free(c->username);
 	free(c);
 }

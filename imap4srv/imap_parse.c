@@ -7,6 +7,7 @@
 #include "imap_parse.h"
 #include "log.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,8 +19,10 @@ void imap_parser_init(struct imap_parser *p, char *buf, size_t len)
 	p->pos = 0;
 	p->depth = 0;
 	p->error = NULL;
+	p->spooled_at = SIZE_MAX;
 	p->utf8 = false;
 }
+
 
 static int fail(struct imap_parser *p, const char *why)
 {
@@ -204,6 +207,8 @@ static int quoted(struct imap_parser *p, struct imap_str *out)
 static int literal(struct imap_parser *p, struct imap_str *out)
 {
 	uint32_t n;
+	if (p->pos == p->spooled_at)
+		return fail(p, "a message literal where a string belongs");
 	p->pos++;
 	if (imap_p_number(p, &n) < 0)
 		return -1;
@@ -215,6 +220,19 @@ static int literal(struct imap_parser *p, struct imap_str *out)
 	out->p = p->buf + p->pos;
 	out->len = n;
 	p->pos += n;
+	return 0;
+}
+
+int imap_p_spooled(struct imap_parser *p, uint32_t *size)
+{
+	if (p->pos != p->spooled_at)
+		return fail(p, "expected the message literal");
+	p->pos++;
+	if (imap_p_number(p, size) < 0)
+		return -1;
+	imap_p_eat(p, '+');
+	if (!imap_p_eat(p, '}') || !imap_p_eat(p, '\r') || !imap_p_eat(p, '\n'))
+		return fail(p, "bad literal");
 	return 0;
 }
 

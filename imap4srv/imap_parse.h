@@ -41,6 +41,9 @@ struct imap_parser {
 	size_t pos;
 	int depth;             /* open parentheses */
 	const char *error;     /* why the last call failed */
+	/* Where a literal announcement sits whose bytes went to a spool
+	 * file instead of the buffer (APPEND's message); SIZE_MAX if none. */
+	size_t spooled_at;
 	bool utf8;             /* mailbox names are UTF-8 (UTF8=ACCEPT, IMAP4rev2) */
 };
 
@@ -84,6 +87,9 @@ int imap_p_word_list(struct imap_parser *p, const struct imap_word *table, size_
                      int (*arg_of)(struct imap_parser *p, unsigned bit, void *arg), void *arg);
 /* string: quoted or literal. */
 int imap_p_string(struct imap_parser *p, struct imap_str *out);
+/* The literal announcement at spooled_at ("{N}" CRLF, its bytes kept
+ * elsewhere): *SIZE gets N.  -1 when the cursor is not there. */
+int imap_p_spooled(struct imap_parser *p, uint32_t *size);
 /* literal8 = "~{" number ["+"] "}" CRLF *OCTET (RFC 3516, RFC 6855's
  * APPEND UTF8). */
 int imap_p_literal8(struct imap_parser *p, struct imap_str *out);

@@ -49,6 +49,7 @@ struct imap_server {
 	struct wakeup_listener *wakeup;
 	struct ev_io *wakeup_io;
 	struct ev_timer *recheck;       /* re-checks idling mailboxes now and then */
+	const char *spool_dir;          /* APPEND literals on their way in */
 	const char *log_dir;
 	struct imap_settings set;
 	struct imap_trace_file *trace;  /* Server-Trace output, NULL when off */

@@ -28,7 +28,8 @@ struct ems_config {
 	char file[PATH_MAX];
 	char node[HOST_NAME_MAX + 1];
 	char state_dir[PATH_MAX], store[PATH_MAX], log_dir[PATH_MAX],
-	     run_dir[PATH_MAX], tls_certificate[PATH_MAX], tls_key[PATH_MAX];
+	     run_dir[PATH_MAX], spool_dir[PATH_MAX], tls_certificate[PATH_MAX],
+	     tls_key[PATH_MAX];
 };
 
 /* A programming error, not a configuration one: say what and stop. */
@@ -110,6 +111,8 @@ static int resolve_paths(struct ems_config *cfg)
 	           moved ? NULL : config_str(cfg, "paths.log_dir"), "log") < 0 ||
 	    derive(cfg, cfg->run_dir,
 	           moved ? NULL : config_str(cfg, "paths.run_dir"), "run") < 0 ||
+	    derive(cfg, cfg->spool_dir,
+	           moved ? NULL : config_str(cfg, "paths.spool_dir"), "spool") < 0 ||
 	    derive(cfg, cfg->tls_certificate, config_str(cfg, "tls.certificate"),
 	           "tls/cert.pem") < 0 ||
 	    derive(cfg, cfg->tls_key, config_str(cfg, "tls.key"),
@@ -129,6 +132,7 @@ const char *config_path(const struct ems_config *cfg, const char *name)
 		{ "store", offsetof(struct ems_config, store) },
 		{ "log_dir", offsetof(struct ems_config, log_dir) },
 		{ "run_dir", offsetof(struct ems_config, run_dir) },
+		{ "spool_dir", offsetof(struct ems_config, spool_dir) },
 		{ "tls_certificate", offsetof(struct ems_config, tls_certificate) },
 		{ "tls_key", offsetof(struct ems_config, tls_key) },
 		{ "node", offsetof(struct ems_config, node) },

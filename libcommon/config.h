@@ -95,6 +95,7 @@ const char **config_strlist(const struct ems_config *cfg, const char *path,
  *   "store"            paths.store,     or <state_dir>/store.db
  *   "log_dir"          paths.log_dir,   or <state_dir>/log
  *   "run_dir"          paths.run_dir,   or <state_dir>/run
+ *   "spool_dir"        paths.spool_dir, or <state_dir>/spool
  *   "tls_certificate"  tls.certificate, or <state_dir>/tls/cert.pem
  *   "tls_key"          tls.key,         or <state_dir>/tls/key.pem
  *

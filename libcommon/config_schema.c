@@ -30,6 +30,7 @@ const struct conf_key conf_schema[] = {
 	STR("paths.store", ""),
 	STR("paths.log_dir", ""),
 	STR("paths.run_dir", ""),
+	STR("paths.spool_dir", ""),
 
 	GROUP("log"),
 	ENUM("log.level", "error|warn|info|debug", "info"),

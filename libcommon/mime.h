@@ -95,6 +95,10 @@ struct mime_tree {
 	struct mime_arena *arena;       /* owns every part and string */
 	size_t nparts;
 	bool oom;                       /* an allocation failed */
+	/* While parsing, told of each stretch of the input read through
+	 * (mime_structure_mapped()); NULL otherwise. */
+	void (*passed)(const char *p, size_t len, void *arg);
+	void *passed_arg;
 };
 
 /*
@@ -157,6 +161,15 @@ int mime_serialize(const struct mime_tree *t, char **out, size_t *len);
  * first needed.
  */
 char *mime_structure(const char *data, size_t len, size_t *out_len);
+
+/*
+ * The same over a read-only file mapping: PASSED(p, n, ARG) is called
+ * for each stretch of about a MiB the parser has read through, so the
+ * caller can give those pages back (the parser may read them again).
+ */
+char *mime_structure_mapped(const char *data, size_t len,
+                            void (*passed)(const char *p, size_t len, void *arg),
+                            void *arg, size_t *out_len);
 
 /*
  * Moves T to describe the same message with LEN bytes of header fields

@@ -20,6 +20,11 @@
 /* A new, empty tree; NULL when out of memory (logged). */
 struct mime_tree *mime_tree_new(void);
 
+/* mime_parse() telling PASSED of the input read through (mime.h). */
+struct mime_tree *mime_parse_passing(const char *data, size_t len,
+                                     void (*passed)(const char *p, size_t len, void *arg),
+                                     void *arg);
+
 /* LEN zeroed bytes owned by T; NULL (and T->oom) when out of memory. */
 void *mime_alloc(struct mime_tree *t, size_t len);
 

@@ -34,11 +34,20 @@ bool mime_is_message(const struct mime_part *p)
 static struct mime_part *parse_entity(struct mime_tree *t, struct span s, int depth,
                                       bool digest, bool is_message);
 
-static size_t count_lines(const char *p, size_t len)
+/* Input read through is reported in stretches of this size. */
+#define PASSED_STEP (1024 * 1024)
+
+static size_t count_lines(const struct mime_tree *t, const char *p, size_t len)
 {
 	size_t n = 0;
-	for (const char *q = p, *end = p + len; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
-		n++;
+	for (size_t off = 0; off < len; off += PASSED_STEP) {
+		size_t step = len - off < PASSED_STEP ? len - off : PASSED_STEP;
+		const char *q = p + off, *end = q + step;
+		for (; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+			n++;
+		if (t->passed != NULL)
+			t->passed(p + off, step, t->passed_arg);
+	}
 	if (len > 0 && p[len - 1] != '\n')
 		n++;   /* a last line without its end (before a delimiter) */
 	return n;
@@ -152,7 +161,12 @@ static void split_multipart(struct mime_tree *t, struct mime_part *p, struct spa
 	size_t blen = boundary ? strlen(boundary) : 0, cap = 0;
 	const char *base = body.base, *end = base + body.end, *line = base + body.off;
 	const char *open = NULL;   /* the start of the part being read */
+	const char *told = line;   /* passed on up to here */
 	while (blen > 0 && line < end && t->nparts < MIME_PARTS_MAX) {
+		if (t->passed != NULL && line - told >= PASSED_STEP) {
+			t->passed(told, (size_t)(line - told), t->passed_arg);
+			told = line;
+		}
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		const char *next = nl ? nl + 1 : end;
 		bool close;
@@ -195,7 +209,7 @@ static struct mime_part *parse_entity(struct mime_tree *t, struct span s, int de
 	p->header_len = header_block_len(s.base + s.off, s.end - s.off, NULL);
 	p->body_off = s.off + p->header_len;
 	p->body_len = s.end - p->body_off;
-	p->lines = count_lines(s.base + p->body_off, p->body_len);
+	p->lines = count_lines(t, s.base + p->body_off, p->body_len);
 	header_reader_init(&r, s.base + s.off, p->header_len);
 	while (header_next_field(&r, &f) > 0) {
 		content_field(t, p, &f, &typed);
@@ -232,15 +246,25 @@ static struct mime_part *parse_entity(struct mime_tree *t, struct span s, int de
 
 struct mime_tree *mime_parse(const char *data, size_t len)
 {
+	return mime_parse_passing(data, len, NULL, NULL);
+}
+
+struct mime_tree *mime_parse_passing(const char *data, size_t len,
+                                     void (*passed)(const char *p, size_t len, void *arg),
+                                     void *arg)
+{
 	struct mime_tree *t = mime_tree_new();
 	if (t == NULL)
 		return NULL;
+	t->passed = passed;
+	t->passed_arg = arg;
 	t->root = parse_entity(t, (struct span){ data, 0, len }, 0, false, true);
 	if (t->oom || t->root == NULL) {
 		log_error("mime_parse", "error=\"out of memory\" size=%zu", len);
 		mime_free(t);
 		return NULL;
 	}
+	t->passed = NULL;
 	return t;
 }
 

@@ -144,7 +144,14 @@ int mime_serialize(const struct mime_tree *t, char **out, size_t *len)
 
 char *mime_structure(const char *data, size_t len, size_t *out_len)
 {
-	struct mime_tree *t = mime_parse(data, len);
+	return mime_structure_mapped(data, len, NULL, NULL, out_len);
+}
+
+char *mime_structure_mapped(const char *data, size_t len,
+                            void (*passed)(const char *p, size_t len, void *arg),
+                            void *arg, size_t *out_len)
+{
+	struct mime_tree *t = mime_parse_passing(data, len, passed, arg);
 	char *out = NULL;
 	if (t != NULL && mime_serialize(t, &out, out_len) < 0)
 		out = NULL;

@@ -57,7 +57,7 @@
 #include <sys/types.h>
 
 /* The schema version this code writes; older stores migrate forward. */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 enum store_error {
 	STORE_E_NONE = 0,

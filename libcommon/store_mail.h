@@ -111,6 +111,18 @@ int store_message_put(struct store *st, const void *data, size_t len,
                       int64_t internal_date, const void *structure,
                       size_t structure_len, int64_t *id_out);
 
+struct spool;
+
+/*
+ * The same for a message spooled as it arrived (spool.h): the row is
+ * created with room for spool_size(SP) bytes and the spool copied into
+ * it a chunk at a time, in the same transaction.  Takes SP's hash, so SP
+ * takes no more writes; the caller still frees it.  A spool whose writes
+ * failed fails here as STORE_E_TRANSIENT.
+ */
+int store_message_adopt(struct store *st, struct spool *sp, int64_t internal_date,
+                        const void *structure, size_t structure_len, int64_t *id_out);
+
 /* *SIZE gets the size in bytes, *REFCOUNT the reference count. */
 int store_message_info(struct store *st, int64_t message_id, int64_t *size,
                        int64_t *refcount);

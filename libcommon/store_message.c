@@ -6,6 +6,7 @@
  */
 #include "store_internal.h"
 #include "log.h"
+#include "spool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,26 +43,116 @@ static int touch(struct store *st, int64_t id, int64_t now)
 	return store_exec_stmt(st, s, "message_put");
 }
 
-static int insert(struct store *st, const unsigned char *hash, const void *data,
-                  size_t len, int64_t internal_date, const void *structure,
-                  size_t structure_len, int64_t now, int64_t *id)
+/* A new message's bytes: in memory, or in a spool. */
+struct body {
+	const void *data;
+	size_t len;
+	const struct spool *sp;     /* when not NULL, the bytes are here */
+};
+
+/* The messages row of a new message (its body goes in message_bodies,
+ * so that updates of the row never rewrite the body); *ID gets its id. */
+static int insert_row(struct store *st, const unsigned char *hash, int64_t size,
+                      int64_t internal_date, const void *structure, size_t structure_len,
+                      int64_t now, int64_t *id)
 {
 	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO messages (hash, size, internal_date, stored, structure, body)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	    "INSERT INTO messages (hash, size, internal_date, stored, structure)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (int64_t)len);
+	sqlite3_bind_int64(s, 2, size);
 	sqlite3_bind_int64(s, 3, internal_date);
 	sqlite3_bind_int64(s, 4, now);
 	if (structure != NULL)
 		sqlite3_bind_blob64(s, 5, structure, structure_len, SQLITE_STATIC);
-	sqlite3_bind_blob64(s, 6, len ? data : "", len, SQLITE_STATIC);
 	if (store_exec_stmt(st, s, "message_put") < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
 	return 0;
+}
+
+/* Copies spool SP into the body of the new row ID (inserted with a
+ * zeroblob of its size) a chunk at a time: the message never sits whole
+ * in memory. */
+static int copy_spool(struct store *st, int64_t id, const struct spool *sp)
+{
+	char buf[SPOOL_CHUNK];
+	sqlite3_blob *blob = NULL;
+	int rc = sqlite3_blob_open(st->db, "main", "message_bodies", "body", id, 1, &blob);
+	uint64_t off = 0, size = spool_size(sp);
+	while (rc == SQLITE_OK && off < size) {
+		ssize_t n = spool_read(sp, off, buf, size - off < sizeof buf ? (size_t)(size - off)
+		                                                           : sizeof buf);
+		if (n <= 0) {
+			sqlite3_blob_close(blob);
+			return store_fail_kind(st, STORE_E_TRANSIENT, "message_put",
+			                       "spool file unreadable");
+		}
+		rc = sqlite3_blob_write(blob, buf, (int)n, (int)off);
+		off += (uint64_t)n;
+	}
+	int crc = sqlite3_blob_close(blob);
+	if (rc == SQLITE_OK)
+		rc = crc;
+	return rc == SQLITE_OK ? 0 : store_fail(st, "message_put", rc);
+}
+
+/* The row of new message ID's body B. */
+static int insert_body(struct store *st, int64_t id, const struct body *b)
+{
+	sqlite3_stmt *s = store_stmt(st, b->sp != NULL
+	    ? "INSERT INTO message_bodies (id, body) VALUES (?1, zeroblob(?2))"
+	    : "INSERT INTO message_bodies (id, body) VALUES (?1, ?2)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (b->sp != NULL)
+		sqlite3_bind_int64(s, 2, (int64_t)spool_size(b->sp));
+	else
+		sqlite3_bind_blob64(s, 2, b->len ? b->data : "", b->len, SQLITE_STATIC);
+	if (store_exec_stmt(st, s, "message_put") < 0)
+		return -1;
+	return b->sp != NULL ? copy_spool(st, id, b->sp) : 0;
+}
+
+/* Stores body B with content hash HASH once: a new row, or the one that
+ * has those bytes already. */
+static int put_once(struct store *st, const unsigned char *hash, const struct body *b,
+                    int64_t internal_date, const void *structure, size_t structure_len,
+                    int64_t *id_out)
+{
+	int64_t now = (int64_t)time(NULL), id = 0;
+	int64_t size = b->sp != NULL ? (int64_t)spool_size(b->sp) : (int64_t)b->len;
+	/* Look-up and insert under one lock: two processes storing the same
+	 * bytes at once must end with one row. */
+	if (store_tx_begin(st) < 0)
+		return -1;
+	int found = find_by_hash(st, hash, &id);
+	if (found < 0 || (found == 0 && touch(st, id, now) < 0) ||
+	    (found == 1 && (insert_row(st, hash, size, internal_date, structure, structure_len,
+	                               now, &id) < 0 || insert_body(st, id, b) < 0))) {
+		store_tx_rollback(st);
+		return -1;
+	}
+	if (store_tx_commit(st) < 0)
+		return -1;
+	*id_out = id;
+	return 0;
+}
+
+int store_message_adopt(struct store *st, struct spool *sp, int64_t internal_date,
+                        const void *structure, size_t structure_len, int64_t *id_out)
+{
+	unsigned char hash[STORE_HASH_LEN];
+	struct body b = { .sp = sp };
+	if (spool_size(sp) >= INT32_MAX)   /* sqlite3_blob_write counts in int */
+		return store_fail_kind(st, STORE_E_INVALID, "message_adopt", "message too big");
+	/* a spool that could not be written (disk full): try again later */
+	if (spool_hash(sp, hash) < 0)
+		return store_fail_kind(st, STORE_E_TRANSIENT, "message_adopt", "spool failed");
+	return put_once(st, hash, &b, internal_date, structure, structure_len, id_out);
 }
 
 int store_message_put(struct store *st, const void *data, size_t len,
@@ -70,26 +161,11 @@ int store_message_put(struct store *st, const void *data, size_t len,
 {
 	unsigned char hash[STORE_HASH_LEN];
 	unsigned int hlen = 0;
-	int64_t now = (int64_t)time(NULL), id = 0;
-
+	struct body b = { .data = data, .len = len };
 	if (EVP_Digest(len ? data : "", len, hash, &hlen, EVP_sha256(), NULL) != 1 ||
 	    hlen != STORE_HASH_LEN)
 		return store_fail_kind(st, STORE_E_FAILED, "message_put", "sha256 failed");
-	/* Look-up and insert under one lock: two processes storing the same
-	 * bytes at once must end with one row. */
-	if (store_tx_begin(st) < 0)
-		return -1;
-	int found = find_by_hash(st, hash, &id);
-	if (found < 0 || (found == 0 && touch(st, id, now) < 0) ||
-	    (found == 1 && insert(st, hash, data, len, internal_date, structure,
-	                          structure_len, now, &id) < 0)) {
-		store_tx_rollback(st);
-		return -1;
-	}
-	if (store_tx_commit(st) < 0)
-		return -1;
-	*id_out = id;
-	return 0;
+	return put_once(st, hash, &b, internal_date, structure, structure_len, id_out);
 }
 
 int store_message_info(struct store *st, int64_t message_id, int64_t *size,
@@ -151,7 +227,8 @@ ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
                            void *buf, size_t len)
 {
 	sqlite3_blob *blob = NULL;
-	int rc = sqlite3_blob_open(st->db, "main", "messages", "body", message_id, 0, &blob);
+	int rc = sqlite3_blob_open(st->db, "main", "message_bodies", "body", message_id, 0,
+	                           &blob);
 	if (rc != SQLITE_OK) {
 		sqlite3_blob_close(blob);
 		/* SQLITE_ERROR here means "no such row" */
@@ -189,7 +266,7 @@ static int copy_blob(struct store *st, sqlite3_stmt *s, const char *op, void **d
 
 int store_message_get(struct store *st, int64_t message_id, void **data, size_t *len)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT body FROM messages WHERE id = ?1");
+	sqlite3_stmt *s = store_stmt(st, "SELECT body FROM message_bodies WHERE id = ?1");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, message_id);

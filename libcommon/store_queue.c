@@ -119,13 +119,32 @@ static int insert_item(struct store *st, enum store_queue q, const char *sender,
 	return 0;
 }
 
-/* Adds an item for MESSAGE_ID, or for DATA stored first when MESSAGE_ID
- * is 0, in one transaction. */
+/* Where a new queue item's message comes from. */
+struct item_message {
+	int64_t id;             /* stored already, or 0 */
+	const void *data;       /* else these bytes */
+	size_t len;
+	struct spool *spool;    /* else this spool */
+	int64_t internal_date;
+};
+
+/* Stores M's message unless it is stored; *ID gets its id. */
+static int put_message(struct store *st, const struct item_message *m, int64_t *id)
+{
+	*id = m->id;
+	if (m->id != 0)
+		return 0;
+	if (m->spool != NULL)
+		return store_message_adopt(st, m->spool, m->internal_date, NULL, 0, id);
+	return store_message_put(st, m->data, m->len, m->internal_date, NULL, 0, id);
+}
+
+/* Adds an item for message M in one transaction. */
 static int add_item(struct store *st, enum store_queue q, const char *sender,
-                    const char *const *rcpts, size_t nrcpt, int64_t message_id,
-                    const void *data, size_t len, int64_t internal_date,
+                    const char *const *rcpts, size_t nrcpt, const struct item_message *m,
                     int64_t *id_out)
 {
+	int64_t message_id = 0;
 	int64_t id = 0;
 	if (sender != NULL && !word_ok(sender))
 		return store_fail_kind(st, STORE_E_INVALID, "queue_add", "bad sender");
@@ -136,8 +155,7 @@ static int add_item(struct store *st, enum store_queue q, const char *sender,
 		free(joined);
 		return -1;
 	}
-	if ((message_id == 0 &&
-	     store_message_put(st, data, len, internal_date, NULL, 0, &message_id) < 0) ||
+	if (put_message(st, m, &message_id) < 0 ||
 	    insert_item(st, q, sender, joined, message_id, &id) < 0) {
 		free(joined);
 		store_tx_rollback(st);
@@ -155,7 +173,16 @@ int store_queue_add(struct store *st, enum store_queue q, const char *sender,
                     const char *const *rcpts, size_t nrcpt, const void *data,
                     size_t len, int64_t internal_date, int64_t *id_out)
 {
-	return add_item(st, q, sender, rcpts, nrcpt, 0, data, len, internal_date, id_out);
+	struct item_message m = { .data = data, .len = len, .internal_date = internal_date };
+	return add_item(st, q, sender, rcpts, nrcpt, &m, id_out);
+}
+
+int store_queue_add_spool(struct store *st, enum store_queue q, const char *sender,
+                          const char *const *rcpts, size_t nrcpt, struct spool *sp,
+                          int64_t internal_date, int64_t *id_out)
+{
+	struct item_message m = { .spool = sp, .internal_date = internal_date };
+	return add_item(st, q, sender, rcpts, nrcpt, &m, id_out);
 }
 
 int store_queue_add_message(struct store *st, enum store_queue q, const char *sender,
@@ -164,7 +191,8 @@ int store_queue_add_message(struct store *st, enum store_queue q, const char *se
 {
 	if (message_id <= 0)
 		return store_fail_kind(st, STORE_E_NOTFOUND, "queue_add", "no such message");
-	return add_item(st, q, sender, rcpts, nrcpt, message_id, NULL, 0, 0, id_out);
+	struct item_message m = { .id = message_id };
+	return add_item(st, q, sender, rcpts, nrcpt, &m, id_out);
 }
 
 static void item_from_row(sqlite3_stmt *s, struct store_queue_item *out)

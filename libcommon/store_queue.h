@@ -58,6 +58,12 @@ int store_queue_add(struct store *st, enum store_queue q, const char *sender,
                     const char *const *rcpts, size_t nrcpt, const void *data,
                     size_t len, int64_t internal_date, int64_t *id_out);
 
+/* The same for a message spooled as it arrived (store_message_adopt()). */
+struct spool;
+int store_queue_add_spool(struct store *st, enum store_queue q, const char *sender,
+                          const char *const *rcpts, size_t nrcpt, struct spool *sp,
+                          int64_t internal_date, int64_t *id_out);
+
 /* The same for a message already stored (forwarding one that arrived). */
 int store_queue_add_message(struct store *st, enum store_queue q, const char *sender,
                             const char *const *rcpts, size_t nrcpt,

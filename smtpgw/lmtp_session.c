@@ -6,8 +6,10 @@
  * PIPELINING (every buffered command is answered in order, replies go
  * out together), ENHANCEDSTATUSCODES, STARTTLS (RFC 3207) on TCP when
  * the service has a certificate.  Commands are parsed by lmtp_cmd.c, the
- * message text decoded by lmtp_data.c into smtpgw_message.c's buffer and
- * queued by smtpgw_submit.c.  The connection itself (socket, TLS, idle
+ * message text decoded by lmtp_data.c into smtpgw_message.c's buffer (a
+ * spool file past 64 KiB) and queued by smtpgw_submit.c in a job on the
+ * store pool (libcommon/store_pool.h): the session reads nothing until
+ * the commit is done and answered.  The connection itself (socket, TLS, idle
  * timer, back-pressure) is libcommon's client_conn.
  */
 #include "lmtp_session.h"
@@ -21,6 +23,7 @@
 #include "recipient.h"
 #include "smtpgw.h"
 #include "store.h"
+#include "store_pool.h"
 #include "worker.h"
 
 #include <stdarg.h>
@@ -48,6 +51,7 @@ struct accepted_rcpt {
 struct lmtp_session {
 	struct client_conn conn;
 	struct smtpgw *g;
+	struct worker *w;               /* its pool runs the queue commit */
 	char peer[128];
 	char session[48];               /* "smtpgw01.N" in log lines */
 	char helo[256];
@@ -59,6 +63,19 @@ struct lmtp_session {
 	struct message_buf msg;
 	struct lmtp_data data;          /* decoder state inside DATA */
 	int errors;
+	struct store_job *job;          /* the queue commit in flight, or NULL */
+};
+
+/* The queue commit of one message, run on a pool thread: it owns what
+ * it needs, since the session may be gone before it ends. */
+struct queue_job {
+	struct lmtp_session *s;
+	struct message_buf msg;         /* taken from the session */
+	char sender[ADDR_MAX + 1];
+	const char **addrs;             /* the recipients that fit */
+	char (*copies)[ADDR_MAX + 1];
+	size_t n;
+	int64_t id;
 };
 
 static void reply(struct lmtp_session *s, const char *fmt, ...)
@@ -84,6 +101,7 @@ static void session_free(struct lmtp_session *s)
 	if (s->in_data)
 		log_info("lmtp_dropped", "session=%s peer=%s rcpts=%zu", s->session,
 		         log_quote(s->peer), s->nrcpt);
+	store_job_cancel(s->job);
 	client_conn_close(&s->conn);
 	msgbuf_free(&s->msg);
 	free(s->rcpts);
@@ -223,6 +241,7 @@ static void cmd_data(struct lmtp_session *s)
 		return bad_command(s, "503 5.5.1 No valid recipients");
 	snprintf(from, sizeof from, "from %.200s (%.100s)", s->helo, s->peer);
 	msgbuf_init(&s->msg, (size_t)s->g->max_size);
+	msgbuf_spool(&s->msg, s->g->spool_dir, false);
 	/* RFC 3848: LMTPS once STARTTLS is done */
 	const char *proto = client_conn_tls(&s->conn) ? "LMTPS" : "LMTP";
 	if (smtpgw_received(s->g, from, proto, s->nrcpt == 1 ? s->rcpts[0].address : NULL,
@@ -286,18 +305,13 @@ static size_t fitting_rcpts(struct lmtp_session *s, const char **addrs)
 	return n;
 }
 
-/* The message is complete and good: queue it for the recipients that fit,
- * answer each. */
-static void data_queue(struct lmtp_session *s)
+/* One answer per recipient: over quota 452, else 250 when QUEUED as ID,
+ * else 451. */
+static void answer_data(struct lmtp_session *s, bool checked, bool queued, int64_t id)
 {
-	const char **addrs = calloc(s->nrcpt, sizeof *addrs);
-	size_t n = addrs != NULL ? fitting_rcpts(s, addrs) : 0;
-	int64_t id = 0;
-	bool queued = n > 0 && smtpgw_submit(s->g, &s->msg, s->sender, addrs, n, &id) == 0;
-
 	for (size_t i = 0; i < s->nrcpt; i++) {
 		const struct accepted_rcpt *r = &s->rcpts[i];
-		if (addrs != NULL && r->over_quota)
+		if (checked && r->over_quota)
 			reply(s, "452 4.2.2 <%s> Mailbox full", r->address);
 		else if (queued)
 			reply(s, "250 2.0.0 <%s> Queued as %lld", r->address, (long long)id);
@@ -305,7 +319,79 @@ static void data_queue(struct lmtp_session *s)
 			reply(s, "451 4.3.0 <%s> Temporary failure, try again later",
 			      r->address);
 	}
+}
+
+static int job_run(struct store *st, void *local, void *arg)
+{
+	struct queue_job *j = arg;
+	(void)local;
+	return smtpgw_submit_store(st, &j->msg, j->sender, j->addrs, j->n, &j->id);
+}
+
+/* Back on the loop after the commit: the answers, then the next command. */
+static void job_done(void *arg, int rc, enum store_error err)
+{
+	struct queue_job *j = arg;
+	struct lmtp_session *s = j->s;
+	s->job = NULL;
+	smtpgw_submit_done(s->g, &j->msg, j->sender, j->addrs, j->n, rc, err, j->id);
+	answer_data(s, true, rc == 0, j->id);
+	transaction_reset(s);
+	client_conn_pump(&s->conn);   /* may free the session */
+}
+
+static void job_free(void *arg)
+{
+	struct queue_job *j = arg;
+	msgbuf_free(&j->msg);
+	free(j->addrs);
+	free(j->copies);
+	free(j);
+}
+
+static const struct store_job_ops queue_ops = { "lmtp_queue", STORE_JOB_WRITE, job_run,
+	                                        job_done, job_free };
+
+/* The job for the recipients that fit (marked by fitting_rcpts()); takes
+ * the session's message.  NULL when out of memory. */
+static struct queue_job *job_new(struct lmtp_session *s)
+{
+	struct queue_job *j = calloc(1, sizeof *j);
+	if (j == NULL || (j->addrs = calloc(s->nrcpt, sizeof *j->addrs)) == NULL ||
+	    (j->copies = calloc(s->nrcpt, sizeof *j->copies)) == NULL) {
+		if (j != NULL)
+			free(j->addrs);
+		free(j);
+		return NULL;
+	}
+	j->s = s;
+	snprintf(j->sender, sizeof j->sender, "%s", s->sender);
+	for (size_t i = 0; i < s->nrcpt; i++)
+		if (!s->rcpts[i].over_quota) {
+			snprintf(j->copies[j->n], sizeof j->copies[j->n], "%s", s->rcpts[i].address);
+			j->addrs[j->n] = j->copies[j->n];
+			j->n++;
+		}
+	j->msg = s->msg;
+	msgbuf_init(&s->msg, s->msg.limit);
+	return j;
+}
+
+/* The message is complete and good: queues it for the recipients that
+ * fit on the store pool.  Returns 1 when a job is in flight (it answers
+ * and resets the transaction), 0 when answered already. */
+static int data_queue(struct lmtp_session *s)
+{
+	const char **addrs = calloc(s->nrcpt, sizeof *addrs);
+	bool checked = addrs != NULL;
+	size_t n = checked ? fitting_rcpts(s, addrs) : 0;
 	free(addrs);
+	struct queue_job *j = NULL;
+	if (n > 0 && smtpgw_submit_check(s->g, s->sender, n) == 0 && (j = job_new(s)) != NULL &&
+	    (s->job = store_pool_submit(s->w->pool, &queue_ops, j)) != NULL)
+		return 1;
+	answer_data(s, checked, false, 0);
+	return 0;
 }
 
 static void data_end(struct lmtp_session *s)
@@ -313,14 +399,14 @@ static void data_end(struct lmtp_session *s)
 	const char *why;
 
 	if (s->data.failed)
-		reply_each(s, "451 4.3.0 <%s> Out of memory, try again later");
+		reply_each(s, "451 4.3.0 <%s> Cannot take the message now, try again later");
 	else if (s->msg.too_big)
 		reply_each(s, "552 5.3.4 <%s> Message exceeds the size limit");
 	else if (msgbuf_check(&s->msg, &why) < 0)
 		for (size_t i = 0; i < s->nrcpt; i++)
 			reply(s, "554 5.6.0 <%s> %s", s->rcpts[i].address, why);
-	else
-		data_queue(s);
+	else if (data_queue(s) == 1)
+		return;   /* the job answers */
 	transaction_reset(s);
 }
 
@@ -353,6 +439,8 @@ static int step(void *arg)
 	char *line = NULL;
 	size_t len = 0;
 	bool in_data = s->in_data;
+	if (s->job != NULL)
+		return 0;   /* nothing is read until the commit is answered */
 	enum ios_status st = in_data ? data_input(s) : ios_read_line(s->conn.ios, &line, &len);
 
 	switch (client_conn_input(&s->conn, st)) {
@@ -368,11 +456,12 @@ static int step(void *arg)
 	}
 }
 
-/* Every command is answered before the next is read. */
+/* Every command is answered before the next is read; nothing is read
+ * while a commit runs. */
 static bool input_held(const void *arg)
 {
-	(void)arg;
-	return false;
+	const struct lmtp_session *s = arg;
+	return s->job != NULL;
 }
 
 /* At the start, or after an implicit TLS handshake; after STARTTLS the
@@ -430,6 +519,7 @@ int lmtp_session_start(struct smtpgw *g, struct worker *w, int fd, const char *p
 		return -1;
 	}
 	s->g = g;
+	s->w = w;
 	s->max_rcpt = max_rcpt;
 	snprintf(s->peer, sizeof s->peer, "%s", peer);
 	worker_session_name(w, s->session, sizeof s->session);

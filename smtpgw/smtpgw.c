@@ -14,6 +14,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "params.h"
+#include "spool.h"
 #include "store.h"
 
 #include <signal.h>
@@ -68,6 +69,7 @@ static int run_daemon(struct smtpgw *g, const struct proc_params *p, struct ems_
 {
 	open_log(cfg, "smtpgw", p->instance);
 	signal(SIGPIPE, SIG_IGN);
+	spool_prepare(g->spool_dir);   /* a failure is logged; messages stay in memory */
 	return lmtp_server_run(g, p, cfg);
 }
 
@@ -101,6 +103,7 @@ int main(int argc, char **argv)
 	g.cfg = cfg;
 	g.node = config_path(cfg, "node");
 	g.run_dir = config_path(cfg, "run_dir");
+	g.spool_dir = config_path(cfg, "spool_dir");
 	g.max_size = config_int(cfg, "lmtp.max_message_size");
 	g.default_domain = config_str(cfg, "auth.default_domain");
 	if (sender != NULL)
@@ -112,6 +115,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "4.3.0 the mail store is not available, try again later\n");
 		rc = sender != NULL ? EXIT_TEMPFAIL : 1;
 	} else if (sender != NULL) {
+		spool_prepare(g.spool_dir);   /* on failure the message stays in memory */
 		rc = smtpgw_mailer(&g, sender, argv + next, argc - next);
 	} else {
 		rc = run_daemon(&g, &p, cfg);   /* the worker frees cfg */

@@ -22,8 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
+
 struct ems_config;
-struct store;
 struct evloop;
 struct tls_server;
 
@@ -44,34 +45,57 @@ struct smtpgw {
 	struct store *store;
 	const char *node;           /* host name in Received and replies */
 	const char *run_dir;
+	const char *spool_dir;      /* messages on their way in (spool.h) */
 	int64_t max_size;           /* lmtp.max_message_size */
 	const char *default_domain; /* auth.default_domain: of a bare recipient name */
 	struct evloop *loop;        /* daemon mode only */
 	struct tls_server *tls;     /* daemon mode: STARTTLS on TCP, or NULL */
 };
 
-/* A message as it arrives: bytes in canonical CRLF form, with a limit. */
+/* A message as it arrives: bytes in canonical CRLF form, with a limit.
+ * Offsets count from the start of the message; once spooling, only the
+ * bytes from FLUSHED on are in DATA, the others in SPOOL. */
 struct message_buf {
 	char *data;
-	size_t len, cap;
+	size_t len, cap;            /* LEN: the message so far */
 	size_t start;               /* where the input begins (after trace) */
 	size_t limit;               /* input bytes allowed after START */
 	bool too_big;               /* more arrived than LIMIT: data is cut */
 	bool after_cr;
+	const char *spool_dir;      /* spool past SPOOL_CHUNK bytes, or NULL */
+	struct spool *spool;
+	size_t flushed;             /* bytes in SPOOL */
+	bool drop_from;             /* drop a "From " line before spooling */
+	bool spool_failed;          /* the spool could not be written */
+	const char *bad_header;     /* msgbuf_check()'s verdict, once spooled */
 };
 
-/* Starts B empty with LIMIT. */
+/* Starts B empty with LIMIT, in memory. */
 void msgbuf_init(struct message_buf *b, size_t limit);
+
+/*
+ * Makes B keep at most about SPOOL_CHUNK bytes in memory: past that the
+ * message goes to a spool file in DIR (the header is checked, and with
+ * DROP_FROM a leading "From " line dropped, before the first write).
+ * When no spool file can be made B stays in memory (logged).
+ */
+void msgbuf_spool(struct message_buf *b, const char *dir, bool drop_from);
+
+/* Writes what B holds in memory to its spool, if it has one: call once
+ * the message is complete.  Returns 0, or -1 when the spool failed
+ * (logged; the message cannot be stored). */
+int msgbuf_finish(struct message_buf *b);
 
 /* Puts the trace field TEXT (CRLF-terminated) first; call before any
  * input.  Returns 0, or -1 when out of memory (logged). */
 int msgbuf_add_trace(struct message_buf *b, const char *text);
-/* Frees B's bytes and empties it. */
+/* Frees B's bytes and spool and empties it (its limit and spool
+ * directory stay). */
 void msgbuf_free(struct message_buf *b);
 
 /* Appends LEN bytes of raw input, turning bare LF into CRLF.  Input past
- * the limit is dropped and marks B too_big.  Returns 0, or -1 when out of
- * memory (logged). */
+ * the limit is dropped and marks B too_big (its spool is dropped then).
+ * Returns 0, or -1 when out of memory or the spool failed (logged). */
 int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len);
 
 /* Appends LEN bytes as they are (the caller already made them CRLF).
@@ -79,7 +103,8 @@ int msgbuf_add_raw(struct message_buf *b, const char *data, size_t len);
 int msgbuf_add_bytes(struct message_buf *b, const char *data, size_t len);
 
 /* Removes a leading mbox "From " line from the input in B (sendmail
- * gives one to mailers with the U flag; LMTP never has one). */
+ * gives one to mailers with the U flag; LMTP never has one); a spooled
+ * B had it removed before spooling, when msgbuf_spool() said so. */
 void msgbuf_drop_from_line(struct message_buf *b);
 
 /*
@@ -107,8 +132,22 @@ int smtpgw_received(const struct smtpgw *g, const char *from_part,
  * gets the item id.  Returns 0 once committed; -1 after logging
  * otherwise -- every failure is temporary to the peer, so it retries.
  */
-int smtpgw_submit(struct smtpgw *g, const struct message_buf *b, const char *sender,
+int smtpgw_submit(struct smtpgw *g, struct message_buf *b, const char *sender,
                   const char *const *rcpts, size_t nrcpt, int64_t *queue_id);
+
+/* smtpgw_submit() in its three steps, for a caller that runs the store
+ * work on a pool thread (lmtp_session.c):
+ * _check, on the loop: 0, or -1 (logged, counted) when the store is full;
+ * _store, anywhere, with store handle ST: the transaction, 0 or -1 (the
+ * kind in store_last_error(ST)), *ID the item;
+ * _done, on the loop, with _store's RC and error kind ERR: logs, counts
+ * and wakes postman. */
+int smtpgw_submit_check(struct smtpgw *g, const char *sender, size_t nrcpt);
+int smtpgw_submit_store(struct store *st, struct message_buf *b, const char *sender,
+                        const char *const *rcpts, size_t nrcpt, int64_t *id);
+void smtpgw_submit_done(struct smtpgw *g, const struct message_buf *b, const char *sender,
+                        const char *const *rcpts, size_t nrcpt, int rc,
+                        enum store_error err, int64_t id);
 
 /* Mailer mode: the whole run; returns the sysexits code. */
 int smtpgw_mailer(struct smtpgw *g, const char *sender, char *const *rcpts,

@@ -164,6 +164,7 @@ static int receive(struct smtpgw *g, const char *sender, const char **rcpts,
 	int rc;
 
 	msgbuf_init(&b, (size_t)g->max_size);
+	msgbuf_spool(&b, g->spool_dir, true);
 	if (smtpgw_received(g, "from mailer", "local", nrcpt == 1 ? rcpts[0] : NULL,
 	                    received, sizeof received) < 0 ||
 	    msgbuf_add_trace(&b, received) < 0)

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""bench_worker.t - the two ems-only loads of `make bench` (bench/
+"""bench_worker.t - the ems-only loads of `make bench` (bench/
 bench_worker.py), small, against a small suite: the lock-stall load gets
 its STORE through after the helper's lock and every NOOP/CAPABILITY
 answered, and leaves the flag as it found it; the large-APPEND load
-stores every message whole and reports imap4srv's memory; a peer server
+stores every message whole and reports imap4srv's memory, the large-LMTP
+load has each message accepted and reports smtpgw's; a peer server
 gets "—"; run.py --only refuses a text no load has.  Figures are
 printed, never judged."""
 import os
@@ -19,7 +20,7 @@ import bench_loads  # noqa: E402
 import bench_worker  # noqa: E402
 
 t = emstest.Tap()
-for prog in ("emsbench", "oomgr", "imap4srv"):
+for prog in ("emsbench", "oomgr", "imap4srv", "smtpgw"):
     if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
         t.skip_all("%s is not built" % prog)
 
@@ -29,6 +30,7 @@ s.admin("insert domain qualifiedname=bench.test",
         *["insert person username=%s password=%s"
           % (bench_loads.USER_FMT % i, bench_loads.PASSWORD) for i in range(CLIENTS)])
 imap = s.start_imap()
+s.start_daemons(postman=False)
 
 
 class Server:
@@ -39,13 +41,13 @@ class Server:
         return None
 
     def connect(self, part):
-        return "127.0.0.1:%d" % s.imap_port
+        return "127.0.0.1:%d" % (s.lmtp_port if part == "lmtp" else s.imap_port)
 
     def store(self):
         return os.path.join(s.state, "store.db")
 
     def worker_pid(self, part):
-        return imap.pid
+        return s.smtpgw.pid if part == "lmtp" else imap.pid
 
 
 class Peer:
@@ -82,12 +84,15 @@ m.logout()
 t.ok(typ == "OK" and b"\\Flagged" not in data[0],
      "lock stall: the message's flags are as they were")
 
-big = bench_worker.BigAppend(CLIENTS, SIZE)
-big.run(Server())
-got = big.values["ems"]
-t.diag("large APPEND: %s" % (got,))
-t.ok(isinstance(got, dict) and got["errors"] == 0 and got["peak_mb"] >= 0,
-     "large APPEND: every APPEND answered OK and the peak RSS is reported")
+for load, what, answer in ((bench_worker.BigAppend(CLIENTS, SIZE), "large APPEND", "OK"),
+                          (bench_worker.BigLmtp(CLIENTS, SIZE), "large LMTP", "250")):
+    load.run(Server())
+    got = load.values["ems"]
+    t.diag("%s: %s" % (what, got))
+    t.ok(isinstance(got, dict) and got["errors"] == 0 and got["peak_mb"] >= 0,
+         "%s: every message answered %s and the peak RSS is reported" % (what, answer))
+t.ok("LMTP x3, 1 MB: smtpgw peak RSS increase" in [r["name"] for r in load.figures(["ems"])],
+     "large LMTP: its rows name smtpgw")
 sizes = []
 for i in range(CLIENTS):
     m = user(i)

@@ -88,6 +88,18 @@ def lock_store(suite):
     return con
 
 
+def _tcp_queues(port_a, port_b):
+    """(send, receive) queue sizes of the IPv4 TCP socket from PORT_A to
+    PORT_B, or None when there is none."""
+    with open("/proc/net/tcp") as f:
+        for ln in f.readlines()[1:]:
+            x = ln.split()
+            if (int(x[1].split(":")[1], 16), int(x[2].split(":")[1], 16)) == (port_a, port_b):
+                tx, rx = x[4].split(":")
+                return int(tx, 16), int(rx, 16)
+    return None
+
+
 class RawLines:
     """A raw connection: send lines, read lines as bytes.  RESET_ERRORS:
     the exceptions of a read that count as the server having closed."""
@@ -141,6 +153,15 @@ class RawLines:
             return True
         finally:
             self.sock.setblocking(True)
+
+    def all_taken(self):
+        """True when the server has read everything sent on this
+        connection so far (loopback TCP only: both directions' queues in
+        /proc/net/tcp are empty), so a command sent is being worked on."""
+        mine = self.sock.getsockname()[1]
+        theirs = self.sock.getpeername()[1]
+        return (_tcp_queues(mine, theirs) == (0, 0) and
+                _tcp_queues(theirs, mine) == (0, 0))
 
     def close(self):
         try:

@@ -6,6 +6,10 @@
 #include "../../smtpgw/smtpgw.h"
 #include "tap.h"
 
+#include "spool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Feeds IN to a fresh buffer in chunks of CHUNK bytes; returns it. */
@@ -136,8 +140,58 @@ static void test_received(void)
 	   "-1 when it does not fit");
 }
 
+/* Past SPOOL_CHUNK bytes the message goes to a spool file: the same
+ * bytes come out (the "From " line dropped before the first write), and
+ * a bad header found then is still reported at the end. */
+static void test_spool(void)
+{
+	char dir[1024];
+	size_t n = 0, got = 0;
+	snprintf(dir, sizeof dir, "%s/spool", tap_tmpdir());
+	spool_prepare(dir);
+	char *in = malloc(400000), *want = malloc(400000), *back = malloc(400000);
+	n = (size_t)sprintf(in, "From x@y Mon Dec  7 00:00:00 2026\nSubject: big\n\n");
+	size_t w = (size_t)sprintf(want, "Subject: big\r\n\r\n");
+	for (int i = 0; n < 300000; i++) {
+		n += (size_t)sprintf(in + n, "line %d\n", i);
+		w += (size_t)sprintf(want + w, "line %d\r\n", i);
+	}
+	struct message_buf b;
+	const char *why = NULL;
+	msgbuf_init(&b, 1000000);
+	msgbuf_spool(&b, dir, true);
+	for (size_t i = 0; i < n; i += 1000)
+		msgbuf_add_raw(&b, in + i, n - i < 1000 ? n - i : 1000);
+	msgbuf_drop_from_line(&b);
+	ok(b.spool != NULL && b.cap <= 4 * SPOOL_CHUNK, "a message past a chunk is spooled (%zu "
+	   "bytes kept in memory)", b.cap);
+	ok(msgbuf_check(&b, &why) == 0 && msgbuf_finish(&b) == 0, "  checked, finished");
+	ssize_t r;
+	while ((r = spool_read(b.spool, got, back + got, 65536)) > 0)
+		got += (size_t)r;
+	is_mem(back, got, want, w, "  the spool holds the message in CRLF form, no From line");
+	is_int((long long)b.len, (long long)w, "  and its length is the message's");
+	msgbuf_free(&b);
+	msgbuf_init(&b, 1000000);
+	msgbuf_spool(&b, dir, false);
+	msgbuf_add_raw(&b, "no header here\n", 15);
+	msgbuf_add_raw(&b, in + 60, 200000);
+	ok(msgbuf_check(&b, &why) < 0 && strstr(why, "header") != NULL,
+	   "a spooled message that is not one is refused at the end");
+	msgbuf_free(&b);
+	msgbuf_init(&b, 100000);
+	msgbuf_spool(&b, dir, false);
+	msgbuf_add_raw(&b, in + 36, 200000);
+	ok(b.too_big && b.spool == NULL, "over the limit: too big, the spool is dropped");
+	msgbuf_free(&b);
+	free(in);
+	free(want);
+	free(back);
+}
+
 int main(void)
 {
+	test_spool();
 	test_crlf();
 	test_limit();
 	test_check();

@@ -707,6 +707,9 @@ static void test_collect(struct store *st, int64_t pid)
 	   "a recently stored message survives its grace period");
 	ok(store_collect_messages(st, now + 10, 100, &n) == 0 && n >= 1 &&
 	   refcount(st, msg) == -1, "then unreferenced messages are deleted");
+	char body[4];
+	ok(store_message_read(st, msg, 0, body, sizeof body) < 0 &&
+	   store_last_error(st) == STORE_E_NOTFOUND, "  their bodies with them");
 	ok(store_vacuum_step(st, 10) == 0, "incremental vacuum");
 	ok(store_checkpoint(st) == 0, "checkpoint");
 }
