@@ -260,7 +260,7 @@ static void on_io(struct ev_io *io, unsigned events, void *arg)
 
 /* Flushes output and sets what the socket is watched for.  False when
  * the client was freed. */
-static bool settle(struct client_conn *cc)
+static bool settle(struct client_conn *cc, bool more)
 {
 	size_t before = ios_out_pending(cc->ios);
 	int r = ios_flush(cc->ios);
@@ -279,7 +279,9 @@ static bool settle(struct client_conn *cc)
 		evloop_io_set_events(cc->io, EV_READ);
 		return true;
 	}
-	unsigned ev = ios_wants_write(cc->ios) ? EV_WRITE : 0;
+	/* MORE: the pump yielded with work left; a writable socket brings
+	 * it back after the loop's other events */
+	unsigned ev = ios_wants_write(cc->ios) || more ? EV_WRITE : 0;
 	if (want_input(cc) && !(ev && ios_out_full(cc->ios)))
 		ev |= EV_READ;
 	evloop_io_set_events(cc->io, ev);
@@ -288,6 +290,7 @@ static bool settle(struct client_conn *cc)
 
 bool client_conn_pump(struct client_conn *cc)
 {
+	unsigned steps = 0;
 	for (;;) {
 		if (cc->closing || cc->tls_state == CLIENT_TLS_STARTING ||
 		    cc->tls_state == CLIENT_TLS_HANDSHAKE)
@@ -299,8 +302,11 @@ bool client_conn_pump(struct client_conn *cc)
 			dead(cc);
 			return false;
 		}
-		if (r > 0)
-			continue;
+		if (r > 0) {
+			if (++steps < CLIENT_PUMP_STEPS)
+				continue;
+			return settle(cc, true);
+		}
 		/* a TLS record may hold input the socket will not announce */
 		if (!ios_transport_pending(cc->ios) || !want_input(cc))
 			break;
@@ -312,5 +318,5 @@ bool client_conn_pump(struct client_conn *cc)
 		if (ios_in_buffered(cc->ios) == before && !cc->eof)
 			break;   /* the buffer is full: the protocol must take some first */
 	}
-	return settle(cc);
+	return settle(cc, false);
 }

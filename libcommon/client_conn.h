@@ -7,7 +7,9 @@
  * pump that decides what the connection waits for, is here once.
  *
  * The pump runs the protocol's steps (a command line, a chunk of a
- * transfer) while the output has room, and watches the socket for
+ * transfer) while the output has room, up to CLIENT_PUMP_STEPS at a
+ * time (then it resumes once the socket is writable, after the other
+ * events of the loop), and watches the socket for
  * reading only while the protocol would act on more input.  A TLS record
  * may hold input the socket will not announce, so the pump also reads
  * what the transport has pending.
@@ -24,6 +26,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* Steps one pump runs before it yields to the loop's other events (a
+ * fast reader of a long FETCH or RETR must not hold the loop; a step of
+ * a transfer fills the output up to its high water, a few hundred KB). */
+#define CLIENT_PUMP_STEPS 8
 
 /* A client gets this long to finish the TLS handshake. */
 #define CLIENT_TLS_HANDSHAKE_MS 60000
