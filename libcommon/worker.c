@@ -237,12 +237,12 @@ static int open_arrivals(struct worker *w, int argc, char **argv, int next)
 
 static int open_all(struct worker *w, int argc, char **argv, int next)
 {
-	if (open_base(w) < 0 || w->ops->open(w) < 0)
+	if (open_base(w) < 0)
 		return -1;
-	/* after the protocol's store (a store that does not open fails
-	 * there, with the protocol's words), before the first client */
+	/* before ops->open, whose background work may use it too (smtpgw's
+	 * outbound side), and before the first client */
 	w->pool = store_pool_from_config(w->loop, w->cfg);
-	if (w->pool == NULL)
+	if (w->pool == NULL || w->ops->open(w) < 0)
 		return -1;
 	return open_arrivals(w, argc, argv, next);
 }

@@ -9,7 +9,7 @@
  * own resources are.
  *
  * Life of a worker (worker_main()):
- *   loop, signals, stats, TLS  ->  ops->open  ->  the store pool
+ *   loop, signals, stats, TLS  ->  the store pool  ->  ops->open
  *   ->  --listen sockets or the hand-off  ->  loop  ->  the pool drained
  *   ->  every client freed  ->  ops->close (the protocol's resources)
  *   ->  the pool freed  ->  the rest.

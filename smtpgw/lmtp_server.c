@@ -52,6 +52,7 @@ static int open_lmtp(struct worker *wk)
 	char path[512];
 
 	g->loop = wk->loop;
+	g->pool = wk->pool;
 	g->tls = wk->tls;
 	if (sock[0] != '\0') {
 		if (sock[0] == '/')

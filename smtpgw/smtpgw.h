@@ -26,6 +26,7 @@
 
 struct ems_config;
 struct evloop;
+struct store_pool;
 struct tls_server;
 
 /* sysexits(3) codes of the mailer (sendmail reads them). */
@@ -49,6 +50,7 @@ struct smtpgw {
 	int64_t max_size;           /* lmtp.max_message_size */
 	const char *default_domain; /* auth.default_domain: of a bare recipient name */
 	struct evloop *loop;        /* daemon mode only */
+	struct store_pool *pool;    /* daemon mode: the worker's, for the outbound side */
 	struct tls_server *tls;     /* daemon mode: STARTTLS on TCP, or NULL */
 };
 

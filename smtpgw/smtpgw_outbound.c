@@ -13,6 +13,11 @@
  * outbound.max_age_s old, when it is given up with a log line.  A command running longer than
  * outbound.timeout_s is killed and retried.  Postman's wakeup on the
  * outbound channel starts work at once; a timer catches retries.
+ *
+ * The queue's writes (the lease of the next item, done, retry, give up)
+ * run on the worker's store pool, never on the loop the LMTP sessions
+ * share: a lock held elsewhere delays outbound mail, not LMTP clients.
+ * One lease is in flight at a time.
  */
 #include "smtpgw.h"
 
@@ -21,6 +26,7 @@
 #include "log.h"
 #include "stats.h"
 #include "store.h"
+#include "store_pool.h"
 #include "wakeup.h"
 
 #include <errno.h>
@@ -58,7 +64,10 @@ static struct {
 	struct ev_timer *tick;
 	struct job jobs[OUTBOUND_JOBS_MAX];
 	int concurrency, running;
+	struct store_job *leasing;  /* the lease in flight, or NULL */
 } ob;
+
+static void pump(void);
 
 static int64_t now_s(void)
 {
@@ -177,6 +186,108 @@ static bool exit_is_permanent(int code)
 	return code == EXIT_DATAERR || code == EXIT_NOUSER || code == EXIT_NOHOST;
 }
 
+/* ---- the queue's writes, on the pool ---- */
+
+enum finish_kind { FINISH_DONE, FINISH_RETRY, FINISH_GIVE_UP };
+
+struct finish_job {
+	enum finish_kind kind;
+	int64_t id, next;
+	char why[OUTBOUND_ERR_MAX + 64];
+	char rcpt[256];             /* the first recipient, for the log */
+};
+
+static int finish_run(struct store *st, void *local, void *ctx)
+{
+	const struct finish_job *f = ctx;
+	(void)local;
+	switch (f->kind) {
+	case FINISH_DONE: return store_queue_done(st, STORE_QUEUE_OUTBOUND, f->id);
+	case FINISH_RETRY:
+		return store_queue_retry(st, STORE_QUEUE_OUTBOUND, f->id, f->next, NULL, 0, f->why);
+	case FINISH_GIVE_UP: return store_queue_fail(st, STORE_QUEUE_OUTBOUND, f->id, f->why);
+	}
+	return -1;
+}
+
+/* A write that failed leaves the item leased: it is due again when the
+ * lease runs out. */
+static void finish_done(void *ctx, int rc, enum store_error err)
+{
+	const struct finish_job *f = ctx;
+	if (rc < 0) {
+		log_warn("outbound_store", "id=%lld step=%d error=%s", (long long)f->id,
+		         (int)f->kind, err == STORE_E_TRANSIENT ? "transient" : "failed");
+		return;
+	}
+	if (f->kind == FINISH_DONE) {
+		stats_inc(STAT_MAIL_SENT);
+		log_info("outbound_sent", "id=%lld rcpt=%s", (long long)f->id, log_quote(f->rcpt));
+	}
+}
+
+static const struct store_job_ops finish_ops = { "outbound_finish", STORE_JOB_WRITE,
+	                                         finish_run, finish_done, free };
+
+static void finish(const struct job *j, enum finish_kind kind, int64_t next, const char *why)
+{
+	struct finish_job *f = calloc(1, sizeof *f);
+	if (f == NULL) {
+		log_error("outbound_store", "id=%lld error=\"out of memory\"", (long long)j->item.id);
+		return;
+	}
+	f->kind = kind;
+	f->id = j->item.id;
+	f->next = next;
+	snprintf(f->why, sizeof f->why, "%s", why ? why : "");
+	snprintf(f->rcpt, sizeof f->rcpt, "%s", j->item.recipients[0]);
+	store_pool_submit(ob.g->pool, &finish_ops, f);
+}
+
+struct lease_job {
+	int slot;
+	int64_t now, lease;
+	struct store_queue_item item;
+};
+
+static int lease_run(struct store *st, void *local, void *ctx)
+{
+	struct lease_job *l = ctx;
+	(void)local;
+	return store_queue_next(st, STORE_QUEUE_OUTBOUND, l->now, l->lease, &l->item);
+}
+
+static void job_failed(struct job *j, const char *why, bool permanent);
+
+/* Nothing due, or the store busy: the tick or the next wake-up tries
+ * again. */
+static void lease_done(void *ctx, int rc, enum store_error err)
+{
+	struct lease_job *l = ctx;
+	struct job *j = &ob.jobs[l->slot];
+	(void)err;
+	ob.leasing = NULL;
+	if (rc < 0)
+		return;
+	j->item = l->item;
+	memset(&l->item, 0, sizeof l->item);
+	if (job_start(j) < 0) {
+		job_failed(j, "cannot start the outbound command", false);
+		store_queue_item_clear(&j->item);
+	}
+	pump();
+}
+
+static void lease_free(void *ctx)
+{
+	struct lease_job *l = ctx;
+	store_queue_item_clear(&l->item);
+	free(l);
+}
+
+static const struct store_job_ops lease_ops = { "outbound_lease", STORE_JOB_WRITE, lease_run,
+	                                        lease_done, lease_free };
+
 /* Retries J later, or gives it up when PERMANENT or too old. */
 static void job_failed(struct job *j, const char *why, bool permanent)
 {
@@ -188,23 +299,19 @@ static void job_failed(struct job *j, const char *why, bool permanent)
 		         "reason=%s error=%s", (long long)j->item.id,
 		         log_quote(j->item.recipients[0]), j->item.attempts, (long long)age,
 		         permanent ? "permanent" : "max_age", log_quote(why));
-		store_queue_fail(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id, why);
+		finish(j, FINISH_GIVE_UP, 0, why);
 		return;
 	}
 	log_info("outbound_retry", "id=%lld attempts=%d next_in_s=%lld error=%s",
 	         (long long)j->item.id, j->item.attempts, (long long)(next - now_s()),
 	         log_quote(why));
-	store_queue_retry(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id, next, NULL, 0, why);
+	finish(j, FINISH_RETRY, next, why);
 }
 
 static void job_done(struct job *j, int status)
 {
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		if (store_queue_done(ob.g->store, STORE_QUEUE_OUTBOUND, j->item.id) == 0) {
-			stats_inc(STAT_MAIL_SENT);
-			log_info("outbound_sent", "id=%lld rcpt=%s", (long long)j->item.id,
-			         log_quote(j->item.recipients[0]));
-		}
+		finish(j, FINISH_DONE, 0, NULL);
 	} else {
 		char out[OUTBOUND_ERR_MAX], why[OUTBOUND_ERR_MAX + 64];
 		command_output(j->output, out, sizeof out);
@@ -220,21 +327,22 @@ static void job_done(struct job *j, int status)
 	ob.running--;
 }
 
-/* Starts what is due while there is room. */
+/* Leases the next due item for a free slot, while there is room. */
 static void pump(void)
 {
-	for (int i = 0; i < ob.concurrency && ob.running < ob.concurrency; i++) {
-		struct job *j = &ob.jobs[i];
-		if (j->pid != 0)
+	if (ob.leasing != NULL || ob.g == NULL || ob.running >= ob.concurrency)
+		return;
+	for (int i = 0; i < ob.concurrency; i++) {
+		if (ob.jobs[i].pid != 0)
 			continue;
-		int64_t lease = config_int(ob.g->cfg, "outbound.timeout_s") + 60;
-		if (store_queue_next(ob.g->store, STORE_QUEUE_OUTBOUND, now_s(), lease,
-		                     &j->item) < 0)
-			return;   /* nothing due, or the store is busy: the tick retries */
-		if (job_start(j) < 0) {
-			job_failed(j, "cannot start the outbound command", false);
-			store_queue_item_clear(&j->item);
-		}
+		struct lease_job *l = calloc(1, sizeof *l);
+		if (l == NULL)
+			return;   /* the tick tries again */
+		l->slot = i;
+		l->now = now_s();
+		l->lease = config_int(ob.g->cfg, "outbound.timeout_s") + 60;
+		ob.leasing = store_pool_submit(ob.g->pool, &lease_ops, l);
+		return;
 	}
 }
 
@@ -312,6 +420,7 @@ void outbound_stop(void)
 {
 	/* Running commands finish on their own; their items' leases make
 	 * them due again if this process is gone before it saw them end. */
+	store_job_cancel(ob.leasing);
 	evloop_del_io(ob.wake_io);
 	evloop_del_timer(ob.tick);
 	wakeup_close(ob.wake);

@@ -14,6 +14,7 @@ import smtplib
 import socket
 import sqlite3
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
@@ -92,6 +93,9 @@ while not a.line().startswith(b"354"):
     pass
 a.send(crlf(big_message("waits", 300 * 1000)) + b".\r\n")
 t.ok(emstest.wait_for(a.all_taken), "smtpgw read the whole DATA")
+# the outbound side's tick (every 2 s) leases queue items: it too must
+# wait on its pool, not on the loop the LMTP sessions share
+time.sleep(4.5)
 b = smtplib.LMTP("127.0.0.1", s.lmtp_port, timeout=60)
 t.is_(b.noop()[0], 250, "while a lock holds the DATA's commit, another session's NOOP is answered")
 t.ok(a.nothing_yet(), "  and the DATA is not answered yet")
