@@ -54,7 +54,8 @@ static int phase_of(const char *role, const char *program)
 		return PHASE_REST;
 	if (strcmp(base, "iolistener") == 0)
 		return PHASE_LISTENER;
-	if (strcmp(base, "pop3srv") == 0 || strcmp(base, "imap4srv") == 0)
+	if (strcmp(base, "pop3srv") == 0 || strcmp(base, "imap4srv") == 0 ||
+	    strcmp(base, "sievesrv") == 0)
 		return PHASE_WORKERS;
 	return PHASE_REST;
 }

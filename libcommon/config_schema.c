@@ -47,6 +47,7 @@ const struct conf_key conf_schema[] = {
 	STR("tls.ciphers", ""),
 	STR("tls.password_file", ""),          /* "" = <state_dir>/tls/sslpassword.conf */
 	STR("tls.pop3_certificate", ""),       /* installed name; "" = tls.certificate */
+	STR("tls.sieve_certificate", ""),
 	STR("tls.imap_certificate", ""),
 	STR("tls.lmtp_certificate", ""),
 	STRLIST("tls.sni"),                    /* installed names chosen by SNI */
@@ -109,6 +110,13 @@ const struct conf_key conf_schema[] = {
 	INT("pop3.idle_timeout_s", 600, 86400, 600),
 	INT("pop3.max_errors", 1, 1000, 20),
 	INT("pop3.max_line", 512, 65536, 2048),
+
+	GROUP("sieve"),                                    /* ManageSieve: sievesrv */
+	STR("sieve.implementation", "ems ManageSieve"),
+	INT("sieve.idle_timeout_s", 60, 86400, 1800),
+	INT("sieve.max_errors", 1, 1000, 20),
+	INT("sieve.max_scripts", 1, 1000, 20),
+	INT("sieve.max_line", 512, 65536, 8192),
 
 	GROUP("imap"),
 	STR("imap.banner", "ems IMAP4rev1 server ready"),

@@ -64,7 +64,8 @@ static bool known_service(const char *name)
 {
 	return name != NULL && (strcmp(name, "pop") == 0 ||
 	                        strcmp(name, "imap") == 0 ||
-	                        strcmp(name, "lmtp") == 0);
+	                        strcmp(name, "lmtp") == 0 ||
+	                        strcmp(name, "sieve") == 0);
 }
 
 /* Service and flags of a well-known port, for sockets ems.conf does not
@@ -75,6 +76,7 @@ static const char *well_known(unsigned port, unsigned *flags)
 	switch (port) {
 	case 110: case 995: return "pop";
 	case 143: case 993: return "imap";
+	case 4190: return "sieve";
 	default: return NULL;
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * refusal.c - refusal lines in each protocol's own words (POP3 with
- * RFC 3206 response codes, IMAP with RFC 5530 ones, LMTP with RFC 3463
+ * RFC 3206 response codes, IMAP with RFC 5530 ones, ManageSieve with
+ * RFC 5804's, LMTP with RFC 3463
  * enhanced status codes); see refusal.h.
  */
 #include "refusal.h"
@@ -28,6 +29,10 @@ static const struct reply_lines lines[] = {
 	            "* BYE [UNAVAILABLE] Server busy, try again later\r\n",
 	            "* BYE [UNAVAILABLE] Service temporarily unavailable, try "
 	            "again later\r\n" } },
+	{ "sieve", { "BYE \"Access denied by site policy\"\r\n",
+	             "BYE (TRYLATER) \"Server busy, try again later\"\r\n",
+	             "BYE (TRYLATER) \"Service temporarily unavailable, try again "
+	             "later\"\r\n" } },
 	{ "lmtp", { "554 5.7.1 Access denied by site policy\r\n",
 	            "421 4.3.2 Server busy, try again later\r\n",
 	            "421 4.3.0 Service temporarily unavailable, try again "

@@ -163,3 +163,17 @@ int store_sieve_list(struct store *st, int64_t person_id,
 	sqlite3_bind_int64(s, 1, person_id);
 	return store_each_row(st, s, "sieve_list", sieve_each, &w);
 }
+
+int store_sieve_rename(struct store *st, int64_t person_id, const char *from, const char *to)
+{
+	if (!name_ok(to))
+		return store_fail_kind(st, STORE_E_INVALID, "sieve_rename", "bad script name");
+	sqlite3_stmt *s = store_stmt(st,
+	    "UPDATE sieve_scripts SET name = ?3 WHERE person_id = ?1 AND name = ?2");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, person_id);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+	return store_exec_changed(st, s, "sieve_rename", "no such script");
+}

@@ -1,7 +1,7 @@
 /*
  * store_sieve.h - each person's Sieve scripts (sieve.h): named texts, at
- * most one of them active, the one postman runs at delivery.  oomgr (and
- * ManageSieve later) manage them.  Errors as store.h says.
+ * most one of them active, the one postman runs at delivery.  oomgr and
+ * sievesrv (ManageSieve) manage them.  Errors as store.h says.
  */
 #ifndef EMS_STORE_SIEVE_H
 #define EMS_STORE_SIEVE_H
@@ -49,6 +49,12 @@ int store_sieve_activate(struct store *st, int64_t person_id, const char *name);
 /* Deletes script NAME; NOTFOUND if none, INVALID while it is active
  * (RFC 5804 2.10: deactivate it first). */
 int store_sieve_delete(struct store *st, int64_t person_id, const char *name);
+
+/* Renames script FROM to TO, keeping its content and whether it is
+ * active.  NOTFOUND when there is no FROM, EXISTS when TO is taken,
+ * INVALID for a bad TO (as store_sieve_put()). */
+int store_sieve_rename(struct store *st, int64_t person_id, const char *from,
+                       const char *to);
 
 /* Calls CB for each of the person's scripts in name order (content
  * NULL); a non-zero return stops. */

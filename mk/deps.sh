@@ -41,6 +41,7 @@ curl                cmd:curl
 isync               cmd:mbsync
 mutt                cmd:mutt
 m4                  cmd:m4
+sieve-connect       cmd:sieve-connect
 '
 CPPCHECK='
 cppcheck            cmd:cppcheck

@@ -6,7 +6,7 @@
 # it started.
 #
 # PORTS (default 1100) is the base of the loopback ports: POP3 PORTS+10,
-# LMTP +24, IMAP +43, IMAPS +93, POP3S +95.  When one is taken the script
+# LMTP +24, IMAP +43, ManageSieve +90, IMAPS +93, POP3S +95.  When one is taken the script
 # says by what and exits 1 before it starts or writes anything.
 #
 # Started as root, the children run as the system user ems (created when
@@ -28,6 +28,7 @@ die() { echo "run: $*" >&2; exit 1; }
 SERVICES='POP3 10
 LMTP 24
 IMAP 43
+SIEVE 90
 IMAPS 93
 POP3S 95'
 

@@ -48,7 +48,8 @@ if os.geteuid() != 0 or not shutil.which("setpriv"):
 bindir = tempfile.mkdtemp(prefix="ems-deps-")
 os.chmod(bindir, 0o755)
 for tool in ("sh", "gcc", "make", "pkg-config", "prove", "python3", "openssl",
-             "id", "sed", "tr", "apt-get", "cat", "dirname", "mbsync", "mutt", "m4"):
+             "id", "sed", "tr", "apt-get", "cat", "dirname", "mbsync", "mutt", "m4",
+             "sieve-connect"):
     path = shutil.which(tool, path="/usr/local/bin:/usr/bin:/bin")
     if path:
         os.symlink(path, os.path.join(bindir, tool))

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make run (mk/run.sh) on free ports (PORTS: POP3 base+10, LMTP +24,
-IMAP +43, IMAPS +93, POP3S +95), so that it runs beside a developer's own
+IMAP +43, SIEVE +90, IMAPS +93, POP3S +95), so that it runs beside a developer's own
 make run: a fresh state directory gets a store with demo@example.test, a
 self-signed certificate and the dev configuration; the guardian comes up
 in the foreground, curl reads the welcome message over POP3 and IMAP on
@@ -21,7 +21,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from emstest import BIN, BUILD, SRC, Tap, free_port, wait_for  # noqa: E402
 
-OFFSETS = {"POP3": 10, "LMTP": 24, "IMAP": 43, "IMAPS": 93, "POP3S": 95}
+OFFSETS = {"POP3": 10, "LMTP": 24, "IMAP": 43, "SIEVE": 90, "IMAPS": 93, "POP3S": 95}
 
 t = Tap()
 top = tempfile.mkdtemp(prefix="ems-make-run-")
@@ -132,7 +132,7 @@ try:
         text = f.read()
     t.like(text, '"%s"' % state, "the dev config points at the state directory")
     t.ok(all("port = %d;" % (base + off) in text for off in OFFSETS.values()),
-         "and its five listeners at PORTS+10, +24, +43, +93, +95")
+         "and its six listeners at PORTS+10, +24, +43, +90, +93, +95")
     t.like(oomgr(conf, "disp process").stdout, "IMAP4SRV", "the dev registry is loaded")
     inbox = wait_for(lambda: (lambda out: out if "Welcome to ems" in out else None)(
         oomgr(conf, "list message username=demo@example.test folder=INBOX;").stdout),

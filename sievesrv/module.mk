@@ -1,0 +1,7 @@
+# sievesrv/module.mk - the ManageSieve worker (RFC 5804).  sievesrv/sievesrv.c
+# opens with a map of its files.
+
+PROGRAMS += sievesrv
+sievesrv_SRCS := sievesrv/sievesrv.c sievesrv/msv_conn.c sievesrv/msv_args.c \
+                 sievesrv/msv_cmd.c sievesrv/msv_auth.c sievesrv/msv_script.c \
+                 sievesrv/msv_write.c
