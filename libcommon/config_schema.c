@@ -78,7 +78,7 @@ const struct conf_key conf_schema[] = {
 
 	LIST("listeners"),
 	GROUP("listeners.[]"),
-	REQENUM("listeners.[].service", "pop|imap|lmtp"),
+	REQENUM("listeners.[].service", "pop|imap|lmtp|sieve"),
 	STR("listeners.[].address", "127.0.0.1"),
 	REQINT("listeners.[].port", 1, 65535),
 	INT("listeners.[].flags", 0, 65535, 0),

@@ -6,18 +6,21 @@ auth.plaintextmincipher asks for it), each script command's success and
 refusal with RFC 5804's response codes, literals {n+} and {n}; a script
 put and activated here then files a delivery (LMTP in, IMAP out); and
 sieve-connect, a client nobody here wrote, uploads, activates and
-downloads a script."""
+downloads a script.  Last, under the guardian: the sieve service
+through iolistener, whose access filter refuses an address with
+ManageSieve's BYE; a store held locked answers NO (TRYLATER)."""
 import base64
 import os
 import shutil
 import smtplib
+import socket
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
 from emsimap import ImapSuite  # noqa: E402
-from emsproto import PASSWORD, USER, RawLines  # noqa: E402
+from emsproto import PASSWORD, USER, RawLines, lock_store  # noqa: E402
 
 t = emstest.Tap()
 for prog in ("sievesrv", "imap4srv", "smtpgw", "postman", "oomgr"):
@@ -72,7 +75,8 @@ class Sieve(RawLines):
                         % (name.encode(), len(data), b"" if sync else b"+", data))[1]
 
 
-s = ImapSuite(conf={"auth": {"plaintextmincipher": 128}}, name="managesieve")
+s = ImapSuite(conf={"auth": {"plaintextmincipher": 128},
+                    "store": {"busy_timeout_ms": 300}}, name="managesieve")
 s.start_imap()
 s.start_daemons()
 port = emstest.free_port()
@@ -183,6 +187,24 @@ t.like(c.cmd("LOGOUT")[1], b"OK", "LOGOUT")
 t.is_(c.line(), b"", "and the server closes")
 c.close()
 
+# ---- a store that stays locked: TRYLATER, nothing changed ----
+c = Sieve(port)
+c.cmd("STARTTLS")
+c.starttls()
+c.until_done()
+t.like(c.login(), b"OK", "a new session logs in")
+con = lock_store(s)
+try:
+    ok = c.put("locked", "keep;\r\n")
+finally:
+    con.rollback()
+    con.close()
+t.like(ok, b"NO (TRYLATER)", "PUTSCRIPT while another process holds the store: TRYLATER")
+t.ok(b'"locked"' not in c.cmd("LISTSCRIPTS")[0], "and the script was not stored")
+t.like(c.put("locked", "keep;\r\n"), b"OK", "once the lock is gone it goes in")
+c.cmd("LOGOUT")
+c.close()
+
 # ---- sieve-connect ----
 tool = shutil.which("sieve-connect")
 if tool is None:
@@ -215,4 +237,41 @@ else:
         want = a.read()
     got = open(out).read() if os.path.exists(out) else None
     t.is_(got, want, "sieve-connect downloads it unchanged")
+s.stop()
+
+# ---- through iolistener under the guardian, with its access filters ----
+DENIED = "127.0.0.2"
+g = emstest.Suite(name="managesieve-iol")
+g.conf["user"] = ""
+g.conf["group"] = ""
+gport = emstest.free_port()
+g.conf["processes"] = [{"name": "IOLISTENER", "program": "iolistener",
+                        "instances": [{"autostart": True}]},
+                       {"name": "SIEVESRV", "program": "sievesrv",
+                        "instances": [{"autostart": True}]}]
+g.conf["listeners"] = [{"service": "sieve", "address": "127.0.0.1", "port": gport}]
+g.conf["access"] = {"deny": ["sieve: %s" % DENIED]}
+g.write_conf()
+g.run("oomgr", "-c", g.conf_path, "insert domain qualifiedname=example.test;",
+      "insert person username=%s password=%s;" % (USER, PASSWORD), timeout=180)
+g.start("guardian", "-F", "-c", g.conf_path)
+t.ok(emstest.wait_for(lambda: "event=handoff_worker_registered service=sieve" in g.logs(),
+                      timeout=30), "sievesrv registers with iolistener as service sieve")
+c = Sieve(gport)
+t.like(b"\n".join(c.caps), b'"VERSION" "1.0"', "a client on the sieve port reaches sievesrv")
+t.like(c.login(), b"OK", "and logs in (plaintextmincipher 0: PLAIN in clear)")
+t.like(c.cmd("LISTSCRIPTS")[1], b"OK", "LISTSCRIPTS through the hand-off")
+c.close()
+with socket.create_connection(("127.0.0.1", gport), timeout=emstest.DEFAULT_TIMEOUT,
+                              source_address=(DENIED, 0)) as d:
+    d.settimeout(emstest.DEFAULT_TIMEOUT)
+    refused = b""
+    while not refused.endswith(b"\r\n"):
+        chunk = d.recv(1024)
+        if not chunk:
+            break
+        refused += chunk
+t.is_(refused, b'BYE "Access denied by site policy"\r\n',
+      "a denied address gets ManageSieve's BYE from iolistener")
+g.stop()
 t.done()
