@@ -5,3 +5,6 @@ PROGRAMS += sievesrv
 sievesrv_SRCS := sievesrv/sievesrv.c sievesrv/msv_conn.c sievesrv/msv_args.c \
                  sievesrv/msv_cmd.c sievesrv/msv_auth.c sievesrv/msv_script.c \
                  sievesrv/msv_write.c
+
+# Unit tests of program sources (t/unit/NAME.c links these too).
+UNIT_EXTRA_msv_args := sievesrv/msv_args.c

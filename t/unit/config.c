@@ -419,13 +419,14 @@ static void test_shipped(void)
 			                         conf_str(p, "program"));
 		}
 		is_str(buf, "IOLISTENER=iolistener POP3SRV=pop3srv IMAP4SRV=imap4srv "
-		       "SMTPGW=smtpgw Postman=postman Collector=collector "
+		       "SIEVESRV=sievesrv SMTPGW=smtpgw Postman=postman Collector=collector "
 		       "Monitor=monitor Statistics=statistics",
 		       "ems.conf registers the suite's processes");
 		listeners_of(cfg, buf, sizeof buf);
 		ok(strstr(buf, "pop:0.0.0.0:110:0") && strstr(buf, "pop:0.0.0.0:995:64") &&
 		   strstr(buf, "imap:0.0.0.0:143:0") && strstr(buf, "imap:0.0.0.0:993:64"),
 		   "ems.conf listens on 110, 995 (TLS), 143, 993 (TLS): %s", buf);
+		ok(strstr(buf, "sieve:0.0.0.0:4190:0") != NULL, "and ManageSieve on 4190: %s", buf);
 		is_str(config_path(cfg, "log_dir"), "/var/log/ems", "installed log directory");
 	}
 	config_free(cfg);
@@ -435,7 +436,8 @@ static void test_shipped(void)
 		listeners_of(cfg, buf, sizeof buf);
 		is_str(buf, "pop:127.0.0.1:1110:0 pop:127.0.0.1:1195:64 "
 		       "imap:127.0.0.1:1143:0 imap:127.0.0.1:1193:64 "
-		       "lmtp:127.0.0.1:1124:0", "ems-dev.conf uses the high ports");
+		       "lmtp:127.0.0.1:1124:0 sieve:127.0.0.1:1190:0",
+		       "ems-dev.conf uses the high ports");
 		is_str(config_str(cfg, "log.level"), "debug", "ems-dev.conf logs debug");
 		is_str(config_path(cfg, "node"), "dev", "ems-dev.conf node");
 		ok(config_list_len(cfg, "processes") > 0, "ems-dev.conf registers processes");

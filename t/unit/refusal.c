@@ -14,7 +14,7 @@ int main(void)
 	int sv[2];
 	char buf[256];
 
-	plan(11);
+	plan(13);
 	is_str(refusal_line("imap", REFUSE_UNAVAILABLE),
 	       "* BYE [UNAVAILABLE] Service temporarily unavailable, try again "
 	       "later\r\n", "IMAP unavailable: BYE [UNAVAILABLE]");
@@ -31,9 +31,13 @@ int main(void)
 	           "Server busy", 31) == 0, "IMAP busy");
 	ok(strncmp(refusal_line("pop", REFUSE_DENIED), "-ERR [SYS/PERM] ", 16) == 0,
 	   "POP3 denied: -ERR [SYS/PERM]");
+	is_str(refusal_line("sieve", REFUSE_DENIED), "BYE \"Access denied by site policy\"\r\n",
+	       "ManageSieve refuses with BYE and a quoted string");
+	ok(strncmp(refusal_line("sieve", REFUSE_BUSY), "BYE (TRYLATER) ", 15) == 0,
+	   "busy with RFC 5804's TRYLATER");
 	ok(strncmp(refusal_line("imap", REFUSE_DENIED), "* BYE [NOPERM] ", 15) == 0,
 	   "IMAP denied: BYE [NOPERM]");
-	is_str(refusal_line("sieve", REFUSE_UNAVAILABLE),
+	is_str(refusal_line("smtp", REFUSE_UNAVAILABLE),
 	       "Service temporarily unavailable, try again later\r\n",
 	       "an unknown service gets neutral words");
 	is_str(refusal_name(REFUSE_UNAVAILABLE), "unavailable", "its log name");

@@ -72,7 +72,18 @@ int main(void)
 	is_int(store_sieve_put(st, ann, "a\nb", "keep;", 5, 1), -1, "a control character too");
 	is_int(store_sieve_put(st, ann, "nul", "ke\0p;", 5, 1), -1, "a NUL in the script too");
 	is_int(store_last_error(st), STORE_E_INVALID, "INVALID");
+	is_int(store_sieve_put(st, ann, "other", "keep;", 5, 1), 0, "another script");
 	is_int(store_sieve_activate(st, ann, "main"), 0, "activate main");
+	is_int(store_sieve_rename(st, ann, "main", "first"), 0, "rename the active script");
+	is_str(listing(st, ann), "first* other", "it keeps its content's place as active");
+	is_int(store_sieve_rename(st, ann, "other", "first"), -1, "onto a taken name: refused");
+	is_int(store_last_error(st), STORE_E_EXISTS, "EXISTS");
+	is_int(store_sieve_rename(st, ann, "none", "x"), -1, "a missing script: refused");
+	is_int(store_last_error(st), STORE_E_NOTFOUND, "NOTFOUND");
+	is_int(store_sieve_rename(st, ann, "other", ""), -1, "to an empty name: refused");
+	is_int(store_last_error(st), STORE_E_INVALID, "INVALID");
+	is_int(store_sieve_rename(st, bob, "first", "x"), -1, "bob cannot rename ann's");
+	is_str(listing(st, ann), "first* other", "nothing changed by the refusals");
 	is_int(store_person_delete(st, ann), 0, "ann is deleted");
 	is_int(store_sieve_get(st, ann, "main", &sc), -1, "and her scripts with her");
 	store_close(st);
