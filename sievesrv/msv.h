@@ -106,7 +106,9 @@ void msv_client_new(struct msv_server *srv, int fd, const struct worker_peer *pe
  * line ends. */
 #define MSV_LITERAL_MAX (SIEVE_SCRIPT_MAX + 1024)
 /* Takes one line of the command into A.  Returns 1 when the command is
- * complete, 0 when a literal follows (A->lit_left bytes). */
+ * complete (A->bad: refuse it with A->error), 0 when a literal follows
+ * (A->lit_left bytes, perhaps none), then the rest of the command as
+ * the next line. */
 int msv_args_line(struct msv_args *a, const char *line, size_t len);
 /* Takes bytes of the literal in progress (A->lit_left counts down). */
 void msv_args_literal(struct msv_args *a, const char *data, size_t len);

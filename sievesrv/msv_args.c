@@ -98,27 +98,44 @@ static int literal(struct msv_args *a, const char *p, const char *end)
 	return add(a, NULL, (size_t)n, false) != NULL ? 0 : (a->lit_drop = true, 0);
 }
 
+/* After a syntax error: a literal the line still announces is read and
+ * thrown away, so its bytes are never taken for commands.  Returns 0
+ * when one follows, else 1. */
+static int skip_rest(struct msv_args *a, const char *line, const char *end)
+{
+	const char *open = end;
+	while (open > line && open[-1] != '{')
+		open--;
+	if (open == line || literal(a, open - 1, end) < 0)
+		return 1;
+	a->lit_drop = true;
+	return 0;
+}
+
 int msv_args_line(struct msv_args *a, const char *line, size_t len)
 {
 	const char *p = line, *end = line + len;
+	if (a->bad)
+		return skip_rest(a, line, end);
 	while (p < end) {
 		if (*p == ' ') {
 			p++;
 		} else if (*p == '"') {
 			p = quoted(a, p + 1, end);
 			if (p == NULL)
-				return 1;
+				return skip_rest(a, line, end);
 		} else if (*p == '{') {
 			if (literal(a, p, end) < 0) {
 				syntax(a, "bad literal");
-				return 1;
+				return skip_rest(a, line, end);
 			}
 			return 0;   /* the literal, then the rest of the command */
 		} else {
 			const char *s = p;
 			while (p < end && *p != ' ' && *p != '"' && *p != '{')
 				p++;
-			add(a, s, (size_t)(p - s), true);
+			if (add(a, s, (size_t)(p - s), true) == NULL)
+				return skip_rest(a, line, end);
 		}
 	}
 	return 1;

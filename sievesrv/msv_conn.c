@@ -128,6 +128,8 @@ static void client_free(struct msv_client *c)
 	log_info("sieve_disconnect", "session=%s peer=%s user=%s normal=%s", c->session, c->peer,
 	         c->authed ? log_quote(c->who.address) : "-", c->logout ? "yes" : "no");
 	stats_conn_close(c->logout);
+	if (c->authed)
+		stats_add(STAT_USERS_CURRENT, (uint64_t)-1);
 	evloop_del_timer(c->delay_timer);
 	sasl_free(c->sasl);
 	auth_job_cancel(c->auth_job);

@@ -61,6 +61,15 @@ static void test_literals(void)
 	line(&a, "PUTSCRIPT \"s\" {12x}");
 	ok(a.bad, "a malformed literal is an error");
 	msv_args_clear(&a);
+	is_int(line(&a, "PUTSCRIPT \"a\\x\" {5+}"), 0,
+	       "after a syntax error the literal the line announces still comes");
+	ok(a.bad && a.lit_drop && a.lit_left == 5, "and is to be thrown away");
+	msv_args_literal(&a, "stop;", 5);
+	is_int(line(&a, " {2+}"), 0, "a second literal of the same command too");
+	msv_args_literal(&a, "ab", 2);
+	is_int(line(&a, ""), 1, "the command ends where the client ends it");
+	ok(a.bad && a.n == 1, "refused as a whole, nothing of the literals kept");
+	msv_args_clear(&a);
 }
 
 int main(void)
