@@ -144,16 +144,30 @@ try:
     t.ok(pop, "curl reads it over POP3 on PORTS+10")
     t.like(curl("imaps://demo:demo@127.0.0.1:%d/INBOX;UID=1" % (base + 93)),
            "Subject: Welcome to ems", "and over IMAPS on PORTS+93")
+    sieve_connect = shutil.which("sieve-connect")
+    if sieve_connect is None:
+        t.skip("sieve-connect is not installed (make deps)")
+    else:
+        script = os.path.join(top, "dev.sieve")
+        with open(script, "w") as f:
+            f.write("keep;\n")
+        sc = [sieve_connect, "--server", "127.0.0.1", "--port", str(base + 90), "--user",
+              "demo", "--authmech", "PLAIN", "--notlsverify", "--passwordfd", "0"]
+        subprocess.run(sc + ["--upload", "--localsieve", script, "--remotesieve", "dev"],
+                       input="demo\n", capture_output=True, text=True, timeout=60)
+        r = subprocess.run(sc + ["--list"], input="demo\n", capture_output=True, text=True,
+                           timeout=60)
+        t.like(r.stdout, "dev", "sieve-connect uploads and lists a script on PORTS+90")
 
     if os.geteuid() == 0:
-        kids = wait_for(lambda: (lambda k: k if len(k) >= 8 else None)(children(p.pid)),
+        kids = wait_for(lambda: (lambda k: k if len(k) >= 9 else None)(children(p.pid)),
                         timeout=10) or children(p.pid)
         t.is_(uids(p.pid), [0, 0, 0, 0], "started as root, the guardian is root")
         try:
             user = pwd.getpwnam("ems")
         except KeyError:
             user = pwd.getpwnam("nobody")
-        t.ok(len(kids) >= 8, "it runs the dev registry's eight processes")
+        t.ok(len(kids) >= 9, "it runs the dev registry's nine processes")
         bad = {k: uids(k) for k in kids if uids(k) != [user.pw_uid] * 4}
         t.is_(bad, {}, "every child runs as %s (uid %d), none as root"
               % (user.pw_name, user.pw_uid))
