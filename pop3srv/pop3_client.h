@@ -13,6 +13,7 @@
 #include "iobuf.h"
 #include "pop3_cmd.h"
 #include "pop3_server.h"
+#include "reply_delay.h"
 #include "sasl.h"
 #include "store.h"
 #include "tcp_listen.h"
@@ -43,7 +44,7 @@ struct pop3_client {
 	char peer[TCP_PEER_TEXT_MAX];    /* "addr:port" */
 	char addr[TCP_PEER_TEXT_MAX];    /* the address alone, for the limits */
 	char session[48];                /* "pop3srv01.17" in log lines */
-	struct ev_timer *delay_timer;    /* answers a failed login late */
+	struct reply_delay delay;        /* answers a failed login late */
 	enum pop3_state state;
 	bool greeted, quit;
 	unsigned errors;                 /* bad commands so far */
@@ -53,8 +54,6 @@ struct pop3_client {
 	struct sasl_session *sasl;       /* an AUTH exchange in progress */
 	struct auth_job *auth_job;       /* a login being checked: input waits */
 	struct store_job *update_job;    /* QUIT's UPDATE on the pool: input waits */
-	char *delayed_reply;             /* sent when delay_timer fires */
-	bool delayed_close;              /* ... and the session then ends */
 	struct auth_identity who;
 	struct pop3_maildrop *drop;      /* NULL before login */
 	struct pop3_transfer xfer;

@@ -59,46 +59,15 @@ bool pop3_client_error(struct pop3_client *c, const char *fmt, ...)
 	return false;
 }
 
-static void on_delay(struct ev_timer *t, void *arg)
-{
-	struct pop3_client *c = arg;
-	(void)t;
-	if (c->delayed_reply != NULL) {
-		ios_puts(c->conn.ios, c->delayed_reply);
-		ios_puts(c->conn.ios, "\r\n");
-		free(c->delayed_reply);
-		c->delayed_reply = NULL;
-	}
-	if (c->delayed_close)
-		c->conn.closing = true;
-	pop3_client_pump(c);
-}
-
 void pop3_client_delay(struct pop3_client *c, unsigned delay_ms, const char *reply,
                        bool close)
 {
-	char *copy = strdup(reply);
-	if (delay_ms > 0 && copy != NULL) {
-		if (c->delay_timer == NULL)
-			c->delay_timer = evloop_add_timer(c->srv->w.loop, delay_ms, false, on_delay, c);
-		else
-			evloop_timer_set(c->delay_timer, delay_ms);
-		if (c->delay_timer != NULL) {
-			free(c->delayed_reply);
-			c->delayed_reply = copy;
-			c->delayed_close = close;
-			return;
-		}
-	}
-	free(copy);
-	pop3_reply(c, "%s", reply);
-	if (close)
-		c->conn.closing = true;
+	reply_delay_start(&c->delay, &c->conn, c->srv->w.loop, delay_ms, reply, close);
 }
 
 static bool delaying(const struct pop3_client *c)
 {
-	return c->delayed_reply != NULL || c->auth_job != NULL || c->update_job != NULL;
+	return reply_delay_pending(&c->delay) || c->auth_job != NULL || c->update_job != NULL;
 }
 
 bool pop3_client_tls(const struct pop3_client *c)
@@ -122,12 +91,11 @@ void pop3_client_free(struct pop3_client *c)
 	stats_conn_close(c->quit);
 	if (c->drop != NULL)
 		stats_add(STAT_USERS_CURRENT, (uint64_t)-1);
-	evloop_del_timer(c->delay_timer);
+	reply_delay_clear(&c->delay);
 	pop3_maildrop_free(c->drop);   /* unlocks; deletes nothing */
 	sasl_free(c->sasl);
 	auth_job_cancel(c->auth_job);
 	store_job_cancel(c->update_job);
-	free(c->delayed_reply);
 	memset(c->user, 0, sizeof c->user);
 	client_conn_close(&c->conn);   /* last: the worker may stop when it is gone */
 	free(c);

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "auth_async.h"
 #include "client_conn.h"
+#include "reply_delay.h"
 #include "sasl.h"
 #include "sieve.h"
 #include "tcp_listen.h"
@@ -72,9 +73,7 @@ struct msv_client {
 	struct sasl_session *sasl;   /* an AUTHENTICATE exchange in progress */
 	struct auth_job *auth_job;   /* a login being checked: input waits */
 	struct store_job *job;       /* a script change on the pool: input waits */
-	struct ev_timer *delay_timer;
-	char *delayed_reply;         /* a failed login's answer, sent late */
-	bool delayed_close;
+	struct reply_delay delay;    /* a failed login's answer, sent late */
 	bool authed;
 	struct auth_identity who;
 };

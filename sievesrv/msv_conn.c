@@ -81,44 +81,14 @@ void msv_no(struct msv_client *c, bool bad, const char *code, const char *fmt, .
 	c->conn.closing = true;
 }
 
-static void on_delay(struct ev_timer *t, void *arg)
-{
-	struct msv_client *c = arg;
-	(void)t;
-	if (c->delayed_reply != NULL) {
-		msv_reply(c, "%s", c->delayed_reply);
-		free(c->delayed_reply);
-		c->delayed_reply = NULL;
-	}
-	if (c->delayed_close)
-		c->conn.closing = true;
-	msv_pump(c);
-}
-
 void msv_delay(struct msv_client *c, unsigned delay_ms, const char *reply, bool close)
 {
-	char *copy = strdup(reply);
-	if (delay_ms > 0 && copy != NULL) {
-		if (c->delay_timer == NULL)
-			c->delay_timer = evloop_add_timer(c->srv->w.loop, delay_ms, false, on_delay, c);
-		else
-			evloop_timer_set(c->delay_timer, delay_ms);
-		if (c->delay_timer != NULL) {
-			free(c->delayed_reply);
-			c->delayed_reply = copy;
-			c->delayed_close = close;
-			return;
-		}
-	}
-	free(copy);
-	msv_reply(c, "%s", reply);
-	if (close)
-		c->conn.closing = true;
+	reply_delay_start(&c->delay, &c->conn, c->srv->w.loop, delay_ms, reply, close);
 }
 
 static bool waiting(const struct msv_client *c)
 {
-	return c->delayed_reply != NULL || c->auth_job != NULL || c->job != NULL;
+	return reply_delay_pending(&c->delay) || c->auth_job != NULL || c->job != NULL;
 }
 
 /* ---- life cycle ---- */
@@ -130,11 +100,10 @@ static void client_free(struct msv_client *c)
 	stats_conn_close(c->logout);
 	if (c->authed)
 		stats_add(STAT_USERS_CURRENT, (uint64_t)-1);
-	evloop_del_timer(c->delay_timer);
+	reply_delay_clear(&c->delay);
 	sasl_free(c->sasl);
 	auth_job_cancel(c->auth_job);
 	store_job_cancel(c->job);
-	free(c->delayed_reply);
 	msv_args_clear(&c->args);
 	client_conn_close(&c->conn);
 	free(c);

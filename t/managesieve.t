@@ -38,15 +38,6 @@ class Sieve(RawLines):
         lines, final = self.until_done()
         self.caps = [self.greeting] + lines + [final]
 
-    def take(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                break
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
     def until_done(self):
         """(lines, final): the response lines up to OK, NO or BYE."""
         lines = []

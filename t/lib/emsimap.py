@@ -59,16 +59,6 @@ class Raw(emsproto.RawLines):
     """A raw IMAP connection for exact protocol checks: send lines, read
     lines and literals as bytes."""
 
-    def take(self, n):
-        """Exactly N bytes (a literal's contents)."""
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                break
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
     def command(self, tag, text):
         """Sends TAG TEXT; returns (untagged lines, tagged line)."""
         self.send("%s %s\r\n" % (tag, text))

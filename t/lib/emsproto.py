@@ -140,6 +140,17 @@ class RawLines:
         out, self.buf = self.buf.split(b"\r\n", 1)
         return out
 
+    def take(self, n):
+        """Exactly N bytes (a literal's contents); fewer when the server
+        closed first."""
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                break
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
     def nothing_yet(self):
         """True when the server has sent nothing more yet (nothing read,
         nothing buffered): an answer that must come later has not."""
