@@ -45,6 +45,8 @@ static int run(struct store *st, void *local, void *ctx)
 	}
 }
 
+static const char *const op_name[] = { "put", "setactive", "delete", "rename" };
+
 static const char *const done_text[] = {
 	"putscript completed", "setactive completed", "deletescript completed",
 	"renamescript completed",
@@ -83,7 +85,7 @@ static void done(void *ctx, int rc, enum store_error err)
 		refused(c, j, err);
 	} else {
 		log_info("sieve_change", "session=%s user=%s op=%s name=%s", c->session,
-		         log_quote(c->who.address), done_text[j->kind], log_quote(j->a));
+		         log_quote(c->who.address), op_name[j->kind], log_quote(j->a));
 		msv_reply(c, "OK \"%s\"", done_text[j->kind]);
 	}
 	msv_pump(c);
