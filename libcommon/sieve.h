@@ -35,7 +35,7 @@
 #define SIEVE_EXTENSIONS                                                     \
 	"fileinto reject ereject envelope encoded-character vacation "           \
 	"imap4flags copy variables relational comparator-i;ascii-numeric "       \
-	"subaddress mailbox body date"
+	"subaddress mailbox body date index"
 
 #define SIEVE_SCRIPT_MAX    (64 * 1024)
 #define SIEVE_DEPTH_MAX     32
@@ -97,6 +97,7 @@ struct sieve_action {
 	char *address;          /* REDIRECT */
 	char *text;             /* REJECT reason, VACATION body */
 	/* VACATION: */
+	bool mime;              /* :mime: TEXT is a MIME entity, headers first */
 	int days;
 	char *subject;          /* NULL: "Auto: " and the original subject */
 	char *from;             /* NULL: the recipient */

@@ -25,6 +25,7 @@
 #define G_BODY     0x200u   /* :raw :content :text */
 #define G_ZONE     0x400u   /* :zone */
 #define G_ORIGZONE 0x800u   /* :originalzone */
+#define G_INDEX    0x1000u  /* :index :last */
 
 struct tag_spec {
 	const char *name;
@@ -56,6 +57,7 @@ static const struct tag_spec tags[] = {
 	{ "from", G_VACATION, 's', NULL, 0 },
 	{ "addresses", G_VACATION, 'l', NULL, 0 },
 	{ "handle", G_VACATION, 's', NULL, 0 },
+	{ "mime", G_VACATION, 0, NULL, 0 },
 	{ "lower", G_SET, 0, NULL, 5 },
 	{ "upper", G_SET, 0, NULL, 5 },
 	{ "lowerfirst", G_SET, 0, NULL, 6 },
@@ -67,6 +69,8 @@ static const struct tag_spec tags[] = {
 	{ "text", G_BODY, 0, NULL, 7 },
 	{ "zone", G_ZONE, 's', NULL, 8 },
 	{ "originalzone", G_ORIGZONE, 0, NULL, 8 },
+	{ "index", G_INDEX, 'n', "index", 0 },
+	{ "last", G_INDEX, 0, "index", 0 },
 };
 
 enum { NO_TEST, ONE_TEST, TEST_LIST };
@@ -100,11 +104,12 @@ static const struct spec specs[] = {
 	{ "addflag", SV_OP_ADDFLAG, false, "imap4flags", "l|sl", 0, NO_TEST, false },
 	{ "removeflag", SV_OP_REMOVEFLAG, false, "imap4flags", "l|sl", 0, NO_TEST, false },
 	{ "set", SV_OP_SET, false, "variables", "ss", G_SET, NO_TEST, false },
-	{ "address", SV_OP_ADDRESS, true, NULL, "ll", G_CMP | G_MATCH | G_ADDR, NO_TEST,
-	  false },
+	{ "address", SV_OP_ADDRESS, true, NULL, "ll", G_CMP | G_MATCH | G_ADDR | G_INDEX,
+	  NO_TEST, false },
 	{ "envelope", SV_OP_ENVELOPE, true, "envelope", "ll", G_CMP | G_MATCH | G_ADDR,
 	  NO_TEST, false },
-	{ "header", SV_OP_HEADER, true, NULL, "ll", G_CMP | G_MATCH, NO_TEST, false },
+	{ "header", SV_OP_HEADER, true, NULL, "ll", G_CMP | G_MATCH | G_INDEX, NO_TEST,
+	  false },
 	{ "exists", SV_OP_EXISTS, true, NULL, "l", 0, NO_TEST, false },
 	{ "size", SV_OP_SIZE, true, NULL, "n", G_SIZE, NO_TEST, false },
 	{ "allof", SV_OP_ALLOF, true, NULL, "", 0, TEST_LIST, false },
@@ -117,8 +122,8 @@ static const struct spec specs[] = {
 	{ "string", SV_OP_STRING, true, "variables", "ll", G_CMP | G_MATCH, NO_TEST, false },
 	{ "mailboxexists", SV_OP_MAILBOXEXISTS, true, "mailbox", "l", 0, NO_TEST, false },
 	{ "body", SV_OP_BODY, true, "body", "l", G_CMP | G_MATCH | G_BODY, NO_TEST, false },
-	{ "date", SV_OP_DATE, true, "date", "ssl", G_CMP | G_MATCH | G_ZONE | G_ORIGZONE,
-	  NO_TEST, false },
+	{ "date", SV_OP_DATE, true, "date", "ssl",
+	  G_CMP | G_MATCH | G_ZONE | G_ORIGZONE | G_INDEX, NO_TEST, false },
 	{ "currentdate", SV_OP_CURRENTDATE, true, "date", "sl", G_CMP | G_MATCH | G_ZONE,
 	  NO_TEST, false },
 };
@@ -222,6 +227,9 @@ static int check_tag_value(struct checker *c, const char *tag, const struct sv_a
 				return 0;
 		return fail(c, v->line, v->col, "unknown relation \"%s\"%s", v->v[0], NULL);
 	}
+	/* occurrences count from 1 (RFC 5260 6) */
+	if (strcmp(tag, "index") == 0 && v->num == 0)
+		return fail(c, v->line, v->col, ":index needs a number from 1%s%s", "", NULL);
 	return 0;
 }
 
@@ -290,6 +298,11 @@ static int split_args(struct checker *c, struct sv_node *n, const struct spec *s
 	}
 	if ((sp->groups & G_SIZE) && !(classes & (1 << 4)))
 		return fail(c, n->line, n->col, "%s needs :over or :under%s", n->name, NULL);
+	bool last, index;
+	sv_tagged(n, "last", &last);
+	sv_tagged(n, "index", &index);
+	if (last && !index)     /* RFC 5260 6 */
+		return fail(c, n->line, n->col, "%s: :last needs :index%s", n->name, NULL);
 	return check_positional(c, n, sp);
 }
 

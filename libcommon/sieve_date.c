@@ -100,10 +100,11 @@ static int first_value(const char *value, size_t len, void *arg)
 
 /* The date of header field NAME: unix time and its zone.  0, 1 when there
  * is none (or it is no date), -1 when out of memory. */
-static int header_date(struct sv_run *r, const char *name, int64_t *t, long *zone)
+static int header_date(struct sv_run *r, const struct sv_node *n, const char *name,
+                       int64_t *t, long *zone)
 {
 	struct first_field f = { NULL };
-	if (header_each(r->msg->data, r->hlen, name, first_value, &f) == 0)
+	if (sv_field_each(r, n, name, first_value, &f) == 0)
 		return 1;
 	if (f.value == NULL)
 		return -1;
@@ -131,7 +132,7 @@ int sv_date_value(struct sv_run *r, const struct sv_node *n, char *out, size_t s
 		rc = sv_fail(r, "date: unknown date part");
 	} else if (!current) {
 		char *name = sv_str(r, n->pos[0]->v[0]);
-		rc = name == NULL ? -1 : header_date(r, name, &t, &own);
+		rc = name == NULL ? -1 : header_date(r, n, name, &t, &own);
 		if (rc < 0 && name != NULL)
 			sv_fail(r, "out of memory");
 		free(name);

@@ -212,6 +212,11 @@ char *sv_action_flags(struct sv_run *r, const struct sv_node *n);
 int sv_date_value(struct sv_run *r, const struct sv_node *n, char *out, size_t size);
 /* True when PART is a date part of RFC 5260 4 ("year", "iso8601", ...). */
 bool sv_date_part_ok(const char *part);
+/* sieve_index.c: header_each() over the occurrences of field NAME that
+ * test N looks at (all, or the one its :index and :last pick; RFC 5260
+ * 6).  Returns how many there were (0 or 1 with :index). */
+int sv_field_each(const struct sv_run *r, const struct sv_node *n, const char *name,
+                  int (*each)(const char *value, size_t len, void *arg), void *arg);
 /* Test N: 1 true, 0 false, -1 failed (sv_fail called). */
 int sv_test(struct sv_run *r, const struct sv_node *n);
 

@@ -50,9 +50,10 @@ static int header_value(const char *value, size_t len, void *arg)
 	return 0;
 }
 
-static void header_values(struct sv_run *r, const char *name, struct values *vs)
+static void header_values(struct sv_run *r, const struct sv_node *n, const char *name,
+                          struct values *vs)
 {
-	header_each(r->msg->data, r->hlen, name, header_value, vs);
+	sv_field_each(r, n, name, header_value, vs);
 }
 
 /* Address fields are split before any decoding: an encoded display name
@@ -97,7 +98,7 @@ static void header_addresses(struct sv_run *r, const struct sv_node *n, const ch
                              struct values *vs)
 {
 	struct values raw = { 0 };
-	header_each(r->msg->data, r->hlen, name, raw_value, &raw);
+	sv_field_each(r, n, name, raw_value, &raw);
 	for (size_t i = 0; i < raw.n; i++) {
 		struct mime_addresses as = { 0 };
 		struct mime_tree *t = mime_address_parse(raw.v[i], &as);
@@ -187,8 +188,7 @@ static int each_string(struct sv_run *r, const struct sv_arg *a,
 static void from_header(struct sv_run *r, const struct sv_node *n, const char *s,
                         struct values *vs)
 {
-	(void)n;
-	header_values(r, s, vs);
+	header_values(r, n, s, vs);
 }
 
 static void from_address(struct sv_run *r, const struct sv_node *n, const char *s,

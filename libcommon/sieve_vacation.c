@@ -95,6 +95,7 @@ int sv_vacation(struct sv_run *r, const struct sv_node *n)
 	if (a == NULL)
 		return -1;
 	a->days = SIEVE_VACATION_DAYS_DEFAULT;
+	sv_tagged(n, "mime", &a->mime);
 	if (days != NULL)
 		a->days = days->num < SIEVE_VACATION_DAYS_MIN ? SIEVE_VACATION_DAYS_MIN
 		          : days->num > SIEVE_VACATION_DAYS_MAX ? SIEVE_VACATION_DAYS_MAX

@@ -183,10 +183,12 @@ bool vacation_allowed(const char *sender, const char *orig, size_t orig_len,
                       bool via_list);
 
 /* Builds the auto-reply from the person at FROM with TEXT to SENDER about
- * ORIG into OUT, with SUBJECT (NULL: "Auto: " and the original's).
+ * ORIG into OUT, with SUBJECT (NULL: "Auto: " and the original's).  TEXT
+ * is plain text, or with MIME a MIME entity (Sieve vacation :mime, RFC
+ * 5230 4.8) whose Content-* fields and body become the reply's.
  * Returns 0 or -1 (logged). */
 int vacation_build(const struct postman *pm, const char *from, const char *text,
-                   const char *subject, const char *sender, const char *orig,
+                   bool mime, const char *subject, const char *sender, const char *orig,
                    size_t orig_len, struct generated_mail *out);
 
 /* ---- Sieve (postman_sieve.c) ---- */

@@ -317,7 +317,8 @@ static int queue_sieve_vacation(struct delivery *d, const struct local_delivery 
 		return -1;
 	if (!due)
 		return 0;
-	int r = vacation_build(d->pm, from, a->text, a->subject, to, d->data, d->len, &m) < 0 ||
+	int r = vacation_build(d->pm, from, a->text, a->mime, a->subject, to, d->data, d->len,
+	                       &m) < 0 ||
 	        store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, "", &to, 1, m.data, m.len,
 	                        d->now, NULL) < 0 ? -1 : 0;
 	genmail_free(&m);
@@ -347,7 +348,7 @@ static int queue_vacation(struct delivery *d, const struct local_delivery *l)
 	          (p.autoreply_until == 0 || d->now < p.autoreply_until);
 	if (on && (r = store_vacation_due(d->pm->store, l->person_id, to, d->now,
 	                                  d->pm->set.vacation_s, &due)) == 0 && due) {
-		r = vacation_build(d->pm, l->address, p.autoreply, NULL, to, d->data, d->len,
+		r = vacation_build(d->pm, l->address, p.autoreply, false, NULL, to, d->data, d->len,
 		                   &m) < 0 ||
 		            store_queue_add(d->pm->store, STORE_QUEUE_OUTBOUND, "", &to, 1,
 		                            m.data, m.len, d->now, NULL) < 0

@@ -64,6 +64,55 @@ static int write_text(struct generated_mail *m, const char *text)
 	return 0;
 }
 
+/* True when LINE (LEN bytes) starts a field the reply keeps from a
+ * :mime reason: only its Content-* fields, so a script cannot set the
+ * reply's From, To or Bcc. */
+static bool content_field(const char *line, size_t len)
+{
+	return len > 8 && strncasecmp(line, "Content-", 8) == 0 && memchr(line, ':', len);
+}
+
+/* The :mime reason TEXT (RFC 5230 4.8): a MIME entity whose Content-*
+ * fields become the reply's, then its body.  Without a blank line it is
+ * all header. */
+static int write_entity(struct generated_mail *m, const char *text)
+{
+	bool keep = false;
+	const char *p = text;
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\r\n");
+		const char *next = p + n + (p[n] == '\r');
+		next += *next == '\n';
+		if (n == 0)
+			break;
+		if (p[0] != ' ' && p[0] != '\t')
+			keep = content_field(p, n);
+		if (keep && (genmail_write(m, p, n) < 0 || genmail_write(m, "\r\n", 2) < 0))
+			return -1;
+		p = next;
+	}
+	if (genmail_write(m, "\r\n", 2) < 0)
+		return -1;
+	if (*p == '\r')
+		p++;
+	if (*p == '\n')
+		p++;
+	return write_text(m, p);
+}
+
+/* The reply's content headers and body: TEXT as plain text, or as a
+ * MIME entity when MIME. */
+static int write_reason(struct generated_mail *m, const char *text, bool mime)
+{
+	if (genmail_printf(m, "MIME-Version: 1.0\r\n") < 0)
+		return -1;
+	if (mime)
+		return write_entity(m, text);
+	return genmail_printf(m, "Content-Type: text/plain; charset=utf-8\r\n"
+	                      "Content-Transfer-Encoding: 8bit\r\n\r\n") < 0 ? -1
+	       : write_text(m, text);
+}
+
 /* In-Reply-To and References pointing at the original (RFC 3834 3.1.5). */
 static int write_thread(struct generated_mail *m, const char *orig, size_t len)
 {
@@ -86,7 +135,7 @@ static void field_text(char *s)
 }
 
 int vacation_build(const struct postman *pm, const char *from, const char *text,
-                   const char *subject, const char *sender, const char *orig,
+                   bool mime, const char *subject, const char *sender, const char *orig,
                    size_t orig_len, struct generated_mail *out)
 {
 	char orig_subject[VACATION_FIELD_MAX + 1], own[VACATION_FIELD_MAX + 1];
@@ -102,10 +151,7 @@ int vacation_build(const struct postman *pm, const char *from, const char *text,
 	if (genmail_printf(out, "From: <%s>\r\nTo: <%s>\r\nSubject: %.900s\r\n"
 	                   "Auto-Submitted: auto-replied\r\n", from, sender, own) < 0 ||
 	    write_thread(out, orig, orig_len) < 0 || genmail_date_and_id(out, pm->node) < 0 ||
-	    genmail_printf(out, "MIME-Version: 1.0\r\n"
-	                   "Content-Type: text/plain; charset=utf-8\r\n"
-	                   "Content-Transfer-Encoding: 8bit\r\n\r\n") < 0 ||
-	    write_text(out, text) < 0) {
+	    write_reason(out, text, mime) < 0) {
 		genmail_free(out);
 		return -1;
 	}

@@ -200,9 +200,9 @@ r = oomgr("check sieve %s" % bad)
 t.ok(r.returncode != 0, "check sieve fails on a broken script")
 t.like(r.stderr, "%s:4:1: expected ';' or '{'" % bad, "FILE:LINE:COL: message")
 with open(bad, "w") as f:
-    f.write('require "index";\nkeep;\n')
+    f.write('require "editheader";\nkeep;\n')
 r = oomgr("check sieve %s" % bad)
-t.like(r.stderr, "%s:1:9: unsupported extension \"index\"" % bad,
+t.like(r.stderr, "%s:1:9: unsupported extension \"editheader\"" % bad,
        "an extension ems lacks is refused at require")
 r = oomgr("sieve install username=%s name=bad file=%s" % (USER, bad))
 t.ok(r.returncode != 0, "a broken script is not installed")

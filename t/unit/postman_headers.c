@@ -154,7 +154,7 @@ static void test_autoreply(void)
 	struct postman pm = { .node = "mx.example.test" };
 	struct generated_mail m = { 0 };
 
-	ok(vacation_build(&pm, "ann@example.test", "Away.\nBack on Monday.", NULL, "a@b.example",
+	ok(vacation_build(&pm, "ann@example.test", "Away.\nBack on Monday.", false, NULL, "a@b.example",
 	                  msg, strlen(msg), &m) == 0, "an auto-reply is built");
 	ok(strstr(m.data, "From: <ann@example.test>\r\nTo: <a@b.example>\r\n"
 	                  "Subject: Auto: hello  folded\r\nAuto-Submitted: auto-replied\r\n") != NULL,
@@ -168,11 +168,32 @@ static void test_autoreply(void)
 	genmail_free(&m);
 }
 
+/* Sieve vacation :mime (RFC 5230 4.8): the reason's Content-* fields
+ * become the reply's, and nothing else of its header does. */
+static void test_autoreply_mime(void)
+{
+	struct postman pm = { .node = "mx.example.test" };
+	struct generated_mail m = { 0 };
+	const char *reason = "Content-Type: text/html;\n charset=utf-8\nBcc: x@evil.example\n"
+	                     "Content-Language: de\n\n<p>Away</p>\n";
+
+	ok(vacation_build(&pm, "ann@example.test", reason, true, NULL, "a@b.example", msg,
+	                  strlen(msg), &m) == 0, "a :mime auto-reply is built");
+	ok(strstr(m.data, "MIME-Version: 1.0\r\nContent-Type: text/html;\r\n charset=utf-8\r\n"
+	                  "Content-Language: de\r\n\r\n<p>Away</p>\r\n") != NULL,
+	   "the reason's Content-* fields (folded too) head the reply, then its body");
+	ok(strstr(m.data, "Bcc") == NULL, "other fields of the reason are left out");
+	ok(strstr(m.data, "text/plain") == NULL, "no text/plain of its own");
+	ok(lines_ok(&m), "every line ends in CRLF");
+	genmail_free(&m);
+}
+
 int main(void)
 {
 	test_headers();
 	test_vacation_rules();
 	test_bounce();
+	test_autoreply_mime();
 	test_autoreply();
 	done_testing();
 	return exit_status();

@@ -87,7 +87,8 @@ static char *run(const char *src)
 			snprintf(out + used, sizeof out - used, "reject:%s ", a->text);
 			break;
 		case SIEVE_VACATION:
-			snprintf(out + used, sizeof out - used, "vacation:%d:%s:%s ", a->days,
+			snprintf(out + used, sizeof out - used, "vacation%s:%d:%s:%s ",
+			         a->mime ? "+mime" : "", a->days,
 			         a->subject ? a->subject : "-", a->text);
 			break;
 		}
@@ -105,7 +106,8 @@ static void test_compile_errors(void)
 	is_str(run("keep"), "COMPILE:1:5:expected ';' or '{'", "a missing ';' at its place");
 	is_str(run("if true {\n  keep;\n  frobnicate;\n}"), "COMPILE:3:3:unknown command \"frobnicate\"",
 	       "an unknown command with line and column");
-	is_str(run("require \"index\";"), "COMPILE:1:9:unsupported extension \"index\"",
+	is_str(run("require \"editheader\";"),
+	       "COMPILE:1:9:unsupported extension \"editheader\"",
 	       "require of an extension ems lacks is an error (RFC 5228 3.2)");
 	is_str(run("fileinto \"x\";"), "COMPILE:1:1:fileinto needs require \"fileinto\"",
 	       "an extension command without require");
@@ -285,6 +287,65 @@ static void test_date(void)
 	           "{ discard; }"), "", "1970-01-04 was a Sunday");
 }
 
+static const char index_text[] =
+	"Received: from c.example by mx.example.test; Tue, 8 Dec 2026 10:00:03 +0000\r\n"
+	"Received: from b.example by c.example; Tue, 8 Dec 2026 10:00:02 +0000\r\n"
+	"Received: from a.example by b.example; Mon, 7 Dec 2026 10:00:01 +0000\r\n"
+	"X-Tag: first\r\nX-Tag: second\r\nX-Tag: third\r\n"
+	"From: one@example.test\r\nFrom: two@example.test, three@example.test\r\n"
+	"\r\nbody\r\n";
+
+static const struct sieve_message index_msg = {
+	.data = index_text, .len = sizeof index_text - 1,
+	.env_from = "one@example.test", .env_to = "pat@example.test",
+};
+
+/* RFC 5260 6: :index N and :last pick one occurrence of a field. */
+static void test_index(void)
+{
+	the_msg = &index_msg;
+	is_str(run("require \"index\"; if header :index 2 \"x-tag\" \"second\" { discard; }"),
+	       "", ":index 2 is the second field from the top");
+	is_str(run("require \"index\"; if header :index 2 \"x-tag\" [\"first\", \"third\"] "
+	           "{ discard; }"), "keep[]", "and only that one");
+	is_str(run("require \"index\"; if header :index 1 :last \"x-tag\" \"third\" "
+	           "{ discard; }"), "", ":last counts from the bottom");
+	is_str(run("require \"index\"; if header :last :index 3 \"x-tag\" \"first\" "
+	           "{ discard; }"), "", ":last before :index");
+	is_str(run("require \"index\"; if header :index 4 \"x-tag\" \"*\" { discard; }"),
+	       "keep[]", "no fourth field: false");
+	is_str(run("require [\"index\", \"relational\"]; if header :index 1 :count \"eq\" "
+	           "\"x-tag\" \"1\" { discard; }"), "", ":count sees the one field");
+	is_str(run("require \"index\"; if address :index 2 \"from\" \"three@example.test\" "
+	           "{ discard; }"), "", "address: every address of the second field");
+	is_str(run("require \"index\"; if address :index 1 \"from\" \"three@example.test\" "
+	           "{ discard; }"), "keep[]", "address: not those of the first");
+	is_str(run("require [\"index\", \"date\"]; if date :index 1 :last :zone \"+0000\" "
+	           "\"received\" \"date\" \"2026-12-07\" { discard; }"), "",
+	       "date: the first hop's Received");
+	is_str(run("require \"date\"; if date :zone \"+0000\" \"received\" \"date\" "
+	           "\"2026-12-08\" { discard; }"), "", "date without :index: the top field");
+	is_str(run("if header :index 1 \"x-tag\" \"first\" { discard; }"),
+	       "COMPILE:1:11::index needs require \"index\"", ":index needs require");
+	is_str(run("require \"index\"; if header :last \"x-tag\" \"third\" { discard; }"),
+	       "COMPILE:1:21:header: :last needs :index", ":last alone is an error");
+	is_str(run("require \"index\"; if header :index 0 \"x-tag\" \"x\" { discard; }"),
+	       "COMPILE:1:35::index needs a number from 1", ":index 0 is an error");
+	is_str(run("require \"index\"; if exists :index 1 \"x-tag\" { discard; }"),
+	       "COMPILE:1:28:exists does not take :index", "only header, address and date");
+	the_msg = &msg;
+}
+
+/* RFC 5230 4.8: the reason is a MIME entity. */
+static void test_vacation_mime(void)
+{
+	is_str(run("require \"vacation\"; vacation :mime \"Content-Type: text/html\r\n\r\n"
+	           "<p>away</p>\";"), "vacation+mime:7:-:Content-Type: text/html\r\n\r\n"
+	       "<p>away</p> keep[]", ":mime marks the action");
+	is_str(run("require \"vacation\"; vacation \"x\";"), "vacation:7:-:x keep[]",
+	       "without :mime plain text");
+}
+
 static void test_limits(void)
 {
 	size_t big = SIEVE_SCRIPT_MAX + 1;
@@ -306,6 +367,8 @@ int main(void)
 	test_extensions();
 	test_body();
 	test_date();
+	test_index();
+	test_vacation_mime();
 	test_limits();
 	done_testing();
 	return exit_status();
