@@ -26,7 +26,14 @@ for prog in ("imap4srv", "oomgr", "smtpgw", "postman"):
 USER = "demo@example.test"
 SCRIPT = r'''# the filters of the demo person
 require ["fileinto", "mailbox", "imap4flags", "reject", "vacation",
-         "variables"];
+         "variables", "index"];
+if header :index 1 :last "x-hop" "origin" { fileinto "Work"; stop; }
+if header :contains "subject" "mime-reply" {
+    vacation :mime :days 3 "Content-Type: text/html; charset=utf-8
+Bcc: sneaky@outside.example
+
+<p>Gone fishing.</p>";
+}
 if header :contains "subject" "to-lists" { fileinto :create "Lists/ems"; stop; }
 if header :contains "subject" "to-work" { fileinto "Work"; stop; }
 if header :contains "subject" "to-missing" { fileinto "Missing"; stop; }
@@ -66,10 +73,10 @@ t.ok(oomgr("sieve delete username=%s name=main" % USER).returncode != 0,
 seq = [0]
 
 
-def send(subject, sender="sender@outside.example"):
+def send(subject, sender="sender@outside.example", extra=""):
     seq[0] += 1
-    msg = ("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%d.sieve@outside.example>"
-           "\r\n\r\nbody %d\r\n" % (sender, USER, subject, seq[0], seq[0]))
+    msg = ("%sFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%d.sieve@outside.example>"
+           "\r\n\r\nbody %d\r\n" % (extra, sender, USER, subject, seq[0], seq[0]))
     lmtp = smtplib.LMTP("127.0.0.1", s.lmtp_port, timeout=emstest.DEFAULT_TIMEOUT)
     try:
         refused = lmtp.sendmail(sender, [USER], msg)
@@ -118,6 +125,13 @@ send("to-missing 1")
 t.ok(wait_subject("to-missing 1"), "fileinto a missing folder without :create keeps in INBOX")
 t.ok(subjects("Missing") is None, "and creates no folder")
 t.ok("to-lists 1" not in subjects(), "fileinto cancels the implicit keep")
+
+# index: the bottom X-Hop field decides, not any of them
+send("hop 1", extra="X-Hop: relay\r\nX-Hop: origin\r\n")
+t.ok(wait_subject("hop 1", "Work"), "header :index 1 :last tests the bottom field")
+send("hop 2", extra="X-Hop: origin\r\nX-Hop: relay\r\n")
+t.ok(wait_subject("hop 2"), "and only that one: origin on top is kept in INBOX")
+t.ok("hop 2" not in subjects("Work"), "and not filed")
 
 # imap4flags
 send("flag-me 1")
@@ -177,6 +191,16 @@ t.ok(emstest.wait_for(lambda: outbound_to("second@outside.example")),
 t.ok(wait_subject("away 2"), "the second message from the first sender arrives")
 t.is_(len(outbound_to("asker@outside.example")), 1,
       "the first sender got one reply within :days")
+
+# vacation :mime: the reason's Content-Type heads the reply
+send("mime-reply 1", sender="html-fan@outside.example")
+got = emstest.wait_for(lambda: outbound_to("html-fan@outside.example"))
+t.ok(got, "vacation :mime replies")
+if got:
+    reply = email.message_from_bytes(got[0][1], policy=email.policy.compat32)
+    t.is_(reply.get_content_type(), "text/html", "with the reason's Content-Type")
+    t.like(reply.get_payload(), "<p>Gone fishing.</p>", "and the reason's body")
+    t.ok(reply.get("Bcc") is None, "without the reason's other fields")
 
 # a script that fails at run time keeps the message
 send("broken not an address")
