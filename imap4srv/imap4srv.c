@@ -103,7 +103,8 @@ static int open_imap(struct worker *w)
 	read_settings(&srv);
 	srv.store = store_open(config_path(w->cfg, "store"),
 	                       (int)config_int(w->cfg, "store.busy_timeout_ms"));
-	if (srv.store == NULL || imap_auth_open(&srv) < 0)
+	srv.claims = store_open_nowait(config_path(w->cfg, "store"));
+	if (srv.store == NULL || srv.claims == NULL || imap_auth_open(&srv) < 0)
 		return -1;
 	srv.spool_dir = config_path(w->cfg, "spool_dir");
 	spool_prepare(srv.spool_dir);   /* a failure is logged; APPENDs will say so */
@@ -122,6 +123,7 @@ static void close_imap(struct worker *w)
 	evloop_del_timer(srv.recheck);
 	wakeup_close(srv.wakeup);
 	imap_auth_close();    /* its check threads watch the loop */
+	store_close(srv.claims);
 	store_close(srv.store);
 	free(srv.set.unixgwy);
 }

@@ -46,6 +46,8 @@ struct imap_server {
 	                                   clients, name "imap4srv01" */
 	struct store *store;            /* the loop's own handle: reads; writes
 	                                   go to w.pool (imap_job.h) */
+	struct store *claims;           /* \Recent claims only: never waits, never
+	                                   syncs (store_open_nowait()) */
 	struct wakeup_listener *wakeup;
 	struct ev_io *wakeup_io;
 	struct ev_timer *recheck;       /* re-checks idling mailboxes now and then */

@@ -148,9 +148,13 @@ static int load_new(struct imap_client *c, struct imap_view *v, uint32_t *added)
 	if (store_entry_list(c->srv->store, v->mb.id, from, load_each, &l) < 0 || l.err < 0)
 		return -1;
 	*added = l.added;
+	/* on the loop, so through the handle that never waits: a claim that
+	 * meets another writer's lock is given up, and those messages are
+	 * not \Recent in this session (another one may claim them) */
 	if (l.added > 0 && !v->readonly &&
-	    store_entry_claim_recent(c->srv->store, v->mb.id, from, claim_each, v) < 0)
-		return -1;
+	    store_entry_claim_recent(c->srv->claims, v->mb.id, from, claim_each, v) < 0)
+		log_debug("imap_recent", "session=%s mailbox=%lld from_uid=%u claimed=no",
+		          c->session, (long long)v->mb.id, from);
 	return 0;
 }
 

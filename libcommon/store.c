@@ -88,6 +88,19 @@ struct store *store_open(const char *path, int busy_timeout_ms)
 	return st;
 }
 
+struct store *store_open_nowait(const char *path)
+{
+	struct store *st = store_open(path, 0);
+	/* NORMAL in WAL mode: a commit writes the log without fsync; the
+	 * checkpoints (which do sync) are left to the other handles */
+	if (st != NULL && store_exec(st, "PRAGMA synchronous=NORMAL;"
+	                                 "PRAGMA wal_autocheckpoint=0;") < 0) {
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
 void store_close(struct store *st)
 {
 	if (st == NULL)

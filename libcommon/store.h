@@ -81,6 +81,14 @@ struct store;
  */
 struct store *store_open(const char *path, int busy_timeout_ms);
 
+/*
+ * The same for writes an event loop may make itself because losing one
+ * costs nothing (IMAP's claim of \Recent): a write that meets another
+ * writer's lock fails at once as transient instead of waiting, and a
+ * commit is not synced to disk (a crash may forget it).
+ */
+struct store *store_open_nowait(const char *path);
+
 /* Closes ST (NULL is fine), rolling back a transaction left open. */
 void store_close(struct store *st);
 

@@ -10,7 +10,8 @@ breaks nothing and its change is whole; a STORE that waits longer than
 store.busy_timeout_ms answers NO [UNAVAILABLE] and succeeds once the
 lock is gone, and one the store refuses for another reason answers
 NO [SERVERBUG] and the session goes on; SIGTERM lets the STORE in
-flight finish and answers it before imap4srv exits."""
+flight finish and answers it before imap4srv exits.  A SELECT whose
+\\Recent claim meets the lock is answered at once without it."""
 import os
 import re
 import signal
@@ -76,6 +77,26 @@ p4 = text[text.index(b"p3 OK"):text.index(b"p4 OK")]
 t.ok(b"* 2 EXPUNGE" in p4, "  the EXPUNGE after the STORE removes the message it marked")
 p5 = text[text.index(b"p4 OK"):text.index(b"p5 OK")]
 t.is_(len(re.findall(rb"\* \d+ FETCH", p5)), 3, "  and the FETCH after it sees three messages")
+
+# SELECT claims \Recent on the loop through a handle that never waits:
+# with the lock held elsewhere it is answered at once, the new messages
+# not \Recent in this session
+c = s.raw()
+c.command("c", "CREATE Fresh")
+c.append("f1", MESSAGE % (9, 9), mailbox="Fresh")
+con = lock_store(s)
+c.send("cs SELECT Fresh\r\n")
+lines = []
+ln = c.line()
+while ln.startswith(b"*"):
+    lines.append(ln)
+    ln = c.line()
+t.ok(ln.startswith(b"cs OK"), "a SELECT with unclaimed new mail is answered while the lock is held")
+t.ok(b"* 1 EXISTS" in lines and b"* 0 RECENT" in lines,
+     "  its message is there, not \\Recent here: %r" % lines)
+con.rollback()
+con.close()
+c.close()
 
 # a STORE waiting on the lock does not hold up another client
 b = s.raw()
