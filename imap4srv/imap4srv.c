@@ -101,8 +101,7 @@ static int open_imap(struct worker *w)
 {
 	srv.log_dir = config_path(w->cfg, "log_dir");
 	read_settings(&srv);
-	srv.store = store_open(config_path(w->cfg, "store"),
-	                       (int)config_int(w->cfg, "store.busy_timeout_ms"));
+	srv.store = store_open_config(w->cfg);
 	srv.claims = store_open_nowait(config_path(w->cfg, "store"));
 	if (srv.store == NULL || srv.claims == NULL || imap_auth_open(&srv) < 0)
 		return -1;

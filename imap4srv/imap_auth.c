@@ -23,8 +23,7 @@ int imap_auth_open(struct imap_server *srv)
 	struct auth_settings set;
 	if (authenticator != NULL)
 		return 0;
-	auth_settings_read(srv->w.cfg, &set);
-	authenticator = auth_new(&set, srv->store);
+	authenticator = auth_from_config(srv->w.cfg, srv->store, &set);
 	if (authenticator == NULL)
 		return -1;
 	srv->set.cram_md5 = set.retrievable_secrets;

@@ -398,3 +398,13 @@ enum auth_result auth_check_sasl(struct auth *a, const struct auth_client *clien
 	}
 	return auth_check(a, client, &cred, id, delay_ms);
 }
+
+struct auth *auth_from_config(const struct ems_config *cfg, struct store *st,
+                              struct auth_settings *set)
+{
+	struct auth_settings own;
+	if (set == NULL)
+		set = &own;
+	auth_settings_read(cfg, set);
+	return auth_new(set, st);
+}

@@ -82,6 +82,11 @@ struct auth;
  * make unknown names cost the same could not be made (logged).
  */
 struct auth *auth_new(const struct auth_settings *set, struct store *st);
+
+/* auth_new() with the auth.* keys of CFG (auth_settings_read()); SET,
+ * when not NULL, gets the settings read. */
+struct auth *auth_from_config(const struct ems_config *cfg, struct store *st,
+                              struct auth_settings *set);
 /*
  * A second authenticator like MODEL (same settings and dummy hash) over
  * another store handle ST, for a thread of auth_async.h: it does none of

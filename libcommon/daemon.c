@@ -106,8 +106,7 @@ static int work(bool once)
 	if (spec->interval_key != NULL)
 		dm.interval_s = config_int(dm.cfg, spec->interval_key);
 	if ((spec->flags & DAEMON_STORE) &&
-	    (dm.store = store_open(config_path(dm.cfg, "store"),
-	                           (int)config_int(dm.cfg, "store.busy_timeout_ms"))) == NULL)
+	    (dm.store = store_open_config(dm.cfg)) == NULL)
 		return 1;
 	if (spec->setup != NULL && spec->setup(&dm) < 0)
 		return 1;

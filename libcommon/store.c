@@ -4,6 +4,7 @@
  * process that touches mail goes through store_open() first.
  */
 #include "store_internal.h"
+#include "config.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -86,6 +87,12 @@ struct store *store_open(const char *path, int busy_timeout_ms)
 		return NULL;
 	}
 	return st;
+}
+
+struct store *store_open_config(const struct ems_config *cfg)
+{
+	return store_open(config_path(cfg, "store"),
+	                  (int)config_int(cfg, "store.busy_timeout_ms"));
 }
 
 struct store *store_open_nowait(const char *path)

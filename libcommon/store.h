@@ -81,6 +81,11 @@ struct store;
  */
 struct store *store_open(const char *path, int busy_timeout_ms);
 
+/* The same for a program's ems.conf CFG: "store" and
+ * store.busy_timeout_ms. */
+struct ems_config;
+struct store *store_open_config(const struct ems_config *cfg);
+
 /*
  * The same for writes an event loop may make itself because losing one
  * costs nothing (IMAP's claim of \Recent): a write that meets another

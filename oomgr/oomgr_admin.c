@@ -38,8 +38,7 @@ struct store *admin_store(struct oomgr *o)
 	const struct ems_config *cfg = oomgr_config(o);
 	if (session_store != NULL || cfg == NULL)
 		return session_store;
-	session_store = store_open(config_path(cfg, "store"),
-	                           (int)config_int(cfg, "store.busy_timeout_ms"));
+	session_store = store_open_config(cfg);
 	if (session_store == NULL) {
 		oomgr_fail("Cannot open the store %s (see the messages above).",
 		           config_path(cfg, "store"));

@@ -54,14 +54,11 @@ static void read_settings(void)
 
 static int open_sieve(struct worker *w)
 {
-	struct auth_settings as;
 	read_settings();
-	srv.store = store_open(config_path(w->cfg, "store"),
-	                       (int)config_int(w->cfg, "store.busy_timeout_ms"));
+	srv.store = store_open_config(w->cfg);
 	if (srv.store == NULL)
 		return -1;
-	auth_settings_read(w->cfg, &as);
-	srv.auth = auth_new(&as, srv.store);
+	srv.auth = auth_from_config(w->cfg, srv.store, NULL);
 	return srv.auth != NULL ? 0 : -1;
 }
 

@@ -108,8 +108,7 @@ int main(int argc, char **argv)
 	g.default_domain = config_str(cfg, "auth.default_domain");
 	if (sender != NULL)
 		open_log(cfg, "mailer", 0);
-	g.store = store_open(config_path(cfg, "store"),
-	                     (int)config_int(cfg, "store.busy_timeout_ms"));
+	g.store = store_open_config(cfg);
 	if (g.store == NULL) {
 		if (sender != NULL)
 			fprintf(stderr, "4.3.0 the mail store is not available, try again later\n");
