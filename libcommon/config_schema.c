@@ -37,6 +37,8 @@ const struct conf_key conf_schema[] = {
 	BOOL("log.syslog", 0),
 
 	GROUP("store"),
+	ENUM("store.backend", "sqlite|postgresql", "sqlite"),
+	STR("store.conninfo", ""),                         /* libpq, for postgresql */
 	INT("store.busy_timeout_ms", 100, 600000, 5000),
 	INT("store.threads", 0, 16, 1),                    /* 0 = one per CPU */
 

@@ -81,8 +81,16 @@ struct store;
  */
 struct store *store_open(const char *path, int busy_timeout_ms);
 
-/* The same for a program's ems.conf CFG: "store" and
- * store.busy_timeout_ms. */
+/*
+ * The same for store.backend BACKEND: "sqlite" (TARGET is the file) or
+ * "postgresql" (TARGET is a libpq connection string; only when ems is
+ * built with PostgreSQL).  Any other name: NULL, logged.
+ */
+struct store *store_open_backend(const char *backend, const char *target,
+                                 int busy_timeout_ms);
+
+/* The same for a program's ems.conf CFG: store.backend, then "store"
+ * (sqlite) or store.conninfo (postgresql), and store.busy_timeout_ms. */
 struct ems_config;
 struct store *store_open_config(const struct ems_config *cfg);
 

@@ -13,25 +13,25 @@
 static int read_row(struct store *st, const char *kind, const char *key,
                     struct store_auth_state *out, int64_t *last)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT failures, last_failure, locked_until FROM auth_failures"
 	    " WHERE kind = ?1 AND key = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, kind);
+	store_bind_text(s, 2, key);
 	memset(out, 0, sizeof *out);
 	*last = 0;
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->failures = sqlite3_column_int(s, 0);
-		*last = sqlite3_column_int64(s, 1);
-		out->locked_until = sqlite3_column_int64(s, 2);
-		sqlite3_reset(s);
+	int rc = store_step(st, s, "auth_state");
+	if (rc == STORE_ROW) {
+		out->failures = store_col_int(s, 0);
+		*last = store_col_int64(s, 1);
+		out->locked_until = store_col_int64(s, 2);
+		store_reset(s);
 		return 0;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "auth_state", rc);
+	store_reset(s);
+	return rc == STORE_DONE ? 0 : -1;
 }
 
 int store_auth_state(struct store *st, const char *kind, const char *key,
@@ -48,16 +48,18 @@ int store_auth_state(struct store *st, const char *kind, const char *key,
 static int write_row(struct store *st, const char *kind, const char *key,
                      const struct store_auth_state *v, int64_t now)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT OR REPLACE INTO auth_failures (kind, key, failures, last_failure,"
-	    " locked_until) VALUES (?1, ?2, ?3, ?4, ?5)");
+	struct store_stmt *s = store_stmt(st,
+	    "INSERT INTO auth_failures (kind, key, failures, last_failure, locked_until)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, key) DO UPDATE SET"
+	    " key = excluded.key, failures = excluded.failures,"
+	    " last_failure = excluded.last_failure, locked_until = excluded.locked_until");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, v->failures);
-	sqlite3_bind_int64(s, 4, now);
-	sqlite3_bind_int64(s, 5, v->locked_until);
+	store_bind_text(s, 1, kind);
+	store_bind_text(s, 2, key);
+	store_bind_int64(s, 3, v->failures);
+	store_bind_int64(s, 4, now);
+	store_bind_int64(s, 5, v->locked_until);
 	return store_exec_stmt(st, s, "auth_fail");
 }
 
@@ -85,61 +87,63 @@ int store_auth_fail(struct store *st, const char *kind, const char *key,
 
 int store_auth_reset(struct store *st, const char *kind, const char *key)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "DELETE FROM auth_failures WHERE kind = ?1 AND key = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, kind);
+	store_bind_text(s, 2, key);
 	return store_exec_stmt(st, s, "auth_reset");
 }
 
 int store_auth_expire(struct store *st, int64_t now, int64_t window_s)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "DELETE FROM auth_failures WHERE last_failure < ?1 AND locked_until <= ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, now - window_s);
-	sqlite3_bind_int64(s, 2, now);
+	store_bind_int64(s, 1, now - window_s);
+	store_bind_int64(s, 2, now);
 	if (store_exec_stmt(st, s, "auth_expire") < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return store_changes(st);
 }
 
 int store_auth_secret_set(struct store *st, int64_t person_id, const char *secret)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT OR REPLACE INTO person_secrets (person_id, secret, hash)"
-	    " SELECT id, ?2, password_hash FROM persons WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st,
+	    "INSERT INTO person_secrets (person_id, secret, hash)"
+	    " SELECT id, ?2, password_hash FROM persons WHERE id = ?1"
+	    " ON CONFLICT (person_id) DO UPDATE SET secret = excluded.secret,"
+	    " hash = excluded.hash");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, secret, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, secret);
 	return store_exec_changed(st, s, "auth_secret_set", "no such person");
 }
 
 int store_auth_secret_get(struct store *st, int64_t person_id, char **secret)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT s.secret FROM person_secrets s JOIN persons p ON p.id = s.person_id"
 	    " WHERE s.person_id = ?1 AND s.hash = p.password_hash");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	if (store_step_row(st, s, "auth_secret_get", "no valid secret") < 0)
 		return -1;
 	*secret = store_col_text(s, 0);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
 int store_auth_secret_purge(struct store *st)
 {
-	sqlite3_stmt *s = store_stmt(st, "DELETE FROM person_secrets");
+	struct store_stmt *s = store_stmt(st, "DELETE FROM person_secrets");
 	if (s == NULL)
 		return -1;
 	if (store_exec_stmt(st, s, "auth_secret_purge") < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return store_changes(st);
 }

@@ -3,9 +3,13 @@
  * `oomgr backup` and `oomgr restore`; see store_backup.h.  These open
  * their own SQLite connections by path: a struct store would create a
  * missing file and migrate an old one, which a copy or a check must not.
+ * SQLite only: they work on store files, which only the SQLite backend
+ * has (a PostgreSQL store is copied with PostgreSQL's own tools).
  */
 #include "store_internal.h"
 #include "log.h"
+
+#include <sqlite3.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -20,20 +20,20 @@ void store_delivery_prefs_clear(struct store_delivery_prefs *p)
 int store_person_delivery_prefs(struct store *st, int64_t person_id,
                                 struct store_delivery_prefs *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT autoreply, autoreply_from, autoreply_until, forward_to,"
 	    " forward_keep FROM persons WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	if (store_step_row(st, s, "person_prefs", "no such person") < 0)
 		return -1;
 	out->autoreply = store_col_text(s, 0);
-	out->autoreply_from = sqlite3_column_int64(s, 1);
-	out->autoreply_until = sqlite3_column_int64(s, 2);
+	out->autoreply_from = store_col_int64(s, 1);
+	out->autoreply_until = store_col_int64(s, 2);
 	out->forward_to = store_col_text(s, 3);
-	out->forward_keep = sqlite3_column_int(s, 4) != 0;
-	sqlite3_reset(s);
+	out->forward_keep = store_col_int(s, 4) != 0;
+	store_reset(s);
 	return 0;
 }
 
@@ -43,24 +43,24 @@ int store_person_set_autoreply_period(struct store *st, int64_t person_id,
 	if (from < 0 || until < 0 || (from > 0 && until > 0 && until < from))
 		return store_fail_kind(st, STORE_E_INVALID, "person_autoreply",
 		                       "the auto-reply period ends before it starts");
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE persons SET autoreply_from = ?2, autoreply_until = ?3 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, until);
+	store_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 2, from);
+	store_bind_int64(s, 3, until);
 	return store_exec_changed(st, s, "person_autoreply", "no such person");
 }
 
 int store_person_set_forward_keep(struct store *st, int64_t person_id, bool keep)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE persons SET forward_keep = ?2 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_int(s, 2, keep ? 1 : 0);
+	store_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 2, keep ? 1 : 0);
 	return store_exec_changed(st, s, "person_forward", "no such person");
 }
 
@@ -68,16 +68,16 @@ int store_person_set_forward_keep(struct store *st, int64_t person_id, bool keep
 static int vacation_last(struct store *st, int64_t person_id, const char *sender,
                          int64_t *sent)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT sent FROM vacation_sent WHERE person_id = ?1 AND sender = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, sender, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, sender);
 	*sent = 0;
 	if (store_step_row(st, s, "vacation_last", "none") == 0) {
-		*sent = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
+		*sent = store_col_int64(s, 0);
+		store_reset(s);
 		return 0;
 	}
 	return st->last_error == STORE_E_NOTFOUND ? 0 : -1;
@@ -94,14 +94,14 @@ int store_vacation_due(struct store *st, int64_t person_id, const char *sender,
 		return -1;
 	if (sent > 0 && now - sent < interval)
 		return 0;
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "INSERT INTO vacation_sent (person_id, sender, sent) VALUES (?1, ?2, ?3)"
 	    " ON CONFLICT (person_id, sender) DO UPDATE SET sent = excluded.sent");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, sender);
+	store_bind_int64(s, 3, now);
 	if (store_exec_stmt(st, s, "vacation_record") < 0)
 		return -1;
 	*due = true;
@@ -111,17 +111,17 @@ int store_vacation_due(struct store *st, int64_t person_id, const char *sender,
 int store_entry_find_message(struct store *st, int64_t mailbox_id,
                              int64_t message_id, uint32_t *uid_out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT min(uid) FROM entries WHERE mailbox_id = ?1 AND message_id = ?2"
 	    " AND expunged IS NULL HAVING count(*) > 0");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int64(s, 2, message_id);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 2, message_id);
 	if (store_step_row(st, s, "entry_find_message", "not in the mailbox") < 0)
 		return -1;
 	if (uid_out != NULL)
-		*uid_out = (uint32_t)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+		*uid_out = (uint32_t)store_col_int64(s, 0);
+	store_reset(s);
 	return 0;
 }

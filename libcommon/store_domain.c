@@ -30,50 +30,51 @@ int store_domain_add(struct store *st, const char *name, const char *description
 {
 	if (!domain_name_ok(name))
 		return store_fail_kind(st, STORE_E_INVALID, "domain_add", "bad domain name");
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO domains (name, description) VALUES (?1, ?2)");
+	struct store_stmt *s = store_stmt(st,
+	    "INSERT INTO domains (name, description) VALUES (?1, ?2) RETURNING id");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, description ? description : "", -1, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "domain_add") < 0)
+	store_bind_text(s, 1, name);
+	store_bind_text(s, 2, description ? description : "");
+	int64_t id;
+	if (store_exec_id(st, s, "domain_add", &id) < 0)
 		return -1;
 	if (id_out != NULL)
-		*id_out = sqlite3_last_insert_rowid(st->db);
+		*id_out = id;
 	return 0;
 }
 
-static void domain_from_row(sqlite3_stmt *s, struct store_domain *d)
+static void domain_from_row(struct store_stmt *s, struct store_domain *d)
 {
-	d->id = sqlite3_column_int64(s, 0);
+	d->id = store_col_int64(s, 0);
 	d->name = store_col_text(s, 1);
 	d->description = store_col_text(s, 2);
 }
 
 int store_domain_find(struct store *st, const char *name, struct store_domain *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT id, name, description FROM domains WHERE name = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, name);
 	if (store_step_row(st, s, "domain_find", name) < 0)
 		return -1;
 	domain_from_row(s, out);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
 int store_domain_id(struct store *st, const char *name, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM domains WHERE name = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT id FROM domains WHERE name = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, name);
 	if (store_step_row(st, s, "domain_find", name) < 0)
 		return -1;
-	*id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	*id = store_col_int64(s, 0);
+	store_reset(s);
 	return 0;
 }
 
@@ -81,10 +82,10 @@ int store_domain_delete(struct store *st, const char *name)
 {
 	/* Persons, mailboxes, entries, aliases and lists go by cascade; the
 	 * reference-count triggers follow the deleted entries. */
-	sqlite3_stmt *s = store_stmt(st, "DELETE FROM domains WHERE name = ?1");
+	struct store_stmt *s = store_stmt(st, "DELETE FROM domains WHERE name = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, name);
 	return store_exec_changed(st, s, "domain_delete", name);
 }
 
@@ -93,7 +94,7 @@ struct domain_walk {
 	void *arg;
 };
 
-static int domain_each(sqlite3_stmt *s, void *ctx)
+static int domain_each(struct store_stmt *s, void *ctx)
 {
 	struct domain_walk *w = ctx;
 	struct store_domain d;
@@ -107,7 +108,7 @@ int store_domain_list(struct store *st,
                       int (*cb)(const struct store_domain *d, void *arg), void *arg)
 {
 	struct domain_walk w = { cb, arg };
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT id, name, description FROM domains ORDER BY name");
 	if (s == NULL)
 		return -1;
@@ -117,18 +118,20 @@ int store_domain_list(struct store *st,
 int store_local_name_free(struct store *st, int64_t domain_id, const char *name,
                           const char *op)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT EXISTS (SELECT 1 FROM persons WHERE domain_id = ?1 AND username = ?2)"
+	struct store_stmt *s = store_stmt(st,
+	    "SELECT CASE WHEN"
+	    " EXISTS (SELECT 1 FROM persons WHERE domain_id = ?1 AND username = ?2)"
 	    " OR EXISTS (SELECT 1 FROM aliases WHERE domain_id = ?1 AND name = ?2)"
-	    " OR EXISTS (SELECT 1 FROM dlists WHERE domain_id = ?1 AND name = ?2)");
+	    " OR EXISTS (SELECT 1 FROM dlists WHERE domain_id = ?1 AND name = ?2)"
+	    " THEN 1 ELSE 0 END");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, domain_id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, domain_id);
+	store_bind_text(s, 2, name);
 	if (store_step_row(st, s, op, name) < 0)
 		return -1;
-	int taken = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
+	int taken = store_col_int(s, 0);
+	store_reset(s);
 	if (taken)
 		return store_fail_kind(st, STORE_E_EXISTS, op, "name taken in this domain");
 	return 0;

@@ -15,7 +15,7 @@
 #define ENTRY_COLUMNS                                                          \
 	"e.mailbox_id, e.uid, e.message_id, e.flags, e.keywords, e.modseq,"       \
 	" e.internal_date, coalesce(g.size, 0) + coalesce(length(e.prefix), 0),"   \
-	" e.expunged IS NOT NULL, coalesce(length(e.prefix), 0)"
+	" CASE WHEN e.expunged IS NULL THEN 0 ELSE 1 END, coalesce(length(e.prefix), 0)"
 #define ENTRY_FROM " FROM entries e LEFT JOIN messages g ON g.id = e.message_id"
 
 /* The highest uid IMAP can express. */
@@ -27,18 +27,18 @@ void store_entry_clear(struct store_entry *e)
 	memset(e, 0, sizeof *e);
 }
 
-static void entry_from_row(sqlite3_stmt *s, struct store_entry *e)
+static void entry_from_row(struct store_stmt *s, struct store_entry *e)
 {
-	e->mailbox_id = sqlite3_column_int64(s, 0);
-	e->uid = (uint32_t)sqlite3_column_int64(s, 1);
-	e->message_id = sqlite3_column_int64(s, 2);
-	e->flags = (unsigned)sqlite3_column_int(s, 3);
+	e->mailbox_id = store_col_int64(s, 0);
+	e->uid = (uint32_t)store_col_int64(s, 1);
+	e->message_id = store_col_int64(s, 2);
+	e->flags = (unsigned)store_col_int(s, 3);
 	e->keywords = store_col_text(s, 4);
-	e->modseq = (uint64_t)sqlite3_column_int64(s, 5);
-	e->internal_date = sqlite3_column_int64(s, 6);
-	e->size = sqlite3_column_int64(s, 7);
-	e->expunged = sqlite3_column_int(s, 8) != 0;
-	e->prefix_len = (size_t)sqlite3_column_int64(s, 9);
+	e->modseq = (uint64_t)store_col_int64(s, 5);
+	e->internal_date = store_col_int64(s, 6);
+	e->size = store_col_int64(s, 7);
+	e->expunged = store_col_int(s, 8) != 0;
+	e->prefix_len = (size_t)store_col_int64(s, 9);
 }
 
 /* ---- keyword sets: space-separated words, compared ignoring case ---- */
@@ -128,17 +128,17 @@ static unsigned flags_apply(unsigned cur, enum store_flag_mode mode, unsigned gi
 static int next_uid(struct store *st, int64_t mailbox_id, uint32_t *uid,
                     uint64_t *modseq)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE mailboxes SET uidnext = uidnext + 1, highest_modseq = highest_modseq + 1"
 	    " WHERE id = ?1 RETURNING uidnext - 1, highest_modseq");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 1, mailbox_id);
 	if (store_step_row(st, s, "entry_append", "no such mailbox") < 0)
 		return -1;
-	int64_t u = sqlite3_column_int64(s, 0);
-	*modseq = (uint64_t)sqlite3_column_int64(s, 1);
-	sqlite3_reset(s);
+	int64_t u = store_col_int64(s, 0);
+	*modseq = (uint64_t)store_col_int64(s, 1);
+	store_reset(s);
 	if (u > STORE_UID_MAX)
 		return store_fail_kind(st, STORE_E_INVALID, "entry_append", "mailbox out of uids");
 	*uid = (uint32_t)u;
@@ -148,16 +148,16 @@ static int next_uid(struct store *st, int64_t mailbox_id, uint32_t *uid,
 /* Takes a new modseq of a mailbox (inside a transaction). */
 static int next_modseq(struct store *st, int64_t mailbox_id, uint64_t *modseq)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?1"
 	    " RETURNING highest_modseq");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 1, mailbox_id);
 	if (store_step_row(st, s, "modseq", "no such mailbox") < 0)
 		return -1;
-	*modseq = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	*modseq = (uint64_t)store_col_int64(s, 0);
+	store_reset(s);
 	return 0;
 }
 
@@ -166,20 +166,20 @@ static int next_modseq(struct store *st, int64_t mailbox_id, uint64_t *modseq)
 /* Inserts E with PREFIX (E->prefix_len bytes; NULL when none). */
 static int insert_entry(struct store *st, const struct store_entry *e, const void *prefix)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "INSERT INTO entries (mailbox_id, uid, message_id, flags, keywords, modseq,"
 	    " internal_date, prefix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, e->mailbox_id);
-	sqlite3_bind_int64(s, 2, e->uid);
-	sqlite3_bind_int64(s, 3, e->message_id);
-	sqlite3_bind_int(s, 4, (int)e->flags);
-	sqlite3_bind_text(s, 5, e->keywords, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, (int64_t)e->modseq);
-	sqlite3_bind_int64(s, 7, e->internal_date);
+	store_bind_int64(s, 1, e->mailbox_id);
+	store_bind_int64(s, 2, e->uid);
+	store_bind_int64(s, 3, e->message_id);
+	store_bind_int64(s, 4, (int)e->flags);
+	store_bind_text(s, 5, e->keywords);
+	store_bind_int64(s, 6, (int64_t)e->modseq);
+	store_bind_int64(s, 7, e->internal_date);
 	if (prefix != NULL && e->prefix_len > 0)
-		sqlite3_bind_blob(s, 8, prefix, (int)e->prefix_len, SQLITE_STATIC);
+		store_bind_blob(s, 8, prefix, e->prefix_len);
 	return store_exec_stmt(st, s, "entry_append");
 }
 
@@ -232,7 +232,7 @@ struct entry_walk {
 	void *arg;
 };
 
-static int entry_each(sqlite3_stmt *s, void *ctx)
+static int entry_each(struct store_stmt *s, void *ctx)
 {
 	struct entry_walk *w = ctx;
 	struct store_entry e;
@@ -246,13 +246,13 @@ int store_entry_list(struct store *st, int64_t mailbox_id, uint32_t min_uid,
                      int (*cb)(const struct store_entry *e, void *arg), void *arg)
 {
 	struct entry_walk w = { cb, arg };
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " ENTRY_COLUMNS ENTRY_FROM " WHERE e.mailbox_id = ?1 AND e.uid >= ?2"
 	    " AND e.expunged IS NULL ORDER BY e.uid");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int64(s, 2, min_uid);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 2, min_uid);
 	return store_each_row(st, s, "entry_list", entry_each, &w);
 }
 
@@ -260,45 +260,45 @@ int store_entry_changes(struct store *st, int64_t mailbox_id, uint64_t since,
                         int (*cb)(const struct store_entry *e, void *arg), void *arg)
 {
 	struct entry_walk w = { cb, arg };
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " ENTRY_COLUMNS ENTRY_FROM " WHERE e.mailbox_id = ?1 AND e.modseq > ?2"
 	    " ORDER BY e.uid");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int64(s, 2, (int64_t)since);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 2, (int64_t)since);
 	return store_each_row(st, s, "entry_changes", entry_each, &w);
 }
 
 int store_entry_get(struct store *st, int64_t mailbox_id, uint32_t uid,
                     struct store_entry *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " ENTRY_COLUMNS ENTRY_FROM " WHERE e.mailbox_id = ?1 AND e.uid = ?2"
 	    " AND e.expunged IS NULL");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int64(s, 2, uid);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 2, uid);
 	if (store_step_row(st, s, "entry_get", "no such uid") < 0)
 		return -1;
 	entry_from_row(s, out);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
 static int update_flags(struct store *st, const struct store_entry *e)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE entries SET flags = ?3, keywords = ?4, modseq = ?5"
 	    " WHERE mailbox_id = ?1 AND uid = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, e->mailbox_id);
-	sqlite3_bind_int64(s, 2, e->uid);
-	sqlite3_bind_int(s, 3, (int)e->flags);
-	sqlite3_bind_text(s, 4, e->keywords, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (int64_t)e->modseq);
+	store_bind_int64(s, 1, e->mailbox_id);
+	store_bind_int64(s, 2, e->uid);
+	store_bind_int64(s, 3, (int)e->flags);
+	store_bind_text(s, 4, e->keywords);
+	store_bind_int64(s, 5, (int64_t)e->modseq);
 	return store_exec_stmt(st, s, "entry_flags");
 }
 
@@ -359,17 +359,17 @@ int store_entry_expunge(struct store *st, int64_t mailbox_id, uint32_t uid)
 {
 	uint64_t modseq;
 	/* The update fires the trigger that drops the message reference. */
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE entries SET expunged = ?3, modseq = ?4"
 	    " WHERE mailbox_id = ?1 AND uid = ?2 AND expunged IS NULL");
 	if (s == NULL || store_tx_begin(st) < 0)
 		return -1;
 	if (next_modseq(st, mailbox_id, &modseq) < 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int64(s, 2, uid);
-	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
-	sqlite3_bind_int64(s, 4, (int64_t)modseq);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 2, uid);
+	store_bind_int64(s, 3, (int64_t)time(NULL));
+	store_bind_int64(s, 4, (int64_t)modseq);
 	if (store_exec_changed(st, s, "entry_expunge", "no such uid") < 0)
 		goto fail;
 	return store_tx_commit(st);

@@ -14,24 +14,24 @@ int store_entry_prefix_load(struct store *st, int64_t mailbox_id, uint32_t uid,
                             char *buf, size_t *len)
 {
 	/* Expunged entries too: a session may still serve what it holds. */
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT prefix FROM entries WHERE mailbox_id = ?1 AND uid = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int64(s, 2, uid);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 2, uid);
 	if (store_step_row(st, s, "entry_prefix", "no such entry") < 0)
 		return -1;
-	size_t n = (size_t)sqlite3_column_bytes(s, 0);
-	const void *p = sqlite3_column_blob(s, 0);
-	if (n > STORE_PREFIX_MAX || (n > 0 && p == NULL)) {
-		sqlite3_reset(s);
+	size_t n;
+	const void *p = store_col_blob(s, 0, &n);
+	if (n > STORE_PREFIX_MAX) {
+		store_reset(s);
 		return store_fail_kind(st, STORE_E_FAILED, "entry_prefix", "prefix unreadable");
 	}
 	if (n > 0)
 		memcpy(buf, p, n);
 	*len = n;
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 

@@ -1,7 +1,6 @@
 /*
- * store_exec.c - running SQL for the store_*.c files: the per-handle
- * prepared-statement cache, stepping helpers, and the mapping of SQLite
- * result codes to store error kinds (transient or not); see
+ * store_exec.c - running SQL for the store_*.c files: stepping helpers
+ * and the logging of failures by kind (transient or not); see
  * store_internal.h.
  */
 #include "store_internal.h"
@@ -10,46 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum store_error classify(int rc)
+int store_fail(struct store *st, const char *op)
 {
-	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		return STORE_E_EXISTS;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		return STORE_E_NOTFOUND;   /* it points at something not there */
-	default:
-		break;
-	}
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_NOMEM:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PROTOCOL:
-		return STORE_E_TRANSIENT;
-	case SQLITE_CONSTRAINT:
-	case SQLITE_TOOBIG:
-		return STORE_E_INVALID;
-	default:
-		return STORE_E_FAILED;
-	}
-}
-
-int store_fail(struct store *st, const char *op, int rc)
-{
-	st->last_error = classify(rc);
+	st->last_error = st->drv->classify(st);
 	enum log_level level = LOG_LVL_ERROR;
 	if (st->last_error == STORE_E_EXISTS || st->last_error == STORE_E_INVALID ||
 	    st->last_error == STORE_E_NOTFOUND)
 		level = LOG_LVL_INFO;
 	else if (st->last_error == STORE_E_TRANSIENT)
 		level = LOG_LVL_WARN;
+	const char *msg = st->drv->errmsg(st);
 	log_event(level, "store_error", "op=%s transient=%s error=%s", op,
 	          st->last_error == STORE_E_TRANSIENT ? "yes" : "no",
-	          log_quote(sqlite3_errmsg(st->db)));
+	          log_quote(msg != NULL ? msg : "unknown"));
 	return -1;
 }
 
@@ -69,113 +41,67 @@ int store_fail_kind(struct store *st, enum store_error kind, const char *op,
 	return -1;
 }
 
-static sqlite3_stmt *cached(struct store *st, const char *sql, int *free_slot)
+int store_sqlite_only(struct store *st, const char *op)
 {
-	*free_slot = -1;
-	for (int i = 0; i < STORE_STMT_CACHE; i++) {
-		if (st->cache[i].sql == sql)
-			return st->cache[i].stmt;
-		if (st->cache[i].sql == NULL && *free_slot < 0)
-			*free_slot = i;
-	}
-	return NULL;
+	if (st->drv == &store_driver_sqlite)
+		return 0;
+	return store_fail_kind(st, STORE_E_FAILED, op, "not supported on this backend");
 }
 
-sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+int store_exec_stmt(struct store *st, struct store_stmt *s, const char *op)
 {
-	int slot;
-	sqlite3_stmt *s = cached(st, sql, &slot);
-	if (s != NULL) {
-		/* A list still walking this statement: resetting it would
-		 * silently end that walk. */
-		if (sqlite3_stmt_busy(s)) {
-			store_fail_kind(st, STORE_E_FAILED, "stmt",
-			                "statement in use by a list callback further up");
-			return NULL;
-		}
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		return s;
-	}
-	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "prepare", rc);
-		return NULL;
-	}
-	if (slot < 0) {
-		/* More statements than the cache holds: a limit to raise. */
-		log_warn("store_cache_full", "size=%d", STORE_STMT_CACHE);
-		slot = 0;
-		sqlite3_finalize(st->cache[0].stmt);
-	}
-	st->cache[slot].sql = sql;
-	st->cache[slot].stmt = s;
-	return s;
+	int rc = store_step(st, s, op);
+	store_reset(s);
+	return rc < 0 ? -1 : 0;
 }
 
-void store_stmt_cache_free(struct store *st)
-{
-	for (int i = 0; i < STORE_STMT_CACHE; i++) {
-		sqlite3_finalize(st->cache[i].stmt);
-		st->cache[i].stmt = NULL;
-		st->cache[i].sql = NULL;
-	}
-}
-
-int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *op)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return store_fail(st, op, rc);
-	return 0;
-}
-
-int store_exec_changed(struct store *st, sqlite3_stmt *s, const char *op,
+int store_exec_changed(struct store *st, struct store_stmt *s, const char *op,
                        const char *what)
 {
 	if (store_exec_stmt(st, s, op) < 0)
 		return -1;
-	if (sqlite3_changes(st->db) == 0)
+	if (store_changes(st) == 0)
 		return store_fail_kind(st, STORE_E_NOTFOUND, op, what);
 	return 0;
 }
 
-int store_step_row(struct store *st, sqlite3_stmt *s, const char *op,
+int store_step_row(struct store *st, struct store_stmt *s, const char *op,
                    const char *what)
 {
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	int rc = store_step(st, s, op);
+	if (rc == STORE_ROW)
 		return 0;
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	store_reset(s);
+	if (rc == STORE_DONE)
 		return store_fail_kind(st, STORE_E_NOTFOUND, op, what);
-	return store_fail(st, op, rc);
+	return -1;
 }
 
-int store_each_row(struct store *st, sqlite3_stmt *s, const char *op,
-                   int (*each)(sqlite3_stmt *s, void *ctx), void *ctx)
+int store_each_row(struct store *st, struct store_stmt *s, const char *op,
+                   int (*each)(struct store_stmt *s, void *ctx), void *ctx)
 {
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = store_step(st, s, op)) == STORE_ROW)
 		if (each(s, ctx) != 0)
 			break;
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(st, op, rc);
-	return 0;
+	store_reset(s);
+	return rc < 0 ? -1 : 0;
 }
 
-int store_exec(struct store *st, const char *sql)
+int store_exec_id(struct store *st, struct store_stmt *s, const char *op, int64_t *id)
 {
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : store_fail(st, "exec", rc);
+	int rc = store_step(st, s, op);
+	if (rc == STORE_ROW)
+		*id = store_col_int64(s, 0);
+	store_reset(s);
+	if (rc == STORE_ROW)
+		return 0;
+	return rc < 0 ? -1 : store_fail_kind(st, STORE_E_FAILED, op, "no id returned");
 }
 
-char *store_col_text(sqlite3_stmt *s, int i)
+char *store_col_text(struct store_stmt *s, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	char *copy = strdup(t ? t : "");
+	char *copy = strdup(store_col_str(s, i));
 	if (copy == NULL)
 		abort();   /* out of memory for a short string: nothing sane left */
 	return copy;

@@ -8,64 +8,82 @@
 
 #include "store.h"
 
-#include <sqlite3.h>
+#include "store_db.h"
+#include "store_driver.h"
+
+struct spool;
 
 /* Distinct SQL statements ems prepares; the cache warns when exceeded. */
 #define STORE_STMT_CACHE 128
 
+/* A cached statement: the driver's own and the driver that made it. */
+struct store_stmt {
+	const struct store_driver *drv;
+	void *h;
+};
+
 struct store {
-	sqlite3 *db;
-	char *path;
+	const struct store_driver *drv;
+	void *conn;            /* the driver's connection state */
+	char *path;            /* the file, or the connection string */
 	enum store_error last_error;
 	int tx_depth;          /* 0: none, 1: BEGIN, >1: savepoints */
 	int busy_ms;           /* store.busy_timeout_ms */
 	uint64_t busy_since;   /* monotonic microseconds the current wait began */
 	struct {
 		const char *sql;   /* a string literal: the key is its address */
-		sqlite3_stmt *stmt;
+		struct store_stmt s;
 	} cache[STORE_STMT_CACHE];
 };
 
-/*
- * The prepared statement for SQL (a string literal: it is cached by
- * address), reset and with its bindings cleared.  NULL after logging why,
- * also when the statement is in use by a list further up the call stack.
- */
-sqlite3_stmt *store_stmt(struct store *st, const char *sql);
-
-/* Finalizes every cached statement (before sqlite3_close). */
+/* Finalizes every cached statement (before the driver closes). */
 void store_stmt_cache_free(struct store *st);
 
-/* Records and logs the SQLite failure RC of OP; returns -1. */
-int store_fail(struct store *st, const char *op, int rc);
+/* Records and logs the backend failure of OP the driver recorded on ST
+ * (its kind by drv->classify, its text by drv->errmsg); returns -1. */
+int store_fail(struct store *st, const char *op);
 
 /* Records a failure of KIND for OP, logging WHAT; returns -1. */
 int store_fail_kind(struct store *st, enum store_error kind, const char *op,
                     const char *what);
 
+/* 0 when ST is an SQLite store; else -1 with STORE_E_FAILED, logging
+ * that OP is not supported on this backend.  Guards the SQLite-only
+ * parts (vacuum, checkpoints, page counts, integrity_check). */
+int store_sqlite_only(struct store *st, const char *op);
+
 /* Steps S, which returns no rows, and resets it: 0 or -1 (logged). */
-int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *op);
+int store_exec_stmt(struct store *st, struct store_stmt *s, const char *op);
 
 /* Like store_exec_stmt(), then -1 with STORE_E_NOTFOUND (WHAT logged)
  * when no row changed. */
-int store_exec_changed(struct store *st, sqlite3_stmt *s, const char *op,
+int store_exec_changed(struct store *st, struct store_stmt *s, const char *op,
                        const char *what);
 
 /* Steps S once: 0 with a row to read (reset S afterwards), else resets S
  * and returns -1 (STORE_E_NOTFOUND with WHAT logged when there was none). */
-int store_step_row(struct store *st, sqlite3_stmt *s, const char *op,
+int store_step_row(struct store *st, struct store_stmt *s, const char *op,
                    const char *what);
 
 /* Calls EACH for each row of S until it returns non-zero, then resets S.
  * Returns 0, or -1 (logged) when a step failed. */
-int store_each_row(struct store *st, sqlite3_stmt *s, const char *op,
-                   int (*each)(sqlite3_stmt *s, void *ctx), void *ctx);
+int store_each_row(struct store *st, struct store_stmt *s, const char *op,
+                   int (*each)(struct store_stmt *s, void *ctx), void *ctx);
+
+/* The WAL checkpoints of store_checkpoint() (QUIET false) and
+ * store_checkpoint_quiet() (QUIET true, *WAL_PAGES may be NULL); SQLite
+ * stores only (store_db_sqlite.c). */
+int store_sqlite_checkpoint(struct store *st, bool quiet, int *wal_pages);
+
+/* Steps S, an INSERT ... RETURNING id, and resets it: 0 with *ID set,
+ * or -1 (logged). */
+int store_exec_id(struct store *st, struct store_stmt *s, const char *op, int64_t *id);
 
 /* Runs SQL text (schema work, pragmas); returns 0 or -1 (logged). */
 int store_exec(struct store *st, const char *sql);
 
 /* malloc'ed copy of text column I ("" for NULL); aborts when out of memory. */
-char *store_col_text(sqlite3_stmt *s, int i);
+char *store_col_text(struct store_stmt *s, int i);
 
 /* Transactions as store_begin()/store_commit()/store_rollback(). */
 int store_tx_begin(struct store *st);
@@ -92,7 +110,21 @@ bool store_address_ok(const char *addr);
 int store_entry_prefix_load(struct store *st, int64_t mailbox_id, uint32_t uid,
                             char *buf, size_t *len);
 
-/* Creates and migrates the schema; run by store_open(). */
-int store_schema_apply(struct store *st);
+/* The SQLite schema: creates and migrates it (store_schema.c), run by
+ * store_driver_sqlite's schema_apply; the version in PRAGMA user_version. */
+int store_schema_sqlite_apply(struct store *st);
+int store_schema_sqlite_version(struct store *st);
+
+/*
+ * Message bodies, the one place the backends store data differently
+ * (SQLite: incremental blob I/O, so a message never sits whole in
+ * memory).  store_body_write_spool() stores spool SP as the body of new
+ * message ID (its message_bodies row not yet inserted); store_body_read()
+ * reads up to N bytes from offset OFF of message ID's body into BUF and
+ * returns how many (0 past the end), -1 (logged; STORE_E_NOTFOUND for no
+ * such message).  SQLite versions in store_db_sqlite.c.
+ */
+int store_body_write_spool(struct store *st, int64_t id, const struct spool *sp);
+ssize_t store_body_read(struct store *st, int64_t id, size_t off, void *buf, size_t n);
 
 #endif

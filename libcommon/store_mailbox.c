@@ -13,8 +13,9 @@
 
 #define MAILBOX_COLUMNS \
 	"id, person_id, name, uidvalidity, uidnext, highest_modseq," \
-	" EXISTS (SELECT 1 FROM subscriptions s WHERE s.person_id = mailboxes.person_id" \
-	"  AND s.name = mailboxes.name), special_use"
+	" CASE WHEN EXISTS (SELECT 1 FROM subscriptions s" \
+	"  WHERE s.person_id = mailboxes.person_id AND s.name = mailboxes.name)" \
+	"  THEN 1 ELSE 0 END, special_use"
 
 void store_mailbox_clear(struct store_mailbox *m)
 {
@@ -41,63 +42,65 @@ int store_mailbox_create(struct store *st, int64_t person_id, const char *name,
 	/* UIDVALIDITY must never repeat for a name: take the clock, but stay
 	 * above every value handed out before, deleted mailboxes' too (a
 	 * trigger keeps uidvalidity_high). */
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "INSERT INTO mailboxes (person_id, name, uidvalidity, special_use)"
-	    " VALUES (?1, ?2, max(?3, (SELECT value + 1 FROM uidvalidity_high)), ?4)");
+	    " SELECT ?1, ?2, CASE WHEN ?3 > value + 1 THEN ?3 ELSE value + 1 END, ?4"
+	    " FROM uidvalidity_high RETURNING id");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, store_mailbox_canon(name), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (int64_t)time(NULL) & 0xffffffffLL);
-	sqlite3_bind_text(s, 4, special_use ? special_use : "", -1, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "mailbox_create") < 0)
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, store_mailbox_canon(name));
+	store_bind_int64(s, 3, (int64_t)time(NULL) & 0xffffffffLL);
+	store_bind_text(s, 4, special_use ? special_use : "");
+	int64_t id;
+	if (store_exec_id(st, s, "mailbox_create", &id) < 0)
 		return -1;
 	if (id_out != NULL)
-		*id_out = sqlite3_last_insert_rowid(st->db);
+		*id_out = id;
 	return 0;
 }
 
-static void mailbox_from_row(sqlite3_stmt *s, struct store_mailbox *m)
+static void mailbox_from_row(struct store_stmt *s, struct store_mailbox *m)
 {
-	m->id = sqlite3_column_int64(s, 0);
-	m->person_id = sqlite3_column_int64(s, 1);
+	m->id = store_col_int64(s, 0);
+	m->person_id = store_col_int64(s, 1);
 	m->name = store_col_text(s, 2);
-	m->uidvalidity = (uint32_t)sqlite3_column_int64(s, 3);
-	m->uidnext = (uint32_t)sqlite3_column_int64(s, 4);
-	m->highest_modseq = (uint64_t)sqlite3_column_int64(s, 5);
-	m->subscribed = sqlite3_column_int(s, 6) != 0;
+	m->uidvalidity = (uint32_t)store_col_int64(s, 3);
+	m->uidnext = (uint32_t)store_col_int64(s, 4);
+	m->highest_modseq = (uint64_t)store_col_int64(s, 5);
+	m->subscribed = store_col_int(s, 6) != 0;
 	m->special_use = store_col_text(s, 7);
 }
 
-static int mailbox_one(struct store *st, sqlite3_stmt *s, struct store_mailbox *out,
+static int mailbox_one(struct store *st, struct store_stmt *s, struct store_mailbox *out,
                        const char *what)
 {
 	if (store_step_row(st, s, "mailbox_find", what) < 0)
 		return -1;
 	mailbox_from_row(s, out);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
 int store_mailbox_find(struct store *st, int64_t person_id, const char *name,
                        struct store_mailbox *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " MAILBOX_COLUMNS " FROM mailboxes WHERE person_id = ?1 AND name = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, store_mailbox_canon(name), -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, store_mailbox_canon(name));
 	return mailbox_one(st, s, out, name);
 }
 
 int store_mailbox_get(struct store *st, int64_t mailbox_id, struct store_mailbox *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " MAILBOX_COLUMNS " FROM mailboxes WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 1, mailbox_id);
 	return mailbox_one(st, s, out, "no such mailbox");
 }
 
@@ -106,7 +109,7 @@ struct mailbox_walk {
 	void *arg;
 };
 
-static int mailbox_each(sqlite3_stmt *s, void *ctx)
+static int mailbox_each(struct store_stmt *s, void *ctx)
 {
 	struct mailbox_walk *w = ctx;
 	struct store_mailbox m;
@@ -120,11 +123,11 @@ int store_mailbox_list(struct store *st, int64_t person_id,
                        int (*cb)(const struct store_mailbox *m, void *arg), void *arg)
 {
 	struct mailbox_walk w = { cb, arg };
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " MAILBOX_COLUMNS " FROM mailboxes WHERE person_id = ?1 ORDER BY name");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	return store_each_row(st, s, "mailbox_list", mailbox_each, &w);
 }
 
@@ -143,27 +146,40 @@ static int no_change(struct store *st, int64_t mailbox_id, const char *op)
  * that renames a folder it sees expects to go on seeing it. */
 static int rename_subscription(struct store *st, int64_t mailbox_id, const char *new_name)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "UPDATE OR REPLACE subscriptions SET name = ?2"
+	/* A subscription to the new name already there gives way to the one
+	 * that moves (when there is one to move). */
+	struct store_stmt *s = store_stmt(st,
+	    "DELETE FROM subscriptions WHERE (person_id, name) ="
+	    " (SELECT m.person_id, ?2 FROM mailboxes m JOIN subscriptions o"
+	    "  ON o.person_id = m.person_id AND o.name = m.name"
+	    "  WHERE m.id = ?1 AND m.name <> ?2)");
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_text(s, 2, new_name);
+	if (store_exec_stmt(st, s, "mailbox_rename") < 0)
+		return -1;
+	s = store_stmt(st,
+	    "UPDATE subscriptions SET name = ?2"
 	    " WHERE (person_id, name) = (SELECT person_id, name FROM mailboxes WHERE id = ?1)");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_text(s, 2, new_name, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_text(s, 2, new_name);
 	return store_exec_stmt(st, s, "mailbox_rename");
 }
 
 static int rename_row(struct store *st, int64_t mailbox_id, const char *new_name)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE mailboxes SET name = ?2 WHERE id = ?1 AND name <> 'INBOX'");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_text(s, 2, new_name, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_text(s, 2, new_name);
 	if (store_exec_stmt(st, s, "mailbox_rename") < 0)
 		return -1;
-	return sqlite3_changes(st->db) ? 0 : no_change(st, mailbox_id, "mailbox_rename");
+	return store_changes(st) ? 0 : no_change(st, mailbox_id, "mailbox_rename");
 }
 
 int store_mailbox_rename(struct store *st, int64_t mailbox_id, const char *new_name)
@@ -183,12 +199,12 @@ int store_mailbox_rename(struct store *st, int64_t mailbox_id, const char *new_n
 int store_mailbox_delete(struct store *st, int64_t mailbox_id)
 {
 	/* Entries go by cascade; the reference-count triggers follow them. */
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "DELETE FROM mailboxes WHERE id = ?1 AND name <> 'INBOX'");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 1, mailbox_id);
 	if (store_exec_stmt(st, s, "mailbox_delete") < 0)
 		return -1;
-	return sqlite3_changes(st->db) ? 0 : no_change(st, mailbox_id, "mailbox_delete");
+	return store_changes(st) ? 0 : no_change(st, mailbox_id, "mailbox_delete");
 }

@@ -17,29 +17,29 @@
 /* 0 when found (*ID set), 1 when no message has HASH, -1 on error. */
 static int find_by_hash(struct store *st, const unsigned char *hash, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM messages WHERE hash = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT id FROM messages WHERE hash = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	store_bind_blob(s, 1, hash, STORE_HASH_LEN);
+	int rc = store_step(st, s, "message_put");
+	if (rc == STORE_ROW)
+		*id = store_col_int64(s, 0);
+	store_reset(s);
+	if (rc == STORE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? 1 : store_fail(st, "message_put", rc);
+	return rc == STORE_DONE ? 1 : -1;
 }
 
 /* A message nothing references is stored again: restart its grace period
  * so the collector does not take it before the new reference comes. */
 static int touch(struct store *st, int64_t id, int64_t now)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE messages SET stored = ?2 WHERE id = ?1 AND refcount <= 0");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now);
+	store_bind_int64(s, 1, id);
+	store_bind_int64(s, 2, now);
 	return store_exec_stmt(st, s, "message_put");
 }
 
@@ -56,65 +56,32 @@ static int insert_row(struct store *st, const unsigned char *hash, int64_t size,
                       int64_t internal_date, const void *structure, size_t structure_len,
                       int64_t now, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "INSERT INTO messages (hash, size, internal_date, stored, structure)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)");
+	    " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_blob(s, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, size);
-	sqlite3_bind_int64(s, 3, internal_date);
-	sqlite3_bind_int64(s, 4, now);
+	store_bind_blob(s, 1, hash, STORE_HASH_LEN);
+	store_bind_int64(s, 2, size);
+	store_bind_int64(s, 3, internal_date);
+	store_bind_int64(s, 4, now);
 	if (structure != NULL)
-		sqlite3_bind_blob64(s, 5, structure, structure_len, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "message_put") < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-/* Copies spool SP into the body of the new row ID (inserted with a
- * zeroblob of its size) a chunk at a time: the message never sits whole
- * in memory. */
-static int copy_spool(struct store *st, int64_t id, const struct spool *sp)
-{
-	char buf[SPOOL_CHUNK];
-	sqlite3_blob *blob = NULL;
-	int rc = sqlite3_blob_open(st->db, "main", "message_bodies", "body", id, 1, &blob);
-	uint64_t off = 0, size = spool_size(sp);
-	while (rc == SQLITE_OK && off < size) {
-		ssize_t n = spool_read(sp, off, buf, size - off < sizeof buf ? (size_t)(size - off)
-		                                                           : sizeof buf);
-		if (n <= 0) {
-			sqlite3_blob_close(blob);
-			return store_fail_kind(st, STORE_E_TRANSIENT, "message_put",
-			                       "spool file unreadable");
-		}
-		rc = sqlite3_blob_write(blob, buf, (int)n, (int)off);
-		off += (uint64_t)n;
-	}
-	int crc = sqlite3_blob_close(blob);
-	if (rc == SQLITE_OK)
-		rc = crc;
-	return rc == SQLITE_OK ? 0 : store_fail(st, "message_put", rc);
+		store_bind_blob(s, 5, structure, structure_len);
+	return store_exec_id(st, s, "message_put", id);
 }
 
 /* The row of new message ID's body B. */
 static int insert_body(struct store *st, int64_t id, const struct body *b)
 {
-	sqlite3_stmt *s = store_stmt(st, b->sp != NULL
-	    ? "INSERT INTO message_bodies (id, body) VALUES (?1, zeroblob(?2))"
-	    : "INSERT INTO message_bodies (id, body) VALUES (?1, ?2)");
+	if (b->sp != NULL)
+		return store_body_write_spool(st, id, b->sp);
+	struct store_stmt *s = store_stmt(st,
+	    "INSERT INTO message_bodies (id, body) VALUES (?1, ?2)");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (b->sp != NULL)
-		sqlite3_bind_int64(s, 2, (int64_t)spool_size(b->sp));
-	else
-		sqlite3_bind_blob64(s, 2, b->len ? b->data : "", b->len, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "message_put") < 0)
-		return -1;
-	return b->sp != NULL ? copy_spool(st, id, b->sp) : 0;
+	store_bind_int64(s, 1, id);
+	store_bind_blob(s, 2, b->len ? b->data : "", b->len);
+	return store_exec_stmt(st, s, "message_put");
 }
 
 /* Stores body B with content hash HASH once: a new row, or the one that
@@ -171,31 +138,33 @@ int store_message_put(struct store *st, const void *data, size_t len,
 int store_message_info(struct store *st, int64_t message_id, int64_t *size,
                        int64_t *refcount)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT size, refcount FROM messages WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT size, refcount FROM messages WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, message_id);
+	store_bind_int64(s, 1, message_id);
 	if (store_step_row(st, s, "message_info", "no such message") < 0)
 		return -1;
-	*size = sqlite3_column_int64(s, 0);
-	*refcount = sqlite3_column_int64(s, 1);
-	sqlite3_reset(s);
+	*size = store_col_int64(s, 0);
+	*refcount = store_col_int64(s, 1);
+	store_reset(s);
 	return 0;
 }
 
 int store_message_hash(struct store *st, int64_t message_id,
                        unsigned char hash[STORE_HASH_LEN])
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT hash FROM messages WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT hash FROM messages WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, message_id);
+	store_bind_int64(s, 1, message_id);
 	if (store_step_row(st, s, "message_hash", "no such message") < 0)
 		return -1;
-	int ok = sqlite3_column_bytes(s, 0) == STORE_HASH_LEN;
+	size_t n;
+	const void *p = store_col_blob(s, 0, &n);
+	int ok = n == STORE_HASH_LEN;
 	if (ok)
-		memcpy(hash, sqlite3_column_blob(s, 0), STORE_HASH_LEN);
-	sqlite3_reset(s);
+		memcpy(hash, p, STORE_HASH_LEN);
+	store_reset(s);
 	return ok ? 0 : store_fail_kind(st, STORE_E_FAILED, "message_hash", "bad hash");
 }
 
@@ -210,48 +179,30 @@ int store_message_find_hash(struct store *st, const unsigned char *prefix, size_
 	memset(hi, 0xff, sizeof hi);
 	memcpy(lo, prefix, len);
 	memcpy(hi, prefix, len);
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT id FROM messages WHERE hash BETWEEN ?1 AND ?2 ORDER BY hash LIMIT 1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_blob(s, 1, lo, STORE_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, hi, STORE_HASH_LEN, SQLITE_STATIC);
+	store_bind_blob(s, 1, lo, STORE_HASH_LEN);
+	store_bind_blob(s, 2, hi, STORE_HASH_LEN);
 	if (store_step_row(st, s, "message_find_hash", "no such message") < 0)
 		return -1;
-	*id_out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	*id_out = store_col_int64(s, 0);
+	store_reset(s);
 	return 0;
 }
 
 ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
                            void *buf, size_t len)
 {
-	sqlite3_blob *blob = NULL;
-	int rc = sqlite3_blob_open(st->db, "main", "message_bodies", "body", message_id, 0,
-	                           &blob);
-	if (rc != SQLITE_OK) {
-		sqlite3_blob_close(blob);
-		/* SQLITE_ERROR here means "no such row" */
-		if (rc == SQLITE_ERROR)
-			return store_fail_kind(st, STORE_E_NOTFOUND, "message_read", "no such message");
-		return store_fail(st, "message_read", rc);
-	}
-	size_t size = (size_t)sqlite3_blob_bytes(blob);
-	size_t n = offset >= size ? 0 : (size - offset < len ? size - offset : len);
-	if (n > 0)   /* a blob is below 2 GiB, so both fit an int */
-		rc = sqlite3_blob_read(blob, buf, (int)n, (int)offset);
-	sqlite3_blob_close(blob);
-	if (rc != SQLITE_OK)
-		return store_fail(st, "message_read", rc);
-	return (ssize_t)n;
+	return store_body_read(st, message_id, offset, buf, len);
 }
 
 /* *DATA gets a malloc'ed copy of blob column 0 of S's row, *LEN its size. */
-static int copy_blob(struct store *st, sqlite3_stmt *s, const char *op, void **data,
+static int copy_blob(struct store *st, struct store_stmt *s, const char *op, void **data,
                      size_t *len)
 {
-	const void *p = sqlite3_column_blob(s, 0);
-	*len = (size_t)sqlite3_column_bytes(s, 0);
+	const void *p = store_col_blob(s, 0, len);
 	*data = NULL;
 	if (p == NULL || *len == 0) {
 		*len = 0;
@@ -266,14 +217,14 @@ static int copy_blob(struct store *st, sqlite3_stmt *s, const char *op, void **d
 
 int store_message_get(struct store *st, int64_t message_id, void **data, size_t *len)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT body FROM message_bodies WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT body FROM message_bodies WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, message_id);
+	store_bind_int64(s, 1, message_id);
 	if (store_step_row(st, s, "message_get", "no such message") < 0)
 		return -1;
 	int r = copy_blob(st, s, "message_get", data, len);
-	sqlite3_reset(s);
+	store_reset(s);
 	if (r == 0 && *data == NULL && (*data = malloc(1)) == NULL)   /* empty message */
 		r = store_fail_kind(st, STORE_E_TRANSIENT, "message_get", "out of memory");
 	return r;
@@ -282,25 +233,25 @@ int store_message_get(struct store *st, int64_t message_id, void **data, size_t 
 int store_message_structure(struct store *st, int64_t message_id, void **data,
                             size_t *len)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT structure FROM messages WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT structure FROM messages WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, message_id);
+	store_bind_int64(s, 1, message_id);
 	if (store_step_row(st, s, "message_structure", "no such message") < 0)
 		return -1;
 	int r = copy_blob(st, s, "message_structure", data, len);
-	sqlite3_reset(s);
+	store_reset(s);
 	return r;
 }
 
 int store_message_set_structure(struct store *st, int64_t message_id,
                                 const void *structure, size_t structure_len)
 {
-	sqlite3_stmt *s = store_stmt(st, "UPDATE messages SET structure = ?2 WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "UPDATE messages SET structure = ?2 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, message_id);
+	store_bind_int64(s, 1, message_id);
 	if (structure != NULL && structure_len > 0)
-		sqlite3_bind_blob64(s, 2, structure, structure_len, SQLITE_STATIC);
+		store_bind_blob(s, 2, structure, structure_len);
 	return store_exec_changed(st, s, "message_structure", "no such message");
 }

@@ -35,17 +35,17 @@ void store_person_clear(struct store_person *p)
 	memset(p, 0, sizeof *p);
 }
 
-static void person_from_row(sqlite3_stmt *s, struct store_person *p)
+static void person_from_row(struct store_stmt *s, struct store_person *p)
 {
-	p->id = sqlite3_column_int64(s, 0);
-	p->domain_id = sqlite3_column_int64(s, 1);
+	p->id = store_col_int64(s, 0);
+	p->domain_id = store_col_int64(s, 1);
 	p->username = store_col_text(s, 2);
 	p->domain = store_col_text(s, 3);
-	p->quota_bytes = sqlite3_column_int64(s, 4);
-	p->quota_messages = sqlite3_column_int64(s, 5);
-	p->services = (unsigned)sqlite3_column_int(s, 6);
-	p->admin = sqlite3_column_int(s, 7) != 0;
-	p->created = sqlite3_column_int64(s, 8);
+	p->quota_bytes = store_col_int64(s, 4);
+	p->quota_messages = store_col_int64(s, 5);
+	p->services = (unsigned)store_col_int(s, 6);
+	p->admin = store_col_int(s, 7) != 0;
+	p->created = store_col_int64(s, 8);
 	p->autoreply = store_col_text(s, 9);
 	p->forward_to = store_col_text(s, 10);
 }
@@ -73,19 +73,16 @@ static int create_initial_folders(struct store *st, int64_t person_id)
 static int insert_person(struct store *st, int64_t domain_id, const char *username,
                          const char *hash, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "INSERT INTO persons (domain_id, username, password_hash, created)"
-	    " VALUES (?1, ?2, ?3, ?4)");
+	    " VALUES (?1, ?2, ?3, ?4) RETURNING id");
 	if (s == NULL || store_local_name_free(st, domain_id, username, "person_add") < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, domain_id);
-	sqlite3_bind_text(s, 2, username, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, (int64_t)time(NULL));
-	if (store_exec_stmt(st, s, "person_add") < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	store_bind_int64(s, 1, domain_id);
+	store_bind_text(s, 2, username);
+	store_bind_text(s, 3, hash);
+	store_bind_int64(s, 4, (int64_t)time(NULL));
+	return store_exec_id(st, s, "person_add", id);
 }
 
 int store_person_add(struct store *st, const char *domain, const char *username,
@@ -117,16 +114,16 @@ int store_person_add(struct store *st, const char *domain, const char *username,
 int store_person_find(struct store *st, const char *username, const char *domain,
                       struct store_person *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " PERSON_COLUMNS PERSON_FROM " WHERE p.username = ?1 AND d.name = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, username, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, domain, -1, SQLITE_STATIC);
+	store_bind_text(s, 1, username);
+	store_bind_text(s, 2, domain);
 	if (store_step_row(st, s, "person_find", username) < 0)
 		return -1;
 	person_from_row(s, out);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
@@ -146,14 +143,14 @@ int store_person_find_address(struct store *st, const char *address,
 
 int store_person_get(struct store *st, int64_t id, struct store_person *out)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT " PERSON_COLUMNS PERSON_FROM " WHERE p.id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT " PERSON_COLUMNS PERSON_FROM " WHERE p.id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	store_bind_int64(s, 1, id);
 	if (store_step_row(st, s, "person_get", "no such person") < 0)
 		return -1;
 	person_from_row(s, out);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
@@ -165,25 +162,25 @@ int store_person_set_password(struct store *st, int64_t person_id,
 		return store_fail_kind(st, STORE_E_INVALID, "person_password", "empty password");
 	if (password_hash(password, hash, sizeof hash) < 0)
 		return store_fail_kind(st, STORE_E_FAILED, "person_password", "cannot hash");
-	sqlite3_stmt *s = store_stmt(st, "UPDATE persons SET password_hash = ?2 WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "UPDATE persons SET password_hash = ?2 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, hash);
 	return store_exec_changed(st, s, "person_password", "no such person");
 }
 
 /* *HASH gets a malloc'ed copy of the person's stored password hash. */
 static int stored_hash(struct store *st, int64_t person_id, char **hash)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT password_hash FROM persons WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT password_hash FROM persons WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	if (store_step_row(st, s, "person_check", "no such person") < 0)
 		return -1;
 	*hash = store_col_text(s, 0);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
@@ -217,13 +214,13 @@ int store_person_set_quota(struct store *st, int64_t person_id,
 {
 	if (quota_bytes < 0 || quota_messages < 0)
 		return store_fail_kind(st, STORE_E_INVALID, "person_quota", "negative quota");
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE persons SET quota_bytes = ?2, quota_messages = ?3 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_int64(s, 2, quota_bytes);
-	sqlite3_bind_int64(s, 3, quota_messages);
+	store_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 2, quota_bytes);
+	store_bind_int64(s, 3, quota_messages);
 	return store_exec_changed(st, s, "person_quota", "no such person");
 }
 
@@ -232,13 +229,13 @@ int store_person_set_services(struct store *st, int64_t person_id,
 {
 	if ((services & ~STORE_SVC_ALL) != 0)
 		return store_fail_kind(st, STORE_E_INVALID, "person_services", "unknown service bit");
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE persons SET services = ?2, admin = ?3 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_int(s, 2, (int)services);
-	sqlite3_bind_int(s, 3, admin ? 1 : 0);
+	store_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 2, (int)services);
+	store_bind_int64(s, 3, admin ? 1 : 0);
 	return store_exec_changed(st, s, "person_services", "no such person");
 }
 
@@ -248,13 +245,13 @@ int store_person_set_autoreply(struct store *st, int64_t person_id,
 	if (!store_blank(forward_to) && !store_address_ok(forward_to))
 		return store_fail_kind(st, STORE_E_INVALID, "person_autoreply",
 		                       "bad forward address");
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE persons SET autoreply = ?2, forward_to = ?3 WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, text ? text : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, forward_to ? forward_to : "", -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, text ? text : "");
+	store_bind_text(s, 3, forward_to ? forward_to : "");
 	return store_exec_changed(st, s, "person_autoreply", "no such person");
 }
 
@@ -262,10 +259,10 @@ int store_person_delete(struct store *st, int64_t person_id)
 {
 	/* Mailboxes and entries go by cascade; the reference-count
 	 * triggers follow the deleted entries. */
-	sqlite3_stmt *s = store_stmt(st, "DELETE FROM persons WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "DELETE FROM persons WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	return store_exec_changed(st, s, "person_delete", "no such person");
 }
 
@@ -274,7 +271,7 @@ struct person_walk {
 	void *arg;
 };
 
-static int person_each(sqlite3_stmt *s, void *ctx)
+static int person_each(struct store_stmt *s, void *ctx)
 {
 	struct person_walk *w = ctx;
 	struct store_person p;
@@ -288,31 +285,31 @@ int store_person_list(struct store *st, const char *domain,
                       int (*cb)(const struct store_person *p, void *arg), void *arg)
 {
 	struct person_walk w = { cb, arg };
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT " PERSON_COLUMNS PERSON_FROM
 	    " WHERE ?1 IS NULL OR d.name = ?1 ORDER BY d.name, p.username");
 	if (s == NULL)
 		return -1;
 	if (domain != NULL)
-		sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
+		store_bind_text(s, 1, domain);
 	return store_each_row(st, s, "person_list", person_each, &w);
 }
 
 int store_person_usage(struct store *st, int64_t person_id, int64_t *bytes,
                        int64_t *messages)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT coalesce(sum(g.size + coalesce(length(e.prefix), 0)), 0), count(*)"
 	    " FROM entries e"
 	    " JOIN mailboxes m ON m.id = e.mailbox_id JOIN messages g ON g.id = e.message_id"
 	    " WHERE m.person_id = ?1 AND e.expunged IS NULL");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	if (store_step_row(st, s, "person_usage", "no result") < 0)
 		return -1;
-	*bytes = sqlite3_column_int64(s, 0);
-	*messages = sqlite3_column_int64(s, 1);
-	sqlite3_reset(s);
+	*bytes = store_col_int64(s, 0);
+	*messages = store_col_int64(s, 1);
+	store_reset(s);
 	return 0;
 }

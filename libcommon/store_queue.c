@@ -16,9 +16,10 @@
 #define QUEUE_SQL(t)                                                           \
 	{                                                                          \
 		.insert = "INSERT INTO " t " (sender, recipients, message_id,"         \
-		          " next_attempt, created) VALUES (?1, ?2, ?3, ?4, ?4)",       \
+		          " next_attempt, created) VALUES (?1, ?2, ?3, ?4, ?4)"        \
+		          " RETURNING id",                                             \
 		.next = "UPDATE " t " SET attempts = attempts + 1,"                    \
-		        " next_attempt = ?1 + ?2 WHERE id = (SELECT id FROM " t        \
+		        " next_attempt = ?2 WHERE id = (SELECT id FROM " t             \
 		        " WHERE state = 'queued' AND next_attempt <= ?1"               \
 		        " ORDER BY next_attempt, id LIMIT 1) RETURNING id, sender,"    \
 		        " recipients, message_id, attempts, created, last_error",      \
@@ -105,18 +106,15 @@ static void split_rcpts(const char *text, struct store_queue_item *q)
 static int insert_item(struct store *st, enum store_queue q, const char *sender,
                        const char *rcpts, int64_t message_id, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_of(q)->insert);
+	struct store_stmt *s = store_stmt(st, sql_of(q)->insert);
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, sender ? sender : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, rcpts, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, message_id);
-	sqlite3_bind_int64(s, 4, (int64_t)time(NULL));
+	store_bind_text(s, 1, sender ? sender : "");
+	store_bind_text(s, 2, rcpts);
+	store_bind_int64(s, 3, message_id);
+	store_bind_int64(s, 4, (int64_t)time(NULL));
 	/* The insert fires the trigger that adds the message reference. */
-	if (store_exec_stmt(st, s, "queue_add") < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return store_exec_id(st, s, "queue_add", id);
 }
 
 /* Where a new queue item's message comes from. */
@@ -195,33 +193,33 @@ int store_queue_add_message(struct store *st, enum store_queue q, const char *se
 	return add_item(st, q, sender, rcpts, nrcpt, &m, id_out);
 }
 
-static void item_from_row(sqlite3_stmt *s, struct store_queue_item *out)
+static void item_from_row(struct store_stmt *s, struct store_queue_item *out)
 {
 	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(s, 0);
+	out->id = store_col_int64(s, 0);
 	out->sender = store_col_text(s, 1);
-	split_rcpts((const char *)sqlite3_column_text(s, 2), out);
-	out->message_id = sqlite3_column_int64(s, 3);
-	out->attempts = sqlite3_column_int(s, 4);
-	out->created = sqlite3_column_int64(s, 5);
+	split_rcpts(store_col_str(s, 2), out);
+	out->message_id = store_col_int64(s, 3);
+	out->attempts = store_col_int(s, 4);
+	out->created = store_col_int64(s, 5);
 	out->last_error = store_col_text(s, 6);
 }
 
 int store_queue_next(struct store *st, enum store_queue q, int64_t now,
                      int64_t lease, struct store_queue_item *out)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_of(q)->next);
+	struct store_stmt *s = store_stmt(st, sql_of(q)->next);
 	/* In a transaction so that a failing commit of the lease is seen. */
 	if (s == NULL || store_tx_begin(st) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, lease > 0 ? lease : 0);
+	store_bind_int64(s, 1, now);
+	store_bind_int64(s, 2, now + (lease > 0 ? lease : 0));   /* the lease ends */
 	if (store_step_row(st, s, "queue_next", "nothing due") < 0) {
 		store_tx_rollback(st);
 		return -1;
 	}
 	item_from_row(s, out);
-	sqlite3_reset(s);
+	store_reset(s);
 	if (store_tx_commit(st) < 0) {
 		store_queue_item_clear(out);
 		return -1;
@@ -234,14 +232,14 @@ int store_queue_next(struct store *st, enum store_queue q, int64_t now,
 static int finish(struct store *st, enum store_queue q, int64_t id, const char *state,
                   const char *error)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_of(q)->finish);
+	struct store_stmt *s = store_stmt(st, sql_of(q)->finish);
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	store_bind_int64(s, 1, id);
+	store_bind_text(s, 2, state);
+	store_bind_int64(s, 3, (int64_t)time(NULL));
 	if (error != NULL)
-		sqlite3_bind_text(s, 4, error, -1, SQLITE_STATIC);
+		store_bind_text(s, 4, error);
 	return store_exec_changed(st, s, "queue_finish", "no such queued item");
 }
 
@@ -263,16 +261,16 @@ int store_queue_retry(struct store *st, enum store_queue q, int64_t id,
 	char *joined = NULL;
 	if (remaining != NULL && (joined = join_rcpts(remaining, nremaining)) == NULL)
 		return store_fail_kind(st, STORE_E_INVALID, "queue_retry", "bad recipient list");
-	sqlite3_stmt *s = store_stmt(st, sql_of(q)->retry);
+	struct store_stmt *s = store_stmt(st, sql_of(q)->retry);
 	if (s == NULL) {
 		free(joined);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, next_attempt);
-	sqlite3_bind_text(s, 3, error ? error : "", -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, id);
+	store_bind_int64(s, 2, next_attempt);
+	store_bind_text(s, 3, error ? error : "");
 	if (joined != NULL)
-		sqlite3_bind_text(s, 4, joined, -1, SQLITE_STATIC);
+		store_bind_text(s, 4, joined);
 	int r = store_exec_changed(st, s, "queue_retry", "no such queued item");
 	free(joined);
 	return r;
@@ -280,10 +278,10 @@ int store_queue_retry(struct store *st, enum store_queue q, int64_t id,
 
 int store_queue_depth(struct store *st, enum store_queue q, int64_t *count)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_of(q)->depth);
+	struct store_stmt *s = store_stmt(st, sql_of(q)->depth);
 	if (s == NULL || store_step_row(st, s, "queue_depth", "no result") < 0)
 		return -1;
-	*count = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	*count = store_col_int64(s, 0);
+	store_reset(s);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * store_schema.c - the store's tables and their forward migrations, run
- * by store_open().
+ * store_schema.c - the SQLite store's tables and their forward
+ * migrations, run by store_driver_sqlite when a store is opened.
  *
  * migrations[i] turns a store of version i into version i + 1; version 0
  * is an empty file, and the version lives in PRAGMA user_version.  To
@@ -247,16 +247,13 @@ static const char *const migrations[] = {
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");
 
-int store_schema_version(struct store *st)
+int store_schema_sqlite_version(struct store *st)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	int v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-	sqlite3_finalize(s);
-	if (v < 0)
-		store_fail(st, "user_version", rc);
+	struct store_stmt *s = store_stmt(st, "PRAGMA user_version");
+	if (s == NULL || store_step_row(st, s, "user_version", "no result") < 0)
+		return -1;
+	int v = store_col_int(s, 0);
+	store_reset(s);
 	return v;
 }
 
@@ -281,17 +278,15 @@ static int refuse_newer(struct store *st, int v)
  * the file, so only a file not yet in WAL mode is switched. */
 static int ensure_wal(struct store *st)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-	int ok = mode != NULL && strcmp(mode, "wal") == 0;
-	if (rc == SQLITE_ROW && !ok)
+	struct store_stmt *s = store_stmt(st, "PRAGMA journal_mode=WAL");
+	if (s == NULL || store_step_row(st, s, "journal_mode", "no result") < 0)
+		return -1;
+	const char *mode = store_col_str(s, 0);
+	if (strcmp(mode, "wal") != 0)
 		log_warn("store_open", "path=%s journal_mode=%s error=\"WAL not available\"",
-		         log_quote(st->path), log_quote(mode ? mode : "none"));
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, "journal_mode", rc);
+		         log_quote(st->path), log_quote(*mode ? mode : "none"));
+	store_reset(s);
+	return 0;
 }
 
 static int run_steps(struct store *st, int from)
@@ -314,7 +309,7 @@ static int migrate(struct store *st)
 {
 	if (store_tx_begin(st) < 0)
 		return -1;
-	int from = store_schema_version(st);
+	int from = store_schema_sqlite_version(st);
 	if (from < 0 || (from > STORE_SCHEMA_VERSION && refuse_newer(st, from) < 0) ||
 	    run_steps(st, from) < 0) {
 		store_tx_rollback(st);
@@ -328,9 +323,9 @@ static int migrate(struct store *st)
 	return 0;
 }
 
-int store_schema_apply(struct store *st)
+int store_schema_sqlite_apply(struct store *st)
 {
-	int v = store_schema_version(st);
+	int v = store_schema_sqlite_version(st);
 	if (v < 0)
 		return -1;
 	if (v > STORE_SCHEMA_VERSION)

@@ -34,75 +34,82 @@ int store_sieve_put(struct store *st, int64_t person_id, const char *name,
 		return store_fail_kind(st, STORE_E_INVALID, "sieve_put", "bad script name");
 	if (memchr(content, '\0', len) != NULL)
 		return store_fail_kind(st, STORE_E_INVALID, "sieve_put", "NUL in the script");
-	sqlite3_stmt *s = store_stmt(st,
+	/* text binds end at a NUL; CONTENT need not have one */
+	char *text = strndup(content, len);
+	if (text == NULL)
+		return store_fail_kind(st, STORE_E_TRANSIENT, "sieve_put", "out of memory");
+	struct store_stmt *s = store_stmt(st,
 	    "INSERT INTO sieve_scripts (person_id, name, content, updated)"
 	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (person_id, name)"
 	    " DO UPDATE SET content = excluded.content, updated = excluded.updated");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, content, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, now);
-	return store_exec_stmt(st, s, "sieve_put");
+	int r = -1;
+	if (s != NULL) {
+		store_bind_int64(s, 1, person_id);
+		store_bind_text(s, 2, name);
+		store_bind_text(s, 3, text);
+		store_bind_int64(s, 4, now);
+		r = store_exec_stmt(st, s, "sieve_put");
+	}
+	free(text);
+	return r;
 }
 
-static void from_row(sqlite3_stmt *s, struct store_sieve_script *out, bool content)
+static void from_row(struct store_stmt *s, struct store_sieve_script *out, bool content)
 {
 	out->name = store_col_text(s, 0);
 	out->content = content ? store_col_text(s, 1) : NULL;
-	out->active = sqlite3_column_int(s, 2) != 0;
-	out->updated = sqlite3_column_int64(s, 3);
+	out->active = store_col_int(s, 2) != 0;
+	out->updated = store_col_int64(s, 3);
 }
 
 int store_sieve_get(struct store *st, int64_t person_id, const char *name,
                     struct store_sieve_script *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT name, content, active, updated FROM sieve_scripts"
 	    " WHERE person_id = ?1 AND name = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, name);
 	if (store_step_row(st, s, "sieve_get", "no such script") < 0)
 		return -1;
 	from_row(s, out, true);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
 int store_sieve_get_active(struct store *st, int64_t person_id,
                            struct store_sieve_script *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT name, content, active, updated FROM sieve_scripts"
 	    " WHERE person_id = ?1 AND active <> 0");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	if (store_step_row(st, s, "sieve_active", "no active script") < 0)
 		return -1;
 	from_row(s, out, true);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
 static int set_active(struct store *st, int64_t person_id, const char *name)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE sieve_scripts SET active = 0 WHERE person_id = ?1 AND active <> 0");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	if (store_exec_stmt(st, s, "sieve_activate") < 0 || name == NULL)
 		return name == NULL ? 0 : -1;
 	s = store_stmt(st,
 	    "UPDATE sieve_scripts SET active = 1 WHERE person_id = ?1 AND name = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, name);
 	return store_exec_changed(st, s, "sieve_activate", "no such script");
 }
 
@@ -127,12 +134,12 @@ int store_sieve_delete(struct store *st, int64_t person_id, const char *name)
 	if (active)
 		return store_fail_kind(st, STORE_E_INVALID, "sieve_delete",
 		                       "the script is active");
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "DELETE FROM sieve_scripts WHERE person_id = ?1 AND name = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, name);
 	return store_exec_changed(st, s, "sieve_delete", "no such script");
 }
 
@@ -141,7 +148,7 @@ struct sieve_walk {
 	void *arg;
 };
 
-static int sieve_each(sqlite3_stmt *s, void *ctx)
+static int sieve_each(struct store_stmt *s, void *ctx)
 {
 	struct sieve_walk *w = ctx;
 	struct store_sieve_script sc = { 0 };
@@ -155,12 +162,12 @@ int store_sieve_list(struct store *st, int64_t person_id,
                      int (*cb)(const struct store_sieve_script *s, void *arg), void *arg)
 {
 	struct sieve_walk w = { cb, arg };
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT name, NULL, active, updated FROM sieve_scripts"
 	    " WHERE person_id = ?1 ORDER BY name");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	return store_each_row(st, s, "sieve_list", sieve_each, &w);
 }
 
@@ -168,12 +175,12 @@ int store_sieve_rename(struct store *st, int64_t person_id, const char *from, co
 {
 	if (!name_ok(to))
 		return store_fail_kind(st, STORE_E_INVALID, "sieve_rename", "bad script name");
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE sieve_scripts SET name = ?3 WHERE person_id = ?1 AND name = ?2");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+	store_bind_int64(s, 1, person_id);
+	store_bind_text(s, 2, from);
+	store_bind_text(s, 3, to);
 	return store_exec_changed(st, s, "sieve_rename", "no such script");
 }

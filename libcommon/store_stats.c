@@ -13,16 +13,17 @@ int store_stats_add(struct store *st, const char *process, int64_t taken,
 	if (store_tx_begin(st) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *s = store_stmt(st,
-		    "INSERT OR REPLACE INTO stat_samples (process, counter, taken, value)"
-		    " VALUES (?1, ?2, ?3, ?4)");
+		struct store_stmt *s = store_stmt(st,
+		    "INSERT INTO stat_samples (process, counter, taken, value)"
+		    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (process, counter, taken)"
+		    " DO UPDATE SET value = excluded.value");
 		if (s == NULL)
 			goto fail;
-		sqlite3_bind_text(s, 1, process, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, values[i].counter, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, taken);
+		store_bind_text(s, 1, process);
+		store_bind_text(s, 2, values[i].counter);
+		store_bind_int64(s, 3, taken);
 		/* SQLite integers are signed: a counter never gets that far. */
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)values[i].value);
+		store_bind_int64(s, 4, (int64_t)values[i].value);
 		if (store_exec_stmt(st, s, "stats_add") < 0)
 			goto fail;
 	}
@@ -37,10 +38,10 @@ struct history {
 	void *ctx;
 };
 
-static int history_row(sqlite3_stmt *s, void *ctx)
+static int history_row(struct store_stmt *s, void *ctx)
 {
 	const struct history *h = ctx;
-	return h->each(sqlite3_column_int64(s, 0), (uint64_t)sqlite3_column_int64(s, 1),
+	return h->each(store_col_int64(s, 0), (uint64_t)store_col_int64(s, 1),
 	               h->ctx);
 }
 
@@ -50,29 +51,29 @@ int store_stats_history(struct store *st, const char *process, const char *count
                         void *ctx)
 {
 	struct history h = { each, ctx };
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "SELECT taken, value FROM stat_samples"
 	    " WHERE process = ?1 AND counter = ?2 AND taken >= ?3 ORDER BY taken");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, process, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, counter, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, since);
+	store_bind_text(s, 1, process);
+	store_bind_text(s, 2, counter);
+	store_bind_int64(s, 3, since);
 	return store_each_row(st, s, "stats_history", history_row, &h);
 }
 
 int store_stats_purge(struct store *st, int64_t before, int limit, int64_t *n)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "DELETE FROM stat_samples WHERE (process, counter, taken) IN"
 	    " (SELECT process, counter, taken FROM stat_samples WHERE taken < ?1 LIMIT ?2)");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, before);
-	sqlite3_bind_int(s, 2, limit > 0 ? limit : 0);
+	store_bind_int64(s, 1, before);
+	store_bind_int64(s, 2, limit > 0 ? limit : 0);
 	if (store_exec_stmt(st, s, "stats_purge") < 0)
 		return -1;
 	if (n != NULL)
-		*n = sqlite3_changes(st->db);
+		*n = store_changes(st);
 	return 0;
 }

@@ -14,10 +14,10 @@ struct claim_walk {
 	void *arg;
 };
 
-static int claim_each(sqlite3_stmt *s, void *ctx)
+static int claim_each(struct store_stmt *s, void *ctx)
 {
 	struct claim_walk *w = ctx;
-	return w->cb((uint32_t)sqlite3_column_int64(s, 0), w->arg);
+	return w->cb((uint32_t)store_col_int64(s, 0), w->arg);
 }
 
 int store_entry_claim_recent(struct store *st, int64_t mailbox_id, uint32_t min_uid,
@@ -26,49 +26,51 @@ int store_entry_claim_recent(struct store *st, int64_t mailbox_id, uint32_t min_
 	struct claim_walk w = { cb, arg };
 	/* One statement: two sessions claiming at once each get a disjoint
 	 * part, never the same uid. */
-	sqlite3_stmt *s = store_stmt(st,
+	struct store_stmt *s = store_stmt(st,
 	    "UPDATE entries SET flags = flags & ~32 WHERE mailbox_id = ?1 AND uid >= ?2"
 	    " AND expunged IS NULL AND (flags & 32) <> 0 RETURNING uid");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	sqlite3_bind_int64(s, 2, min_uid);
+	store_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 2, min_uid);
 	return store_each_row(st, s, "claim_recent", claim_each, &w);
 }
 
 int store_mailbox_counts(struct store *st, int64_t mailbox_id,
                          struct store_mailbox_counts *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT count(*), coalesce(sum((e.flags & 32) <> 0), 0),"
-	    " coalesce(sum((e.flags & 1) = 0), 0), coalesce(sum((e.flags & 8) <> 0), 0),"
+	struct store_stmt *s = store_stmt(st,
+	    "SELECT count(*),"
+	    " coalesce(sum(CASE WHEN (e.flags & 32) <> 0 THEN 1 ELSE 0 END), 0),"
+	    " coalesce(sum(CASE WHEN (e.flags & 1) = 0 THEN 1 ELSE 0 END), 0),"
+	    " coalesce(sum(CASE WHEN (e.flags & 8) <> 0 THEN 1 ELSE 0 END), 0),"
 	    " coalesce(sum(g.size + coalesce(length(e.prefix), 0)), 0)"
 	    " FROM entries e LEFT JOIN messages g ON g.id = e.message_id"
 	    " WHERE e.mailbox_id = ?1 AND e.expunged IS NULL");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 1, mailbox_id);
 	if (store_step_row(st, s, "mailbox_counts", "no counts") < 0)
 		return -1;
 	memset(out, 0, sizeof *out);
-	out->messages = sqlite3_column_int64(s, 0);
-	out->recent = sqlite3_column_int64(s, 1);
-	out->unseen = sqlite3_column_int64(s, 2);
-	out->deleted = sqlite3_column_int64(s, 3);
-	out->bytes = sqlite3_column_int64(s, 4);
-	sqlite3_reset(s);
+	out->messages = store_col_int64(s, 0);
+	out->recent = store_col_int64(s, 1);
+	out->unseen = store_col_int64(s, 2);
+	out->deleted = store_col_int64(s, 3);
+	out->bytes = store_col_int64(s, 4);
+	store_reset(s);
 	return 0;
 }
 
 int store_mailbox_vanished_floor(struct store *st, int64_t mailbox_id, uint64_t *floor)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT vanished_floor FROM mailboxes WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT vanished_floor FROM mailboxes WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, mailbox_id);
+	store_bind_int64(s, 1, mailbox_id);
 	if (store_step_row(st, s, "vanished_floor", "no such mailbox") < 0)
 		return -1;
-	*floor = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	*floor = (uint64_t)store_col_int64(s, 0);
+	store_reset(s);
 	return 0;
 }

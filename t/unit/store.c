@@ -609,6 +609,42 @@ static void test_subscriptions(struct store *st, int64_t pid)
 	   store_mailbox_get(st, box, &mb) == 0 && mb.subscribed,
 	   "a mailbox created again under a subscribed name is subscribed");
 	store_mailbox_clear(&mb);
+
+	/* a rename onto a name subscribed already: one subscription left */
+	store_subscription_add(st, pid, "Later");
+	n = 0;
+	store_subscription_list(st, pid, count_name, &n);
+	before = n;
+	ok(store_mailbox_rename(st, box, "Later") == 0 && store_mailbox_get(st, box, &mb) == 0 &&
+	   mb.subscribed, "rename onto a subscribed name: still subscribed");
+	store_mailbox_clear(&mb);
+	n = 0;
+	store_subscription_list(st, pid, count_name, &n);
+	is_int(n, before - 1, "and the two subscriptions became one");
+	/* an unsubscribed mailbox renamed onto a subscribed name keeps it */
+	store_subscription_add(st, pid, "Again");
+	store_subscription_remove(st, pid, "Later");
+	ok(store_mailbox_rename(st, box, "Again") == 0 && store_mailbox_get(st, box, &mb) == 0 &&
+	   mb.subscribed, "an unsubscribed mailbox renamed onto a subscribed name is subscribed");
+	store_mailbox_clear(&mb);
+	ok(store_mailbox_rename(st, box, "Again") == 0 && store_mailbox_get(st, box, &mb) == 0 &&
+	   mb.subscribed, "a rename to its own name keeps the subscription");
+	store_mailbox_clear(&mb);
+}
+
+/* store.backend: sqlite opens, postgresql needs the build's support,
+ * anything else is refused. */
+static void test_backends(void)
+{
+	struct store *st = store_open_backend("sqlite", db_path("backend.db"), 1000);
+	ok(st != NULL && store_schema_version(st) == STORE_SCHEMA_VERSION,
+	   "backend sqlite opens a file");
+	store_close(st);
+	ok(store_open_backend("oracle", "whatever", 1000) == NULL, "an unknown backend: NULL");
+#ifndef EMS_HAVE_PG
+	ok(store_open_backend("postgresql", "host=/nonexistent", 1000) == NULL,
+	   "postgresql without PostgreSQL support: NULL");
+#endif
 }
 
 static void test_streaming(struct store *st)
@@ -840,6 +876,7 @@ int main(void)
 
 	test_queue();
 	test_busy();
+	test_backends();
 	done_testing();
 	return exit_status();
 }
