@@ -138,6 +138,15 @@ static int parse_pace(const struct oomgr_stmt *st, struct store_copy_pace *pace)
 	return 0;
 }
 
+int backup_sqlite_only(const struct ems_config *cfg, const char *command)
+{
+	const char *backend = config_str(cfg, "store.backend");
+	if (strcmp(backend, "sqlite") == 0)
+		return 0;
+	return oomgr_fail("%s copies SQLite store files; store.backend is %s, whose"
+	                  " database is copied with its own tools.", command, backend);
+}
+
 int oomgr_backup(struct oomgr *o, const struct oomgr_stmt *st)
 {
 	static const char *const known[] = { "step", "pause", NULL };
@@ -149,7 +158,8 @@ int oomgr_backup(struct oomgr *o, const struct oomgr_stmt *st)
 
 	if (to == NULL || stmt_word(st, 2) != NULL)
 		return oomgr_fail("Usage: backup FILE [step=PAGES] [pause=MS];");
-	if (cfg == NULL || admin_check_params(st, known) < 0 || parse_pace(st, &pace) < 0)
+	if (cfg == NULL || admin_check_params(st, known) < 0 || parse_pace(st, &pace) < 0 ||
+	    backup_sqlite_only(cfg, "backup") < 0)
 		return -1;
 	const char *store = config_path(cfg, "store");
 	if (same_file(store, to))

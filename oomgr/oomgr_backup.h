@@ -16,6 +16,10 @@
  * when TMP is a good store; otherwise removes TMP, says why (naming
  * FROM) and returns -1.
  */
+/* 0 when CFG's store is SQLite (a file to copy); else -1 after saying
+ * that COMMAND is for SQLite stores only. */
+int backup_sqlite_only(const struct ems_config *cfg, const char *command);
+
 int backup_copy_checked(struct oomgr *o, const char *from, const char *tmp,
                         const struct store_copy_pace *pace,
                         struct store_file_info *info);

@@ -134,7 +134,8 @@ int oomgr_restore(struct oomgr *o, const struct oomgr_stmt *st)
 
 	if (from == NULL || stmt_word(st, 2) != NULL)
 		return oomgr_fail("Usage: restore FILE;");
-	if (cfg == NULL || admin_check_params(st, known) < 0 || refuse_when_up(o, cfg) < 0)
+	if (cfg == NULL || admin_check_params(st, known) < 0 ||
+	    backup_sqlite_only(cfg, "restore") < 0 || refuse_when_up(o, cfg) < 0)
 		return -1;
 	const char *store = config_path(cfg, "store");
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.restore-tmp-%d", store, (int)getpid())
