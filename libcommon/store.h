@@ -1,8 +1,9 @@
 /*
  * store.h - the message store: one SQLite database (WAL mode) that every
- * ems process opens.  All SQL of ems lives behind this header and the
- * headers it includes, so another backend can be added without touching
- * the programs:
+ * ems process opens, or a PostgreSQL database (store.backend; the
+ * drivers are in store_driver.h).  All SQL of ems lives behind this
+ * header and the headers it includes, so the programs do not depend on
+ * the backend:
  *
  *   store.h            opening, closing, transactions, errors (this file)
  *   store_directory.h  domains, persons, aliases, distribution lists
@@ -46,7 +47,7 @@
  * fails with STORE_E_FAILED), and it should not write: collect ids, then
  * write after the list returns.
  *
- * A struct store is one SQLite connection; use it from one thread.
+ * A struct store is one database connection; use it from one thread.
  */
 #ifndef EMS_STORE_H
 #define EMS_STORE_H
@@ -131,7 +132,8 @@ int store_commit(struct store *st);
 /* Undoes everything since the innermost store_begin(). */
 void store_rollback(struct store *st);
 
-/* 0 when PRAGMA integrity_check says "ok", else -1 (logged). */
+/* 0 when PRAGMA integrity_check says "ok", else -1 (logged); SQLite
+ * only (STORE_E_FAILED on another backend). */
 int store_integrity_check(struct store *st);
 
 #include "store_backup.h"

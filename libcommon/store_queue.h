@@ -111,7 +111,9 @@ int store_collect_queues(struct store *st, int64_t before, int limit, int64_t *n
  * message between store_message_put() and the entry that will use it. */
 int store_collect_messages(struct store *st, int64_t before, int limit, int64_t *n);
 
-/* Returns up to PAGES free pages to the file system (incremental vacuum). */
+/* Returns up to PAGES free pages to the file system (incremental vacuum).
+ * This and the three below are SQLite only: on another backend they
+ * fail with STORE_E_FAILED ("not supported on this backend"). */
 int store_vacuum_step(struct store *st, int pages);
 
 /* Copies as much of the write-ahead log into the database as readers

@@ -40,8 +40,12 @@ struct store *admin_store(struct oomgr *o)
 		return session_store;
 	session_store = store_open_config(cfg);
 	if (session_store == NULL) {
-		oomgr_fail("Cannot open the store %s (see the messages above).",
-		           config_path(cfg, "store"));
+		const char *backend = config_str(cfg, "store.backend");
+		if (strcmp(backend, "sqlite") == 0)
+			oomgr_fail("Cannot open the store %s (see the messages above).",
+			           config_path(cfg, "store"));
+		else   /* the connection string may hold a password */
+			oomgr_fail("Cannot open the %s store (see the messages above).", backend);
 		return NULL;
 	}
 	atexit(close_store);
