@@ -142,26 +142,11 @@ static int no_change(struct store *st, int64_t mailbox_id, const char *op)
 	return store_fail_kind(st, STORE_E_INVALID, op, "INBOX cannot be renamed or deleted");
 }
 
-/* The subscription to the mailbox's old name moves with it, as a client
- * that renames a folder it sees expects to go on seeing it. */
-static int rename_subscription(struct store *st, int64_t mailbox_id, const char *new_name)
+/* Runs SQL (a string literal) with ?1 MAILBOX_ID and ?2 NEW_NAME. */
+static int exec_rename(struct store *st, const char *sql, int64_t mailbox_id,
+                       const char *new_name)
 {
-	/* A subscription to the new name already there gives way to the one
-	 * that moves (when there is one to move). */
-	struct store_stmt *s = store_stmt(st,
-	    "DELETE FROM subscriptions WHERE (person_id, name) ="
-	    " (SELECT m.person_id, ?2 FROM mailboxes m JOIN subscriptions o"
-	    "  ON o.person_id = m.person_id AND o.name = m.name"
-	    "  WHERE m.id = ?1 AND m.name <> ?2)");
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, mailbox_id);
-	store_bind_text(s, 2, new_name);
-	if (store_exec_stmt(st, s, "mailbox_rename") < 0)
-		return -1;
-	s = store_stmt(st,
-	    "UPDATE subscriptions SET name = ?2"
-	    " WHERE (person_id, name) = (SELECT person_id, name FROM mailboxes WHERE id = ?1)");
+	struct store_stmt *s = store_stmt(st, sql);
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, mailbox_id);
@@ -169,15 +154,27 @@ static int rename_subscription(struct store *st, int64_t mailbox_id, const char 
 	return store_exec_stmt(st, s, "mailbox_rename");
 }
 
+/* The subscription to the mailbox's old name moves with it, as a client
+ * that renames a folder it sees expects to go on seeing it; one to the
+ * new name already there gives way to it (when there is one to move). */
+static int rename_subscription(struct store *st, int64_t mailbox_id, const char *new_name)
+{
+	return exec_rename(st,
+	           "DELETE FROM subscriptions WHERE (person_id, name) ="
+	           " (SELECT m.person_id, ?2 FROM mailboxes m JOIN subscriptions o"
+	           "  ON o.person_id = m.person_id AND o.name = m.name"
+	           "  WHERE m.id = ?1 AND m.name <> ?2)",
+	           mailbox_id, new_name) < 0 ||
+	       exec_rename(st,
+	           "UPDATE subscriptions SET name = ?2 WHERE (person_id, name) ="
+	           " (SELECT person_id, name FROM mailboxes WHERE id = ?1)",
+	           mailbox_id, new_name) < 0 ? -1 : 0;
+}
+
 static int rename_row(struct store *st, int64_t mailbox_id, const char *new_name)
 {
-	struct store_stmt *s = store_stmt(st,
-	    "UPDATE mailboxes SET name = ?2 WHERE id = ?1 AND name <> 'INBOX'");
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, mailbox_id);
-	store_bind_text(s, 2, new_name);
-	if (store_exec_stmt(st, s, "mailbox_rename") < 0)
+	if (exec_rename(st, "UPDATE mailboxes SET name = ?2 WHERE id = ?1 AND name <> 'INBOX'",
+	                mailbox_id, new_name) < 0)
 		return -1;
 	return store_changes(st) ? 0 : no_change(st, mailbox_id, "mailbox_rename");
 }
