@@ -105,6 +105,7 @@ void store_close(struct store *st)
 		st->tx_depth = 1;
 		store_tx_rollback(st);
 	}
+	store_body_window_free(st);
 	if (st->conn != NULL) {
 		store_stmt_cache_free(st);
 		st->drv->close(st);

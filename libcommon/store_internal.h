@@ -34,7 +34,18 @@ struct store {
 		const char *sql;   /* a string literal: the key is its address */
 		struct store_stmt s;
 	} cache[STORE_STMT_CACHE];
+	/* Read-ahead of the body being streamed (store_message_read): bytes
+	 * [off, off + len) of message ID; AT_END: the body ends there. */
+	struct {
+		int64_t id;        /* 0: nothing held */
+		size_t off, len, cap;
+		bool at_end;
+		char *buf;
+	} body;
 };
+
+/* Drops the body read-ahead and its buffer (store_message_read). */
+void store_body_window_free(struct store *st);
 
 /* Finalizes every cached statement (before the driver closes). */
 void store_stmt_cache_free(struct store *st);

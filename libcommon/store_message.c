@@ -192,10 +192,88 @@ int store_message_find_hash(struct store *st, const unsigned char *prefix, size_
 	return 0;
 }
 
+/* The read-ahead never holds more than this. */
+#define BODY_WINDOW_MAX (4u << 20)
+
+void store_body_window_free(struct store *st)
+{
+	free(st->body.buf);
+	memset(&st->body, 0, sizeof st->body);
+}
+
+/* How much to read at OFFSET of message ID for a request of LEN bytes:
+ * LEN for a read that starts a stream or jumps, twice the last window
+ * for one that carries on where it ended.  Growing so, a stream of S
+ * bytes reaches the backend O(log S + S / BODY_WINDOW_MAX) times. */
+static size_t window_want(const struct store *st, int64_t id, size_t offset, size_t len)
+{
+	size_t want = len;
+	if (st->body.id == id && offset != 0 && offset == st->body.off + st->body.len)
+		want = 2 * st->body.len;
+	if (want > BODY_WINDOW_MAX)
+		want = BODY_WINDOW_MAX;
+	return want < len ? len : want;
+}
+
+/* Fills the read-ahead from message ID's body at OFFSET, up to WANT
+ * bytes, through the driver's store_body_read(), which holds nothing
+ * open past the call (no read transaction: the other users of the
+ * connection see fresh data and WAL checkpoints are not held back). */
+static int window_fill(struct store *st, int64_t id, size_t offset, size_t want)
+{
+	if (want > st->body.cap) {
+		char *p = realloc(st->body.buf, want);
+		if (p == NULL) {
+			store_body_window_free(st);
+			return store_fail_kind(st, STORE_E_TRANSIENT, "message_read", "out of memory");
+		}
+		st->body.buf = p;
+		st->body.cap = want;
+	}
+	ssize_t n = store_body_read(st, id, offset, st->body.buf, want);
+	if (n < 0) {
+		store_body_window_free(st);
+		return -1;
+	}
+	st->body.id = id;
+	st->body.off = offset;
+	st->body.len = (size_t)n;
+	st->body.at_end = (size_t)n < want;
+	return 0;
+}
+
+/* A body is read through a window of it that grows while the reads run
+ * on from each other: SQLite walks a body's overflow pages from its start
+ * to reach an offset, so reading a big body in small chunks, a blob open
+ * each, costs time quadratic in its size.  A read at offset 0 always goes
+ * to the backend, so a new read never gets bytes held from an earlier one. */
 ssize_t store_message_read(struct store *st, int64_t message_id, size_t offset,
                            void *buf, size_t len)
 {
-	return store_body_read(st, message_id, offset, buf, len);
+	size_t done = 0;
+	while (done < len) {
+		size_t at = offset + done;
+		if (st->body.id != message_id || at == 0 || at < st->body.off ||
+		    at >= st->body.off + st->body.len) {
+			if (window_fill(st, message_id, at, window_want(st, message_id, at,
+			                                                len - done)) < 0)
+				return -1;
+			if (st->body.len == 0)
+				break;   /* at or past the end */
+		}
+		size_t from = at - st->body.off, k = st->body.len - from;
+		if (k > len - done)
+			k = len - done;
+		memcpy((char *)buf + done, st->body.buf + from, k);
+		done += k;
+	}
+	/* the stream has reached the end of the body: the buffer is not kept
+	 * for an idle handle (a body that ends just where a window does is
+	 * only known to end at the next read, which drops it then) */
+	if (st->body.id == message_id && st->body.at_end &&
+	    offset + done >= st->body.off + st->body.len)
+		store_body_window_free(st);
+	return (ssize_t)done;
 }
 
 /* *DATA gets a malloc'ed copy of blob column 0 of S's row, *LEN its size. */
