@@ -7,8 +7,10 @@
  *     message; STORE +/-\Seen; SEARCH; APPEND; NOOP; STORE * \Deleted;
  *     EXPUNGE
  * and LOGOUT, so the mailbox keeps its size.  Figures: operations per
- * second per command and in total, and every NO, BAD or broken
- * connection counted as an error (the first one quoted in first_error).
+ * second in total and per command; each command's latency p50/p99, from
+ * sending it to its tagged completion as this client sees it; and every
+ * NO, BAD or broken connection counted as an error (the first one quoted
+ * in first_error).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -41,6 +43,7 @@ struct imap_run {
 	const struct bench_opts *o;
 	int64_t end_us;
 	atomic_long ops[OP_COUNT];
+	struct bench_samples us[OP_COUNT];   /* each command's latency */
 	atomic_long errors;
 	pthread_mutex_t lock;
 	char first_error[160];        /* the first failure, for the report */
@@ -64,6 +67,13 @@ static void note_error(struct imap_run *r, const char *op, const char *why)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Counts a completed command OP sent at T0 and keeps its latency. */
+static void done(struct imap_run *r, enum imap_op op, int64_t t0)
+{
+	samples_add(&r->us[op], bench_now_us() - t0);
+	atomic_fetch_add(&r->ops[op], 1);
+}
+
 /* Sends one command and waits for its completion; counts it. */
 static int imap_cmd(struct imap_client *ic, enum imap_op op, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -77,12 +87,13 @@ static int imap_cmd(struct imap_client *ic, enum imap_op op, const char *fmt, ..
 	va_end(ap);
 	snprintf(tag, sizeof tag, "b%u", ++ic->tag);
 	char why[128] = "";
+	int64_t t0 = bench_now_us();
 	if (bconn_printf(ic->c, "%s %s\r\n", tag, cmd) < 0 ||
 	    imap_wait(ic->c, tag, &ic->exists, why, sizeof why) < 0) {
 		note_error(ic->run, op_names[op], why[0] ? why : bconn_error(ic->c));
 		return -1;
 	}
-	atomic_fetch_add(&ic->run->ops[op], 1);
+	done(ic->run, op, t0);
 	return 0;
 }
 
@@ -96,12 +107,13 @@ static int imap_append(struct imap_client *ic)
 	snprintf(tag, sizeof tag, "b%u", ++ic->tag);
 	int rc = -1;
 	const char *cont;
+	int64_t t0 = bench_now_us();
 	/* A synchronizing literal: every server under test must take it. */
 	if (bconn_printf(ic->c, "%s APPEND INBOX {%zu}\r\n", tag, len) == 0 &&
 	    (cont = bconn_line(ic->c, NULL)) != NULL && cont[0] == '+' &&
 	    bconn_send(ic->c, msg, len) == 0 && bconn_send(ic->c, "\r\n", 2) == 0 &&
 	    imap_wait(ic->c, tag, &ic->exists, why, sizeof why) == 0) {
-		atomic_fetch_add(&ic->run->ops[OP_APPEND], 1);
+		done(ic->run, OP_APPEND, t0);
 		rc = 0;
 	} else {
 		note_error(ic->run, "append", why[0] ? why : bconn_error(ic->c));
@@ -169,11 +181,20 @@ static void *imap_worker(void *arg)
 	return NULL;
 }
 
+static void imap_run_free(struct imap_run *r)
+{
+	for (int i = 0; i < OP_COUNT; i++)
+		samples_free(&r->us[i]);
+	pthread_mutex_destroy(&r->lock);
+}
+
 int bench_imap(const struct bench_opts *o)
 {
 	struct imap_run r = { .o = o };
-	for (int i = 0; i < OP_COUNT; i++)
+	for (int i = 0; i < OP_COUNT; i++) {
 		atomic_init(&r.ops[i], 0);
+		samples_init(&r.us[i]);
+	}
 	atomic_init(&r.errors, 0);
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_t *t = calloc((size_t)o->clients, sizeof *t);
@@ -181,6 +202,7 @@ int bench_imap(const struct bench_opts *o)
 	if (t == NULL || ic == NULL) {
 		free(t);
 		free(ic);
+		imap_run_free(&r);
 		return 1;
 	}
 	int64_t start = bench_now_us();
@@ -205,6 +227,10 @@ int bench_imap(const struct bench_opts *o)
 		long n = atomic_load(&r.ops[i]);
 		snprintf(name, sizeof name, "%s_per_s", op_names[i]);
 		json_num(name, (double)n / secs);
+		snprintf(name, sizeof name, "%s_p50_ms", op_names[i]);
+		json_num(name, samples_pct_ms(&r.us[i], 50));
+		snprintf(name, sizeof name, "%s_p99_ms", op_names[i]);
+		json_num(name, samples_pct_ms(&r.us[i], 99));
 		total += n;
 	}
 	json_num("ops", (double)total);
@@ -212,7 +238,7 @@ int bench_imap(const struct bench_opts *o)
 	json_num("errors", (double)atomic_load(&r.errors));
 	json_str("first_error", r.first_error);
 	json_end();
-	pthread_mutex_destroy(&r.lock);
+	imap_run_free(&r);
 	free(t);
 	free(ic);
 	return started > 0 ? 0 : 1;

@@ -76,6 +76,10 @@ if not t.ok(rc == 0 and got and got["errors"] == 0, "imap: the mix runs without 
     t.diag("first error: %s" % (got or {}).get("first_error"))
 t.ok(got and got["append_per_s"] > 0 and got["expunge_per_s"] > 0
      and got["login_per_s"] > 0, "imap: every kind of command was counted")
+t.ok(got and all(0 < got["%s_p50_ms" % c] <= got["%s_p99_ms" % c]
+                 for c in ("select", "fetch_flags", "fetch_headers", "fetch_body", "store",
+                           "search", "append", "expunge")),
+     "imap: each command has its own latency p50 <= p99")
 t.is_(len(s.messages("load0@example.test")), 6, "the mix leaves load0's INBOX as it was")
 
 rc, got = bench("pop3", "--connect", "127.0.0.1:%d" % pop3_port, "--seconds", "1",
