@@ -16,12 +16,9 @@
 #include "stats.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 /* Output above this stops command processing until the peer reads. */
@@ -61,11 +58,6 @@ static const struct client_conn_ops imap_conn_ops;
 static int setup(struct imap_client *c, int fd)
 {
 	struct imap_server *srv = c->srv;
-	int one = 1;
-	/* Whole responses are written at once; Nagle would hold an untagged
-	 * push (IDLE's EXISTS) until the client's delayed ACK of the last
-	 * one.  On a socket that is not TCP this fails, harmlessly. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (client_conn_open(&c->conn, &srv->w.clients, srv->w.loop, fd, srv->set.max_line,
 	                     OUT_HIGH_WATER, srv->set.idle_timeout_s * 1000u, srv->w.tls,
 	                     c->session, &imap_conn_ops, c) < 0)

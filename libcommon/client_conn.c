@@ -9,8 +9,11 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void on_io(struct ev_io *io, unsigned events, void *arg);
@@ -111,6 +114,14 @@ int client_conn_open(struct client_conn *cc, struct client_list *list, struct ev
                      struct tls_server *tls_ctx, const char *session,
                      const struct client_conn_ops *ops, void *client)
 {
+	int one = 1;
+	/* Answers leave whole through ios, so Nagle only delays them: a
+	 * TLS answer goes out one record per write, and on loopback (an MSS
+	 * of 64 KiB) each record is a "small" segment that waits for the
+	 * client's delayed ACK of the one before; an untagged push (IDLE's
+	 * EXISTS) waits the same way.  On a socket that is not TCP this
+	 * fails, harmlessly. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	cc->list = list;
 	cc->prev = NULL;
 	cc->next = list->head;

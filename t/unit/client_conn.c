@@ -3,12 +3,16 @@
  * connection and pump pop3srv and imap4srv share) over socketpairs: the
  * client list, lines through the pump to the protocol's step and answers
  * back, input held while the protocol says so, closing after the output
- * went out, and the peer's EOF.  Also program.c's log level choice.
+ * went out, and the peer's EOF; a TCP client's socket sends without
+ * Nagle's delay.  Also program.c's log level choice.
  */
 #include "client_conn.h"
 #include "program.h"
 #include "tap.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -168,9 +172,40 @@ static void test_levels(void)
 	config_free(cfg);
 }
 
+/* A TCP client on loopback: its answers must not wait for the ACK of the
+ * last segment (a TLS answer is written a record at a time). */
+static void test_tcp_nodelay(void)
+{
+	struct evloop *loop = evloop_new();
+	struct client_list list = { 0 };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof sin;
+	struct echo e;
+	memset(&e, 0, sizeof e);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || cfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+	    listen(lfd, 1) < 0 || getsockname(lfd, (struct sockaddr *)&sin, &sl) < 0 ||
+	    connect(cfd, (struct sockaddr *)&sin, sizeof sin) < 0)
+		abort();
+	int fd = accept(lfd, NULL, NULL), on = 0;
+	socklen_t ol = sizeof on;
+	if (fd < 0 || fd_set_nonblock(fd) < 0)
+		abort();
+	ok(client_conn_open(&e.conn, &list, loop, fd, 100, 1 << 16, 60000, NULL, "t",
+	                    &ops, &e) == 0, "client_conn_open on a TCP socket");
+	ok(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &ol) == 0 && on,
+	   "it sends without Nagle's delay (TCP_NODELAY)");
+	client_conn_close(&e.conn);
+	close(cfd);
+	close(lfd);
+	evloop_free(loop);
+}
+
 int main(void)
 {
 	test_list_and_pump();
+	test_tcp_nodelay();
 	test_levels();
 	done_testing();
 	return exit_status();
