@@ -22,7 +22,7 @@ STATE    ?= run-state
 PROVE_JOBS ?= 2
 
 CC       ?= cc
-PKGS     := openssl sqlite3 libconfig libsystemd
+PKGS     := openssl sqlite3 libconfig libsystemd libpq
 # Asked of pkg-config once, on first use: after `deps` has installed them.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)

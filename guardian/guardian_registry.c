@@ -114,6 +114,41 @@ static int check_names(const struct registry *reg)
 	return 0;
 }
 
+/* True when a group of REG runs PROGRAM (by its base name). */
+static bool runs_program(const struct registry *reg, const char *program)
+{
+	for (size_t i = 0; i < reg->ngroups; i++) {
+		const char *base = strrchr(reg->groups[i].program, '/');
+		base = base != NULL ? base + 1 : reg->groups[i].program;
+		if (strcmp(base, program) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* With the store in PostgreSQL, wake-ups must cross machines: the notify
+ * relay runs on every node without the administrator listing it (a
+ * `processes` entry for it, with other settings, takes its place).
+ * Returns 0 or -1 (logged). */
+static int add_implicit(const struct ems_config *cfg, struct registry *reg)
+{
+	if (strcmp(config_str(cfg, "store.backend"), "postgresql") != 0 ||
+	    runs_program(reg, NOTIFYRELAY_PROGRAM))
+		return 0;
+	struct group_spec *g = &reg->groups[reg->ngroups];
+	if ((g->inst = calloc(1, sizeof *g->inst)) == NULL) {
+		log_error("out_of_memory", "what=registry");
+		return -1;
+	}
+	snprintf(g->name, sizeof g->name, "%s", NOTIFYRELAY_NAME);
+	snprintf(g->program, sizeof g->program, "%s", NOTIFYRELAY_PROGRAM);
+	g->stop_phase = PHASE_REST;
+	g->ninst = 1;
+	g->inst->autostart = true;
+	reg->ngroups++;
+	return 0;
+}
+
 struct registry *registry_load(const struct ems_config *cfg,
                                const char *overrides_path)
 {
@@ -121,8 +156,9 @@ struct registry *registry_load(const struct ems_config *cfg,
 	int n = conf_count(root, "processes");
 	struct registry *reg = calloc(1, sizeof *reg);
 
+	/* one more group than listed, for add_implicit() */
 	if (reg == NULL || n > REGISTRY_GROUPS_MAX ||
-	    (reg->groups = calloc((size_t)(n ? n : 1), sizeof *reg->groups))
+	    (reg->groups = calloc((size_t)n + 1, sizeof *reg->groups))
 	    == NULL) {
 		log_error(reg == NULL || n <= REGISTRY_GROUPS_MAX ? "out_of_memory"
 		          : "registry_too_big", "processes=%d max=%d", n,
@@ -135,7 +171,8 @@ struct registry *registry_load(const struct ems_config *cfg,
 		if (read_group(conf_elem(root, "processes", i),
 		               &reg->groups[i]) < 0)
 			goto fail;
-	if (check_names(reg) < 0 || overrides_apply(overrides_path, reg) < 0)
+	if (add_implicit(cfg, reg) < 0 || check_names(reg) < 0 ||
+	    overrides_apply(overrides_path, reg) < 0)
 		goto fail;
 	return reg;
 fail:

@@ -18,6 +18,11 @@
 #define REGISTRY_INSTANCES_MAX 64   /* instances of one process */
 #define REGISTRY_GROUPS_MAX    64   /* registered processes */
 
+/* The process the guardian adds by itself when store.backend is
+ * "postgresql" and no `processes` entry runs it (notifyrelay(8)). */
+#define NOTIFYRELAY_NAME    "NOTIFYRELAY"
+#define NOTIFYRELAY_PROGRAM "notifyrelay"
+
 /* What the registry says about one instance. */
 struct inst_spec {
 	long flags;
@@ -49,7 +54,8 @@ struct registry {
 
 /*
  * Reads the registry from the loaded configuration CFG plus the override
- * file OVERRIDES_PATH (a missing file is no error).  Returns a registry
+ * file OVERRIDES_PATH (a missing file is no error), with NOTIFYRELAY
+ * added when the store is in PostgreSQL (see above).  Returns a registry
  * the caller frees with registry_free(), or NULL after logging what is
  * wrong (file:line for a bad override).
  */

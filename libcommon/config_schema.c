@@ -41,6 +41,8 @@ const struct conf_key conf_schema[] = {
 	STR("store.conninfo", ""),                         /* libpq, for postgresql */
 	INT("store.busy_timeout_ms", 100, 600000, 5000),
 	INT("store.threads", 0, 16, 1),                    /* 0 = one per CPU */
+	ENUM("store.backend", "sqlite|postgresql", "sqlite"),
+	STR("store.conninfo", ""),                         /* libpq; notifyrelay's too */
 
 	GROUP("tls"),
 	STR("tls.certificate", ""),

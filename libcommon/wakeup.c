@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define WAKEUP_DIR "wakeup"
+#define WAKEUP_DIR WAKEUP_CHANNEL_MAILBOX
 
 struct wakeup_listener {
 	int fd;
@@ -130,6 +131,19 @@ int wakeup_mailbox(const char *run_dir, int64_t mailbox_id)
 
 int wakeup_send(const char *run_dir, const char *channel, int64_t mailbox_id)
 {
+	return wakeup_send_except(run_dir, channel, mailbox_id, NULL);
+}
+
+/* True when FILE is the socket of listener NAME ("NAME.sock"). */
+static bool is_listener(const char *file, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(file, name, n) == 0 && strcmp(file + n, ".sock") == 0;
+}
+
+int wakeup_send_except(const char *run_dir, const char *channel, int64_t mailbox_id,
+                       const char *except)
+{
 	char dir[PATH_MAX];
 	int reached = 0;
 
@@ -146,7 +160,8 @@ int wakeup_send(const char *run_dir, const char *channel, int64_t mailbox_id)
 	const struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
-		if (len > 5 && strcmp(e->d_name + len - 5, ".sock") == 0)
+		if (len > 5 && strcmp(e->d_name + len - 5, ".sock") == 0 &&
+		    (except == NULL || !is_listener(e->d_name, except)))
 			reached += send_one(fd, run_dir, channel, e->d_name, mailbox_id);
 	}
 	close(fd);

@@ -57,11 +57,20 @@ int wakeup_mailbox(const char *run_dir, int64_t mailbox_id);
  * send out); the number sent is the queue item id (0: "look").  Return
  * values as wakeup_listen() and wakeup_mailbox().
  */
+#define WAKEUP_CHANNEL_MAILBOX    "wakeup"   /* wakeup_mailbox()'s own */
 #define WAKEUP_CHANNEL_SUBMISSION "submission"
 #define WAKEUP_CHANNEL_OUTBOUND   "outbound"
 
 struct wakeup_listener *wakeup_listen_on(const char *run_dir, const char *channel,
                                          const char *name);
 int wakeup_send(const char *run_dir, const char *channel, int64_t id);
+
+/*
+ * wakeup_send() to every listener of CHANNEL but the one named EXCEPT (a
+ * NAME given to wakeup_listen_on()): the notify relay hands on what
+ * other nodes sent without hearing it back.  EXCEPT NULL excludes none.
+ */
+int wakeup_send_except(const char *run_dir, const char *channel, int64_t id,
+                       const char *except);
 
 #endif

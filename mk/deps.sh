@@ -4,8 +4,9 @@
 #   sh mk/deps.sh              prints the lists and what is missing (make deps)
 #   sh mk/deps.sh [-q] LIST    makes sure LIST is there; -q: silent when it is
 #
-#   build     the compiler and the four libraries' -dev packages (make, make run)
-#   check     the clients the tests drive (make check), besides build
+#   build     the compiler and the libraries' -dev packages (make, make run)
+#   check     the clients the tests drive and the PostgreSQL server the
+#             tests start privately (make check), besides build
 #   run       nothing beyond build: make run starts what make built
 #   cppcheck  cppcheck (make cppcheck)
 #
@@ -32,6 +33,7 @@ libsqlite3-dev      pc:sqlite3
 libconfig-dev       pc:libconfig
 libsystemd-dev      pc:libsystemd
 libcrypt-dev        file:/usr/include/crypt.h
+libpq-dev           pc:libpq
 '
 CHECK='
 perl                cmd:prove
@@ -42,6 +44,7 @@ isync               cmd:mbsync
 mutt                cmd:mutt
 m4                  cmd:m4
 sieve-connect       cmd:sieve-connect
+postgresql          glob:/usr/lib/postgresql/*/bin/initdb
 '
 CPPCHECK='
 cppcheck            cmd:cppcheck
@@ -77,6 +80,8 @@ missing() {
 		cmd:*)  command -v "${probe#cmd:}" >/dev/null 2>&1 || echo "$pkg" ;;
 		pc:*)   pkg-config --exists "${probe#pc:}" 2>/dev/null || echo "$pkg" ;;
 		file:*) [ -e "${probe#file:}" ] || echo "$pkg" ;;
+		# shellcheck disable=SC2086
+		glob:*) ls ${probe#glob:} >/dev/null 2>&1 || echo "$pkg" ;;
 		esac
 	done
 }

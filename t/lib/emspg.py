@@ -88,11 +88,17 @@ class Cluster:
             time.sleep(0.05)
         self.pid = None
 
+    def restart(self):
+        """Starts the server again after stop(), same directory and port
+        (a database that went away and came back)."""
+        if self.pid is None:
+            self.pid = _server_start(_owner(), self.dir, self.port)
+
 
 def start(dir=None, port=None):
     """Creates and starts a cluster in DIR (a new temporary directory by
     default) on socket port PORT; returns the Cluster."""
-    owner = "nobody" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    owner = _owner()
     dir = dir or tempfile.mkdtemp(prefix="ems-pg-")
     port = port or 20000 + os.getpid() % 30000
     data = os.path.join(dir, "data")
@@ -104,6 +110,16 @@ def start(dir=None, port=None):
                   cwd=dir)
     if r.returncode != 0:
         raise RuntimeError("initdb: %s" % r.stdout.strip())
+    return Cluster(dir, port, _server_start(owner, dir, port))
+
+
+def _owner():
+    return "nobody" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _server_start(owner, dir, port):
+    """Starts the server of the cluster in DIR; returns its pid."""
+    data = os.path.join(dir, "data")
     opts = ("-c listen_addresses='' -c unix_socket_directories='%s' -p %d "
             "-c fsync=off -c max_connections=300 -c shared_buffers=32MB" % (dir, port))
     r = _as_owner(owner, [os.path.join(bindir(), "pg_ctl"), "-D", data, "-o", opts,
@@ -112,8 +128,7 @@ def start(dir=None, port=None):
     if r.returncode != 0:
         raise RuntimeError("pg_ctl start: %s" % r.stdout.strip())
     with open(os.path.join(data, "postmaster.pid")) as f:
-        pid = int(f.readline())
-    return Cluster(dir, port, pid)
+        return int(f.readline())
 
 
 def cluster():

@@ -13,7 +13,7 @@ int main(void)
 	int64_t ids[8];
 	char stale[600];
 
-	plan(8);
+	plan(11);
 	struct wakeup_listener *a = wakeup_listen(run, "imap4srv01");
 	struct wakeup_listener *b = wakeup_listen(run, "imap4srv02");
 	ok(a != NULL && b != NULL, "two listeners created");
@@ -33,6 +33,17 @@ int main(void)
 	is_int(wakeup_mailbox(run, 9), 2, "only live listeners count");
 	struct stat st;
 	ok(stat(stale, &st) < 0, "the stale socket file was removed");
+
+	/* The notify relay hands a notice on to everyone but itself. */
+	struct wakeup_listener *relay = wakeup_listen_on(run, "wakeup", "notifyrelay01");
+	wakeup_read(a, ids, 8);
+	wakeup_read(b, ids, 8);
+	is_int(wakeup_send_except(run, "wakeup", 5, "notifyrelay01"), 2,
+	       "a send past the relay reaches the two others");
+	is_int((long long)wakeup_read(relay, ids, 8), 0, "and not the relay itself");
+	n = wakeup_read(a, ids, 8);
+	ok(n == 1 && ids[0] == 5, "listener a got it");
+	wakeup_close(relay);
 	wakeup_close(a);
 	wakeup_close(b);
 	wakeup_close(dead); /* fd already closed: frees the record */

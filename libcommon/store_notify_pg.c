@@ -1,0 +1,162 @@
+/*
+ * store_notify_pg.c - LISTEN/NOTIFY on a libpq connection for the notify
+ * relay; see store_notify.h.  Channel names are checked to be lower-case
+ * words before they reach SQL, and the payload goes as a parameter of
+ * pg_notify(), so no text of a notice is ever spliced into a statement.
+ */
+#include "store_notify.h"
+
+#include <libpq-fe.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Database channels are the wakeup channels with this prefix. */
+#define CHANNEL_PREFIX "ems_"
+/* "<node>:<id>": the node, a colon, a 64-bit decimal. */
+#define PAYLOAD_MAX (STORE_NOTIFY_NODE_MAX + 24)
+
+struct store_notify {
+	PGconn *conn;
+	char error[256];
+};
+
+/* Keeps MSG's first line as SN's error. */
+static void set_error(struct store_notify *sn, const char *msg)
+{
+	snprintf(sn->error, sizeof sn->error, "%s", msg != NULL ? msg : "");
+	sn->error[strcspn(sn->error, "\r\n")] = '\0';
+}
+
+/* A channel this module accepts: a lower-case word, short enough. */
+static bool channel_ok(const char *channel)
+{
+	size_t n = strlen(channel);
+	if (n == 0 || n + sizeof CHANNEL_PREFIX > STORE_NOTIFY_CHANNEL_MAX)
+		return false;
+	return strspn(channel, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+struct store_notify *store_notify_connect(const char *conninfo, char *err, size_t errsz)
+{
+	char timeout[16];
+	snprintf(timeout, sizeof timeout, "%d", STORE_NOTIFY_CONNECT_TIMEOUT_S);
+	/* connect_timeout first: a value in CONNINFO, expanded after it, wins */
+	const char *const keys[] = { "connect_timeout", "dbname", NULL };
+	const char *const values[] = { timeout, conninfo, NULL };
+	struct store_notify *sn = calloc(1, sizeof *sn);
+	if (sn == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	sn->conn = PQconnectdbParams(keys, values, 1);
+	if (sn->conn == NULL || PQstatus(sn->conn) != CONNECTION_OK) {
+		set_error(sn, sn->conn != NULL ? PQerrorMessage(sn->conn) : "out of memory");
+		snprintf(err, errsz, "%s", sn->error);
+		store_notify_close(sn);
+		return NULL;
+	}
+	return sn;
+}
+
+void store_notify_close(struct store_notify *sn)
+{
+	if (sn == NULL)
+		return;
+	PQfinish(sn->conn);
+	free(sn);
+}
+
+bool store_notify_ok(const struct store_notify *sn)
+{
+	return PQstatus(sn->conn) == CONNECTION_OK;
+}
+
+const char *store_notify_error(const struct store_notify *sn)
+{
+	return sn->error;
+}
+
+int store_notify_fd(const struct store_notify *sn)
+{
+	return store_notify_ok(sn) ? PQsocket(sn->conn) : -1;
+}
+
+/* Runs a statement prepared by the caller; 0 when the server accepted it. */
+static int finish(struct store_notify *sn, PGresult *res)
+{
+	ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+	if (rc < 0)
+		set_error(sn, PQerrorMessage(sn->conn));
+	PQclear(res);
+	return rc;
+}
+
+int store_notify_listen(struct store_notify *sn, const char *channel)
+{
+	char name[STORE_NOTIFY_CHANNEL_MAX], sql[STORE_NOTIFY_CHANNEL_MAX + 16];
+	if (!channel_ok(channel)) {
+		set_error(sn, "bad channel name");
+		return -1;
+	}
+	/* LISTEN takes no parameters; the name is a checked word */
+	snprintf(name, sizeof name, CHANNEL_PREFIX "%s", channel);
+	snprintf(sql, sizeof sql, "LISTEN %s", name);
+	return finish(sn, PQexec(sn->conn, sql));
+}
+
+int store_notify_send(struct store_notify *sn, const char *channel, const char *node,
+                      int64_t id)
+{
+	char name[STORE_NOTIFY_CHANNEL_MAX], payload[PAYLOAD_MAX];
+	if (!channel_ok(channel) || strlen(node) >= STORE_NOTIFY_NODE_MAX) {
+		set_error(sn, "bad channel or node name");
+		return -1;
+	}
+	snprintf(name, sizeof name, CHANNEL_PREFIX "%s", channel);
+	snprintf(payload, sizeof payload, "%s:%" PRId64, node, id);
+	const char *const params[] = { name, payload };
+	return finish(sn, PQexecParams(sn->conn, "SELECT pg_notify($1, $2)", 2, NULL,
+	                               params, NULL, NULL, 0));
+}
+
+/* Fills OUT from notification N; false when N is not one of ours. */
+static bool parse_notice(const PGnotify *n, struct store_notice *out)
+{
+	const char *colon = strrchr(n->extra, ':');
+	size_t plen = sizeof CHANNEL_PREFIX - 1;
+	if (strncmp(n->relname, CHANNEL_PREFIX, plen) != 0 || !channel_ok(n->relname + plen) ||
+	    colon == NULL || colon == n->extra ||
+	    (size_t)(colon - n->extra) >= sizeof out->node)
+		return false;
+	char *end;
+	errno = 0;
+	long long id = strtoll(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0')
+		return false;
+	snprintf(out->channel, sizeof out->channel, "%s", n->relname + plen);
+	memcpy(out->node, n->extra, (size_t)(colon - n->extra));
+	out->node[colon - n->extra] = '\0';
+	out->id = id;
+	return true;
+}
+
+int store_notify_read(struct store_notify *sn, struct store_notice *out, size_t max)
+{
+	if (PQconsumeInput(sn->conn) == 0) {
+		set_error(sn, PQerrorMessage(sn->conn));
+		return -1;
+	}
+	size_t got = 0;
+	PGnotify *n;
+	while (got < max && (n = PQnotifies(sn->conn)) != NULL) {
+		if (parse_notice(n, &out[got]))
+			got++;
+		PQfreemem(n);
+	}
+	return (int)got;
+}
