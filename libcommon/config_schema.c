@@ -41,6 +41,11 @@ const struct conf_key conf_schema[] = {
 	STR("store.conninfo", ""),                         /* libpq, for postgresql */
 	INT("store.busy_timeout_ms", 100, 600000, 5000),
 	INT("store.threads", 0, 16, 1),                    /* 0 = one per CPU */
+	GROUP("store.pool"),                               /* max 0 = store.threads */
+	INT("store.pool.min", 0, 16, 1),
+	INT("store.pool.max", 0, 16, 0),
+	INT("store.pool.increment", 1, 16, 1),
+	INT("store.pool.idle_timeout_s", 0, 86400, 60),    /* 0 = threads never end */
 	ENUM("store.backend", "sqlite|postgresql", "sqlite"),
 	STR("store.conninfo", ""),                         /* libpq; notifyrelay's too */
 

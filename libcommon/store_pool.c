@@ -1,8 +1,12 @@
 /*
- * store_pool.c - a fixed set of threads running jobs for one event loop,
- * write jobs grouped into one transaction; see store_pool.h.  One mutex
- * guards the queue, the list of finished jobs and every job's state; an
- * eventfd wakes the loop when a group of jobs has finished.
+ * store_pool.c - threads running jobs for one event loop, write jobs
+ * grouped into one transaction; see store_pool.h.  One mutex guards the
+ * queue, the list of finished jobs, every job's state and the threads'
+ * slots; an eventfd wakes the loop when a group of jobs has finished or
+ * a thread has ended.  Threads are started on the loop's thread (at
+ * start, and when jobs wait for want of idle threads); a thread idle
+ * past the timeout ends itself and the loop joins it and frees what it
+ * held, so thread_stop and store_close run where they always did.
  */
 #include "store_pool.h"
 #include "config.h"
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 enum job_state {
@@ -37,9 +42,15 @@ struct store_job {
 	enum store_error err;
 };
 
+enum slot_state {
+	SLOT_FREE,       /* no thread */
+	SLOT_LIVE,       /* its thread runs */
+	SLOT_ENDED,      /* its thread ended on idle: the loop joins it */
+};
+
 struct worker {
 	pthread_t thread;
-	bool started;
+	enum slot_state state;
 	struct store_pool *pool;
 	struct store *st;
 	void *local;
@@ -52,15 +63,22 @@ struct store_pool {
 	struct ev_io *io;
 	struct store_pool_hooks hooks;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;        /* a job was queued, or stopping */
+	pthread_cond_t cv;        /* a job was queued, or stopping (monotonic clock) */
 	pthread_cond_t idle_cv;   /* a group finished (drain waits on it) */
 	bool stopping;
 	bool draining;
 	unsigned running;         /* jobs taken by threads, not yet finished */
+	unsigned queued;          /* jobs on the queue */
+	unsigned idle;            /* threads waiting for a job */
+	unsigned live;            /* threads started, not ended */
+	unsigned peak;            /* most threads live at once */
+	bool ended;               /* a slot is SLOT_ENDED */
+	struct store_pool_size size;
+	char *store_path;         /* for the threads started later */
+	int busy_ms;
 	unsigned long commits;    /* group transactions committed */
 	struct store_job *queue, **queue_tail;
 	struct store_job *done, **done_tail;
-	unsigned nworkers;
 	struct worker workers[STORE_POOL_THREADS_MAX];
 };
 
@@ -180,6 +198,7 @@ static struct store_job *take_group(struct store_pool *p)
 		p->queue_tail = &p->queue;
 	last->next = NULL;
 	p->running += n;
+	p->queued -= n;
 	return g;
 }
 
@@ -201,16 +220,51 @@ static void finish_group(struct store_pool *p, struct store_job *g)
 	pthread_cond_broadcast(&p->idle_cv);
 }
 
+/* Waits (called locked) for a job or the stop; false when the thread
+ * is to end: idle past the timeout while more than min threads live. */
+static bool wait_for_work(struct store_pool *p)
+{
+	unsigned timeout_s = p->size.idle_timeout_s;
+	while (!p->stopping && p->queue == NULL) {
+		int rc;
+		p->idle++;
+		if (timeout_s > 0 && p->live > p->size.min) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += timeout_s;
+			rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
+		} else {
+			rc = pthread_cond_wait(&p->cv, &p->mu);
+		}
+		p->idle--;
+		if (rc == ETIMEDOUT && p->queue == NULL && !p->stopping && p->live > p->size.min)
+			return false;
+	}
+	return !p->stopping;
+}
+
+/* The thread of W ends on idle (called locked): the loop joins it. */
+static void end_thread(struct store_pool *p, struct worker *w)
+{
+	w->state = SLOT_ENDED;
+	p->live--;
+	p->ended = true;
+	uint64_t one = 1;
+	if (write(p->efd, &one, sizeof one) < 0)
+		log_warn(p->name, "error=\"cannot wake the loop\"");
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct store_pool *p = w->pool;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->stopping && p->queue == NULL)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stopping)
+		if (!wait_for_work(p)) {
+			if (!p->stopping)
+				end_thread(p, w);
 			break;
+		}
 		struct store_job *g = take_group(p);
 		pthread_mutex_unlock(&p->mu);
 		if (g->ops->kind == STORE_JOB_WRITE)
@@ -246,6 +300,41 @@ static void deliver(struct store_pool *p)
 	}
 }
 
+/* Frees what the thread of W held; it has ended or is about to. */
+static void reap(struct store_pool *p, struct worker *w)
+{
+	pthread_join(w->thread, NULL);
+	if (w->local != NULL && p->hooks.thread_stop != NULL)
+		p->hooks.thread_stop(w->local);
+	store_close(w->st);
+	w->local = NULL;
+	w->st = NULL;
+	w->state = SLOT_FREE;
+}
+
+/* Joins the threads that ended on idle. */
+static void reap_ended(struct store_pool *p)
+{
+	unsigned n = 0, live;
+	pthread_mutex_lock(&p->mu);
+	bool any = p->ended;
+	p->ended = false;
+	live = p->live;
+	pthread_mutex_unlock(&p->mu);
+	if (!any)
+		return;
+	for (unsigned i = 0; i < STORE_POOL_THREADS_MAX; i++) {
+		pthread_mutex_lock(&p->mu);
+		bool ended = p->workers[i].state == SLOT_ENDED;
+		pthread_mutex_unlock(&p->mu);
+		if (ended) {
+			reap(p, &p->workers[i]);
+			n++;
+		}
+	}
+	log_debug(p->name, "event=shrunk ended=%u threads=%u", n, live);
+}
+
 static void on_wakeup(struct ev_io *io, unsigned events, void *arg)
 {
 	struct store_pool *p = arg;
@@ -255,46 +344,124 @@ static void on_wakeup(struct ev_io *io, unsigned events, void *arg)
 	if (read(p->efd, &n, sizeof n) < 0 && errno != EAGAIN)
 		log_warn(p->name, "error=\"cannot read the wake-up\"");
 	deliver(p);
+	reap_ended(p);
 }
 
 /* ---- the pool ---- */
 
-static int start_worker(struct store_pool *p, struct worker *w, const char *store_path,
-                        int busy_ms)
+/* Frees what a slot got before its thread could start. */
+static void unstart(struct store_pool *p, struct worker *w)
 {
-	w->pool = p;
-	if (store_path != NULL && (w->st = store_open(store_path, busy_ms)) == NULL)
-		return -1;
-	if (p->hooks.thread_start != NULL &&
-	    (w->local = p->hooks.thread_start(w->st, p->hooks.arg)) == NULL)
-		return -1;
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
-		return -1;
-	w->started = true;
-	return 0;
+	if (w->local != NULL && p->hooks.thread_stop != NULL)
+		p->hooks.thread_stop(w->local);
+	store_close(w->st);
+	w->local = NULL;
+	w->st = NULL;
 }
 
-static int start_workers(struct store_pool *p, const char *store_path, int busy_ms,
-                         unsigned n)
+/* Opens the slot W's store handle and local state and starts its
+ * thread (on the loop's thread).  Returns 0 or -1. */
+static int start_worker(struct store_pool *p, struct worker *w)
 {
+	w->pool = p;
+	if ((p->store_path != NULL && (w->st = store_open(p->store_path, p->busy_ms)) == NULL) ||
+	    (p->hooks.thread_start != NULL &&
+	     (w->local = p->hooks.thread_start(w->st, p->hooks.arg)) == NULL)) {
+		unstart(p, w);
+		return -1;
+	}
 	sigset_t all, old;
 	sigfillset(&all);
 	/* signals go to the loop's signalfd, never to a pool thread */
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = 0;
-	for (unsigned i = 0; i < n && rc == 0; i++) {
-		p->nworkers = i + 1;
-		rc = start_worker(p, &p->workers[i], store_path, busy_ms);
-		if (rc < 0)
-			log_error(p->name, "thread=%u error=\"cannot start a pool thread\"", i);
+	pthread_mutex_lock(&p->mu);
+	int rc = pthread_create(&w->thread, NULL, worker_main, w);
+	if (rc == 0) {
+		w->state = SLOT_LIVE;
+		if (++p->live > p->peak)
+			p->peak = p->live;
 	}
+	pthread_mutex_unlock(&p->mu);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	if (rc != 0) {
+		unstart(p, w);
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts up to N more threads in free slots, never past max.  Returns
+ * how many started. */
+static unsigned start_workers(struct store_pool *p, unsigned n)
+{
+	unsigned started = 0;
+	for (unsigned i = 0; i < STORE_POOL_THREADS_MAX && started < n; i++) {
+		pthread_mutex_lock(&p->mu);
+		bool take = p->workers[i].state == SLOT_FREE && p->live < p->size.max;
+		pthread_mutex_unlock(&p->mu);
+		if (!take)
+			continue;
+		if (start_worker(p, &p->workers[i]) < 0) {
+			log_error(p->name, "thread=%u error=\"cannot start a pool thread\"", i);
+			break;
+		}
+		started++;
+	}
+	return started;
+}
+
+/* After a submit: grows by the increment when jobs wait for want of
+ * idle threads (a thread may fail to start: the jobs still run, on the
+ * threads there are). */
+static void maybe_grow(struct store_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	bool grow = p->queued > p->idle && p->live < p->size.max;
+	pthread_mutex_unlock(&p->mu);
+	if (!grow)
+		return;
+	reap_ended(p);          /* their slots may be needed */
+	unsigned n = start_workers(p, p->size.increment);
+	if (n > 0)
+		log_debug(p->name, "event=grown started=%u threads=%u", n, store_pool_live(p));
+}
+
+void store_pool_size_fixed(struct store_pool_size *size, unsigned threads)
+{
+	size->min = size->max = store_pool_threads(threads);
+	size->increment = 1;
+	size->idle_timeout_s = 0;
+}
+
+/* SIZE within bounds: 1 <= max <= STORE_POOL_THREADS_MAX, min <= max,
+ * increment >= 1. */
+static struct store_pool_size size_bounded(const struct store_pool_size *size)
+{
+	struct store_pool_size s = *size;
+	if (s.max == 0)
+		s.max = 1;
+	if (s.max > STORE_POOL_THREADS_MAX)
+		s.max = STORE_POOL_THREADS_MAX;
+	if (s.min > s.max)
+		s.min = s.max;
+	if (s.increment == 0)
+		s.increment = 1;
+	return s;
 }
 
 struct store_pool *store_pool_new(struct evloop *loop, const char *name,
                                   const char *store_path, int busy_ms, unsigned threads,
                                   const struct store_pool_hooks *hooks)
+{
+	struct store_pool_size size;
+	store_pool_size_fixed(&size, threads);
+	return store_pool_new_sized(loop, name, store_path, busy_ms, &size, hooks);
+}
+
+struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
+                                        const char *store_path, int busy_ms,
+                                        const struct store_pool_size *size,
+                                        const struct store_pool_hooks *hooks)
 {
 	struct store_pool *p = calloc(1, sizeof *p);
 	if (p == NULL) {
@@ -307,9 +474,21 @@ struct store_pool *store_pool_new(struct evloop *loop, const char *name,
 		p->hooks = *hooks;
 	p->queue_tail = &p->queue;
 	p->done_tail = &p->done;
+	p->size = size_bounded(size);
+	p->busy_ms = busy_ms;
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	/* idle timeouts measured on the clock that never jumps */
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->cv, &attr);
 	pthread_cond_init(&p->idle_cv, NULL);
+	pthread_condattr_destroy(&attr);
+	if (store_path != NULL && (p->store_path = strdup(store_path)) == NULL) {
+		log_error(p->name, "error=\"out of memory\"");
+		store_pool_free(p);
+		return NULL;
+	}
 	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (p->efd < 0) {
 		log_error(p->name, "error=\"eventfd: %s\"", strerror(errno));
@@ -317,20 +496,38 @@ struct store_pool *store_pool_new(struct evloop *loop, const char *name,
 		return NULL;
 	}
 	p->io = evloop_add_io(loop, p->efd, EV_READ, on_wakeup, p);
-	unsigned n = store_pool_threads(threads);
-	if (p->io == NULL || start_workers(p, store_path, busy_ms, n) < 0) {
+	/* at least one thread at start, so that a pool that cannot open its
+	 * store fails here and not at its first job */
+	unsigned first = p->size.min > 0 ? p->size.min : 1;
+	if (p->io == NULL || start_workers(p, first) < first) {
 		store_pool_free(p);
 		return NULL;
 	}
-	log_info(p->name, "threads=%u store=%s", n, store_path ? "yes" : "no");
+	log_info(p->name, "threads=%u min=%u max=%u increment=%u idle_timeout_s=%u store=%s",
+	         first, p->size.min, p->size.max, p->size.increment, p->size.idle_timeout_s,
+	         store_path ? "yes" : "no");
 	return p;
+}
+
+void store_pool_size_from_config(const struct ems_config *cfg, struct store_pool_size *size)
+{
+	if (config_int(cfg, "store.pool.max") == 0) {
+		/* no pool set: store.threads, fixed, as before store.pool */
+		store_pool_size_fixed(size, (unsigned)config_int(cfg, "store.threads"));
+		return;
+	}
+	size->min = (unsigned)config_int(cfg, "store.pool.min");
+	size->max = (unsigned)config_int(cfg, "store.pool.max");
+	size->increment = (unsigned)config_int(cfg, "store.pool.increment");
+	size->idle_timeout_s = (unsigned)config_int(cfg, "store.pool.idle_timeout_s");
 }
 
 struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg)
 {
-	return store_pool_new(loop, "store_pool", config_path(cfg, "store"),
-	                      (int)config_int(cfg, "store.busy_timeout_ms"),
-	                      (unsigned)config_int(cfg, "store.threads"), NULL);
+	struct store_pool_size size;
+	store_pool_size_from_config(cfg, &size);
+	return store_pool_new_sized(loop, "store_pool", config_path(cfg, "store"),
+	                            (int)config_int(cfg, "store.busy_timeout_ms"), &size, NULL);
 }
 
 void store_pool_free(struct store_pool *p)
@@ -341,14 +538,10 @@ void store_pool_free(struct store_pool *p)
 	p->stopping = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	for (unsigned i = 0; i < p->nworkers; i++) {
-		struct worker *w = &p->workers[i];
-		if (w->started)
-			pthread_join(w->thread, NULL);
-		if (w->local != NULL && p->hooks.thread_stop != NULL)
-			p->hooks.thread_stop(w->local);
-		store_close(w->st);
-	}
+	for (unsigned i = 0; i < STORE_POOL_THREADS_MAX; i++)
+		if (p->workers[i].state != SLOT_FREE)
+			reap(p, &p->workers[i]);
+	free(p->store_path);
 	free_list(p->queue);
 	free_list(p->done);
 	evloop_del_io(p->io);
@@ -379,8 +572,10 @@ struct store_job *store_pool_submit(struct store_pool *p, const struct store_job
 	j->state = JOB_QUEUED;
 	*p->queue_tail = j;
 	p->queue_tail = &j->next;
+	p->queued++;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+	maybe_grow(p);
 	return j;
 }
 
@@ -393,6 +588,7 @@ static bool unqueue(struct store_pool *p, struct store_job *j)
 		*pp = j->next;
 		if (p->queue_tail == &j->next)
 			p->queue_tail = pp;
+		p->queued--;
 		return true;
 	}
 	return false;
@@ -421,6 +617,22 @@ unsigned store_pool_pending(struct store_pool *p)
 	for (const struct store_job *j = p->done; j != NULL; j = j->next)
 		n++;
 	n += p->running;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+unsigned store_pool_live(struct store_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	unsigned n = p->live;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+unsigned store_pool_peak(struct store_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	unsigned n = p->peak;
 	pthread_mutex_unlock(&p->mu);
 	return n;
 }

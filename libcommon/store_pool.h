@@ -4,10 +4,17 @@
  *
  * A worker serves all its clients from one event loop; a store call that
  * waits on another process's write lock or on an fsync would stall every
- * one of them.  A pool runs such work on a small fixed set of threads
- * instead.  Each thread owns its own store handle (SQLite handles never
- * cross threads), opened when the pool starts; the loop's own handle
- * stays the loop's.  A job is a function run on a pool thread with that
+ * one of them.  A pool runs such work on a small set of threads instead.
+ * Each thread owns its own store handle (SQLite handles never cross
+ * threads), opened when the thread starts and closed when it ends; the
+ * loop's own handle stays the loop's.
+ *
+ * SIZE.  A pool starts MIN threads (at least one) and, when a job is
+ * submitted while more jobs wait than threads are idle, starts INCREMENT
+ * more, never more than MAX at once.  A thread idle for IDLE_TIMEOUT_S
+ * while more than MIN live ends, closing its store handle (0: threads
+ * never end).  With MIN = MAX the pool is fixed, as store.threads has
+ * always made it.  A job is a function run on a pool thread with that
  * thread's handle and the caller's context; its outcome comes back to the
  * loop through an eventfd the pool watches with evloop.h, and the done
  * callback continues the protocol there, on the loop's thread.
@@ -55,7 +62,8 @@ struct ems_config;
 struct store_pool;
 struct store_job;
 
-/* Most threads one pool runs, whatever store.threads or the CPUs say. */
+/* Most threads one pool runs, whatever store.threads, store.pool or the
+ * CPUs say. */
 #define STORE_POOL_THREADS_MAX 16
 /* Most write jobs one transaction takes: a bound on how long the first
  * of them waits for the group's commit. */
@@ -112,6 +120,21 @@ struct store_pool_hooks {
  * the number of CPUs online; at least 1, at most STORE_POOL_THREADS_MAX. */
 unsigned store_pool_threads(unsigned n);
 
+/* How many threads a pool runs (see SIZE above).  Out-of-range values
+ * are brought in range: MAX to 1..STORE_POOL_THREADS_MAX, MIN to at most
+ * MAX, INCREMENT to at least 1. */
+struct store_pool_size {
+	unsigned min, max, increment;
+	unsigned idle_timeout_s;
+};
+
+/* A fixed pool of store_pool_threads(THREADS) threads. */
+void store_pool_size_fixed(struct store_pool_size *size, unsigned threads);
+
+/* ems.conf's store.pool (min, max, increment, idle_timeout_s), or when
+ * store.pool.max is 0 (not set) the fixed pool of store.threads. */
+void store_pool_size_from_config(const struct ems_config *cfg, struct store_pool_size *size);
+
 /*
  * Starts THREADS (see store_pool_threads) threads for LOOP, each with its
  * own store handle on STORE_PATH (BUSY_MS as in store_open()), or with no
@@ -123,8 +146,14 @@ struct store_pool *store_pool_new(struct evloop *loop, const char *name,
                                   const char *store_path, int busy_ms, unsigned threads,
                                   const struct store_pool_hooks *hooks);
 
+/* The same with a pool that grows and shrinks within SIZE. */
+struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
+                                        const char *store_path, int busy_ms,
+                                        const struct store_pool_size *size,
+                                        const struct store_pool_hooks *hooks);
+
 /* The same from a program's ems.conf: the store path ("store"),
- * store.busy_timeout_ms and store.threads. */
+ * store.busy_timeout_ms and the size (store_pool_size_from_config). */
 struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg);
 
 /*
@@ -147,6 +176,11 @@ void store_job_cancel(struct store_job *j);
 
 /* Jobs queued or running, not yet delivered: for stats and tests. */
 unsigned store_pool_pending(struct store_pool *p);
+
+/* Threads running now, and the most that ever ran at once: for stats
+ * and tests.  Threads that ended on idle stop counting at once. */
+unsigned store_pool_live(struct store_pool *p);
+unsigned store_pool_peak(struct store_pool *p);
 
 /* Group transactions the pool has committed so far: for stats and tests
  * (N write jobs in one group count once). */

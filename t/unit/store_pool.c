@@ -4,7 +4,10 @@
  * commit) where a failing job rolls back only its own savepoint;
  * cancelled jobs (queued or running) never call back but are freed;
  * draining runs every pending callback; a pool freed with work queued
- * leaks nothing (run under ASan). */
+ * leaks nothing (run under ASan).  A sized pool (store.pool) grows by its
+ * increment while jobs wait, never past max, keeps order and cancel, and
+ * its threads above min end after the idle timeout, each freeing its
+ * per-thread state. */
 #include "evloop.h"
 #include "log.h"
 #include "store.h"
@@ -183,6 +186,129 @@ static void test_drain(void)
 	store_pool_free(p);
 }
 
+/* ---- sized pools ---- */
+
+static int starts, stops;
+
+static void *count_start(struct store *st, void *arg)
+{
+	(void)arg;
+	starts++;
+	return st != NULL ? (void *)st : (void *)&starts;
+}
+
+static void count_stop(void *local)
+{
+	(void)local;
+	stops++;
+}
+
+static const struct store_pool_hooks counting = { count_start, count_stop, NULL };
+
+static struct store_pool *watched;
+static unsigned watched_live;
+
+static void watch_live(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (store_pool_live(watched) == watched_live)
+		evloop_stop(loop);
+}
+
+/* Runs the loop until P runs LIVE threads (the idle timeout ends the
+ * others); true when it did within the generous bound. */
+static bool wait_live(struct store_pool *p, unsigned live)
+{
+	watched = p;
+	watched_live = live;
+	loop_answers_timed_out = false;
+	struct ev_timer *poll = evloop_add_timer(loop, 20, true, watch_live, NULL);
+	struct ev_timer *guard = evloop_add_timer(loop, LOOP_ANSWERS_BOUND_MS, false,
+	                                          loop_answers_guard, NULL);
+	evloop_run(loop);
+	evloop_del_timer(poll);
+	evloop_del_timer(guard);
+	return !loop_answers_timed_out && store_pool_live(p) == live;
+}
+
+/* Jobs that hold their thread make the pool grow, by the increment, up
+ * to max and no further; once they end, the extra threads go after the
+ * idle timeout. */
+static void test_grow_shrink(void)
+{
+	enum { JOBS = 7 };
+	int gate[2];
+	ok(pipe(gate) == 0, "a gate");
+	struct store_pool_size size = { .min = 1, .max = 4, .increment = 2, .idle_timeout_s = 1 };
+	starts = stops = 0;
+	struct store_pool *p = store_pool_new_sized(loop, "t_sized", db_path, 2000, &size,
+	                                            &counting);
+	ok(p != NULL && store_pool_live(p) == 1, "a sized pool starts min threads");
+	struct ctx *c[JOBS];
+	for (int i = 0; i < JOBS; i++) {
+		c[i] = ctx_new(NULL, gate[0]);
+		store_pool_submit(p, &plain_ops, c[i]);
+	}
+	is_int(store_pool_live(p), 4, "  jobs waiting for threads grow it to max");
+	is_int(starts, 4, "  each new thread got its own state");
+	ok(write(gate[1], "xxxxxxx", JOBS) == JOBS, "  the gate opens");
+	loop_answers_wait(JOBS);
+	int calls = 0;
+	for (int i = 0; i < JOBS; i++)
+		calls += c[i]->calls;
+	is_int(calls, JOBS, "  every job called back once");
+	is_int(store_pool_peak(p), 4, "  never more than max threads at once");
+	ok(wait_live(p, 1), "  idle past the timeout, it shrinks back to min");
+	is_int(stops, 3, "  the threads that ended freed their state");
+	struct ctx *again = ctx_new("Sized", -1);
+	store_pool_submit(p, &write_ops, again);
+	loop_answers_wait(1);
+	ok(again->calls == 1 && again->rc == 0, "  and a write after the shrink commits");
+	for (int i = 0; i < JOBS; i++)
+		free(c[i]);
+	free(again);
+	store_pool_free(p);
+	is_int(stops, 4, "  freeing the pool frees the rest");
+	close(gate[0]);
+	close(gate[1]);
+}
+
+/* With a pool at max, a queued job can still be cancelled and jobs start
+ * in the order submitted. */
+static void test_sized_order_cancel(void)
+{
+	int gate[2];
+	ok(pipe(gate) == 0, "a gate");
+	struct store_pool_size size = { .min = 0, .max = 2, .increment = 1, .idle_timeout_s = 60 };
+	struct store_pool *p = store_pool_new_sized(loop, "t_sized", db_path, 2000, &size, NULL);
+	struct ctx *hold[2] = { ctx_new(NULL, gate[0]), ctx_new(NULL, gate[0]) };
+	struct ctx *queued = ctx_new("SizedCancel", -1), *a = ctx_new("SizedA", -1);
+	struct ctx *b = ctx_new("SizedB", -1);
+	freed = 0;
+	store_pool_submit(p, &plain_ops, hold[0]);
+	store_pool_submit(p, &plain_ops, hold[1]);
+	struct store_job *jq = store_pool_submit(p, &write_ops, queued);
+	store_pool_submit(p, &write_ops, a);
+	store_pool_submit(p, &write_ops, b);
+	is_int(store_pool_live(p), 2, "a pool of min 0 grows to its max of 2");
+	store_job_cancel(jq);
+	is_int(freed, 1, "  a queued job cancelled is freed at once");
+	ok(write(gate[1], "xx", 2) == 2, "  the gate opens");
+	loop_answers_wait(4);
+	ok(!queued->ran && queued->calls == 0, "  the cancelled job never ran");
+	ok(a->calls == 1 && b->calls == 1 && a->rc == 0 && b->rc == 0,
+	   "  the writes behind it committed");
+	struct store *st = store_open(db_path, 2000);
+	ok(st != NULL && mailbox_exists(st, "SizedA") && mailbox_exists(st, "SizedB") &&
+	   !mailbox_exists(st, "SizedCancel"), "  their mailboxes exist, the cancelled one's not");
+	store_close(st);
+	free(hold[0]), free(hold[1]), free(queued), free(a), free(b);
+	store_pool_free(p);
+	close(gate[0]);
+	close(gate[1]);
+}
+
 static void free_ctx(void *arg)
 {
 	free(arg);
@@ -224,6 +350,8 @@ int main(void)
 	test_cancel();
 	test_drain();
 	test_free_queued();
+	test_grow_shrink();
+	test_sized_order_cancel();
 	evloop_free(loop);
 	store_close(st);
 	done_testing();
