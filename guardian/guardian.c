@@ -148,6 +148,7 @@ static pid_t spawn_child(const struct instance *in, bool *permanent,
 		.config_path = g.config_path, .instance = in->number,
 		.flags = in->spec.flags, .maxclt = in->spec.maxclt,
 		.confm = in->spec.confm, .loglevel = in->spec.loglevel,
+		.pool = in->spec.has_pool ? &in->spec.pool : NULL,
 		.log_path = log_path, .drop_privilege = g.id.drop,
 		/* Services may run the MTA's set-group-ID sendmail (outbound);
 		 * what faces clients never needs to gain a privilege. */

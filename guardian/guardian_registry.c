@@ -67,6 +67,14 @@ static void read_instance(const struct conf_node *e, struct inst_spec *spec)
 	spec->flags = conf_int(e, "flags");
 	spec->maxclt = conf_int(e, "maxclt");
 	spec->autostart = conf_bool(e, "autostart");
+	/* pool.max 0 (the default): ems.conf's store.pool */
+	spec->has_pool = conf_int(e, "pool.max") > 0;
+	spec->pool = (struct proc_pool){
+		(unsigned)conf_int(e, "pool.min"), (unsigned)conf_int(e, "pool.max"),
+		(unsigned)conf_int(e, "pool.increment"), (unsigned)conf_int(e, "pool.idle_timeout_s"),
+	};
+	if (spec->pool.min > spec->pool.max)
+		spec->pool.min = spec->pool.max;
 	snprintf(spec->confm, sizeof spec->confm, "%s", conf_str(e, "confm"));
 	snprintf(spec->loglevel, sizeof spec->loglevel, "%s",
 	         strcmp(level, "default") == 0 ? "" : level);
@@ -225,6 +233,8 @@ int registry_set(const struct registry *reg, const char *overrides_path,
 bool inst_spec_same_run(const struct inst_spec *a, const struct inst_spec *b)
 {
 	return a->flags == b->flags && a->maxclt == b->maxclt &&
+	       a->has_pool == b->has_pool &&
+	       (!a->has_pool || memcmp(&a->pool, &b->pool, sizeof a->pool) == 0) &&
 	       strcmp(a->confm, b->confm) == 0 &&
 	       strcmp(a->loglevel, b->loglevel) == 0;
 }

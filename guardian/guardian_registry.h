@@ -8,6 +8,7 @@
 #define EMS_GUARDIAN_REGISTRY_H
 
 #include "guardian_restart.h"
+#include "params.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -30,6 +31,8 @@ struct inst_spec {
 	char confm[PATH_MAX];           /* "" for none */
 	char loglevel[REGISTRY_LOGLEVEL_MAX];   /* "" for log.level */
 	bool autostart;
+	bool has_pool;                  /* pool set: the instance's own */
+	struct proc_pool pool;          /* store pool size (params.h) */
 };
 
 /* One registered process: a name, a program, its instances. */
@@ -81,7 +84,8 @@ int registry_set(const struct registry *reg, const char *overrides_path,
                  const char *name, int instance, const char *param,
                  const char *value, char *err, size_t errsz);
 
-/* True when A and B run the same way (flags, maxclt, confm, loglevel):
+/* True when A and B run the same way (flags, maxclt, confm, loglevel,
+ * pool):
  * nothing to restart on refresh.  autostart does not count. */
 bool inst_spec_same_run(const struct inst_spec *a, const struct inst_spec *b);
 

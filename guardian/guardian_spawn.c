@@ -182,7 +182,10 @@ static int set_environment(const struct spawn_request *rq)
 		.config_path = rq->config_path, .instance = rq->instance,
 		.flags = (unsigned)rq->flags, .maxclt = (int)rq->maxclt,
 		.confm = *rq->confm != '\0' ? rq->confm : NULL,
+		.has_pool = rq->pool != NULL,
 	};
+	if (rq->pool != NULL)
+		p.pool = *rq->pool;
 
 	for (const char *const *v = guardian_only_env; *v != NULL; v++)
 		unsetenv(*v);
@@ -217,7 +220,7 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
                                                  int control, int pipefd,
                                                  pid_t guardian)
 {
-	char inst[16], flags[32], maxclt[32];
+	char inst[16], flags[32], maxclt[32], pool[48];
 	const char *base = strrchr(rq->program, '/');
 	char *argv[16];
 	int n = 0;
@@ -262,6 +265,11 @@ static void __attribute__((noreturn)) child_exec(const struct spawn_request *rq,
 	if (*rq->confm != '\0') {
 		argv[n++] = "--confm";
 		argv[n++] = (char *)rq->confm;
+	}
+	if (rq->pool != NULL) {
+		params_pool_text(rq->pool, pool, sizeof pool);
+		argv[n++] = "--pool";
+		argv[n++] = pool;
 	}
 	argv[n++] = "-c";
 	argv[n++] = (char *)rq->config_path;

@@ -22,6 +22,7 @@ struct spawn_request {
 	long flags;
 	long maxclt;
 	const char *confm;          /* "" for none */
+	const struct proc_pool *pool;   /* the instance's own pool, or NULL */
 	const char *loglevel;       /* "" for the suite's */
 	const char *log_path;       /* where stdout/stderr go */
 	bool drop_privilege;        /* run as UID/GID instead of ours */

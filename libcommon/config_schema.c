@@ -84,6 +84,11 @@ const struct conf_key conf_schema[] = {
 	INT("processes.[].instances.[].maxclt", 0, 100000, 0),
 	BOOL("processes.[].instances.[].autostart", 1),
 	ENUM("processes.[].instances.[].loglevel", "default|error|warn|info|debug", "default"),
+	GROUP("processes.[].instances.[].pool"),           /* the instance's store.pool */
+	INT("processes.[].instances.[].pool.min", 0, 16, 1),
+	INT("processes.[].instances.[].pool.max", 0, 16, 0),     /* 0 = store.pool's */
+	INT("processes.[].instances.[].pool.increment", 1, 16, 1),
+	INT("processes.[].instances.[].pool.idle_timeout_s", 0, 86400, 60),
 
 	LIST("listeners"),
 	GROUP("listeners.[]"),

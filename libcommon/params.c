@@ -19,10 +19,14 @@ const char params_usage[] =
     "                      64 = dedicated to SSL/TLS\n"
     "      --confm FILE    this instance's own configuration file\n"
     "      --maxclt M      maximum clients, 0..100000 (0 = program default)\n"
+    "      --pool MIN,MAX,INC,IDLE\n"
+    "                      store pool: threads at least MIN, at most MAX, INC\n"
+    "                      more at a time, IDLE seconds before one above MIN\n"
+    "                      ends (default: ems.conf's store.pool)\n"
     "  -h, --help          show this help\n";
 
 /* One parameter: its long option, its variable, and its range. */
-enum param_id { P_CONFIG, P_INSTANCE, P_FLAGS, P_CONFM, P_MAXCLT };
+enum param_id { P_CONFIG, P_INSTANCE, P_FLAGS, P_CONFM, P_MAXCLT, P_POOL };
 
 static const struct param {
 	enum param_id id;
@@ -35,6 +39,7 @@ static const struct param {
 	{ P_FLAGS, "flags", "EMS_FLAGS", 0, PARAMS_FLAGS_MAX },
 	{ P_CONFM, "confm", "EMS_CONFM", 0, 0 },
 	{ P_MAXCLT, "maxclt", "EMS_MAXCLT", 0, PARAMS_MAXCLT_MAX },
+	{ P_POOL, "pool", "EMS_POOL", 0, 0 },
 };
 #define NPARAMS (sizeof param_table / sizeof param_table[0])
 
@@ -77,6 +82,27 @@ static int parse_number(const struct param *par, const struct origin *from,
 	return 0;
 }
 
+/* Parses "MIN,MAX,INC,IDLE" into P's pool; -1 (logged) when it is not
+ * four numbers in range with MIN <= MAX. */
+static int parse_pool(struct proc_params *p, const struct origin *from, const char *text)
+{
+	unsigned v[4];
+	int used = -1;
+	bool good = sscanf(text, "%u,%u,%u,%u%n", &v[0], &v[1], &v[2], &v[3], &used) == 4 &&
+	            used >= 0 && text[used] == '\0' && isdigit((unsigned char)text[0]) &&
+	            v[1] >= 1 && v[1] <= PARAMS_POOL_THREADS_MAX && v[0] <= v[1] &&
+	            v[2] >= 1 && v[2] <= PARAMS_POOL_THREADS_MAX && v[3] <= PARAMS_POOL_IDLE_MAX;
+	if (!good) {
+		log_error("params", "%s=%s%s value=%s error=%s", from->key, from->dashes, from->name,
+		          log_quote(text), log_quote("must be MIN,MAX,INC,IDLE: MIN 0..MAX, "
+		                                     "MAX and INC 1..16, IDLE 0..86400"));
+		return -1;
+	}
+	p->has_pool = true;
+	p->pool = (struct proc_pool){ v[0], v[1], v[2], v[3] };
+	return 0;
+}
+
 static int set_value(struct proc_params *p, const struct param *par,
                      const struct origin *from, const char *val)
 {
@@ -106,6 +132,8 @@ static int set_value(struct proc_params *p, const struct param *par,
 	case P_MAXCLT:
 		p->maxclt = (int)v;
 		break;
+	case P_POOL:
+		return parse_pool(p, from, val);
 	}
 	return 0;
 }
@@ -185,6 +213,21 @@ bool params_ssl(const struct proc_params *p)
 	return (p->flags & PROC_FLAG_SSL) != 0;
 }
 
+void params_pool_text(const struct proc_pool *pool, char *out, size_t size)
+{
+	snprintf(out, size, "%u,%u,%u,%u", pool->min, pool->max, pool->increment,
+	         pool->idle_timeout_s);
+}
+
+static int set_pool_env(const struct proc_params *p)
+{
+	char text[48];
+	if (!p->has_pool)
+		return unsetenv("EMS_POOL");
+	params_pool_text(&p->pool, text, sizeof text);
+	return setenv("EMS_POOL", text, 1);
+}
+
 int params_to_env(const struct proc_params *p)
 {
 	char num[3][16];
@@ -197,7 +240,8 @@ int params_to_env(const struct proc_params *p)
 	    setenv("EMS_FLAGS", num[1], 1) < 0 ||
 	    setenv("EMS_MAXCLT", num[2], 1) < 0 ||
 	    (p->confm ? setenv("EMS_CONFM", p->confm, 1)
-	              : unsetenv("EMS_CONFM")) < 0) {
+	              : unsetenv("EMS_CONFM")) < 0 ||
+	    set_pool_env(p) < 0) {
 		log_error("params", "op=setenv error=%s", log_quote(strerror(errno)));
 		return -1;
 	}

@@ -13,6 +13,11 @@
  *   --flags F                 0..65535, decimal or 0x hex (default 0)
  *   --confm FILE              the instance's own config file (default none)
  *   --maxclt M                0..100000 clients, 0 = program default
+ *   --pool MIN,MAX,INC,IDLE   the store pool's size (store_pool.h):
+ *                             threads MIN 0..16, MAX 1..16 (MIN <= MAX),
+ *                             INC 1..16 more at a time, IDLE 0..86400
+ *                             seconds idle before a thread above MIN
+ *                             ends (default: ems.conf's store.pool)
  *   -h | --help
  *
  * Long options also take "--name=VALUE".  Flag bit 64 marks an instance
@@ -30,6 +35,7 @@
 #define EMS_PARAMS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define PROC_FLAG_SSL 64u
 
@@ -37,6 +43,13 @@
 #define PARAMS_INSTANCE_MAX   99
 #define PARAMS_FLAGS_MAX      65535
 #define PARAMS_MAXCLT_MAX     100000
+#define PARAMS_POOL_THREADS_MAX 16      /* STORE_POOL_THREADS_MAX */
+#define PARAMS_POOL_IDLE_MAX  86400
+
+/* An instance's own store pool size (see --pool). */
+struct proc_pool {
+	unsigned min, max, increment, idle_timeout_s;
+};
 
 struct proc_params {
 	const char *config_path;   /* points into argv/environ or a literal */
@@ -44,6 +57,8 @@ struct proc_params {
 	unsigned flags;
 	const char *confm;         /* NULL when none */
 	int maxclt;
+	bool has_pool;             /* --pool given: POOL overrides store.pool */
+	struct proc_pool pool;
 };
 
 enum params_result {
@@ -72,10 +87,14 @@ enum params_result params_parse(struct proc_params *p, int argc,
 /* True when the instance is dedicated to SSL/TLS (flags bit 64). */
 bool params_ssl(const struct proc_params *p);
 
-/* Exports P as the EMS_* environment variables (EMS_CONFM removed when P
- * has none) for a child about to be exec'd, so that its params_parse()
+/* Exports P as the EMS_* environment variables (EMS_CONFM and EMS_POOL
+ * removed when P has none) for a child about to be exec'd, so that its params_parse()
  * reads P back.  Returns 0 or -1 (logged). */
 int params_to_env(const struct proc_params *p);
+
+/* Writes POOL as --pool's value "MIN,MAX,INC,IDLE" into OUT (SIZE
+ * bytes, 48 are enough). */
+void params_pool_text(const struct proc_pool *pool, char *out, size_t size);
 
 /* The options above as lines for a program's --help text, each ending
  * in a newline. */

@@ -522,10 +522,14 @@ void store_pool_size_from_config(const struct ems_config *cfg, struct store_pool
 	size->idle_timeout_s = (unsigned)config_int(cfg, "store.pool.idle_timeout_s");
 }
 
-struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg)
+struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg,
+                                          const struct store_pool_size *own)
 {
 	struct store_pool_size size;
-	store_pool_size_from_config(cfg, &size);
+	if (own != NULL)
+		size = *own;
+	else
+		store_pool_size_from_config(cfg, &size);
 	return store_pool_new_sized(loop, "store_pool", config_path(cfg, "store"),
 	                            (int)config_int(cfg, "store.busy_timeout_ms"), &size, NULL);
 }

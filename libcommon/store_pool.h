@@ -153,8 +153,10 @@ struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
                                         const struct store_pool_hooks *hooks);
 
 /* The same from a program's ems.conf: the store path ("store"),
- * store.busy_timeout_ms and the size (store_pool_size_from_config). */
-struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg);
+ * store.busy_timeout_ms and the size: OWN (the instance's own, from the
+ * process table), or when NULL store_pool_size_from_config(). */
+struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg,
+                                          const struct store_pool_size *own);
 
 /*
  * Queues a job: OPS->run(.., CTX) on a thread, then OPS->done(CTX, ..)

@@ -241,7 +241,9 @@ static int open_all(struct worker *w, int argc, char **argv, int next)
 		return -1;
 	/* before ops->open, whose background work may use it too (smtpgw's
 	 * outbound side), and before the first client */
-	w->pool = store_pool_from_config(w->loop, w->cfg);
+	const struct proc_pool *own = &w->params.pool;
+	struct store_pool_size size = { own->min, own->max, own->increment, own->idle_timeout_s };
+	w->pool = store_pool_from_config(w->loop, w->cfg, w->params.has_pool ? &size : NULL);
 	if (w->pool == NULL || w->ops->open(w) < 0)
 		return -1;
 	return open_arrivals(w, argc, argv, next);

@@ -14,7 +14,8 @@
  *   ->  every client freed  ->  ops->close (the protocol's resources)
  *   ->  the pool freed  ->  the rest.
  *
- * The store pool (store_pool.h, from ems.conf's store.threads) is where
+ * The store pool (store_pool.h, sized by the instance's --pool or else
+ * ems.conf's store.pool or store.threads) is where
  * the protocol's store writes run, never on the loop; the protocol
  * submits to w->pool.  Draining it before the goodbyes of a shutdown
  * gives every command whose job is running its answer first.

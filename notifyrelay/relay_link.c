@@ -174,8 +174,9 @@ int relay_link_check(void)
 
 void relay_link_close(void)
 {
-	log_info("relay_stopped", "relayed_in=%lu relayed_out=%lu", link.relayed_in,
-	         link.relayed_out);
+	if (link.retry_s != 0)      /* the daemon ran, not --once */
+		log_info("relay_stopped", "relayed_in=%lu relayed_out=%lu", link.relayed_in,
+		         link.relayed_out);
 	evloop_del_io(link.io);
 	link.io = NULL;
 	store_notify_close(link.sn);
