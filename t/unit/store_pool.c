@@ -8,6 +8,7 @@
  * increment while jobs wait, never past max, keeps order and cancel, and
  * its threads above min end after the idle timeout, each freeing its
  * per-thread state. */
+#include "config.h"
 #include "evloop.h"
 #include "log.h"
 #include "store.h"
@@ -309,6 +310,36 @@ static void test_sized_order_cancel(void)
 	close(gate[1]);
 }
 
+/* The size from ems.conf: store.pool when its max is set, else the
+ * fixed pool of store.threads (the setting of before). */
+static void test_size_config(void)
+{
+	char path[600];
+	struct store_pool_size size;
+	snprintf(path, sizeof path, "%s/pool.conf", tap_tmpdir());
+	FILE *f = fopen(path, "w");
+	fputs("store = { threads = 3; pool = { min = 2; max = 6; increment = 2; "
+	      "idle_timeout_s = 9; }; };\n", f);
+	fclose(f);
+	struct ems_config *cfg = config_load(path);
+	store_pool_size_from_config(cfg, &size);
+	ok(cfg != NULL && size.min == 2 && size.max == 6 && size.increment == 2 &&
+	   size.idle_timeout_s == 9, "store.pool gives min, max, increment, idle timeout");
+	config_free(cfg);
+	f = fopen(path, "w");
+	fputs("store = { threads = 3; };\n", f);
+	fclose(f);
+	cfg = config_load(path);
+	store_pool_size_from_config(cfg, &size);
+	ok(cfg != NULL && size.min == 3 && size.max == 3,
+	   "  without it, store.threads = 3 is a fixed pool of 3");
+	config_free(cfg);
+	cfg = config_load(NULL);
+	store_pool_size_from_config(cfg, &size);
+	ok(size.min == 1 && size.max == 1, "  and the defaults one thread, as before");
+	config_free(cfg);
+}
+
 static void free_ctx(void *arg)
 {
 	free(arg);
@@ -352,6 +383,7 @@ int main(void)
 	test_free_queued();
 	test_grow_shrink();
 	test_sized_order_cancel();
+	test_size_config();
 	evloop_free(loop);
 	store_close(st);
 	done_testing();
