@@ -17,6 +17,8 @@ UNIT_EXTRA_guardian_chan := guardian/guardian_chan.c guardian/guardian_procs.c \
                             guardian/guardian_restart.c \
                             guardian/guardian_registry.c \
                             guardian/guardian_overrides.c
+UNIT_EXTRA_guardian_registry := guardian/guardian_registry.c \
+                                guardian/guardian_overrides.c
 UNIT_EXTRA_guardian_procs := guardian/guardian_procs.c \
                              guardian/guardian_chan.c \
                              guardian/guardian_restart.c \
