@@ -14,6 +14,11 @@
  * Delivery is best effort: a full socket buffer drops the datagram, which
  * is fine because readers re-check the store when they wake up anyway and
  * also check on their own timer.
+ *
+ * Across machines (the store in PostgreSQL) the notify relay,
+ * notifyrelay(8), listens on every channel like a reader and carries the
+ * wake-ups to the other nodes and theirs back; writers and readers here
+ * stay as they are.
  */
 #ifndef EMS_WAKEUP_H
 #define EMS_WAKEUP_H
