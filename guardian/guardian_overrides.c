@@ -18,7 +18,7 @@
 #define MAXCLT_MAX PARAMS_MAXCLT_MAX
 #define FLAGS_MAX  PARAMS_FLAGS_MAX
 
-enum param_type { P_INT, P_STRING, P_BOOL, P_LEVEL };
+enum param_type { P_INT, P_STRING, P_BOOL, P_LEVEL, P_POOL };
 
 struct param_def {
 	const char *name;
@@ -33,6 +33,7 @@ static const struct param_def params[] = {
 	{ "maxclt",    P_INT,    0, MAXCLT_MAX },
 	{ "confm",     P_STRING, 0, 0 },
 	{ "loglevel",  P_LEVEL,  0, 0 },
+	{ "pool",      P_POOL,   0, 0 },     /* "MIN,MAX,INC,IDLE" or "default" */
 	{ "autostart", P_BOOL,   0, 0 },
 	{ "instances", P_INT,    0, REGISTRY_INSTANCES_MAX },
 };
@@ -53,6 +54,14 @@ static bool is_level(const char *v)
 	       log_level_parse(v) >= 0;
 }
 
+/* "default" (or "") is ems.conf's store.pool; else --pool's form. */
+static bool is_pool(const char *v, struct proc_pool *out)
+{
+	struct proc_pool ignored;
+	return *v == '\0' || strcmp(v, "default") == 0 ||
+	       params_pool_parse(v, out != NULL ? out : &ignored) == 0;
+}
+
 /* Applying. */
 
 static void set_field(struct inst_spec *spec, const config_setting_t *entry)
@@ -71,6 +80,12 @@ static void set_field(struct inst_spec *spec, const config_setting_t *entry)
 		         strcmp(s, "default") == 0 ? "" : s);
 	if (config_setting_lookup_bool(entry, "autostart", &i))
 		spec->autostart = i != 0;
+	if (config_setting_lookup_string(entry, "pool", &s)) {
+		struct proc_pool pool = { 0, 0, 0, 0 };
+		/* checked by check_entry: "default" leaves POOL zero */
+		spec->has_pool = is_pool(s, &pool) && pool.max > 0;
+		spec->pool = pool;
+	}
 }
 
 /* Grows or shrinks G to COUNT instances; new ones copy the last. */
@@ -128,6 +143,10 @@ static int check_entry(const char *path, const config_setting_t *entry)
 		case P_LEVEL:
 			good = type == CONFIG_TYPE_STRING &&
 			       is_level(config_setting_get_string(s));
+			break;
+		case P_POOL:
+			good = type == CONFIG_TYPE_STRING &&
+			       is_pool(config_setting_get_string(s), NULL);
 			break;
 		default:
 			good = type == CONFIG_TYPE_STRING;
@@ -262,6 +281,10 @@ static int store_value(config_setting_t *entry, const struct param_def *def,
 		if (!is_level(value))
 			goto bad;
 		/* fall through */
+	case P_POOL:
+		if (def->type == P_POOL && !is_pool(value, NULL))
+			goto bad;
+		/* fall through */
 	default:
 		s = config_setting_add(entry, def->name, CONFIG_TYPE_STRING);
 		return s != NULL && config_setting_set_string(s, value) ? 0 : -1;
@@ -273,6 +296,10 @@ bad:
 	else if (def->type == P_BOOL)
 		snprintf(err, errsz, "%s must be true or false, not '%s'.",
 		         def->name, value);
+	else if (def->type == P_POOL)
+		snprintf(err, errsz, "%s must be default or MIN,MAX,INCREMENT,IDLE_S "
+		         "(MIN up to MAX, MAX and INCREMENT 1 to 16, IDLE_S 0 to 86400), "
+		         "not '%s'.", def->name, value);
 	else
 		snprintf(err, errsz, "%s must be default, error, warn, info or "
 		         "debug, not '%s'.", def->name, value);
@@ -348,7 +375,7 @@ int overrides_set(const char *path, const char *name, int instance,
 
 	if (def == NULL) {
 		snprintf(err, errsz, "Unknown parameter %s: use flags, confm, "
-		         "maxclt, loglevel, autostart or instances.", param);
+		         "maxclt, pool, loglevel, autostart or instances.", param);
 		return -1;
 	}
 	if (strcmp(def->name, "instances") == 0)

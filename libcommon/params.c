@@ -84,22 +84,31 @@ static int parse_number(const struct param *par, const struct origin *from,
 
 /* Parses "MIN,MAX,INC,IDLE" into P's pool; -1 (logged) when it is not
  * four numbers in range with MIN <= MAX. */
-static int parse_pool(struct proc_params *p, const struct origin *from, const char *text)
+int params_pool_parse(const char *text, struct proc_pool *out)
 {
 	unsigned v[4];
 	int used = -1;
-	bool good = sscanf(text, "%u,%u,%u,%u%n", &v[0], &v[1], &v[2], &v[3], &used) == 4 &&
-	            used >= 0 && text[used] == '\0' && isdigit((unsigned char)text[0]) &&
+	/* digits first: %u would take a sign or blanks */
+	bool good = isdigit((unsigned char)text[0]) &&
+	            sscanf(text, "%u,%u,%u,%u%n", &v[0], &v[1], &v[2], &v[3], &used) == 4 &&
+	            used >= 0 && text[used] == '\0' &&
 	            v[1] >= 1 && v[1] <= PARAMS_POOL_THREADS_MAX && v[0] <= v[1] &&
 	            v[2] >= 1 && v[2] <= PARAMS_POOL_THREADS_MAX && v[3] <= PARAMS_POOL_IDLE_MAX;
-	if (!good) {
+	if (!good)
+		return -1;
+	*out = (struct proc_pool){ v[0], v[1], v[2], v[3] };
+	return 0;
+}
+
+static int parse_pool(struct proc_params *p, const struct origin *from, const char *text)
+{
+	if (params_pool_parse(text, &p->pool) < 0) {
 		log_error("params", "%s=%s%s value=%s error=%s", from->key, from->dashes, from->name,
 		          log_quote(text), log_quote("must be MIN,MAX,INC,IDLE: MIN 0..MAX, "
 		                                     "MAX and INC 1..16, IDLE 0..86400"));
 		return -1;
 	}
 	p->has_pool = true;
-	p->pool = (struct proc_pool){ v[0], v[1], v[2], v[3] };
 	return 0;
 }
 

@@ -92,6 +92,10 @@ bool params_ssl(const struct proc_params *p);
  * reads P back.  Returns 0 or -1 (logged). */
 int params_to_env(const struct proc_params *p);
 
+/* Parses TEXT as --pool's value "MIN,MAX,INC,IDLE" (MIN 0..MAX, MAX and
+ * INC 1..16, IDLE 0..86400) into *OUT.  Returns 0, or -1 (not logged). */
+int params_pool_parse(const char *text, struct proc_pool *out);
+
 /* Writes POOL as --pool's value "MIN,MAX,INC,IDLE" into OUT (SIZE
  * bytes, 48 are enough). */
 void params_pool_text(const struct proc_pool *pool, char *out, size_t size);

@@ -199,7 +199,7 @@ int oomgr_set_process(struct oomgr *o, const struct oomgr_stmt *st)
 
 	if (st->nparams == 0)
 		return oomgr_fail("set process needs param=value (flags, confm, "
-		                  "maxclt, loglevel, autostart, instances).");
+		                  "maxclt, pool, loglevel, autostart, instances).");
 	for (size_t i = 0; i < st->nparams; i++) {
 		ctl_msg_init(&req, CTL_REQ_SET);
 		if (target(st, 2, &req, true) < 0)

@@ -6,8 +6,9 @@ A private suite under a real guardian: IMAP4SRV's instance has its own
 `pool` in its `processes` entry, POP3SRV none, with ems.conf's
 store.threads = 2 and no store.pool (the setting of before, still
 honoured).  Each worker says at start which pool it runs, and both
-serve; a pool entry out of range is refused when the configuration is
-read, and a bad --pool on the command line stops the program with a
+serve; `oomgr set process` changes an instance's pool (a refresh
+restarts it with the new one) and refuses a bad one; a pool entry out
+of range is refused when the configuration is read, and a bad --pool on the command line stops the program with a
 message naming it.
 """
 import imaplib
@@ -75,6 +76,16 @@ t.like(s.log_text("imap4srv"),
        "imap4srv runs the pool of its processes entry")
 t.like(s.log_text("pop3srv"), "event=store_pool threads=2 min=2 max=2 ",
        "pop3srv, without one, the fixed pool of store.threads")
+
+r = s.run("oomgr", "-c", s.conf_path, "set process IMAP4SRV 1 pool=9,3,1,0")
+t.ok(r.returncode != 0 and "pool must be default or MIN,MAX" in r.stdout + r.stderr,
+     "oomgr set process refuses a pool whose min is above its max")
+r = s.run("oomgr", "-c", s.conf_path, "set process IMAP4SRV 1 pool=1,3,1,5;", "refresh IMAP4SRV;")
+t.is_(r.returncode, 0, "oomgr set process IMAP4SRV 1 pool=1,3,1,5, then refresh")
+t.ok(emstest.wait_for(lambda: "min=1 max=3 increment=1 idle_timeout_s=5" in
+                      s.log_text("imap4srv"), timeout=BOUND),
+     "  imap4srv is restarted with the new pool")
+t.ok(emstest.wait_for(imap_logs_in, timeout=BOUND), "  and serves")
 
 bad = dict(s.conf)
 bad["processes"] = [{"name": "IMAP4SRV", "program": "imap4srv",
