@@ -11,7 +11,7 @@
 #define ARGC(a)   argc_of(a)
 
 static const char *const env_names[] = {
-	"EMS_CONFIG", "EMS_INSTANCE", "EMS_FLAGS", "EMS_CONFM", "EMS_MAXCLT",
+	"EMS_CONFIG", "EMS_INSTANCE", "EMS_FLAGS", "EMS_CONFM", "EMS_MAXCLT", "EMS_POOL",
 };
 
 static int argc_of(char **argv)
@@ -175,6 +175,35 @@ static void test_to_env(void)
 	clear_env();
 }
 
+/* --pool / EMS_POOL: an instance's store pool size. */
+static void test_pool(void)
+{
+	struct proc_params p;
+	int next;
+
+	parse(&p, ARGV("-c", "/x.conf"), &next);
+	ok(!p.has_pool, "no --pool: ems.conf's store.pool");
+	parse(&p, ARGV("--pool", "2,8,2,60"), &next);
+	ok(p.has_pool && p.pool.min == 2 && p.pool.max == 8 && p.pool.increment == 2 &&
+	   p.pool.idle_timeout_s == 60, "--pool MIN,MAX,INC,IDLE read");
+	ok(refused(ARGV("--pool", "3,2,1,0")), "--pool with min above max refused");
+	ok(refused(ARGV("--pool", "0,17,1,0")), "--pool past 16 threads refused");
+	ok(refused(ARGV("--pool", "1,2,0,0")), "--pool with increment 0 refused");
+	ok(refused(ARGV("--pool", "1,2,1")), "--pool with three numbers refused");
+	ok(refused(ARGV("--pool", "1,2,1,5x")), "--pool with trailing junk refused");
+	ok(refused(ARGV("--pool", " 1,2,1,5")), "--pool with a blank refused");
+	struct proc_params out = { .config_path = "/e.conf", .instance = 1, .has_pool = true,
+	                           .pool = { 0, 4, 1, 30 } };
+	params_to_env(&out);
+	parse(&p, ARGV(NULL), &next);
+	ok(p.has_pool && p.pool.max == 4 && p.pool.idle_timeout_s == 30,
+	   "the pool round-trips through EMS_POOL");
+	out.has_pool = false;
+	params_to_env(&out);
+	ok(getenv("EMS_POOL") == NULL, "no pool removes EMS_POOL");
+	clear_env();
+}
+
 int main(void)
 {
 	clear_env();
@@ -184,6 +213,7 @@ int main(void)
 	test_help();
 	test_environment();
 	test_to_env();
+	test_pool();
 	done_testing();
 	return exit_status();
 }
