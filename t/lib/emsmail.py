@@ -151,16 +151,6 @@ class MailSuite(emstest.Suite):
             self.outbound()), timeout=timeout)
         return got or self.outbound()
 
-    def log_text(self, program):
-        """The text of PROGRAM's log files (e.g. "postman")."""
-        out = []
-        logdir = os.path.join(self.state, "log")
-        for name in sorted(os.listdir(logdir)):
-            if program in name:
-                with open(os.path.join(logdir, name), errors="replace") as f:
-                    out.append(f.read())
-        return "".join(out)
-
 
 def strip_trace(data):
     """DATA without the trace fields ems put on top (Return-Path,

@@ -306,6 +306,16 @@ class Suite:
         return rows if len(rows) == count and all(
             r["state"] == "running" for r in rows.values()) else None
 
+    def log_text(self, program):
+        """The text of PROGRAM's log files (e.g. "postman")."""
+        out = []
+        logdir = os.path.join(self.state, "log")
+        for name in sorted(os.listdir(logdir)):
+            if program in name:
+                with open(os.path.join(logdir, name), errors="replace") as f:
+                    out.append(f.read())
+        return "".join(out)
+
     def logs(self):
         """All log text the suite wrote so far (for diagnostics)."""
         out = []
