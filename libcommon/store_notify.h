@@ -66,10 +66,14 @@ int store_notify_fd(const struct store_notify *sn);
 /* Subscribes to CHANNEL's notices.  Returns 0 or -1. */
 int store_notify_listen(struct store_notify *sn, const char *channel);
 
-/* Sends "ID changed" on CHANNEL from NODE, to every node listening
- * (the sender's own connection included).  Returns 0 or -1. */
+/* Most ids one store_notify_send() takes. */
+#define STORE_NOTIFY_SEND_MAX 64
+
+/* Sends "ID changed" on CHANNEL from NODE for each of the N ids of IDS
+ * (1 to STORE_NOTIFY_SEND_MAX), in one round trip, to every node
+ * listening (the sender's own connection included).  Returns 0 or -1. */
 int store_notify_send(struct store_notify *sn, const char *channel, const char *node,
-                      int64_t id);
+                      const int64_t *ids, size_t n);
 
 /*
  * Reads what the server has sent and returns up to MAX pending notices

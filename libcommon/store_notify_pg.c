@@ -109,19 +109,35 @@ int store_notify_listen(struct store_notify *sn, const char *channel)
 	return finish(sn, PQexec(sn->conn, sql));
 }
 
-int store_notify_send(struct store_notify *sn, const char *channel, const char *node,
-                      int64_t id)
+/* "SELECT pg_notify($1, $2), pg_notify($1, $3), ..." for N payloads:
+ * one statement, so a burst of wake-ups costs one round trip. */
+static void notify_sql(char *sql, size_t size, size_t n)
 {
-	char name[STORE_NOTIFY_CHANNEL_MAX], payload[PAYLOAD_MAX];
-	if (!channel_ok(channel) || strlen(node) >= STORE_NOTIFY_NODE_MAX) {
-		set_error(sn, "bad channel or node name");
+	size_t len = (size_t)snprintf(sql, size, "SELECT pg_notify($1, $2)");
+	for (size_t i = 1; i < n && len < size; i++)
+		len += (size_t)snprintf(sql + len, size - len, ", pg_notify($1, $%zu)", i + 2);
+}
+
+int store_notify_send(struct store_notify *sn, const char *channel, const char *node,
+                      const int64_t *ids, size_t n)
+{
+	char name[STORE_NOTIFY_CHANNEL_MAX];
+	char payload[STORE_NOTIFY_SEND_MAX][PAYLOAD_MAX];
+	const char *params[STORE_NOTIFY_SEND_MAX + 1];
+	char sql[32 + STORE_NOTIFY_SEND_MAX * 24];
+	if (!channel_ok(channel) || strlen(node) >= STORE_NOTIFY_NODE_MAX || n == 0 ||
+	    n > STORE_NOTIFY_SEND_MAX) {
+		set_error(sn, "bad channel, node name or count");
 		return -1;
 	}
 	snprintf(name, sizeof name, CHANNEL_PREFIX "%s", channel);
-	snprintf(payload, sizeof payload, "%s:%" PRId64, node, id);
-	const char *const params[] = { name, payload };
-	return finish(sn, PQexecParams(sn->conn, "SELECT pg_notify($1, $2)", 2, NULL,
-	                               params, NULL, NULL, 0));
+	params[0] = name;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(payload[i], sizeof payload[i], "%s:%" PRId64, node, ids[i]);
+		params[i + 1] = payload[i];
+	}
+	notify_sql(sql, sizeof sql, n);
+	return finish(sn, PQexecParams(sn->conn, sql, (int)n + 1, NULL, params, NULL, NULL, 0));
 }
 
 /* Fills OUT from notification N; false when N is not one of ours. */

@@ -13,13 +13,14 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "store_notify.h"
 #include "wakeup.h"
 
 #include <stdint.h>
 #include <stdio.h>
 
-/* Wake-ups taken off one socket in one go. */
-#define RELAY_WAKE_BATCH 64
+/* Wake-ups taken off one socket in one go, and sent in one statement. */
+#define RELAY_WAKE_BATCH STORE_NOTIFY_SEND_MAX
 
 const char *const relay_channels[RELAY_CHANNELS] = {
 	WAKEUP_CHANNEL_MAILBOX, WAKEUP_CHANNEL_SUBMISSION, WAKEUP_CHANNEL_OUTBOUND,
@@ -27,8 +28,14 @@ const char *const relay_channels[RELAY_CHANNELS] = {
 
 struct relay_settings relay_set;
 
+/* Where Linux says how many datagrams a unix socket queues; writers'
+ * wake-ups past that are dropped (wakeup.h: best effort). */
+#define QUEUE_LEN_FILE "/proc/sys/net/unix/max_dgram_qlen"
+#define QUEUE_LEN_DEFAULT 10
+
 static struct {
 	struct daemon *d;
+	size_t queue_len;         /* a read this long found the queue full */
 	struct wakeup_listener *wake[RELAY_CHANNELS];
 	struct ev_io *io[RELAY_CHANNELS];
 } relay;
@@ -54,7 +61,24 @@ static int once(struct daemon *d)
 	return relay_link_check() < 0;
 }
 
-/* A local writer woke the channel's readers, us among them. */
+/* IDS without repeats (a burst of deliveries to one mailbox needs one
+ * wake-up); returns how many are left, first seen first. */
+static size_t unique(int64_t *ids, size_t n)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < kept && ids[k] != ids[i])
+			k++;
+		if (k == kept)
+			ids[kept++] = ids[i];
+	}
+	return kept;
+}
+
+/* A local writer woke the channel's readers, us among them.  What waits
+ * goes in one statement: while a round trip runs, the socket's short
+ * queue fills and writers' wake-ups would be dropped. */
 static void on_wake(struct ev_io *io, unsigned events, void *arg)
 {
 	int i = (int)(intptr_t)arg;
@@ -62,14 +86,35 @@ static void on_wake(struct ev_io *io, unsigned events, void *arg)
 	size_t n;
 	(void)io;
 	(void)events;
-	while ((n = wakeup_read(relay.wake[i], ids, RELAY_WAKE_BATCH)) > 0)
-		for (size_t k = 0; k < n; k++)
-			relay_link_forward(relay.d, relay_channels[i], ids[k]);
+	while ((n = wakeup_read(relay.wake[i], ids, RELAY_WAKE_BATCH - 1)) > 0) {
+		/* a full queue may have dropped wake-ups: the other nodes then
+		 * look at everything (id 0) rather than miss a change */
+		if (n >= relay.queue_len)
+			ids[n++] = 0;
+		relay_link_forward(relay.d, relay_channels[i], ids, unique(ids, n));
+	}
+}
+
+/* The socket queue's length, for on_wake(). */
+static size_t queue_len(void)
+{
+	FILE *f = fopen(QUEUE_LEN_FILE, "r");
+	unsigned long n = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n > 0 ? (size_t)n : QUEUE_LEN_DEFAULT;
 }
 
 static int start(struct daemon *d)
 {
 	relay.d = d;
+	/* a batch as long as the queue, or as our buffer: as good as full */
+	relay.queue_len = queue_len();
+	if (relay.queue_len > RELAY_WAKE_BATCH - 1)
+		relay.queue_len = RELAY_WAKE_BATCH - 1;
 	for (int i = 0; i < RELAY_CHANNELS; i++) {
 		relay.wake[i] = wakeup_listen_on(d->run_dir, relay_channels[i], relay_set.self);
 		if (relay.wake[i] == NULL ||

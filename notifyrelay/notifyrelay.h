@@ -13,6 +13,7 @@
 #define EMS_NOTIFYRELAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct daemon;
@@ -49,9 +50,10 @@ extern struct relay_settings relay_set;
  */
 void relay_link_tick(struct daemon *d);
 
-/* Forwards a local wake-up to the other nodes; drops it while there is
- * no connection (the "look" at reconnection covers it). */
-void relay_link_forward(struct daemon *d, const char *channel, int64_t id);
+/* Forwards the N local wake-ups IDS (at most STORE_NOTIFY_SEND_MAX) of
+ * CHANNEL to the other nodes in one round trip; drops them while there
+ * is no connection (the "look" at reconnection covers them). */
+void relay_link_forward(struct daemon *d, const char *channel, const int64_t *ids, size_t n);
 
 /* One connection attempt and its LISTENs (--once).  Returns 0 or -1
  * (logged). */

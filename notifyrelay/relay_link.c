@@ -94,8 +94,9 @@ static void send_look(void)
 {
 	int reached = 0;
 	for (int i = 0; i < RELAY_CHANNELS; i++) {
+		static const int64_t look = 0;
 		reached += wakeup_send_except(relay_set.run_dir, relay_channels[i], 0, relay_set.self);
-		store_notify_send(link.sn, relay_channels[i], relay_set.node, 0);
+		store_notify_send(link.sn, relay_channels[i], relay_set.node, &look, 1);
 	}
 	log_info("look_sent", "listeners=%d", reached);
 }
@@ -147,16 +148,16 @@ void relay_link_tick(struct daemon *d)
 		lost(d, store_notify_error(link.sn));
 }
 
-void relay_link_forward(struct daemon *d, const char *channel, int64_t id)
+void relay_link_forward(struct daemon *d, const char *channel, const int64_t *ids, size_t n)
 {
 	if (link.sn == NULL)
 		return;
-	if (store_notify_send(link.sn, channel, relay_set.node, id) < 0 || drain() < 0) {
+	if (store_notify_send(link.sn, channel, relay_set.node, ids, n) < 0 || drain() < 0) {
 		lost(d, store_notify_error(link.sn));
 		return;
 	}
-	link.relayed_out++;
-	log_debug("relayed_out", "channel=%s id=%lld", channel, (long long)id);
+	link.relayed_out += n;
+	log_debug("relayed_out", "channel=%s ids=%zu first=%lld", channel, n, (long long)ids[0]);
 }
 
 int relay_link_check(void)

@@ -13,7 +13,8 @@ and one on the submission channel too; alpha's reader does not hear its
 own wake-up back; after kill -9 the guardian starts a new relay, which
 relays again; with PostgreSQL stopped both relays log the outage once,
 and once it is back they reconnect by themselves, wake every local
-reader with the "look" (id 0) and relay again.
+reader with the "look" (id 0) and relay again; a burst of wake-ups that
+overflows the relay's socket has the other node look too.
 """
 import atexit
 import json
@@ -138,6 +139,24 @@ wake(beta, "wakeup", 5151)
 got = [i for i in received(a_box, 5151) if i != 0]
 t.is_(got, [4242, 5151], "alpha's reader heard its own wake-up once (not echoed), "
       "then beta's")
+
+# A burst as writers send it (never waiting): past the relay's socket
+# queue wake-ups are dropped, so the relay has the other nodes look.
+burst = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+relay_sock = os.path.join(alpha.state, "run", "wakeup", "notifyrelay01.sock")
+looks = log_text(beta).count("from=alpha channel=wakeup id=0 ")
+taken = 0
+for i in range(1000):
+    try:
+        burst.sendto(struct.pack("=q", 100000 + i), socket.MSG_DONTWAIT, relay_sock)
+        taken += 1
+    except BlockingIOError:
+        pass
+burst.close()
+t.ok(taken == 1000 or emstest.wait_for(
+    lambda: log_text(beta).count("from=alpha channel=wakeup id=0 ") > looks, timeout=BOUND),
+    "a burst that overflows the relay's socket (%d of 1000 taken) has beta look" % taken)
+drain(b_box)
 
 before = relay_row(beta)
 t.ok(before.get("state") == "running" and before.get("pid"), "beta's relay is running")
