@@ -46,8 +46,6 @@ const struct conf_key conf_schema[] = {
 	INT("store.pool.max", 0, 16, 0),
 	INT("store.pool.increment", 1, 16, 1),
 	INT("store.pool.idle_timeout_s", 0, 86400, 60),    /* 0 = threads never end */
-	ENUM("store.backend", "sqlite|postgresql", "sqlite"),
-	STR("store.conninfo", ""),                         /* libpq; notifyrelay's too */
 
 	GROUP("tls"),
 	STR("tls.certificate", ""),
