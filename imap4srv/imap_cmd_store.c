@@ -175,7 +175,7 @@ static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum stor
 	return imap_done(c, "OK", "STORE completed");
 }
 
-static const struct imap_job_ops store_ops = { STORE_JOB_WRITE, run, apply, job_free };
+static const struct imap_job_ops store_ops = { STORE_JOB_WRITE_LAZY, run, apply, job_free };
 
 /* The job for the messages of L not known expunged; NULL when out of
  * memory. */

@@ -372,7 +372,7 @@ static enum cmd_result seen_apply(struct imap_client *c, void *arg, int rc,
 	return fetch_run(c);
 }
 
-static const struct imap_job_ops seen_ops = { STORE_JOB_WRITE, seen_run, seen_apply,
+static const struct imap_job_ops seen_ops = { STORE_JOB_WRITE_LAZY, seen_run, seen_apply,
 	                                      seen_free };
 
 /* The messages of F without \Seen that the FETCH shows; NULL when out of

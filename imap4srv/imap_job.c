@@ -43,6 +43,8 @@ static void job_free(void *arg)
 
 static const struct store_job_ops write_ops = { "imap_write", STORE_JOB_WRITE, job_run,
 	                                        job_done, job_free };
+static const struct store_job_ops lazy_ops = { "imap_flags", STORE_JOB_WRITE_LAZY, job_run,
+	                                       job_done, job_free };
 static const struct store_job_ops plain_ops = { "imap_read", STORE_JOB_PLAIN, job_run,
 	                                        job_done, job_free };
 
@@ -58,9 +60,10 @@ enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops 
 	j->c = c;
 	j->ops = ops;
 	j->ctx = ctx;
-	struct store_job *job = store_pool_submit(c->srv->w.pool,
-	                                          ops->kind == STORE_JOB_WRITE ? &write_ops
-	                                                                       : &plain_ops, j);
+	const struct store_job_ops *kind = ops->kind == STORE_JOB_WRITE        ? &write_ops
+	                                   : ops->kind == STORE_JOB_WRITE_LAZY ? &lazy_ops
+	                                                                       : &plain_ops;
+	struct store_job *job = store_pool_submit(c->srv->w.pool, kind, j);
 	if (job == NULL)
 		return imap_done(c, "NO", "[UNAVAILABLE] %s failed, try again later", c->active.name);
 	c->active.job = job;

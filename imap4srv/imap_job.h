@@ -20,8 +20,10 @@
 /*
  * What a command's job does.  KIND: STORE_JOB_WRITE runs RUN inside a
  * savepoint of a shared transaction (group commit), so RUN's changes are
- * all or nothing and durable before APPLY runs; STORE_JOB_PLAIN runs it
- * alone.  RUN(ST, CTX) returns 0, or -1 after a store failure.
+ * all or nothing and durable before APPLY runs; STORE_JOB_WRITE_LAZY
+ * the same for flag changes (STORE, the \Seen of FETCH), whose commit
+ * need not sync when the group holds nothing else; STORE_JOB_PLAIN runs
+ * it alone.  RUN(ST, CTX) returns 0, or -1 after a store failure.
  * APPLY(C, CTX, RC, ERR) gets RUN's outcome (ERR the store_error kind of
  * a failure) and returns the command's result, like a handler; a failure
  * it does not handle itself goes to imap_job_failed().  FREE(CTX) frees

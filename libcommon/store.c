@@ -192,6 +192,7 @@ int store_tx_commit(struct store *st)
 		return -1;
 	}
 	st->tx_depth = 0;
+	st->lazy = false;
 	return 0;
 }
 
@@ -200,19 +201,35 @@ void store_tx_rollback(struct store *st)
 	if (st->tx_depth == 0)
 		return;
 	st->tx_depth--;
-	if (!st->drv->in_tx(st))
-		return;   /* the backend has rolled back already */
 	enum store_error kept = st->last_error;   /* keep the cause, not this */
-	if (st->tx_depth > 0)
+	if (!st->drv->in_tx(st)) {
+		/* the backend has rolled back already; a lazy one still has its
+		 * driver put the durable commits back */
+		if (st->tx_depth == 0 && st->lazy)
+			st->drv->rollback(st);
+	} else if (st->tx_depth > 0) {
 		tx_sql(st, "ROLLBACK TO s%d; RELEASE s%d", st->tx_depth, "rollback");
-	else
+	} else {
 		st->drv->rollback(st);
+	}
+	if (st->tx_depth == 0)
+		st->lazy = false;
 	st->last_error = kept;
 }
 
 int store_begin(struct store *st)
 {
 	return store_tx_begin(st);
+}
+
+int store_begin_lazy(struct store *st)
+{
+	if (st->tx_depth == 0)
+		st->lazy = true;
+	int rc = store_tx_begin(st);
+	if (rc < 0 && st->tx_depth == 0)
+		st->lazy = false;
+	return rc;
 }
 
 int store_commit(struct store *st)

@@ -125,6 +125,15 @@ int store_schema_version(struct store *st);
  */
 int store_begin(struct store *st);
 
+/*
+ * The same for an outermost transaction whose commit need not reach the
+ * disk before it returns: flag changes, which a crash of the machine (not
+ * of a process) may forget, never half of.  Mail content and deletions
+ * always use store_begin().  Dovecot's mail_fsync=optimized does not sync
+ * flag changes either.  Inside a transaction this is store_begin().
+ */
+int store_begin_lazy(struct store *st);
+
 /* Ends the innermost store_begin(): the outermost one commits durably.
  * Returns 0, or -1 (logged) after rolling that level back. */
 int store_commit(struct store *st);

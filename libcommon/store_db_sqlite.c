@@ -20,6 +20,7 @@ struct sqlite_conn {
 	sqlite3 *db;
 	int rc;         /* the last failure's (extended) result code */
 	bool nowait;    /* store_open_nowait(): no waits, no syncs */
+	bool lazy;      /* synchronous=NORMAL now (a lazy transaction) */
 };
 
 static struct sqlite_conn *conn(const struct store *st)
@@ -206,19 +207,39 @@ static int64_t sq_changes(struct store *st)
 	return sqlite3_changes64(db_of(st));
 }
 
+/* synchronous=NORMAL for a lazy transaction, FULL again after it (a
+ * nowait handle stays NORMAL).  Set outside the transaction: in WAL mode
+ * a NORMAL commit writes the log without fsync, which a power cut may
+ * lose whole but never tear. */
+static int set_lazy(struct store *st, bool lazy)
+{
+	struct sqlite_conn *c = conn(st);
+	if (c->nowait || c->lazy == lazy)
+		return 0;
+	c->lazy = lazy;
+	return sq_exec(st, lazy ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+}
+
 static int sq_begin(struct store *st)
 {
+	if (set_lazy(st, st->lazy) < 0)
+		return -1;
 	return sq_exec(st, "BEGIN IMMEDIATE");
 }
 
 static int sq_commit(struct store *st)
 {
-	return sq_exec(st, "COMMIT");
+	int rc = sq_exec(st, "COMMIT");
+	if (rc == 0)
+		set_lazy(st, false);
+	return rc;
 }
 
 static void sq_rollback(struct store *st)
 {
-	sqlite3_exec(db_of(st), "ROLLBACK", NULL, NULL, NULL);
+	if (sqlite3_get_autocommit(db_of(st)) == 0)
+		sqlite3_exec(db_of(st), "ROLLBACK", NULL, NULL, NULL);
+	set_lazy(st, false);
 }
 
 /* SQLite rolls a transaction back by itself after some errors (disk

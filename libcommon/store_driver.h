@@ -54,7 +54,10 @@ struct store_driver {
 
 	/* The outermost transaction: BEGIN taking the store's write lock
 	 * (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and the store-wide
-	 * advisory lock), COMMIT, ROLLBACK.  Savepoints are plain SQL. */
+	 * advisory lock), COMMIT, ROLLBACK.  Savepoints are plain SQL.  When
+	 * st->lazy is set (store_begin_lazy()) the commit need not sync; the
+	 * next transaction without it syncs again, also after a rollback
+	 * (called then even when the backend has rolled back by itself). */
 	int (*begin)(struct store *st);
 	int (*commit)(struct store *st);
 	void (*rollback)(struct store *st);

@@ -28,6 +28,7 @@ struct store {
 	char *path;            /* the file, or the connection string */
 	enum store_error last_error;
 	int tx_depth;          /* 0: none, 1: BEGIN, >1: savepoints */
+	bool lazy;             /* the open transaction's commit need not sync */
 	int busy_ms;           /* store.busy_timeout_ms */
 	uint64_t busy_since;   /* monotonic microseconds the current wait began */
 	struct {

@@ -163,7 +163,10 @@ static void run_group(struct worker *w, struct store_job *g)
 		group_failed(w, g, STORE_E_FAILED);
 		return;
 	}
-	if (store_begin(st) < 0) {
+	bool lazy = true;   /* a group of flag changes only need not sync */
+	for (struct store_job *j = g; j != NULL; j = j->next)
+		lazy = lazy && j->ops->kind == STORE_JOB_WRITE_LAZY;
+	if ((lazy ? store_begin_lazy(st) : store_begin(st)) < 0) {
 		group_failed(w, g, store_last_error(st));
 		return;
 	}
@@ -185,8 +188,8 @@ static struct store_job *take_group(struct store_pool *p)
 	struct store_job *g = p->queue, *last = g;
 	unsigned n = 1;
 	g->state = JOB_RUNNING;
-	if (g->ops->kind == STORE_JOB_WRITE) {
-		while (last->next != NULL && last->next->ops->kind == STORE_JOB_WRITE &&
+	if (store_job_kind_writes(g->ops->kind)) {
+		while (last->next != NULL && store_job_kind_writes(last->next->ops->kind) &&
 		       n < STORE_POOL_GROUP_MAX) {
 			last = last->next;
 			last->state = JOB_RUNNING;
@@ -267,7 +270,7 @@ static void *worker_main(void *arg)
 		}
 		struct store_job *g = take_group(p);
 		pthread_mutex_unlock(&p->mu);
-		if (g->ops->kind == STORE_JOB_WRITE)
+		if (store_job_kind_writes(g->ops->kind))
 			run_group(w, g);
 		else
 			run_plain(w, g);

@@ -72,7 +72,15 @@ struct store_job;
 enum store_job_kind {
 	STORE_JOB_PLAIN,   /* runs alone, no transaction opened for it */
 	STORE_JOB_WRITE,   /* joins a group: its own savepoint, a shared commit */
+	STORE_JOB_WRITE_LAZY, /* the same for a flag change: a group of only
+	                       * these commits without a sync (store_begin_lazy) */
 };
+
+/* True for both kinds of write job. */
+static inline bool store_job_kind_writes(enum store_job_kind k)
+{
+	return k == STORE_JOB_WRITE || k == STORE_JOB_WRITE_LAZY;
+}
 
 /*
  * What a job does.  A caller keeps one static const instance per kind of

@@ -6,6 +6,8 @@
  * as a transient error.  Raw sqlite3 calls stand in for an older ems or
  * another process. */
 #include "store.h"
+#include "store_db.h"
+#include "store_internal.h"
 #include "tap.h"
 
 #include <fcntl.h>
@@ -716,6 +718,42 @@ static void test_transactions(struct store *st)
 	ok(store_commit(st) < 0, "commit without a transaction is an error");
 }
 
+/* PRAGMA synchronous of ST's connection: 2 FULL, 1 NORMAL. */
+static int sync_level(struct store *st)
+{
+	struct store_stmt *s = store_stmt(st, "PRAGMA synchronous");
+	int v = s != NULL && store_step(st, s, "test") == STORE_ROW ? store_col_int(s, 0) : -1;
+	if (s != NULL)
+		store_reset(s);
+	return v;
+}
+
+static void test_lazy(struct store *st)
+{
+	struct store_domain d = { 0 };
+	is_int(sync_level(st), 2, "commits sync (synchronous=FULL)");
+	ok(store_begin_lazy(st) == 0, "a lazy transaction begins");
+	is_int(sync_level(st), 1, "inside it commits do not sync (NORMAL)");
+	store_domain_add(st, "lazy.test", "", NULL);
+	ok(store_commit(st) == 0, "and commits");
+	is_int(sync_level(st), 2, "the next ones sync again");
+	struct store *other = store_open(db_path("main.db"), 1000);
+	ok(other != NULL && store_domain_find(other, "lazy.test", &d) == 0,
+	   "another handle sees what it committed");
+	store_close(other);
+	store_begin_lazy(st);
+	store_domain_add(st, "lazy2.test", "", NULL);
+	store_rollback(st);
+	ok(store_domain_find(st, "lazy2.test", &d) < 0 && sync_level(st) == 2,
+	   "a lazy rollback undoes and puts syncing back");
+	store_begin(st);
+	ok(store_begin_lazy(st) == 0 && sync_level(st) == 2,
+	   "inside a durable transaction, lazy is a savepoint that changes nothing");
+	store_commit(st);
+	store_commit(st);
+	store_domain_delete(st, "lazy.test");
+}
+
 static void test_collect(struct store *st, int64_t pid)
 {
 	int64_t msg, box, n = -1;
@@ -867,6 +905,7 @@ int main(void)
 	test_subscriptions(st, pid);
 	test_streaming(st);
 	test_transactions(st);
+	test_lazy(st);
 	test_collect(st, pid);
 	ok(store_person_delete(st, pid) == 0, "person deleted");
 	ok(store_integrity_check(st) == 0, "integrity check ok");

@@ -15,6 +15,7 @@
 #include "store_directory.h"
 #include "store_mail.h"
 #include "store_pool.h"
+#include "store_db.h"
 #include "loop_answers.h"
 #include "tap.h"
 
@@ -34,6 +35,7 @@ struct ctx {
 	bool fail_after;       /* fail after the write (its savepoint goes) */
 	int gate;              /* a plain job blocks reading this pipe (-1: no) */
 	bool ran;
+	int sync;              /* PRAGMA synchronous the job's write saw */
 	int calls, rc;
 	enum store_error err;
 };
@@ -48,6 +50,11 @@ static int run_job(struct store *st, void *local, void *arg)
 		return -1;
 	if (c->mailbox != NULL && store_mailbox_create(st, person, c->mailbox, NULL, NULL) < 0)
 		return -1;
+	struct store_stmt *s = st != NULL ? store_stmt(st, "PRAGMA synchronous") : NULL;
+	if (s != NULL && store_step(st, s, "test") == STORE_ROW)
+		c->sync = store_col_int(s, 0);
+	if (s != NULL)
+		store_reset(s);
 	return c->fail_after ? -1 : 0;
 }
 
@@ -70,6 +77,8 @@ static const struct store_job_ops write_ops = { "t_write", STORE_JOB_WRITE, run_
 	                                        on_done, on_free };
 static const struct store_job_ops plain_ops = { "t_plain", STORE_JOB_PLAIN, run_job,
 	                                        on_done, on_free };
+static const struct store_job_ops lazy_ops = { "t_lazy", STORE_JOB_WRITE_LAZY, run_job,
+	                                       on_done, on_free };
 
 static bool mailbox_exists(struct store *st, const char *name)
 {
@@ -132,6 +141,38 @@ static void test_group(struct store *st)
 	/* the free functions ran (the contexts belong to the test) */
 	is_int(freed, 5, "  every context was freed after its callback");
 	free(g), free(a), free(bad), free(dup), free(b);
+	store_pool_free(p);
+	close(gate[0]);
+	close(gate[1]);
+}
+
+/* Flag changes queued together commit without a sync; one durable write
+ * among them makes the whole group's commit sync. */
+static void test_lazy_group(struct store *st)
+{
+	int gate[2];
+	ok(pipe(gate) == 0, "a gate");
+	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 1, NULL);
+	struct ctx *g = ctx_new(NULL, gate[0]);
+	struct ctx *l1 = ctx_new("Lazy1", -1), *l2 = ctx_new("Lazy2", -1);
+	store_pool_submit(p, &plain_ops, g);
+	store_pool_submit(p, &lazy_ops, l1);
+	store_pool_submit(p, &lazy_ops, l2);
+	ok(write(gate[1], "x", 1) == 1, "  the gate opens");
+	loop_answers_wait(3);
+	ok(l1->rc == 0 && l2->rc == 0 && mailbox_exists(st, "Lazy1") &&
+	   mailbox_exists(st, "Lazy2"), "  two lazy writes are committed");
+	ok(l1->sync == 1 && l2->sync == 1, "  in a group whose commit does not sync");
+	struct ctx *l3 = ctx_new("Lazy3", -1), *d = ctx_new("Durable", -1);
+	g->calls = 0;
+	store_pool_submit(p, &plain_ops, g);
+	store_pool_submit(p, &lazy_ops, l3);
+	store_pool_submit(p, &write_ops, d);
+	ok(write(gate[1], "x", 1) == 1, "  the gate opens again");
+	loop_answers_wait(3);
+	ok(l3->rc == 0 && d->rc == 0 && l3->sync == 2 && d->sync == 2,
+	   "  a lazy write grouped with a durable one is synced with it");
+	free(g), free(l1), free(l2), free(l3), free(d);
 	store_pool_free(p);
 	close(gate[0]);
 	close(gate[1]);
@@ -378,6 +419,7 @@ int main(void)
 		store_mailbox_create(st, person, "INBOX", NULL, NULL);
 	test_no_store();
 	test_group(st);
+	test_lazy_group(st);
 	test_cancel();
 	test_drain();
 	test_free_queued();
