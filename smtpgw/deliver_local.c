@@ -29,9 +29,23 @@
 #include <string.h>
 #include <time.h>
 
-/* How much of a spooled message is read for its header: a header longer
- * than this leaves the message to postman. */
+/* A spooled message up to this size is read back whole, once, for its
+ * header and its MIME structure: cheaper than mapping the file, whose
+ * teardown interrupts every CPU the process's threads ran on (the
+ * profile of the 100 KB LMTP load showed it).  A larger one is mapped
+ * for its structure (spool_structure()) and only its header read. */
+#define SPOOL_READ_MAX (1024 * 1024)
+/* The most of a larger message read for its header: a longer header
+ * leaves the message to postman. */
 #define HEADER_READ_MAX 65536
+
+/* The bytes of the message this module reads. */
+struct message_text {
+	const char *data;
+	size_t len;
+	bool whole;             /* DATA is the whole message, else its start */
+	char *owned;            /* read from the spool (freed with it) */
+};
 
 int smtpgw_result_new(struct submit_result *r, size_t nrcpt)
 {
@@ -49,25 +63,32 @@ void smtpgw_result_free(struct submit_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* The message's header block: in B's memory, or read from its spool
- * into a buffer *OWNED (caller frees).  NULL when it cannot be had
- * whole. */
-static const char *message_header(const struct message_buf *b, char **owned, size_t *len)
+/* Reads COUNT bytes of B's spool into a new buffer of T. */
+static int read_spool(const struct message_buf *b, size_t count, struct message_text *t)
 {
-	bool complete;
-	*owned = NULL;
-	if (b->spool == NULL) {
-		*len = header_block_len(b->data, b->len, NULL);
-		return b->data;
+	size_t got = 0;
+	if ((t->owned = malloc(count ? count : 1)) == NULL)
+		return -1;
+	while (got < count) {
+		ssize_t n = spool_read(b->spool, got, t->owned + got, count - got);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
 	}
-	char *buf = malloc(HEADER_READ_MAX);
-	ssize_t n = buf != NULL ? spool_read(b->spool, 0, buf, HEADER_READ_MAX) : -1;
-	if (n <= 0 || (*len = header_block_len(buf, (size_t)n, &complete), !complete)) {
-		free(buf);
-		return NULL;
-	}
-	*owned = buf;
-	return buf;
+	t->data = t->owned;
+	t->len = count;
+	return 0;
+}
+
+/* The message in B as T: in memory already, or read from its spool
+ * (whole up to SPOOL_READ_MAX, else its start).  Returns 0 or -1. */
+static int message_text(const struct message_buf *b, struct message_text *t)
+{
+	*t = (struct message_text){ .data = b->data, .len = b->len, .whole = true };
+	if (b->spool == NULL)
+		return 0;
+	t->whole = b->len <= SPOOL_READ_MAX;
+	return read_spool(b, t->whole ? b->len : HEADER_READ_MAX, t);
 }
 
 /* Whether recipient RCPT of the message of SIZE bytes (header HDR) is a
@@ -122,15 +143,15 @@ static bool filed_already(const struct submit_result *res, int64_t person_id)
 /* Plans the copies into RES: 1 when every recipient is plain, 0 when
  * not, -1 store failure. */
 static int plan(const struct smtpgw *g, struct store *st, const struct message_buf *b,
-                const char *sender, const char *const *rcpts, size_t nrcpt,
-                struct submit_result *res)
+                const struct message_text *t, const char *sender,
+                const char *const *rcpts, size_t nrcpt, struct submit_result *res)
 {
-	char *owned;
-	size_t hdr_len;
-	const char *hdr = message_header(b, &owned, &hdr_len);
+	bool complete;
+	size_t hdr_len = header_block_len(t->data, t->len, &complete);
+	const char *hdr = t->data;
 	int r = 1;
 
-	if (hdr == NULL || (int64_t)nrcpt > g->max_expansion ||
+	if ((!complete && !t->whole) || (int64_t)nrcpt > g->max_expansion ||
 	    header_each(hdr, hdr_len, "Received", NULL, NULL) > g->max_received)
 		r = 0;
 	for (size_t i = 0; r == 1 && i < nrcpt; i++) {
@@ -140,7 +161,6 @@ static int plan(const struct smtpgw *g, struct store *st, const struct message_b
 		if (r == 1 && !filed_already(res, c->person_id))
 			res->nfiled++;
 	}
-	free(owned);
 	if (r != 1)
 		res->nfiled = 0;
 	return r;
@@ -148,11 +168,12 @@ static int plan(const struct smtpgw *g, struct store *st, const struct message_b
 
 /* Stores the message once, with its MIME structure parsed here (as
  * postman would before filing it), so IMAP never parses it. */
-static int put_message(struct store *st, struct message_buf *b, int64_t now, int64_t *id)
+static int put_message(struct store *st, struct message_buf *b,
+                       const struct message_text *t, int64_t now, int64_t *id)
 {
 	size_t slen = 0;
-	char *structure = b->spool != NULL ? spool_structure(b->spool, &slen)
-	                                   : mime_structure(b->data, b->len, &slen);
+	char *structure = t->whole ? mime_structure(t->data, t->len, &slen)
+	                           : spool_structure(b->spool, &slen);
 	int r = b->spool != NULL
 	            ? store_message_adopt(st, b->spool, now, structure, slen, id)
 	            : store_message_put(st, b->data, b->len, now, structure, slen, id);
@@ -165,12 +186,16 @@ int deliver_local_store(const struct smtpgw *g, struct store *st, struct message
                         struct submit_result *res)
 {
 	int64_t now = (int64_t)time(NULL);
-	int r = plan(g, st, b, sender, rcpts, nrcpt, res);
+	struct message_text t;
+	/* a spool that cannot be read back is left to the queue's adoption,
+	 * which fails it as transient */
+	int r = message_text(b, &t) < 0 ? 0 : plan(g, st, b, &t, sender, rcpts, nrcpt, res);
 
+	if (r == 1 && put_message(st, b, &t, now, &res->message_id) < 0)
+		r = -1;
+	free(t.owned);
 	if (r != 1)
 		return r;
-	if (put_message(st, b, now, &res->message_id) < 0)
-		return -1;
 	for (size_t i = 0; i < res->nfiled; i++) {
 		struct filed_copy *c = &res->filed[i];
 		char trace[DELIVERY_TRACE_MAX];
