@@ -87,6 +87,8 @@ static int message_text(const struct message_buf *b, struct message_text *t)
 	*t = (struct message_text){ .data = b->data, .len = b->len, .whole = true };
 	if (b->spool == NULL)
 		return 0;
+	if (b->spool_failed)
+		return -1;   /* what it holds is not the message */
 	t->whole = b->len <= SPOOL_READ_MAX;
 	return read_spool(b, t->whole ? b->len : HEADER_READ_MAX, t);
 }
