@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
-from emsmail import MailSuite, make_message  # noqa: E402
+from emsmail import check_durable, durable_rcpt, durable_suite, make_message  # noqa: E402
 
 N = 160
 PARALLEL = 4
@@ -30,22 +30,13 @@ for prog in ("smtpgw", "postman", "oomgr"):
         t.skip_all("%s is not built" % prog)
 
 random.seed(int(os.environ.get("EMS_TEST_SEED", time.time())))
-s = MailSuite({"postman": {"lease_s": 10, "retry_s": 1, "interval_s": 1}},
-              name="lmtp-durability")
-s.admin("insert domain qualifiedname=example.test",
-        "insert person username=ann@example.test password=x",
-        "insert person username=bob@example.test password=x",
-        "insert dlist name=both@example.test members=\"ann@example.test,bob@example.test\"")
+s = durable_suite("lmtp-durability")
 s.start_daemons()
 
 lock = threading.Lock()
 results = {}          # index -> True when every recipient got 250
 kills = [0]
 done = threading.Event()
-
-
-def rcpt_of(i):
-    return ("ann@example.test", "bob@example.test", "both@example.test")[i % 3]
 
 
 def connect():
@@ -64,12 +55,12 @@ def connect():
 
 
 def send(i):
-    data = make_message("durable %03d" % i, body="message %d\n" % i, to=rcpt_of(i))
+    data = make_message("durable %03d" % i, body="message %d\n" % i, to=durable_rcpt(i))
     c = connect()
     if c is None:
         return False
     try:
-        c.sendmail("sender@outside.example", [rcpt_of(i)], data)
+        c.sendmail("sender@outside.example", [durable_rcpt(i)], data)
         c.quit()
         return True
     except (smtplib.SMTPException, OSError):
@@ -112,31 +103,8 @@ t.ok(kills[0] > 0, "smtpgw was killed")
 t.ok(len(acked) > N // 4, "%d messages were answered 250" % len(acked))
 
 
-def delivered():
-    seen = {}
-    for user in ("ann@example.test", "bob@example.test"):
-        for m in s.messages(user):
-            key = (user, m.subject)
-            seen[key] = seen.get(key, 0) + 1
-    return seen
-
-
-def expected_keys(i):
-    subject = "durable %03d" % i
-    r = rcpt_of(i)
-    users = ["ann@example.test", "bob@example.test"] if r.startswith("both") else [r]
-    return [(u, subject) for u in users]
-
-
-want = [key for i in acked for key in expected_keys(i)]
-seen = emstest.wait_for(lambda: (lambda d: d if all(key in d for key in want) else None)(
-    delivered()), timeout=60) or delivered()
-t.is_([key for key in want if key not in seen], [],
-      "every message answered 250 is in its mailboxes")
-t.is_({key: n for key, n in seen.items() if n > 1}, {}, "no message is in a mailbox twice")
-allowed = {key for i in range(N) for key in expected_keys(i)}
-t.is_([key for key in seen if key not in allowed], [], "and nothing else is there")
-t.ok(any(rcpt_of(i) != "both@example.test" for i in acked) and
+check_durable(t, s, acked, results)
+t.ok(any(durable_rcpt(i) != "both@example.test" for i in acked) and
      "hop=one" in s.log_text("smtpgw"), "plain persons' mail was filed in one hop")
 
 s.postman.terminate()
