@@ -40,17 +40,17 @@ int store_person_delivery_prefs(struct store *st, int64_t person_id,
 
 int store_person_plain_delivery(struct store *st, int64_t person_id, bool *plain)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT forward_to = '' AND autoreply = '' AND NOT EXISTS"
+	struct store_stmt *s = store_stmt(st,
+	    "SELECT CASE WHEN forward_to = '' AND autoreply = '' AND NOT EXISTS"
 	    " (SELECT 1 FROM sieve_scripts WHERE person_id = ?1 AND active <> 0)"
-	    " FROM persons WHERE id = ?1");
+	    " THEN 1 ELSE 0 END FROM persons WHERE id = ?1");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
+	store_bind_int64(s, 1, person_id);
 	if (store_step_row(st, s, "person_plain", "no such person") < 0)
 		return -1;
-	*plain = sqlite3_column_int(s, 0) != 0;
-	sqlite3_reset(s);
+	*plain = store_col_int(s, 0) != 0;
+	store_reset(s);
 	return 0;
 }
 
