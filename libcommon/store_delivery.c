@@ -2,7 +2,8 @@
  * store_delivery.c - what postman needs from the store besides queues and
  * mailboxes: a person's auto-reply period and forwarding choice, the
  * record of whom an auto-reply went to, and the entry that already holds
- * a message (imports); see store_directory.h and store_mail.h.
+ * a message (imports), whether a person's mail needs postman at all
+ * (smtpgw's one-hop delivery); see store_directory.h and store_mail.h.
  */
 #include "store_internal.h"
 #include "log.h"
@@ -33,6 +34,22 @@ int store_person_delivery_prefs(struct store *st, int64_t person_id,
 	out->autoreply_until = store_col_int64(s, 2);
 	out->forward_to = store_col_text(s, 3);
 	out->forward_keep = store_col_int(s, 4) != 0;
+	store_reset(s);
+	return 0;
+}
+
+int store_person_plain_delivery(struct store *st, int64_t person_id, bool *plain)
+{
+	struct store_stmt *s = store_stmt(st,
+	    "SELECT CASE WHEN forward_to = '' AND autoreply = '' AND NOT EXISTS"
+	    " (SELECT 1 FROM sieve_scripts WHERE person_id = ?1 AND active <> 0)"
+	    " THEN 1 ELSE 0 END FROM persons WHERE id = ?1");
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, person_id);
+	if (store_step_row(st, s, "person_plain", "no such person") < 0)
+		return -1;
+	*plain = store_col_int(s, 0) != 0;
 	store_reset(s);
 	return 0;
 }

@@ -204,6 +204,14 @@ void store_delivery_prefs_clear(struct store_delivery_prefs *p);
 int store_person_delivery_prefs(struct store *st, int64_t person_id,
                                 struct store_delivery_prefs *out);
 
+/*
+ * *PLAIN gets whether a delivery to the person is nothing but a copy in
+ * a mailbox: no forward address, no auto-reply text and no active Sieve
+ * script, so smtpgw may file it in one hop (postman does the rest).
+ * NOTFOUND if no such person.
+ */
+int store_person_plain_delivery(struct store *st, int64_t person_id, bool *plain);
+
 /* Sets the period in which the auto-reply text is sent (0: no bound).
  * INVALID when both are set and UNTIL is before FROM. */
 int store_person_set_autoreply_period(struct store *st, int64_t person_id,

@@ -5,7 +5,6 @@
  *   postman.c           main: wakeups and the fallback timer (daemon.h)
  *   postman_deliver.c   one queue item: expand, check, store, finish
  *   postman_expand.c    recipients -> persons, folders, external addresses
- *   postman_headers.c   reading header fields, writing trace fields
  *   postman_bounce.c    RFC 3464 delivery status notifications
  *   postman_vacation.c  RFC 3834 auto-replies, once per sender and period
  *   postman_sieve.c     the person's Sieve script: run, mailboxes, flags
@@ -20,6 +19,7 @@
 #define EMS_POSTMAN_H
 
 #include "address.h"
+#include "delivery_trace.h"
 #include "header.h"
 #include "sieve.h"
 
@@ -135,11 +135,6 @@ int expansion_fail(struct expansion *e, const char *address, const char *status,
 
 /* True when ADDRESS was met while expanding any recipient of the item. */
 bool expansion_visited(const struct expansion *e, const char *address);
-
-/* ---- headers (postman_headers.c; libcommon's header.h reads them) ---- */
-
-/* True when the header holds a field "Delivered-To: ADDRESS". */
-bool header_delivered_to(const char *data, size_t len, const char *address);
 
 /* ---- delivery (postman_deliver.c) ---- */
 

@@ -19,6 +19,7 @@
 
 #include "address.h"
 #include "config.h"
+#include "delivery_trace.h"
 #include "log.h"
 #include "mime.h"
 #include "recipient.h"
@@ -31,8 +32,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Longest trace prefix postman writes (two fields with an address each). */
-#define TRACE_MAX (2 * (ADDR_MAX + 32))
+#define TRACE_MAX DELIVERY_TRACE_MAX
 _Static_assert(TRACE_MAX <= STORE_PREFIX_MAX, "an entry holds the whole trace");
 
 /* What one item turned into. */
@@ -89,34 +89,12 @@ static int check_loops(struct delivery *d)
 	return 0;
 }
 
-/* The address L's copy was delivered to: the envelope recipient as the
- * MTA gave it when it names the person itself (in any case, with a
- * "+detail" or not), else the person's own address (reached through an
- * alias or a list). */
-static const char *delivered_to(const struct delivery *d, const struct local_delivery *l)
-{
-	const char *rcpt = d->item->recipients[l->rcpt];
-	char local[ADDR_LOCAL_MAX + 1], domain[ADDR_DOMAIN_MAX + 1], bare[ADDR_MAX + 1];
-
-	if (addr_equal(rcpt, l->address))
-		return rcpt;
-	if (addr_split(rcpt, local, sizeof local, domain, sizeof domain) < 0)
-		return l->address;
-	addr_cut_detail(local);
-	if (snprintf(bare, sizeof bare, "%s@%s", local, domain) >= (int)sizeof bare)
-		return l->address;
-	return addr_equal(bare, l->address) ? rcpt : l->address;
-}
-
-/* The trace fields on top of L's copy into OUT (TRACE_MAX bytes): the
- * envelope sender and the recipient, as Dovecot and Cyrus write them for
- * each recipient.  Returns their length. */
+/* The trace fields on top of L's copy into OUT (TRACE_MAX bytes), as
+ * smtpgw's one-hop delivery writes them too.  Returns their length. */
 static size_t trace_fields(const struct delivery *d, const struct local_delivery *l,
                            char *out)
 {
-	int n = snprintf(out, TRACE_MAX, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
-	                 d->item->sender, delivered_to(d, l));
-	return n < 0 ? 0 : (size_t)n < TRACE_MAX ? (size_t)n : TRACE_MAX - 1;
+	return delivery_trace(out, d->item->sender, d->item->recipients[l->rcpt], l->address);
 }
 
 /* Over quota: deferred within the grace period, failed after it. */

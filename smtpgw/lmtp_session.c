@@ -7,9 +7,11 @@
  * out together), ENHANCEDSTATUSCODES, STARTTLS (RFC 3207) on TCP when
  * the service has a certificate.  Commands are parsed by lmtp_cmd.c, the
  * message text decoded by lmtp_data.c into smtpgw_message.c's buffer (a
- * spool file past 64 KiB) and queued by smtpgw_submit.c in a job on the
- * store pool (libcommon/store_pool.h): the session reads nothing until
- * the commit is done and answered.  The connection itself (socket, TLS, idle
+ * spool file past 64 KiB) and queued (or, for plain local persons,
+ * filed: deliver_local.c) by smtpgw_submit.c in a job on the store pool
+ * (libcommon/store_pool.h), whose writes share one commit with the other
+ * sessions' (group commit): the session reads nothing until the commit
+ * is done and answered.  The connection itself (socket, TLS, idle
  * timer, back-pressure) is libcommon's client_conn.
  */
 #include "lmtp_session.h"
@@ -75,7 +77,7 @@ struct queue_job {
 	const char **addrs;             /* the recipients that fit */
 	char (*copies)[ADDR_MAX + 1];
 	size_t n;
-	int64_t id;
+	struct submit_result res;       /* queued, or filed in one hop */
 };
 
 static void reply(struct lmtp_session *s, const char *fmt, ...)
@@ -305,16 +307,19 @@ static size_t fitting_rcpts(struct lmtp_session *s, const char **addrs)
 	return n;
 }
 
-/* One answer per recipient: over quota 452, else 250 when QUEUED as ID,
- * else 451. */
-static void answer_data(struct lmtp_session *s, bool checked, bool queued, int64_t id)
+/* One answer per recipient: over quota 452, else 250 when stored as RES
+ * says (queued for postman, or delivered here), else 451. */
+static void answer_data(struct lmtp_session *s, bool checked, const struct submit_result *res)
 {
 	for (size_t i = 0; i < s->nrcpt; i++) {
 		const struct accepted_rcpt *r = &s->rcpts[i];
 		if (checked && r->over_quota)
 			reply(s, "452 4.2.2 <%s> Mailbox full", r->address);
-		else if (queued)
-			reply(s, "250 2.0.0 <%s> Queued as %lld", r->address, (long long)id);
+		else if (res != NULL && res->queue_id != 0)
+			reply(s, "250 2.0.0 <%s> Queued as %lld", r->address,
+			      (long long)res->queue_id);
+		else if (res != NULL)
+			reply(s, "250 2.0.0 <%s> Delivered", r->address);
 		else
 			reply(s, "451 4.3.0 <%s> Temporary failure, try again later",
 			      r->address);
@@ -325,7 +330,7 @@ static int job_run(struct store *st, void *local, void *arg)
 {
 	struct queue_job *j = arg;
 	(void)local;
-	return smtpgw_submit_store(st, &j->msg, j->sender, j->addrs, j->n, &j->id);
+	return smtpgw_submit_store(j->s->g, st, &j->msg, j->sender, j->addrs, j->n, &j->res);
 }
 
 /* Back on the loop after the commit: the answers, then the next command. */
@@ -334,8 +339,8 @@ static void job_done(void *arg, int rc, enum store_error err)
 	struct queue_job *j = arg;
 	struct lmtp_session *s = j->s;
 	s->job = NULL;
-	smtpgw_submit_done(s->g, &j->msg, j->sender, j->addrs, j->n, rc, err, j->id);
-	answer_data(s, true, rc == 0, j->id);
+	smtpgw_submit_done(s->g, &j->msg, j->sender, j->addrs, j->n, rc, err, &j->res);
+	answer_data(s, true, rc == 0 ? &j->res : NULL);
 	transaction_reset(s);
 	client_conn_pump(&s->conn);   /* may free the session */
 }
@@ -346,6 +351,7 @@ static void job_free(void *arg)
 	msgbuf_free(&j->msg);
 	free(j->addrs);
 	free(j->copies);
+	smtpgw_result_free(&j->res);
 	free(j);
 }
 
@@ -358,9 +364,12 @@ static struct queue_job *job_new(struct lmtp_session *s)
 {
 	struct queue_job *j = calloc(1, sizeof *j);
 	if (j == NULL || (j->addrs = calloc(s->nrcpt, sizeof *j->addrs)) == NULL ||
-	    (j->copies = calloc(s->nrcpt, sizeof *j->copies)) == NULL) {
-		if (j != NULL)
+	    (j->copies = calloc(s->nrcpt, sizeof *j->copies)) == NULL ||
+	    smtpgw_result_new(&j->res, s->nrcpt) < 0) {
+		if (j != NULL) {
 			free(j->addrs);
+			free(j->copies);
+		}
 		free(j);
 		return NULL;
 	}
@@ -390,7 +399,7 @@ static int data_queue(struct lmtp_session *s)
 	if (n > 0 && smtpgw_submit_check(s->g, s->sender, n) == 0 && (j = job_new(s)) != NULL &&
 	    (s->job = store_pool_submit(s->w->pool, &queue_ops, j)) != NULL)
 		return 1;
-	answer_data(s, checked, false, 0);
+	answer_data(s, checked, NULL);
 	return 0;
 }
 

@@ -106,6 +106,8 @@ int main(int argc, char **argv)
 	g.spool_dir = config_path(cfg, "spool_dir");
 	g.max_size = config_int(cfg, "lmtp.max_message_size");
 	g.default_domain = config_str(cfg, "auth.default_domain");
+	g.max_received = (int)config_int(cfg, "postman.max_received");
+	g.max_expansion = config_int(cfg, "postman.max_expansion");
 	if (sender != NULL)
 		open_log(cfg, "mailer", 0);
 	g.store = store_open_config(cfg);

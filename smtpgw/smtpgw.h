@@ -6,6 +6,7 @@
  *   smtpgw_mailer.c    mailer mode: sendmail runs `smtpgw -f SENDER RCPT`
  *   smtpgw_message.c   a message being received: growth, limit, CRLF, checks
  *   smtpgw_submit.c    the one durable step: message + envelope -> queue
+ *   deliver_local.c    ... or, for plain local persons, into their INBOX at once
  *   lmtp_cmd.c         LMTP command lines parsed (no I/O, unit-tested)
  *   lmtp_data.c        LMTP DATA decoded: end of data, dot-stuffing, bare LF
  *   lmtp_session.c     one LMTP conversation (RFC 2033)
@@ -14,6 +15,9 @@
  *
  * Durability rule: nothing is acknowledged (mailer exit 0, LMTP 250)
  * before smtpgw_submit() returned 0, which means the store committed.
+ * That one commit either queues the message for postman or files it into
+ * the mailboxes, never both: a smtpgw killed around it leaves the
+ * message wholly in one place or in neither.
  */
 #ifndef EMS_SMTPGW_H
 #define EMS_SMTPGW_H
@@ -22,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "address.h"
 #include "store.h"
 
 struct ems_config;
@@ -49,6 +54,8 @@ struct smtpgw {
 	const char *spool_dir;      /* messages on their way in (spool.h) */
 	int64_t max_size;           /* lmtp.max_message_size */
 	const char *default_domain; /* auth.default_domain: of a bare recipient name */
+	int max_received;           /* postman.max_received: more is a loop */
+	int64_t max_expansion;      /* postman.max_expansion */
 	struct evloop *loop;        /* daemon mode only */
 	struct store_pool *pool;    /* daemon mode: the worker's, for the outbound side */
 	struct tls_server *tls;     /* daemon mode: STARTTLS on TCP, or NULL */
@@ -127,29 +134,81 @@ int smtpgw_received(const struct smtpgw *g, const char *from_part,
                     const char *with_proto, const char *rcpt, char *out,
                     size_t outlen);
 
+/* A copy smtpgw filed itself (deliver_local.c). */
+struct filed_copy {
+	size_t rcpt;                /* index of its envelope recipient */
+	int64_t person_id;
+	char person[ADDR_MAX + 1];  /* the person's address */
+	int64_t mailbox;            /* the person's INBOX */
+	uint32_t uid;
+	size_t size;                /* trace fields and message */
+};
+
+/* What the durable step did with a message: queued it for postman as
+ * item QUEUE_ID, or (QUEUE_ID 0) filed the NFILED copies in FILED, which
+ * has room for one per recipient (smtpgw_result_new()). */
+struct submit_result {
+	int64_t queue_id;
+	int64_t message_id;
+	struct filed_copy *filed;
+	size_t nfiled;
+};
+
+/* Makes R empty with room for NRCPT copies.  Returns 0, or -1 when out
+ * of memory (logged). */
+int smtpgw_result_new(struct submit_result *r, size_t nrcpt);
+void smtpgw_result_free(struct submit_result *r);
+
 /*
  * The durable step: stores the message in B (trace field included) with
- * SENDER ("" = null sender) and the NRCPT recipients on the submission
- * queue in one transaction, then wakes postman.  *QUEUE_ID (may be NULL)
- * gets the item id.  Returns 0 once committed; -1 after logging
- * otherwise -- every failure is temporary to the peer, so it retries.
+ * SENDER ("" = null sender) and the NRCPT recipients in one transaction,
+ * filed into the recipients' mailboxes when all of them are plain local
+ * persons (deliver_local.c), else on the submission queue for postman;
+ * then wakes the IMAP sessions of those mailboxes, or postman.  *RES
+ * (made by smtpgw_result_new()) says which.  Returns 0 once committed;
+ * -1 after logging otherwise -- every failure is temporary to the peer,
+ * so it retries.
  */
 int smtpgw_submit(struct smtpgw *g, struct message_buf *b, const char *sender,
-                  const char *const *rcpts, size_t nrcpt, int64_t *queue_id);
+                  const char *const *rcpts, size_t nrcpt, struct submit_result *res);
 
 /* smtpgw_submit() in its three steps, for a caller that runs the store
  * work on a pool thread (lmtp_session.c):
  * _check, on the loop: 0, or -1 (logged, counted) when the store is full;
- * _store, anywhere, with store handle ST: the transaction, 0 or -1 (the
- * kind in store_last_error(ST)), *ID the item;
+ * _store, anywhere, with store handle ST (reading only settings of G):
+ * the transaction (a savepoint inside one the caller opened), 0 or -1
+ * (the kind in store_last_error(ST)), *RES what it did;
  * _done, on the loop, with _store's RC and error kind ERR: logs, counts
- * and wakes postman. */
+ * and wakes readers or postman. */
 int smtpgw_submit_check(struct smtpgw *g, const char *sender, size_t nrcpt);
-int smtpgw_submit_store(struct store *st, struct message_buf *b, const char *sender,
-                        const char *const *rcpts, size_t nrcpt, int64_t *id);
+int smtpgw_submit_store(const struct smtpgw *g, struct store *st, struct message_buf *b,
+                        const char *sender, const char *const *rcpts, size_t nrcpt,
+                        struct submit_result *res);
 void smtpgw_submit_done(struct smtpgw *g, const struct message_buf *b, const char *sender,
                         const char *const *rcpts, size_t nrcpt, int rc,
-                        enum store_error err, int64_t id);
+                        enum store_error err, const struct submit_result *res);
+
+/* ---- one hop (deliver_local.c) ---- */
+
+/*
+ * Files the message in B into the INBOX of each of the NRCPT recipients
+ * when every one of them is a plain local person: a person (no alias,
+ * list or "+detail") with mail enabled, no forward, auto-reply or active
+ * Sieve script, whom the message reaches within quota and without a loop
+ * (Received count, a Delivered-To naming them) -- everything else
+ * postman does.  Each copy gets the trace fields postman would give it
+ * (delivery_trace.h) and the message its MIME structure.  Runs inside
+ * the caller's transaction on ST.  Returns 1 when filed (RES filled),
+ * 0 when postman is needed (nothing written), -1 when the store failed.
+ */
+int deliver_local_store(const struct smtpgw *g, struct store *st, struct message_buf *b,
+                        const char *sender, const char *const *rcpts, size_t nrcpt,
+                        struct submit_result *res);
+
+/* After the commit, on the loop: logs each copy, counts them and wakes
+ * the IMAP sessions watching their mailboxes. */
+void deliver_local_done(struct smtpgw *g, const struct submit_result *res,
+                        const char *const *rcpts);
 
 /* Mailer mode: the whole run; returns the sysexits code. */
 int smtpgw_mailer(struct smtpgw *g, const char *sender, char *const *rcpts,

@@ -160,6 +160,7 @@ static int receive(struct smtpgw *g, const char *sender, const char **rcpts,
 {
 	char received[RECEIVED_MAX];
 	struct message_buf b;
+	struct submit_result res = { 0 };
 	const char *why;
 	int rc;
 
@@ -178,9 +179,12 @@ static int receive(struct smtpgw *g, const char *sender, const char **rcpts,
 		rc = say(EXIT_DATAERR, "5.6.0 %s", why);
 	else if (nrcpt == 1 && (rc = check_quota(g, first, b.len - b.start)) != 0)
 		;
-	else if (smtpgw_submit(g, &b, sender, rcpts, (size_t)nrcpt, NULL) < 0)
+	else if (smtpgw_result_new(&res, (size_t)nrcpt) < 0)
+		rc = say(EXIT_TEMPFAIL, "4.3.0 out of memory");
+	else if (smtpgw_submit(g, &b, sender, rcpts, (size_t)nrcpt, &res) < 0)
 		rc = say(EXIT_TEMPFAIL, "4.3.0 the mail store is not available, "
 		         "try again later");
+	smtpgw_result_free(&res);
 	msgbuf_free(&b);
 	return rc;
 }

@@ -97,8 +97,9 @@ sizes = []
 for i in range(CLIENTS):
     m = user(i)
     m.select("INBOX", readonly=True)
-    typ, data = m.fetch("*", "(RFC822.SIZE)")
-    sizes.append(data[0])
+    # the large LMTP message is there too (filed in one hop), so look at all
+    typ, data = m.fetch("1:*", "(RFC822.SIZE)")
+    sizes.append(b" ".join(d for d in data if isinstance(d, bytes)))
     m.logout()
 t.ok(all(b"RFC822.SIZE %d)" % SIZE in d for d in sizes),
      "large APPEND: each person's INBOX holds the whole %d octet message" % SIZE)

@@ -101,8 +101,8 @@ t.is_(b.noop()[0], 250, "while a lock holds the DATA's commit, another session's
 t.ok(a.nothing_yet(), "  and the DATA is not answered yet")
 db.rollback()
 db.close()
-t.ok(a.line().startswith(b"250 2.0.0 <ann@example.test> Queued as"),
-     "  once the lock is gone the message is queued")
+t.ok(a.line().startswith(b"250 2.0.0 <ann@example.test> Delivered"),
+     "  once the lock is gone the message is filed")
 b.quit()
 a.close()
 s.wait_messages("ann@example.test", 2)

@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emstest  # noqa: E402
-from emsmail import MailSuite, make_message  # noqa: E402
+from emsmail import check_durable, durable_rcpt, durable_suite, make_message  # noqa: E402
 
 N = 200
 PARALLEL = 8
@@ -26,12 +26,7 @@ for prog in ("smtpgw", "postman", "oomgr"):
         t.skip_all("%s is not built" % prog)
 
 random.seed(int(os.environ.get("EMS_TEST_SEED", time.time())))
-s = MailSuite({"postman": {"lease_s": 10, "retry_s": 1, "interval_s": 1}},
-              name="durability")
-s.admin("insert domain qualifiedname=example.test",
-        "insert person username=ann@example.test password=x",
-        "insert person username=bob@example.test password=x",
-        "insert dlist name=both@example.test members=\"ann@example.test,bob@example.test\"")
+s = durable_suite("durability")
 s.start_daemons(smtpgw=False)
 
 lock = threading.Lock()
@@ -44,14 +39,10 @@ killable = set(random.sample(range(N), N * 4 // 10))
 done = threading.Event()
 
 
-def rcpt_of(i):
-    return ("ann@example.test", "bob@example.test", "both@example.test")[i % 3]
-
-
 def deliver(indexes):
     for i in indexes:
         data = make_message("durable %03d" % i, body="message %d\n" % i)
-        p = s.popen_mailer("sender@outside.example", rcpt_of(i))
+        p = s.popen_mailer("sender@outside.example", durable_rcpt(i))
         with lock:
             running[i] = p
         try:
@@ -101,31 +92,7 @@ t.ok(kills["smtpgw"] > 0 and kills["postman"] > 0, "both kinds were killed")
 t.ok(len(ok_set) > N // 4, "%d deliveries were acknowledged" % len(ok_set))
 
 
-def delivered():
-    seen = {}
-    for user in ("ann@example.test", "bob@example.test"):
-        for m in s.messages(user):
-            key = (user, m.subject)
-            seen[key] = seen.get(key, 0) + 1
-    return seen
-
-
-def expected_keys(i):
-    subject = "durable %03d" % i
-    r = rcpt_of(i)
-    users = ["ann@example.test", "bob@example.test"] if r.startswith("both") else [r]
-    return [(u, subject) for u in users]
-
-
-want = [key for i in ok_set for key in expected_keys(i)]
-seen = emstest.wait_for(lambda: (lambda d: d if all(key in d for key in want) else None)(
-    delivered()), timeout=60) or delivered()
-missing = [key for key in want if key not in seen]
-t.is_(missing, [], "every acknowledged delivery is in its mailbox")
-twice = {key: n for key, n in seen.items() if n > 1}
-t.is_(twice, {}, "no message is in a mailbox twice")
-t.ok(all(key in [k2 for i in results for k2 in expected_keys(i)] for key in seen),
-     "and nothing else is there")
+check_durable(t, s, ok_set, results)
 
 s.postman.terminate()
 s.postman.wait()

@@ -152,6 +152,56 @@ class MailSuite(emstest.Suite):
         return got or self.outbound()
 
 
+DURABLE_USERS = ("ann@example.test", "bob@example.test")
+
+
+def durable_suite(name):
+    """A suite for a durability storm: ann, bob and the list "both" of
+    them; postman retries and looks every second."""
+    s = MailSuite({"postman": {"lease_s": 10, "retry_s": 1, "interval_s": 1}}, name=name)
+    s.admin("insert domain qualifiedname=example.test",
+            "insert person username=ann@example.test password=x",
+            "insert person username=bob@example.test password=x",
+            "insert dlist name=both@example.test "
+            "members=\"ann@example.test,bob@example.test\"")
+    return s
+
+
+def durable_rcpt(i):
+    """The recipient of message I of a durability storm: ann, bob, or
+    the list "both" of the two, in turn."""
+    return ("ann@example.test", "bob@example.test", "both@example.test")[i % 3]
+
+
+def durable_keys(i):
+    """[(user, subject)] message I of a durability storm must reach."""
+    r = durable_rcpt(i)
+    users = DURABLE_USERS if r.startswith("both") else [r]
+    return [(u, "durable %03d" % i) for u in users]
+
+
+def check_durable(t, suite, acked, sent):
+    """The checks of a durability storm (t/smtpgw_durability.t,
+    t/lmtp_durability.t) on SUITE's mailboxes: every message of ACKED
+    is in its mailboxes (waited for), none is there twice, and nothing
+    but messages of SENT is there."""
+    def delivered():
+        seen = {}
+        for user in DURABLE_USERS:
+            for m in suite.messages(user):
+                seen[(user, m.subject)] = seen.get((user, m.subject), 0) + 1
+        return seen
+    want = [key for i in acked for key in durable_keys(i)]
+    seen = emstest.wait_for(lambda: (lambda d: d if all(key in d for key in want)
+                                     else None)(delivered()), timeout=60) or delivered()
+    t.is_([key for key in want if key not in seen], [],
+          "every acknowledged message is in its mailboxes")
+    t.is_({key: n for key, n in seen.items() if n > 1}, {},
+          "no message is in a mailbox twice")
+    allowed = {key for i in sent for key in durable_keys(i)}
+    t.is_([key for key in seen if key not in allowed], [], "and nothing else is there")
+
+
 def strip_trace(data):
     """DATA without the trace fields ems put on top (Return-Path,
     Delivered-To, Received with its continuation lines)."""

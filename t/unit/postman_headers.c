@@ -1,5 +1,5 @@
 /* Unit tests for what postman reads from headers and writes itself
- * (postman/postman_headers.c, postman_bounce.c, postman_vacation.c):
+ * (libcommon/delivery_trace.c, postman/postman_bounce.c, postman_vacation.c):
  * header lengths and folded fields, Delivered-To loop matching, the
  * RFC 3834 rules for when an auto-reply may go, the shape of an RFC 3464
  * delivery report (parts, fields, CRLF lines) and of an auto-reply. */
