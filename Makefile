@@ -28,7 +28,7 @@ PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFL
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 
 CFLAGS   = -std=c17 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \
-            -Ilibcommon $(PKG_CFLAGS) -MMD -MP
+            -Ilibcommon $(PKG_CFLAGS) -DEMS_HAVE_PG -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lcrypt
 LDFLAGS  :=
 ifneq ($(SANITIZE),)
@@ -95,9 +95,19 @@ $(foreach u,$(UNIT_SRCS:t/unit/%.c=%),$(eval $(call unit_rule,$(u))))
 
 $(BUILD)/t/%.o: CFLAGS += -It
 
+# One private PostgreSQL cluster for the whole run (t/lib/emspg.py: an
+# unprivileged owner, a unix socket in a directory of /tmp, which that
+# owner can reach wherever the checkout is), stopped by pid afterwards
+# whatever the tests did; the tests of the PostgreSQL store make their
+# databases in it.  Without one they start their own, or skip.
 check: all deps-check
+	@pgdir=$$(mktemp -d /tmp/ems-pg-check.XXXXXX) && \
+	pg=$$(python3 t/lib/emspg.py start $$pgdir 2>&1) || { echo "check: no PostgreSQL cluster: $$pg" >&2; pg=; }; \
+	set -- $$pg; \
+	EMS_TEST_PG_DIR=$${1:-} EMS_TEST_PG_PORT=$${2:-} \
 	EMS_BUILD=$(abspath $(BUILD)) EMS_SRC=$(abspath .) \
-	    prove -j$(PROVE_JOBS) $(UNIT_BINS) $(sort $(wildcard t/*.t))
+	    prove -j$(PROVE_JOBS) $(UNIT_BINS) $(sort $(wildcard t/*.t)); rc=$$?; \
+	python3 t/lib/emspg.py stop $$pgdir; rm -rf $$pgdir; exit $$rc
 
 # libFuzzer targets t/fuzz/*.c, built with clang into build-fuzz/ and run
 # FUZZ_SECONDS each (see mk/fuzz.sh); FUZZ_TARGETS picks some.

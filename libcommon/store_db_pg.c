@@ -1,0 +1,762 @@
+/*
+ * store_db_pg.c - store_driver_pg: the store on PostgreSQL through libpq
+ * (store.backend = "postgresql"; see store_driver.h for the contract and
+ * store_db.h for the SQL every module writes).
+ *
+ * Statements are parsed here once (?N becomes $N) and prepared on the
+ * server lazily, on their first step, under a generated name; a
+ * connection that was lost and made again prepares them anew.  Integers
+ * go to the server as text, blobs in binary; every result comes back in
+ * text format and is walked row by row from one PGresult, blob columns
+ * unescaped on first read and kept until the next step or reset.
+ *
+ * WRITERS ARE SERIALIZED STORE-WIDE.  begin() takes a transaction-scoped
+ * advisory lock with one fixed key after BEGIN, so that at most one
+ * write transaction runs at a time on the whole database, from however
+ * many processes and machines, exactly as SQLite's BEGIN IMMEDIATE does
+ * on one file.  That is what keeps UID and MODSEQ allocation (read the
+ * mailbox's counters, write the entry, raise the counters) free of
+ * duplicates without each module knowing about row locks.  The wait for
+ * it is bounded by lock_timeout, set to the busy timeout, and fails as
+ * transient (SQLSTATE 55P03) like SQLITE_BUSY.
+ *
+ * A lost connection is made again on a later call, at most once per
+ * back-off interval and never blocking longer than the busy timeout;
+ * meanwhile every call fails as transient.  A connection lost inside a
+ * transaction is made again only after that transaction was rolled back,
+ * so nothing half-done is ever continued in autocommit.
+ */
+#ifdef EMS_HAVE_PG
+
+#include "store_internal.h"
+#include "store_pg.h"
+#include "log.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The advisory lock every write transaction takes: "ems" in ASCII.
+ * Advisory locks are per database, so two stores in one cluster do not
+ * share it. */
+#define PG_STORE_LOCK_KEY 0x656d73
+/* Type oids of pg_type (fixed by PostgreSQL). */
+#define PG_OID_BOOL  16
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8  20
+/* Back-off between attempts to connect again: doubles up to the max. */
+#define PG_RETRY_MIN_MS 100
+#define PG_RETRY_MAX_MS 5000
+/* A connect never waits less than this, even on a handle that never
+ * waits for locks (busy timeout 0). */
+#define PG_CONNECT_MIN_MS 50
+/* Opening waits at least this long for the server to answer. */
+#define PG_OPEN_MIN_MS 5000
+#define PG_ERRMSG_MAX 512
+
+struct pg_conn {
+	PGconn *conn;          /* NULL while lost */
+	char *conninfo;
+	int busy_ms;
+	bool nowait;
+	bool tx_open;          /* between begin() and commit()/rollback() */
+	unsigned gen;          /* bumped on each connect: older prepares are gone */
+	unsigned next_name;
+	int64_t changes;
+	uint64_t retry_at;     /* monotonic us before which no reconnect is tried */
+	int backoff_ms;
+	char sqlstate[6];
+	char errmsg[PG_ERRMSG_MAX];
+};
+
+struct pg_col {
+	unsigned char *data;   /* PQunescapeBytea's, freed with PQfreemem */
+	size_t len;
+	bool decoded;
+};
+
+struct pg_stmt {
+	struct pg_conn *pc;
+	char *sql;             /* ?N rewritten to $N */
+	int nparams;
+	char name[24];
+	unsigned gen;          /* connection generation it is prepared on; 0: not */
+	Oid *types;
+	const char **vals;
+	int *lens;
+	int *fmts;
+	char (*ints)[24];
+	PGresult *res;
+	int row, nrows;
+	bool walking;
+	struct pg_col *cols;
+	int ncols;
+};
+
+static struct pg_conn *pg(struct store *st)
+{
+	return st->conn;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- errors ---- */
+
+static void set_error(struct pg_conn *pc, const char *sqlstate, const char *msg)
+{
+	snprintf(pc->sqlstate, sizeof pc->sqlstate, "%s", sqlstate);
+	snprintf(pc->errmsg, sizeof pc->errmsg, "%s", msg ? msg : "unknown error");
+	/* libpq's messages end in a newline; a log line must not */
+	size_t n = strlen(pc->errmsg);
+	while (n > 0 && (pc->errmsg[n - 1] == '\n' || pc->errmsg[n - 1] == ' '))
+		pc->errmsg[--n] = '\0';
+}
+
+static bool conn_ok(const struct pg_conn *pc)
+{
+	return pc->conn != NULL && PQstatus(pc->conn) == CONNECTION_OK;
+}
+
+/* Records the failure of RES (NULL: out of memory or the connection). */
+static void set_result_error(struct pg_conn *pc, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : NULL;
+	if (msg == NULL || *msg == '\0')
+		msg = pc->conn ? PQerrorMessage(pc->conn) : "no connection";
+	if (!conn_ok(pc))
+		state = "08006";   /* connection failure, whatever the result said */
+	set_error(pc, state ? state : "XX000", msg);
+}
+
+/* SQLSTATE classes: 23 integrity, 08 connection, 53 resources, 57P0x
+ * operator intervention (shutdown, restart); 40001/40P01 serialization
+ * and deadlock; 55P03 lock_timeout. */
+static enum store_error pg_classify(struct store *st)
+{
+	const char *s = pg(st)->sqlstate;
+	if (*s == '\0')
+		return STORE_E_NONE;
+	if (strcmp(s, "23505") == 0)
+		return STORE_E_EXISTS;
+	if (strcmp(s, "23503") == 0)
+		return STORE_E_NOTFOUND;   /* it points at something not there */
+	if (strncmp(s, "23", 2) == 0)
+		return STORE_E_INVALID;
+	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0 ||
+	    strncmp(s, "53", 2) == 0 || strncmp(s, "57P0", 4) == 0 || strncmp(s, "08", 2) == 0)
+		return STORE_E_TRANSIENT;
+	return STORE_E_FAILED;
+}
+
+static const char *pg_errmsg(struct store *st)
+{
+	return pg(st)->errmsg;
+}
+
+/* ---- the connection ---- */
+
+/* libpq prints notices on stderr; they are not events worth a line. */
+static void quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Connects to CONNINFO, waiting at most MS; NULL with the reason in PC. */
+static PGconn *connect_within(struct pg_conn *pc, int ms)
+{
+	PGconn *c = PQconnectStart(pc->conninfo);
+	if (c == NULL) {
+		set_error(pc, "08001", "out of memory");
+		return NULL;
+	}
+	uint64_t deadline = now_us() + (uint64_t)ms * 1000u;
+	/* as if PQconnectPoll had last said "writing" (libpq's protocol) */
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	while (PQstatus(c) != CONNECTION_BAD && ps != PGRES_POLLING_OK &&
+	       ps != PGRES_POLLING_FAILED) {
+		uint64_t now = now_us();
+		struct pollfd pfd = { .fd = PQsocket(c),
+		                      .events = ps == PGRES_POLLING_READING ? POLLIN : POLLOUT };
+		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000u) + 1) == 0) {
+			set_error(pc, "08001", "connecting to the database timed out");
+			PQfinish(c);
+			return NULL;
+		}
+		ps = PQconnectPoll(c);
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		set_error(pc, "08001", PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The session settings: how long a lock is waited for, and whether a
+ * commit waits for its WAL flush (a nowait handle's need not). */
+static int configure(struct pg_conn *pc)
+{
+	char sql[160];
+	int lock_ms = pc->busy_ms > 0 ? pc->busy_ms : 1;   /* 0 would wait forever */
+	snprintf(sql, sizeof sql,
+	         "SET lock_timeout = %d; SET client_min_messages = warning;%s", lock_ms,
+	         pc->nowait ? " SET synchronous_commit = off;" : "");
+	PGresult *r = PQexec(pc->conn, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_result_error(pc, r);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static int connect_now(struct pg_conn *pc, int ms)
+{
+	PGconn *c = connect_within(pc, ms);
+	if (c == NULL)
+		return -1;
+	PQsetNoticeProcessor(c, quiet_notice, NULL);
+	pc->conn = c;
+	pc->gen++;
+	if (configure(pc) < 0) {
+		PQfinish(c);
+		pc->conn = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 with a usable connection; else -1, transient, after one bounded
+ * attempt to connect again when the back-off allows it. */
+static int ensure_conn(struct pg_conn *pc)
+{
+	if (conn_ok(pc))
+		return 0;
+	if (pc->conn != NULL) {
+		log_warn("store_pg_lost", "host=%s db=%s error=%s",
+		         log_quote(PQhost(pc->conn) ? PQhost(pc->conn) : ""),
+		         log_quote(PQdb(pc->conn) ? PQdb(pc->conn) : ""),
+		         log_quote(PQerrorMessage(pc->conn)));
+		PQfinish(pc->conn);
+		pc->conn = NULL;
+		pc->retry_at = 0;
+		pc->backoff_ms = PG_RETRY_MIN_MS;
+	}
+	if (pc->tx_open) {
+		set_error(pc, "08006", "database connection lost inside a transaction");
+		return -1;
+	}
+	if (now_us() < pc->retry_at) {
+		set_error(pc, "08006", "database connection lost, waiting to reconnect");
+		return -1;
+	}
+	int ms = pc->busy_ms > PG_CONNECT_MIN_MS ? pc->busy_ms : PG_CONNECT_MIN_MS;
+	if (connect_now(pc, ms) < 0) {
+		pc->retry_at = now_us() + (uint64_t)pc->backoff_ms * 1000u;
+		pc->backoff_ms = pc->backoff_ms * 2 < PG_RETRY_MAX_MS ? pc->backoff_ms * 2
+		                                                      : PG_RETRY_MAX_MS;
+		return -1;
+	}
+	log_info("store_pg_reconnected", "db=%s", log_quote(PQdb(pc->conn)));
+	pc->backoff_ms = PG_RETRY_MIN_MS;
+	return 0;
+}
+
+static int pg_open(struct store *st, const char *target, int busy_ms, bool nowait)
+{
+	struct pg_conn *pc = calloc(1, sizeof *pc);
+	if (pc == NULL || (pc->conninfo = strdup(target)) == NULL) {
+		free(pc);
+		log_error("store_open", "backend=postgresql error=\"out of memory\"");
+		return -1;
+	}
+	pc->busy_ms = busy_ms;
+	pc->nowait = nowait;
+	pc->backoff_ms = PG_RETRY_MIN_MS;
+	st->conn = pc;
+	if (connect_now(pc, busy_ms > PG_OPEN_MIN_MS ? busy_ms : PG_OPEN_MIN_MS) < 0) {
+		/* the conninfo may hold a password: never logged */
+		log_error("store_open", "backend=postgresql error=%s", log_quote(pc->errmsg));
+		return -1;
+	}
+	return 0;
+}
+
+static void pg_close(struct store *st)
+{
+	struct pg_conn *pc = pg(st);
+	if (pc == NULL)
+		return;
+	PQfinish(pc->conn);
+	free(pc->conninfo);
+	free(pc);
+	st->conn = NULL;
+}
+
+/* ---- statements ---- */
+
+/* Rewrites SQL's ?N to $N into a new string, skipping quoted strings,
+ * quoted names and comments; *NPARAMS gets the highest N.  NULL when SQL
+ * has a bare '?' (store_db.h allows numbered parameters only). */
+static char *rewrite_params(const char *sql, int *nparams)
+{
+	size_t n = strlen(sql);
+	char *out = malloc(n + 1);   /* ?N and $N are the same length */
+	if (out == NULL)
+		return NULL;
+	int max = 0;
+	char quote = 0;
+	bool comment = false;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = sql[i];
+		if (comment) {
+			comment = c != '\n';
+		} else if (quote) {
+			if (c == quote)
+				quote = 0;   /* a doubled quote reopens at once */
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+		} else if (c == '-' && sql[i + 1] == '-') {
+			comment = true;
+		} else if (c == '?') {
+			if (sql[i + 1] < '0' || sql[i + 1] > '9') {
+				free(out);
+				return NULL;
+			}
+			int v = atoi(sql + i + 1);
+			if (v > max)
+				max = v;
+			c = '$';
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	*nparams = max;
+	return out;
+}
+
+static void *zalloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
+static void *pg_prepare(struct store *st, const char *sql)
+{
+	struct pg_conn *pc = pg(st);
+	struct pg_stmt *s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		set_error(pc, "53200", "out of memory");
+		return NULL;
+	}
+	s->pc = pc;
+	s->sql = rewrite_params(sql, &s->nparams);
+	if (s->sql == NULL) {
+		set_error(pc, "42601", "a bare ? in SQL: parameters are ?1 .. ?N");
+		free(s);
+		return NULL;
+	}
+	int np = s->nparams;
+	s->types = zalloc((size_t)np, sizeof *s->types);
+	s->vals = zalloc((size_t)np, sizeof *s->vals);
+	s->lens = zalloc((size_t)np, sizeof *s->lens);
+	s->fmts = zalloc((size_t)np, sizeof *s->fmts);
+	s->ints = zalloc((size_t)np, sizeof *s->ints);
+	if (!s->types || !s->vals || !s->lens || !s->fmts || !s->ints) {
+		set_error(pc, "53200", "out of memory");
+		free(s->types);
+		free(s->vals);
+		free(s->lens);
+		free(s->fmts);
+		free(s->ints);
+		free(s->sql);
+		free(s);
+		return NULL;
+	}
+	snprintf(s->name, sizeof s->name, "ems_%u", ++pc->next_name);
+	return s;
+}
+
+static void clear_cols(struct pg_stmt *s)
+{
+	for (int i = 0; i < s->ncols; i++) {
+		PQfreemem(s->cols[i].data);
+		s->cols[i] = (struct pg_col){ 0 };
+	}
+}
+
+static void clear_result(struct pg_stmt *s)
+{
+	clear_cols(s);
+	free(s->cols);
+	s->cols = NULL;
+	s->ncols = 0;
+	PQclear(s->res);
+	s->res = NULL;
+	s->walking = false;
+	s->row = s->nrows = 0;
+}
+
+static void pg_reset(void *stmt)
+{
+	struct pg_stmt *s = stmt;
+	clear_result(s);
+	for (int i = 0; i < s->nparams; i++) {
+		s->vals[i] = NULL;
+		s->lens[i] = 0;
+		s->fmts[i] = 0;
+	}
+}
+
+static void pg_finalize(void *stmt)
+{
+	struct pg_stmt *s = stmt;
+	if (s == NULL)
+		return;
+	clear_result(s);
+	struct pg_conn *pc = s->pc;
+	/* a statement evicted from the cache leaves the server too */
+	if (s->gen == pc->gen && conn_ok(pc) &&
+	    PQtransactionStatus(pc->conn) != PQTRANS_INERROR) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+		PQclear(PQexec(pc->conn, sql));
+	}
+	free(s->types);
+	free(s->vals);
+	free(s->lens);
+	free(s->fmts);
+	free(s->ints);
+	free(s->sql);
+	free(s);
+}
+
+static bool pg_busy(void *stmt)
+{
+	const struct pg_stmt *s = stmt;
+	return s->walking && s->row < s->nrows;
+}
+
+/* Parameter I (from 1) of S, or -1 when out of range (ignored, as
+ * SQLite's bind returns SQLITE_RANGE and the modules do not check). */
+static int param(const struct pg_stmt *s, int i)
+{
+	return i >= 1 && i <= s->nparams ? i - 1 : -1;
+}
+
+static void pg_bind_int64(void *stmt, int i, int64_t v)
+{
+	struct pg_stmt *s = stmt;
+	int k = param(s, i);
+	if (k < 0)
+		return;
+	snprintf(s->ints[k], sizeof s->ints[k], "%lld", (long long)v);
+	s->vals[k] = s->ints[k];
+	s->lens[k] = 0;
+	s->fmts[k] = 0;
+	if (s->gen == 0)
+		s->types[k] = PG_OID_INT8;
+}
+
+static void pg_bind_text(void *stmt, int i, const char *v)
+{
+	struct pg_stmt *s = stmt;
+	int k = param(s, i);
+	if (k < 0)
+		return;
+	s->vals[k] = v;
+	s->lens[k] = 0;
+	s->fmts[k] = 0;
+}
+
+static void pg_bind_blob(void *stmt, int i, const void *p, size_t n)
+{
+	struct pg_stmt *s = stmt;
+	int k = param(s, i);
+	if (k < 0)
+		return;
+	s->vals[k] = n > 0 ? p : "";   /* an empty blob is not NULL */
+	s->lens[k] = (int)n;
+	s->fmts[k] = 1;
+	if (s->gen == 0)
+		s->types[k] = PG_OID_BYTEA;
+}
+
+static void pg_bind_null(void *stmt, int i)
+{
+	struct pg_stmt *s = stmt;
+	int k = param(s, i);
+	if (k < 0)
+		return;
+	s->vals[k] = NULL;
+}
+
+/* Prepares S on the current connection (types from the first bindings:
+ * int8 for integers, bytea for blobs, the server's guess for the rest). */
+static int ensure_prepared(struct pg_conn *pc, struct pg_stmt *s)
+{
+	if (s->gen == pc->gen)
+		return 0;
+	PGresult *r = PQprepare(pc->conn, s->name, s->sql, s->nparams, s->types);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (ok)
+		s->gen = pc->gen;
+	else
+		set_result_error(pc, r);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* Rows changed, from the command tag of a DML statement. */
+static void note_changes(struct pg_conn *pc, PGresult *r)
+{
+	const char *tag = PQcmdStatus(r);
+	if (strncmp(tag, "INSERT", 6) == 0 || strncmp(tag, "UPDATE", 6) == 0 ||
+	    strncmp(tag, "DELETE", 6) == 0 || strncmp(tag, "MERGE", 5) == 0)
+		pc->changes = strtoll(PQcmdTuples(r), NULL, 10);
+}
+
+static int run(struct pg_conn *pc, struct pg_stmt *s)
+{
+	if (ensure_conn(pc) < 0 || ensure_prepared(pc, s) < 0)
+		return -1;
+	PGresult *r = PQexecPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
+	ExecStatusType rs = PQresultStatus(r);
+	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
+		set_result_error(pc, r);
+		PQclear(r);
+		return -1;
+	}
+	note_changes(pc, r);
+	s->res = r;
+	s->nrows = PQntuples(r);
+	s->ncols = PQnfields(r);
+	s->cols = zalloc((size_t)s->ncols, sizeof *s->cols);
+	if (s->cols == NULL) {
+		clear_result(s);
+		set_error(pc, "53200", "out of memory");
+		return -1;
+	}
+	s->row = 0;
+	s->walking = true;
+	return 0;
+}
+
+static int pg_step(struct store *st, void *stmt)
+{
+	struct pg_stmt *s = stmt;
+	if (!s->walking) {
+		if (run(pg(st), s) < 0)
+			return -1;
+	} else if (s->row < s->nrows) {
+		clear_cols(s);
+		s->row++;
+	}
+	return s->row < s->nrows ? STORE_ROW : STORE_DONE;
+}
+
+/* Column I of the current row, or NULL when there is none. */
+static const char *value(const struct pg_stmt *s, int i)
+{
+	if (s->res == NULL || s->row >= s->nrows || i < 0 || i >= s->ncols ||
+	    PQgetisnull(s->res, s->row, i))
+		return NULL;
+	return PQgetvalue(s->res, s->row, i);
+}
+
+/* Text value V of a column of type TYPE as an integer. */
+static int64_t int_of(const char *v, Oid type)
+{
+	if (type == PG_OID_BOOL)   /* a comparison's value */
+		return *v == 't';
+	return strtoll(v, NULL, 10);
+}
+
+static int64_t pg_col_int64(void *stmt, int i)
+{
+	const struct pg_stmt *s = stmt;
+	const char *v = value(s, i);
+	return v ? int_of(v, PQftype(s->res, i)) : 0;
+}
+
+static bool pg_col_null(void *stmt, int i)
+{
+	return value(stmt, i) == NULL;
+}
+
+static const char *pg_col_text(void *stmt, int i)
+{
+	const char *v = value(stmt, i);
+	return v ? v : "";
+}
+
+static const void *pg_col_blob(void *stmt, int i, size_t *len)
+{
+	struct pg_stmt *s = stmt;
+	const char *v = value(s, i);
+	*len = 0;
+	if (v == NULL)
+		return NULL;
+	if (PQftype(s->res, i) != PG_OID_BYTEA) {
+		*len = (size_t)PQgetlength(s->res, s->row, i);
+		return *len ? v : NULL;
+	}
+	struct pg_col *c = &s->cols[i];
+	if (!c->decoded) {
+		c->data = PQunescapeBytea((const unsigned char *)v, &c->len);
+		c->decoded = true;
+		if (c->data == NULL)
+			c->len = 0;
+	}
+	*len = c->len;
+	return c->len ? c->data : NULL;
+}
+
+static int64_t pg_changes(struct store *st)
+{
+	return pg(st)->changes;
+}
+
+/* ---- plain SQL and transactions ---- */
+
+/* Runs SQL (one or more statements); the last result, or NULL after
+ * recording the failure. */
+static PGresult *exec_sql(struct pg_conn *pc, const char *sql)
+{
+	if (ensure_conn(pc) < 0)
+		return NULL;
+	PGresult *r = PQexec(pc->conn, sql);
+	ExecStatusType rs = PQresultStatus(r);
+	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
+		set_result_error(pc, r);
+		PQclear(r);
+		return NULL;
+	}
+	note_changes(pc, r);
+	return r;
+}
+
+static int pg_exec(struct store *st, const char *sql)
+{
+	PGresult *r = exec_sql(pg(st), sql);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+int store_pg_query_int(struct store *st, const char *sql, int64_t *out)
+{
+	PGresult *r = exec_sql(pg(st), sql);
+	if (r == NULL)
+		return -1;
+	int found = PQntuples(r) > 0 && PQnfields(r) > 0;
+	if (found)
+		*out = int_of(PQgetvalue(r, 0, 0), PQftype(r, 0));
+	PQclear(r);
+	return found ? 0 : 1;
+}
+
+static void pg_rollback(struct store *st)
+{
+	struct pg_conn *pc = pg(st);
+	pc->tx_open = false;
+	if (conn_ok(pc) && PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(pc->conn, "ROLLBACK"));
+}
+
+static int pg_begin(struct store *st)
+{
+	struct pg_conn *pc = pg(st);
+	char sql[96];
+	snprintf(sql, sizeof sql, "BEGIN; SELECT %s(%d)",
+	         pc->nowait ? "pg_try_advisory_xact_lock" : "pg_advisory_xact_lock",
+	         PG_STORE_LOCK_KEY);
+	PGresult *r = exec_sql(pc, sql);
+	if (r == NULL) {
+		pg_rollback(st);
+		return -1;
+	}
+	/* pg_try_advisory_xact_lock says f when another writer holds it */
+	bool got = !pc->nowait || (PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't');
+	PQclear(r);
+	if (!got) {
+		set_error(pc, "55P03", "the store is locked by another writer");
+		pg_rollback(st);
+		return -1;
+	}
+	pc->tx_open = true;
+	return 0;
+}
+
+static int pg_commit(struct store *st)
+{
+	struct pg_conn *pc = pg(st);
+	if (!conn_ok(pc)) {
+		pc->tx_open = false;
+		set_error(pc, "08006", "database connection lost before commit");
+		return -1;
+	}
+	if (PQtransactionStatus(pc->conn) != PQTRANS_INTRANS) {
+		/* COMMIT of an aborted transaction would answer ROLLBACK */
+		set_error(pc, "25P02", "transaction aborted by an earlier error");
+		pg_rollback(st);
+		return -1;
+	}
+	PGresult *r = PQexec(pc->conn, "COMMIT");
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	if (!ok)
+		set_result_error(pc, r);
+	PQclear(r);
+	pc->tx_open = false;
+	return ok ? 0 : -1;
+}
+
+/* An aborted transaction (a statement failed) is still open: it takes a
+ * ROLLBACK or ROLLBACK TO SAVEPOINT, as store.c issues. */
+static bool pg_in_tx(struct store *st)
+{
+	struct pg_conn *pc = pg(st);
+	if (!conn_ok(pc))
+		return false;
+	PGTransactionStatusType ts = PQtransactionStatus(pc->conn);
+	return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
+}
+
+const struct store_driver store_driver_pg = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.schema_apply = store_pg_schema_apply,
+	.schema_version = store_pg_schema_version,
+	.prepare = pg_prepare,
+	.finalize = pg_finalize,
+	.reset = pg_reset,
+	.busy = pg_busy,
+	.bind_int64 = pg_bind_int64,
+	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.col_int64 = pg_col_int64,
+	.col_null = pg_col_null,
+	.col_text = pg_col_text,
+	.col_blob = pg_col_blob,
+	.changes = pg_changes,
+	.exec = pg_exec,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.in_tx = pg_in_tx,
+	.classify = pg_classify,
+	.errmsg = pg_errmsg,
+};
+
+#endif /* EMS_HAVE_PG */

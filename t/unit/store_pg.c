@@ -1,0 +1,334 @@
+/* Unit tests for the PostgreSQL store driver (libcommon/store_db_pg.c,
+ * store_schema_pg.c) on its own, against the database
+ * EMS_TEST_PG_CONNINFO names (t/store_pg.t starts a private cluster and
+ * runs this): the schema at the current version and a newer one refused,
+ * ?N parameters, rows, blobs and booleans, changes, constraint errors by
+ * kind, transactions and savepoints after a failed statement, the
+ * store-wide write lock (a waiting writer fails as transient, a nowait
+ * one at once), the reference-count triggers, and a connection killed
+ * under the driver made again on the next call. */
+#include "log.h"
+#include "store_driver.h"
+#include "store_internal.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct store_driver *drv = &store_driver_pg;
+static const char *conninfo;
+
+static struct store *open_store(int busy_ms, bool nowait)
+{
+	struct store *st = calloc(1, sizeof *st);
+	if (st == NULL || drv->open(st, conninfo, busy_ms, nowait) < 0) {
+		if (st != NULL)
+			drv->close(st);
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void close_store(struct store *st)
+{
+	if (st == NULL)
+		return;
+	drv->close(st);
+	free(st);
+}
+
+/* The first column of the one row of SQL with integer parameter P (-1 on
+ * failure). */
+static long long one_int(struct store *st, const char *sql, long long p)
+{
+	void *s = drv->prepare(st, sql);
+	long long v = -1;
+	if (s == NULL)
+		return -1;
+	drv->bind_int64(s, 1, p);
+	if (drv->step(st, s) == 1)
+		v = drv->col_int64(s, 0);
+	drv->finalize(s);
+	return v;
+}
+
+/* Runs SQL with text parameter 1 = A (NULL: none); the step's result. */
+static int run_text(struct store *st, const char *sql, const char *a)
+{
+	void *s = drv->prepare(st, sql);
+	if (s == NULL)
+		return -2;
+	if (a != NULL)
+		drv->bind_text(s, 1, a);
+	int r = drv->step(st, s);
+	drv->finalize(s);
+	return r;
+}
+
+static void test_schema(struct store *st)
+{
+	is_int(drv->schema_apply(st), 0, "schema created in an empty database");
+	is_int(drv->schema_version(st), STORE_SCHEMA_VERSION, "at the current version");
+	is_int(drv->schema_apply(st), 0, "applying it again changes nothing");
+	is_int(one_int(st, "SELECT count(*) FROM information_schema.tables WHERE"
+	               " table_schema = 'public' AND table_type = 'BASE TABLE' AND"
+	               " table_name <> ?1::text", 0),
+	       19, "every table of the schema (and store_version) exists");
+	is_int(drv->exec(st, "UPDATE store_version SET version = 99"), 0, "version set to 99");
+	struct store *newer = open_store(1000, false);
+	ok(newer != NULL && drv->schema_apply(newer) < 0, "a newer schema is refused");
+	close_store(newer);
+	drv->exec(st, "UPDATE store_version SET version = 11");
+}
+
+static void test_statements(struct store *st)
+{
+	ok(drv->prepare(st, "SELECT id FROM domains WHERE name = ?") == NULL,
+	   "a bare ? is refused");
+	void *s = drv->prepare(st, "INSERT INTO domains (name, description)"
+	                           " VALUES (?1, 'a ?2 -- in quotes') RETURNING id");
+	ok(s != NULL, "an INSERT ... RETURNING prepares");
+	drv->bind_text(s, 1, "Example.TEST");
+	is_int(drv->step(st, s), 1, "its step returns the row");
+	long long id = drv->col_int64(s, 0);
+	ok(id > 0, "with the new id");
+	ok(drv->busy(s), "busy before the walk ends");
+	is_int(drv->step(st, s), 0, "then done");
+	ok(!drv->busy(s), "not busy when done");
+	is_int(drv->changes(st), 1, "one row changed");
+	drv->reset(s);
+	drv->bind_text(s, 1, "example.test");
+	is_int(drv->step(st, s), -1, "the same name in other case fails");
+	is_int(drv->classify(st), STORE_E_EXISTS, "as EXISTS (a case-insensitive unique name)");
+	drv->finalize(s);
+
+	is_int(one_int(st, "SELECT id FROM domains WHERE name = 'EXAMPLE.test' AND ?1 = 1", 1),
+	       id, "names compare without regard to case");
+	is_int(run_text(st, "SELECT description FROM domains WHERE name = ?1", "example.test"), 1,
+	       "a text parameter finds the row");
+	s = drv->prepare(st, "SELECT description, ?2 FROM domains WHERE name = ?1");
+	drv->bind_text(s, 1, "example.test");
+	drv->bind_int64(s, 2, 5000000000LL);
+	is_int(drv->step(st, s), 1, "a row");
+	is_str(drv->col_text(s, 0), "a ?2 -- in quotes", "?N inside quotes is left alone");
+	is_int(drv->col_int64(s, 1), 5000000000LL, "a 64-bit integer parameter comes back");
+	ok(drv->col_null(s, 2), "a column past the end reads as NULL");
+	drv->finalize(s);
+
+	is_int(run_text(st, "UPDATE domains SET description = 'x' WHERE name = ?1", "none.test"),
+	       0, "an UPDATE of nothing is done");
+	is_int(drv->changes(st), 0, "and changed no row");
+}
+
+static long long add_message(struct store *st, const unsigned char *hash, size_t hlen,
+                             const void *structure, size_t slen)
+{
+	void *s = drv->prepare(st, "INSERT INTO messages (hash, size, internal_date, stored,"
+	                           " structure) VALUES (?1, 10, 1, 1, ?2) RETURNING id");
+	drv->bind_blob(s, 1, hash, hlen);
+	if (structure != NULL)
+		drv->bind_blob(s, 2, structure, slen);
+	long long id = drv->step(st, s) == 1 ? drv->col_int64(s, 0) : -1;
+	drv->finalize(s);
+	return id;
+}
+
+static void test_blobs(struct store *st)
+{
+	unsigned char hash[32], structure[300];
+	for (size_t i = 0; i < sizeof hash; i++)
+		hash[i] = (unsigned char)(i * 37);   /* NUL and high bytes included */
+	for (size_t i = 0; i < sizeof structure; i++)
+		structure[i] = (unsigned char)(255 - i);
+	long long a = add_message(st, hash, sizeof hash, structure, sizeof structure);
+	ok(a > 0, "a message row with binary blobs");
+	hash[0] ^= 1;
+	long long b = add_message(st, hash, sizeof hash, "", 0);
+	hash[0] ^= 2;
+	long long c = add_message(st, hash, sizeof hash, NULL, 0);
+	void *s = drv->prepare(st, "SELECT hash, structure, structure IS NULL FROM messages"
+	                           " WHERE id = ?1");
+	size_t len = 0;
+	drv->bind_int64(s, 1, a);
+	is_int(drv->step(st, s), 1, "read back");
+	const void *p = drv->col_blob(s, 1, &len);
+	is_mem(p, len, structure, sizeof structure, "the blob is byte for byte the same");
+	ok(drv->col_blob(s, 1, &len) == p, "and stays put until the next step");
+	hash[0] ^= 3;
+	p = drv->col_blob(s, 0, &len);
+	is_mem(p, len, hash, sizeof hash, "the hash too");
+	is_int(drv->col_int64(s, 2), 0, "a boolean column reads as 0");
+	drv->reset(s);
+	drv->bind_int64(s, 1, b);
+	drv->step(st, s);
+	ok(drv->col_blob(s, 1, &len) == NULL && len == 0 && !drv->col_null(s, 1),
+	   "an empty blob is empty, not NULL");
+	drv->reset(s);
+	drv->bind_int64(s, 1, c);
+	drv->step(st, s);
+	ok(drv->col_null(s, 1) && drv->col_int64(s, 2) == 1, "an unbound blob is NULL (true)");
+	drv->finalize(s);
+}
+
+static void test_triggers(struct store *st)
+{
+	drv->exec(st, "INSERT INTO persons (domain_id, username, password_hash, created)"
+	              " SELECT id, 'ann', 'x', 1 FROM domains;"
+	              "INSERT INTO mailboxes (person_id, name, uidvalidity)"
+	              " SELECT id, 'INBOX', 77 FROM persons");
+	long long mid = one_int(st, "SELECT min(id) FROM messages WHERE ?1 = 1", 1);
+	long long mbox = one_int(st, "SELECT id FROM mailboxes WHERE uidvalidity = ?1", 77);
+	char sql[256];
+	snprintf(sql, sizeof sql, "INSERT INTO entries (mailbox_id, uid, message_id, modseq,"
+	         " internal_date) VALUES (%lld, 1, %lld, 2, 1), (%lld, 2, %lld, 3, 1)",
+	         mbox, mid, mbox, mid);
+	is_int(drv->exec(st, sql), 0, "two entries of one message");
+	is_int(one_int(st, "SELECT refcount FROM messages WHERE id = ?1", mid), 2,
+	       "count two references");
+	is_int(drv->exec(st, "UPDATE entries SET expunged = 5, modseq = 9 WHERE uid = 1"), 0,
+	       "one expunged");
+	is_int(one_int(st, "SELECT refcount FROM messages WHERE id = ?1", mid), 1,
+	       "leaves one reference");
+	is_int(drv->exec(st, "DELETE FROM entries WHERE uid = 1"), 0, "its mark purged");
+	is_int(one_int(st, "SELECT vanished_floor FROM mailboxes WHERE id = ?1", mbox), 9,
+	       "raises the mailbox's vanished floor");
+	is_int(one_int(st, "SELECT value FROM uidvalidity_high WHERE id = ?1", 1), 77,
+	       "the highest uidvalidity is kept");
+	snprintf(sql, sizeof sql, "INSERT INTO queue (sender, recipients, message_id,"
+	         " next_attempt, created) VALUES ('a', 'b', %lld, 1, 1)", mid);
+	drv->exec(st, sql);
+	is_int(one_int(st, "SELECT refcount FROM messages WHERE id = ?1", mid), 2,
+	       "a queued item references its message");
+	drv->exec(st, "UPDATE queue SET state = 'done'");
+	is_int(one_int(st, "SELECT refcount FROM messages WHERE id = ?1", mid), 1,
+	       "and lets go when done");
+	drv->exec(st, "DELETE FROM mailboxes");
+	is_int(one_int(st, "SELECT refcount FROM messages WHERE id = ?1", mid), 0,
+	       "a deleted mailbox releases its entries' messages");
+	snprintf(sql, sizeof sql, "INSERT INTO message_chunks VALUES (%lld, 0, 'x')", mid);
+	drv->exec(st, sql);
+	drv->exec(st, "DELETE FROM queue");
+	snprintf(sql, sizeof sql, "DELETE FROM messages WHERE id = %lld", mid);
+	drv->exec(st, sql);
+	is_int(one_int(st, "SELECT count(*) FROM message_chunks WHERE message_id = ?1", mid), 0,
+	       "a deleted message takes its body along");
+}
+
+static void test_transactions(struct store *st)
+{
+	is_int(drv->begin(st), 0, "begin");
+	ok(drv->in_tx(st), "in a transaction");
+	run_text(st, "INSERT INTO domains (name) VALUES (?1)", "one.test");
+	is_int(drv->exec(st, "SAVEPOINT s1"), 0, "a savepoint");
+	is_int(run_text(st, "INSERT INTO aliases (domain_id, name, target) VALUES (-5, ?1, 'x')",
+	                "a"), -1, "an insert pointing nowhere fails");
+	is_int(drv->classify(st), STORE_E_NOTFOUND, "as NOTFOUND");
+	ok(drv->in_tx(st), "the transaction is still open (aborted)");
+	is_int(drv->exec(st, "ROLLBACK TO s1; RELEASE s1"), 0, "rolled back to the savepoint");
+	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "two.test"), 0,
+	       "and the transaction goes on");
+	is_int(drv->commit(st), 0, "commit");
+	ok(!drv->in_tx(st), "no transaction after commit");
+	is_int(one_int(st, "SELECT count(*) FROM domains WHERE name IN ('one.test', 'two.test')"
+	               " AND ?1 = 1", 1), 2, "both rows are there");
+
+	drv->begin(st);
+	run_text(st, "INSERT INTO domains (name) VALUES (?1)", "three.test");
+	run_text(st, "INSERT INTO domains (name) VALUES (?1)", "ONE.test");
+	is_int(drv->commit(st), -1, "a commit after a failed statement fails");
+	ok(!drv->in_tx(st), "and ends the transaction");
+	is_int(one_int(st, "SELECT count(*) FROM domains WHERE name = 'three.test' AND ?1 = 1", 1),
+	       0, "nothing of it was kept");
+
+	drv->begin(st);
+	run_text(st, "INSERT INTO domains (name) VALUES (?1)", "four.test");
+	drv->rollback(st);
+	is_int(one_int(st, "SELECT count(*) FROM domains WHERE name = 'four.test' AND ?1 = 1", 1),
+	       0, "a rollback undoes");
+}
+
+static void test_write_lock(struct store *st)
+{
+	struct store *other = open_store(200, false), *quick = open_store(0, true);
+	ok(other != NULL && quick != NULL, "two more handles");
+	if (other == NULL || quick == NULL)
+		goto out;
+	is_int(drv->begin(st), 0, "one writer begins");
+	is_int(drv->begin(other), -1, "a second one waits, then fails");
+	is_int(drv->classify(other), STORE_E_TRANSIENT, "as transient");
+	ok(!drv->in_tx(other), "with no transaction left open");
+	is_int(drv->begin(quick), -1, "a nowait handle fails at once");
+	is_int(drv->classify(quick), STORE_E_TRANSIENT, "as transient too");
+	is_int(one_int(other, "SELECT count(*) FROM domains WHERE ?1 = 1", 1), 3,
+	       "readers are not held up");
+	drv->commit(st);
+	is_int(drv->begin(other), 0, "after the commit the next writer gets in");
+	drv->commit(other);
+	is_int(drv->begin(quick), 0, "and the nowait one");
+	drv->commit(quick);
+out:
+	close_store(other);
+	close_store(quick);
+}
+
+static void test_reconnect(struct store *st)
+{
+	struct store *killer = open_store(1000, false);
+	void *s = drv->prepare(st, "SELECT count(*) FROM domains WHERE id > ?1");
+	drv->bind_int64(s, 1, 0);
+	is_int(drv->step(st, s), 1, "a prepared statement runs");
+	drv->reset(s);
+	long long pid = one_int(st, "SELECT pg_backend_pid() + ?1", 0);
+	long long killed = one_int(killer, "SELECT pg_terminate_backend(?1::integer)::integer", pid);
+	is_int(killed, 1, "its connection is killed");
+	drv->bind_int64(s, 1, 0);
+	is_int(drv->step(st, s), -1, "the next step fails");
+	is_int(drv->classify(st), STORE_E_TRANSIENT, "as transient");
+	drv->reset(s);
+	drv->bind_int64(s, 1, 0);
+	is_int(drv->step(st, s), 1, "the one after connects again and prepares anew");
+	is_int(drv->col_int64(s, 0), 3, "with the right answer");
+	drv->finalize(s);
+
+	is_int(drv->begin(st), 0, "a transaction");
+	pid = one_int(st, "SELECT pg_backend_pid() + ?1", 0);
+	one_int(killer, "SELECT pg_terminate_backend(?1::integer)::integer", pid);
+	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "five.test"), -1,
+	       "loses its connection");
+	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "five.test"), -1,
+	       "and is not continued on a new one");
+	ok(!drv->in_tx(st), "it is over");
+	drv->rollback(st);
+	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "five.test"), 0,
+	       "after its rollback the handle works again");
+	close_store(killer);
+}
+
+int main(void)
+{
+	log_set_level(LOG_LVL_ERROR);
+	conninfo = getenv("EMS_TEST_PG_CONNINFO");
+	if (conninfo == NULL || *conninfo == '\0')
+		skip_all("EMS_TEST_PG_CONNINFO not set (t/store_pg.t runs this on a private cluster)");
+	struct store *bad = calloc(1, sizeof *bad);
+	ok(drv->open(bad, "host=/nonexistent port=1 dbname=x connect_timeout=2", 100, false) < 0,
+	   "no server: open fails");
+	drv->close(bad);
+	free(bad);
+	struct store *st = open_store(1000, false);
+	ok(st != NULL, "opened");
+	if (st == NULL)
+		return exit_status();
+	test_schema(st);
+	test_statements(st);
+	test_blobs(st);
+	test_triggers(st);
+	test_transactions(st);
+	test_write_lock(st);
+	test_reconnect(st);
+	close_store(st);
+	done_testing();
+	return exit_status();
+}
