@@ -23,8 +23,9 @@
  * A lost connection is made again on a later call, at most once per
  * back-off interval and never blocking longer than the busy timeout;
  * meanwhile every call fails as transient.  A connection lost inside a
- * transaction is made again only after that transaction was rolled back,
- * so nothing half-done is ever continued in autocommit.
+ * transaction is made again only once store.c has closed that transaction
+ * (its tx_depth is back to 0), so nothing half-done is ever continued in
+ * autocommit.
  */
 #ifdef EMS_HAVE_PG
 
@@ -62,7 +63,6 @@ struct pg_conn {
 	char *conninfo;
 	int busy_ms;
 	bool nowait;
-	bool tx_open;          /* between begin() and commit()/rollback() */
 	unsigned gen;          /* bumped on each connect: older prepares are gone */
 	unsigned next_name;
 	int64_t changes;
@@ -236,9 +236,11 @@ static int connect_now(struct pg_conn *pc, int ms)
 }
 
 /* 0 with a usable connection; else -1, transient, after one bounded
- * attempt to connect again when the back-off allows it. */
-static int ensure_conn(struct pg_conn *pc)
+ * attempt to connect again when the back-off allows it and ST has no
+ * transaction open. */
+static int ensure_conn(struct store *st)
 {
+	struct pg_conn *pc = pg(st);
 	if (conn_ok(pc))
 		return 0;
 	if (pc->conn != NULL) {
@@ -251,7 +253,7 @@ static int ensure_conn(struct pg_conn *pc)
 		pc->retry_at = 0;
 		pc->backoff_ms = PG_RETRY_MIN_MS;
 	}
-	if (pc->tx_open) {
+	if (st->tx_depth > 0) {
 		set_error(pc, "08006", "database connection lost inside a transaction");
 		return -1;
 	}
@@ -525,9 +527,10 @@ static void note_changes(struct pg_conn *pc, PGresult *r)
 		pc->changes = strtoll(PQcmdTuples(r), NULL, 10);
 }
 
-static int run(struct pg_conn *pc, struct pg_stmt *s)
+static int run(struct store *st, struct pg_stmt *s)
 {
-	if (ensure_conn(pc) < 0 || ensure_prepared(pc, s) < 0)
+	struct pg_conn *pc = pg(st);
+	if (ensure_conn(st) < 0 || ensure_prepared(pc, s) < 0)
 		return -1;
 	PGresult *r = PQexecPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
 	ExecStatusType rs = PQresultStatus(r);
@@ -555,7 +558,7 @@ static int pg_step(struct store *st, void *stmt)
 {
 	struct pg_stmt *s = stmt;
 	if (!s->walking) {
-		if (run(pg(st), s) < 0)
+		if (run(st, s) < 0)
 			return -1;
 	} else if (s->row < s->nrows) {
 		clear_cols(s);
@@ -630,9 +633,10 @@ static int64_t pg_changes(struct store *st)
 
 /* Runs SQL (one or more statements); the last result, or NULL after
  * recording the failure. */
-static PGresult *exec_sql(struct pg_conn *pc, const char *sql)
+static PGresult *exec_sql(struct store *st, const char *sql)
 {
-	if (ensure_conn(pc) < 0)
+	struct pg_conn *pc = pg(st);
+	if (ensure_conn(st) < 0)
 		return NULL;
 	PGresult *r = PQexec(pc->conn, sql);
 	ExecStatusType rs = PQresultStatus(r);
@@ -647,14 +651,14 @@ static PGresult *exec_sql(struct pg_conn *pc, const char *sql)
 
 static int pg_exec(struct store *st, const char *sql)
 {
-	PGresult *r = exec_sql(pg(st), sql);
+	PGresult *r = exec_sql(st, sql);
 	PQclear(r);
 	return r ? 0 : -1;
 }
 
 int store_pg_query_int(struct store *st, const char *sql, int64_t *out)
 {
-	PGresult *r = exec_sql(pg(st), sql);
+	PGresult *r = exec_sql(st, sql);
 	if (r == NULL)
 		return -1;
 	int found = PQntuples(r) > 0 && PQnfields(r) > 0;
@@ -667,7 +671,6 @@ int store_pg_query_int(struct store *st, const char *sql, int64_t *out)
 static void pg_rollback(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
-	pc->tx_open = false;
 	if (conn_ok(pc) && PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(pc->conn, "ROLLBACK"));
 }
@@ -679,7 +682,7 @@ static int pg_begin(struct store *st)
 	snprintf(sql, sizeof sql, "BEGIN; SELECT %s(%d)",
 	         pc->nowait ? "pg_try_advisory_xact_lock" : "pg_advisory_xact_lock",
 	         PG_STORE_LOCK_KEY);
-	PGresult *r = exec_sql(pc, sql);
+	PGresult *r = exec_sql(st, sql);
 	if (r == NULL) {
 		pg_rollback(st);
 		return -1;
@@ -692,7 +695,6 @@ static int pg_begin(struct store *st)
 		pg_rollback(st);
 		return -1;
 	}
-	pc->tx_open = true;
 	return 0;
 }
 
@@ -700,8 +702,7 @@ static int pg_commit(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
 	if (!conn_ok(pc)) {
-		pc->tx_open = false;
-		set_error(pc, "08006", "database connection lost before commit");
+			set_error(pc, "08006", "database connection lost before commit");
 		return -1;
 	}
 	if (PQtransactionStatus(pc->conn) != PQTRANS_INTRANS) {
@@ -715,7 +716,6 @@ static int pg_commit(struct store *st)
 	if (!ok)
 		set_result_error(pc, r);
 	PQclear(r);
-	pc->tx_open = false;
 	return ok ? 0 : -1;
 }
 

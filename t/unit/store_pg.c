@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct store_driver *drv = &store_driver_pg;
 static const char *conninfo;
@@ -293,6 +294,7 @@ static void test_reconnect(struct store *st)
 	drv->finalize(s);
 
 	is_int(drv->begin(st), 0, "a transaction");
+	st->tx_depth = 1;   /* as store.c counts it */
 	pid = one_int(st, "SELECT pg_backend_pid() + ?1", 0);
 	one_int(killer, "SELECT pg_terminate_backend(?1::integer)::integer", pid);
 	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "five.test"), -1,
@@ -300,9 +302,37 @@ static void test_reconnect(struct store *st)
 	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "five.test"), -1,
 	       "and is not continued on a new one");
 	ok(!drv->in_tx(st), "it is over");
-	drv->rollback(st);
+	st->tx_depth = 0;   /* store.c closes it without the driver */
 	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "five.test"), 0,
-	       "after its rollback the handle works again");
+	       "once the store has closed it the handle works again");
+
+	/* the server refuses new connections for a while (said from another
+	 * database: a database cannot close itself) */
+	char sql[160], db[64], other[600];
+	void *q = drv->prepare(killer, "SELECT current_database()");
+	snprintf(db, sizeof db, "%s", drv->step(killer, q) == 1 ? drv->col_text(q, 0) : "");
+	drv->finalize(q);
+	close_store(killer);
+	snprintf(other, sizeof other, "%s dbname=postgres", conninfo);   /* the last wins */
+	killer = calloc(1, sizeof *killer);
+	if (killer == NULL || drv->open(killer, other, 1000, false) < 0)
+		diag("no connection to the postgres database");
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS false", db);
+	if (!is_int(drv->exec(killer, sql), 0, "the database takes no new connections"))
+		diag("%s", drv->errmsg(killer));
+	pid = one_int(st, "SELECT pg_backend_pid() + ?1", 0);
+	one_int(killer, "SELECT pg_terminate_backend(?1::integer)::integer", pid);
+	ok(one_int(st, "SELECT ?1", 1) < 0, "a killed connection fails");
+	ok(one_int(st, "SELECT ?1", 1) < 0 && drv->classify(st) == STORE_E_TRANSIENT,
+	   "connecting again fails, as transient");
+	ok(one_int(st, "SELECT ?1", 1) < 0 && strstr(drv->errmsg(st), "waiting") != NULL,
+	   "the next call does not try before the back-off is over");
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS true", db);
+	drv->exec(killer, sql);
+	int tries = 0;
+	while (one_int(st, "SELECT ?1", 1) != 1 && tries++ < 200)
+		usleep(50 * 1000);   /* the back-off is at most 5 s */
+	ok(tries < 200, "once the server takes connections the handle is back by itself");
 	close_store(killer);
 }
 
