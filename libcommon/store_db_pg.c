@@ -11,7 +11,7 @@
  * unescaped on first read and kept until the next step or reset.
  *
  * WRITERS ARE SERIALIZED STORE-WIDE.  begin() takes a transaction-scoped
- * advisory lock with one fixed key after BEGIN, so that at most one
+ * advisory lock with the store's key after BEGIN, so that at most one
  * write transaction runs at a time on the whole database, from however
  * many processes and machines, exactly as SQLite's BEGIN IMMEDIATE does
  * on one file.  That is what keeps UID and MODSEQ allocation (read the
@@ -40,9 +40,10 @@
 #include <string.h>
 #include <time.h>
 
-/* The advisory lock every write transaction takes: "ems" in ASCII.
- * Advisory locks are per database, so two stores in one cluster do not
- * share it. */
+/* The advisory lock every write transaction takes: "ems" in ASCII, and
+ * a hash of the schema the store is in.  Advisory locks are per
+ * database, so stores in two databases, or in two schemas of one
+ * (search_path), do not share it. */
 #define PG_STORE_LOCK_KEY 0x656d73
 /* Type oids of pg_type (fixed by PostgreSQL). */
 #define PG_OID_BOOL  16
@@ -678,8 +679,8 @@ static void pg_rollback(struct store *st)
 static int pg_begin(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
-	char sql[96];
-	snprintf(sql, sizeof sql, "BEGIN; SELECT %s(%d)",
+	char sql[128];
+	snprintf(sql, sizeof sql, "BEGIN; SELECT %s(%d, hashtext(current_schema()))",
 	         pc->nowait ? "pg_try_advisory_xact_lock" : "pg_advisory_xact_lock",
 	         PG_STORE_LOCK_KEY);
 	PGresult *r = exec_sql(st, sql);
