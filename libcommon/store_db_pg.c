@@ -49,6 +49,7 @@
 #define PG_OID_BOOL  16
 #define PG_OID_BYTEA 17
 #define PG_OID_INT8  20
+#define PG_OID_TEXT  25
 /* Back-off between attempts to connect again: doubles up to the max. */
 #define PG_RETRY_MIN_MS 100
 #define PG_RETRY_MAX_MS 5000
@@ -479,6 +480,8 @@ static void pg_bind_text(void *stmt, int i, const char *v)
 	s->vals[k] = v;
 	s->lens[k] = 0;
 	s->fmts[k] = 0;
+	if (s->gen == 0 && v != NULL)
+		s->types[k] = PG_OID_TEXT;
 }
 
 static void pg_bind_blob(void *stmt, int i, const void *p, size_t n)
@@ -503,8 +506,9 @@ static void pg_bind_null(void *stmt, int i)
 	s->vals[k] = NULL;
 }
 
-/* Prepares S on the current connection (types from the first bindings:
- * int8 for integers, bytea for blobs, the server's guess for the rest). */
+/* Prepares S on the current connection, with the types of its first
+ * bindings (int8, text, bytea; a NULL: the server's guess), so that a
+ * parameter means the same wherever it stands. */
 static int ensure_prepared(struct pg_conn *pc, struct pg_stmt *s)
 {
 	if (s->gen == pc->gen)
