@@ -42,6 +42,15 @@ PROGRAMS :=
 UNIT_EXTRA :=
 include $(sort $(wildcard */module.mk))
 
+# The store's unit tests run on either backend (t/store_test.h).
+UNIT_EXTRA_store += t/store_test.c
+UNIT_EXTRA_store_sieve += t/store_test.c
+UNIT_EXTRA_store_pool += t/store_test.c
+UNIT_EXTRA_auth += t/store_test.c
+UNIT_EXTRA_auth_async += t/store_test.c
+UNIT_EXTRA_spool += t/store_test.c
+UNIT_EXTRA_postman_expand += t/store_test.c
+
 LIBCOMMON_SRCS := $(sort $(wildcard libcommon/*.c))
 LIBCOMMON_OBJS := $(LIBCOMMON_SRCS:%.c=$(BUILD)/%.o)
 LIBCOMMON      := $(BUILD)/libcommon.a

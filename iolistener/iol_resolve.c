@@ -155,7 +155,7 @@ struct iol_resolver *iol_resolver_new(struct evloop *loop)
 		return NULL;
 	}
 	r->loop = loop;
-	r->pool = store_pool_new(loop, "resolver", NULL, 0, IOL_RESOLVE_THREADS, NULL);
+	r->pool = store_pool_new(loop, "resolver", NULL, NULL, 0, IOL_RESOLVE_THREADS, NULL);
 	if (r->pool == NULL) {
 		free(r);
 		return NULL;

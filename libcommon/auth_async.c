@@ -139,7 +139,8 @@ static void thread_stop(void *local)
 /* ---- the pool ---- */
 
 struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
-                                const char *store_path, int busy_ms, unsigned threads)
+                                const char *backend, const char *target, int busy_ms,
+                                unsigned threads)
 {
 	struct auth_pool *p = calloc(1, sizeof *p);
 	if (p == NULL) {
@@ -148,7 +149,8 @@ struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
 	}
 	/* the hooks only read MODEL, which outlives the pool */
 	struct store_pool_hooks hooks = { thread_start, thread_stop, (void *)model };
-	p->pool = store_pool_new(loop, "auth_pool", store_path, busy_ms, threads, &hooks);
+	p->pool = store_pool_new(loop, "auth_pool", backend, target, busy_ms, threads,
+	                         &hooks);
 	if (p->pool == NULL) {
 		free(p);
 		return NULL;
@@ -159,7 +161,7 @@ struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
 struct auth_pool *auth_pool_from_config(struct evloop *loop, const struct auth *model,
                                         const struct ems_config *cfg)
 {
-	return auth_pool_new(loop, model, config_path(cfg, "store"),
+	return auth_pool_new(loop, model, store_config_backend(cfg), store_config_target(cfg),
 	                     (int)config_int(cfg, "store.busy_timeout_ms"),
 	                     (unsigned)config_int(cfg, "auth.threads"));
 }

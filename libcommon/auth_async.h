@@ -47,16 +47,18 @@ unsigned auth_pool_threads(unsigned n);
 
 /*
  * Starts THREADS (see auth_pool_threads) check threads for LOOP, each
- * with its own store handle on STORE_PATH (BUSY_MS as in store_open())
- * and a clone of MODEL (which must outlive the pool).  Returns the pool,
- * or NULL after logging why (no thread left running).
+ * with its own store handle on TARGET of store BACKEND (as
+ * store_open_backend(); NULL: "sqlite", TARGET a path) and a clone of
+ * MODEL (which must outlive the pool).  Returns the pool, or NULL after
+ * logging why (no thread left running).
  */
 struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
-                                const char *store_path, int busy_ms, unsigned threads);
+                                const char *backend, const char *target, int busy_ms,
+                                unsigned threads);
 
 /*
- * The same from a program's ems.conf: the store path ("store"),
- * store.busy_timeout_ms and auth.threads.
+ * The same from a program's ems.conf: the store (store_config_backend(),
+ * store_config_target()), store.busy_timeout_ms and auth.threads.
  */
 struct auth_pool *auth_pool_from_config(struct evloop *loop, const struct auth *model,
                                         const struct ems_config *cfg);

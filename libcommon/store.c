@@ -82,18 +82,28 @@ struct store *store_open_backend(const char *backend, const char *target,
 	return drv != NULL ? open_with(drv, target, busy_timeout_ms, false) : NULL;
 }
 
-struct store *store_open_config(const struct ems_config *cfg)
+const char *store_config_backend(const struct ems_config *cfg)
 {
-	const char *backend = config_str(cfg, "store.backend");
-	int busy = (int)config_int(cfg, "store.busy_timeout_ms");
-	if (strcmp(backend, "sqlite") == 0)
-		return store_open(config_path(cfg, "store"), busy);
-	return store_open_backend(backend, config_str(cfg, "store.conninfo"), busy);
+	return config_str(cfg, "store.backend");
 }
 
-struct store *store_open_nowait(const char *path)
+const char *store_config_target(const struct ems_config *cfg)
 {
-	return open_with(&store_driver_sqlite, path, 0, true);
+	if (strcmp(store_config_backend(cfg), "sqlite") == 0)
+		return config_path(cfg, "store");
+	return config_str(cfg, "store.conninfo");
+}
+
+struct store *store_open_config(const struct ems_config *cfg)
+{
+	return store_open_backend(store_config_backend(cfg), store_config_target(cfg),
+	                          (int)config_int(cfg, "store.busy_timeout_ms"));
+}
+
+struct store *store_open_nowait(const char *backend, const char *target)
+{
+	const struct store_driver *drv = driver_named(backend);
+	return drv != NULL ? open_with(drv, target, 0, true) : NULL;
 }
 
 void store_close(struct store *st)

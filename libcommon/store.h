@@ -95,13 +95,19 @@ struct store *store_open_backend(const char *backend, const char *target,
 struct ems_config;
 struct store *store_open_config(const struct ems_config *cfg);
 
+/* What store_open_config() opens: store.backend of CFG, and its target
+ * (the path of "store" for sqlite, store.conninfo for postgresql), for
+ * those that open stores of their own (store pools, store_open_nowait). */
+const char *store_config_backend(const struct ems_config *cfg);
+const char *store_config_target(const struct ems_config *cfg);
+
 /*
  * The same for writes an event loop may make itself because losing one
  * costs nothing (IMAP's claim of \Recent): a write that meets another
  * writer's lock fails at once as transient instead of waiting, and a
  * commit is not synced to disk (a crash may forget it).
  */
-struct store *store_open_nowait(const char *path);
+struct store *store_open_nowait(const char *backend, const char *target);
 
 /* Closes ST (NULL is fine), rolling back a transaction left open. */
 void store_close(struct store *st);

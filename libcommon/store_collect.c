@@ -71,10 +71,17 @@ int store_collect_messages(struct store *st, int64_t before, int limit, int64_t 
 	return purge(st, s, before, limit, "collect_messages", n);
 }
 
+/* PostgreSQL vacuums and checkpoints by itself (autovacuum, the
+ * checkpointer): there the calls below have nothing to do. */
+static bool self_maintained(const struct store *st)
+{
+	return st->drv != &store_driver_sqlite;
+}
+
 int store_vacuum_step(struct store *st, int pages)
 {
-	if (store_sqlite_only(st, "vacuum") < 0)
-		return -1;
+	if (self_maintained(st))
+		return 0;
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%d)", pages > 0 ? pages : 1);
 	return store_exec(st, sql);
@@ -82,15 +89,18 @@ int store_vacuum_step(struct store *st, int pages)
 
 int store_checkpoint(struct store *st)
 {
-	if (store_sqlite_only(st, "checkpoint") < 0)
-		return -1;
+	if (self_maintained(st))
+		return 0;
 	return store_sqlite_checkpoint(st, false, NULL);
 }
 
 int store_checkpoint_quiet(struct store *st, int *wal_pages)
 {
-	if (store_sqlite_only(st, "checkpoint") < 0)
-		return -1;
+	if (self_maintained(st)) {
+		if (wal_pages != NULL)
+			*wal_pages = 0;
+		return 0;
+	}
 	return store_sqlite_checkpoint(st, true, wal_pages);
 }
 
@@ -108,8 +118,15 @@ static int pragma_int(struct store *st, const char *sql, int64_t *out)
 int store_page_counts(struct store *st, int64_t *pages, int64_t *free_pages,
                       int64_t *page_size)
 {
-	if (store_sqlite_only(st, "page_counts") < 0)
-		return -1;
+	if (self_maintained(st)) {
+		/* the database's size in blocks; free space is PostgreSQL's own */
+		*free_pages = 0;
+		if (pragma_int(st, "SELECT current_setting('block_size')::bigint", page_size) < 0 ||
+		    pragma_int(st, "SELECT pg_database_size(current_database())", pages) < 0)
+			return -1;
+		*pages /= *page_size;   /* a block is never 0 bytes */
+		return 0;
+	}
 	return pragma_int(st, "PRAGMA page_count", pages) < 0 ||
 	       pragma_int(st, "PRAGMA freelist_count", free_pages) < 0 ||
 	       pragma_int(st, "PRAGMA page_size", page_size) < 0 ? -1 : 0;

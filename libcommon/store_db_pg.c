@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* The advisory lock every write transaction takes: "ems" in ASCII, and
@@ -84,6 +85,7 @@ struct pg_stmt {
 	struct pg_conn *pc;
 	char *sql;             /* ?N rewritten to $N */
 	int nparams;
+	bool writes;           /* INSERT, UPDATE or DELETE */
 	char name[24];
 	unsigned gen;          /* connection generation it is prepared on; 0: not */
 	Oid *types;
@@ -349,6 +351,15 @@ static char *rewrite_params(const char *sql, int *nparams)
 	return out;
 }
 
+/* True when SQL is an INSERT, UPDATE or DELETE. */
+static bool changes_rows(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return strncasecmp(sql, "INSERT", 6) == 0 || strncasecmp(sql, "UPDATE", 6) == 0 ||
+	       strncasecmp(sql, "DELETE", 6) == 0;
+}
+
 static void *zalloc(size_t n, size_t size)
 {
 	return calloc(n ? n : 1, size);
@@ -387,6 +398,7 @@ static void *pg_prepare(struct store *st, const char *sql)
 		return NULL;
 	}
 	snprintf(s->name, sizeof s->name, "ems_%u", ++pc->next_name);
+	s->writes = changes_rows(sql);
 	return s;
 }
 
@@ -532,15 +544,31 @@ static void note_changes(struct pg_conn *pc, PGresult *r)
 		pc->changes = strtoll(PQcmdTuples(r), NULL, 10);
 }
 
+static int pg_begin(struct store *st);
+static int pg_commit(struct store *st);
+static void pg_rollback(struct store *st);
+
+/* Runs S.  A write outside a transaction runs in one of its own, under
+ * the write lock, as an SQLite autocommit write takes that file's lock:
+ * no write ever runs beside another's transaction. */
 static int run(struct store *st, struct pg_stmt *s)
 {
 	struct pg_conn *pc = pg(st);
 	if (ensure_conn(st) < 0 || ensure_prepared(pc, s) < 0)
 		return -1;
+	bool implicit = s->writes && PQtransactionStatus(pc->conn) == PQTRANS_IDLE;
+	if (implicit && pg_begin(st) < 0)
+		return -1;
 	PGresult *r = PQexecPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
 	ExecStatusType rs = PQresultStatus(r);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
 		set_result_error(pc, r);
+		PQclear(r);
+		if (implicit)
+			pg_rollback(st);
+		return -1;
+	}
+	if (implicit && pg_commit(st) < 0) {
 		PQclear(r);
 		return -1;
 	}
@@ -707,7 +735,7 @@ static int pg_commit(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
 	if (!conn_ok(pc)) {
-			set_error(pc, "08006", "database connection lost before commit");
+		set_error(pc, "08006", "database connection lost before commit");
 		return -1;
 	}
 	if (PQtransactionStatus(pc->conn) != PQTRANS_INTRANS) {

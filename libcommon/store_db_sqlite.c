@@ -363,10 +363,19 @@ static int copy_spool(struct store *st, int64_t id, const struct spool *sp)
 	return check(st, rc) == 0 ? 0 : store_fail(st, "message_put");
 }
 
-int store_body_write_spool(struct store *st, int64_t id, const struct spool *sp)
+int store_sqlite_body_write(struct store *st, int64_t id, const void *data, size_t len)
 {
-	if (store_sqlite_only(st, "message_put") < 0)
+	struct store_stmt *s = store_stmt(st,
+	    "INSERT INTO message_bodies (id, body) VALUES (?1, ?2)");
+	if (s == NULL)
 		return -1;
+	store_bind_int64(s, 1, id);
+	store_bind_blob(s, 2, len ? data : "", len);
+	return store_exec_stmt(st, s, "message_put");
+}
+
+int store_sqlite_body_write_spool(struct store *st, int64_t id, const struct spool *sp)
+{
 	struct store_stmt *s = store_stmt(st,
 	    "INSERT INTO message_bodies (id, body) VALUES (?1, zeroblob(?2))");
 	if (s == NULL)
@@ -378,10 +387,8 @@ int store_body_write_spool(struct store *st, int64_t id, const struct spool *sp)
 	return copy_spool(st, id, sp);
 }
 
-ssize_t store_body_read(struct store *st, int64_t id, size_t off, void *buf, size_t n)
+ssize_t store_sqlite_body_read(struct store *st, int64_t id, size_t off, void *buf, size_t n)
 {
-	if (store_sqlite_only(st, "message_read") < 0)
-		return -1;
 	sqlite3_blob *blob = NULL;
 	int rc = sqlite3_blob_open(db_of(st), "main", "message_bodies", "body", id, 0, &blob);
 	if (rc != SQLITE_OK) {

@@ -128,15 +128,27 @@ int store_schema_sqlite_apply(struct store *st);
 int store_schema_sqlite_version(struct store *st);
 
 /*
- * Message bodies, the one place the backends store data differently
- * (SQLite: incremental blob I/O, so a message never sits whole in
- * memory).  store_body_write_spool() stores spool SP as the body of new
- * message ID (its message_bodies row not yet inserted); store_body_read()
- * reads up to N bytes from offset OFF of message ID's body into BUF and
- * returns how many (0 past the end), -1 (logged; STORE_E_NOTFOUND for no
- * such message).  SQLite versions in store_db_sqlite.c.
+ * Message bodies, the one place the backends store data differently, so
+ * that a message never sits whole in memory (SQLite: incremental blob
+ * I/O on message_bodies; PostgreSQL: 64 KiB rows of message_chunks).
+ * store_body_write() stores LEN bytes at DATA, store_body_write_spool()
+ * spool SP, as the body of new message ID (no body row of it yet; inside
+ * the caller's transaction); 0 or -1 (logged).  store_body_read() reads
+ * up to N bytes from offset OFF of message ID's body into BUF and returns
+ * how many (0 past the end), -1 (logged; STORE_E_NOTFOUND for no such
+ * message).  store_body.c picks the backend's version: store_sqlite_*
+ * in store_db_sqlite.c, store_pg_* in store_body_pg.c.
  */
+int store_body_write(struct store *st, int64_t id, const void *data, size_t len);
 int store_body_write_spool(struct store *st, int64_t id, const struct spool *sp);
 ssize_t store_body_read(struct store *st, int64_t id, size_t off, void *buf, size_t n);
+
+int store_sqlite_body_write(struct store *st, int64_t id, const void *data, size_t len);
+int store_sqlite_body_write_spool(struct store *st, int64_t id, const struct spool *sp);
+ssize_t store_sqlite_body_read(struct store *st, int64_t id, size_t off, void *buf,
+                               size_t n);
+int store_pg_body_write(struct store *st, int64_t id, const void *data, size_t len);
+int store_pg_body_write_spool(struct store *st, int64_t id, const struct spool *sp);
+ssize_t store_pg_body_read(struct store *st, int64_t id, size_t off, void *buf, size_t n);
 
 #endif

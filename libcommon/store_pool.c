@@ -74,7 +74,8 @@ struct store_pool {
 	unsigned peak;            /* most threads live at once */
 	bool ended;               /* a slot is SLOT_ENDED */
 	struct store_pool_size size;
-	char *store_path;         /* for the threads started later */
+	char *backend;            /* the store's, for the threads started later */
+	char *store_path;         /* its target: a file, a connection string */
 	int busy_ms;
 	unsigned long commits;    /* group transactions committed */
 	struct store_job *queue, **queue_tail;
@@ -367,7 +368,8 @@ static void unstart(struct store_pool *p, struct worker *w)
 static int start_worker(struct store_pool *p, struct worker *w)
 {
 	w->pool = p;
-	if ((p->store_path != NULL && (w->st = store_open(p->store_path, p->busy_ms)) == NULL) ||
+	if ((p->store_path != NULL &&
+	     (w->st = store_open_backend(p->backend, p->store_path, p->busy_ms)) == NULL) ||
 	    (p->hooks.thread_start != NULL &&
 	     (w->local = p->hooks.thread_start(w->st, p->hooks.arg)) == NULL)) {
 		unstart(p, w);
@@ -453,17 +455,17 @@ static struct store_pool_size size_bounded(const struct store_pool_size *size)
 }
 
 struct store_pool *store_pool_new(struct evloop *loop, const char *name,
-                                  const char *store_path, int busy_ms, unsigned threads,
-                                  const struct store_pool_hooks *hooks)
+                                  const char *backend, const char *store_path, int busy_ms,
+                                  unsigned threads, const struct store_pool_hooks *hooks)
 {
 	struct store_pool_size size;
 	store_pool_size_fixed(&size, threads);
-	return store_pool_new_sized(loop, name, store_path, busy_ms, &size, hooks);
+	return store_pool_new_sized(loop, name, backend, store_path, busy_ms, &size, hooks);
 }
 
 struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
-                                        const char *store_path, int busy_ms,
-                                        const struct store_pool_size *size,
+                                        const char *backend, const char *store_path,
+                                        int busy_ms, const struct store_pool_size *size,
                                         const struct store_pool_hooks *hooks)
 {
 	struct store_pool *p = calloc(1, sizeof *p);
@@ -487,7 +489,8 @@ struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
 	pthread_cond_init(&p->cv, &attr);
 	pthread_cond_init(&p->idle_cv, NULL);
 	pthread_condattr_destroy(&attr);
-	if (store_path != NULL && (p->store_path = strdup(store_path)) == NULL) {
+	if (store_path != NULL && ((p->store_path = strdup(store_path)) == NULL ||
+	                           (p->backend = strdup(backend ? backend : "sqlite")) == NULL)) {
 		log_error(p->name, "error=\"out of memory\"");
 		store_pool_free(p);
 		return NULL;
@@ -508,7 +511,7 @@ struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
 	}
 	log_info(p->name, "threads=%u min=%u max=%u increment=%u idle_timeout_s=%u store=%s",
 	         first, p->size.min, p->size.max, p->size.increment, p->size.idle_timeout_s,
-	         store_path ? "yes" : "no");
+	         store_path ? p->backend : "no");
 	return p;
 }
 
@@ -533,7 +536,8 @@ struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_
 		size = *own;
 	else
 		store_pool_size_from_config(cfg, &size);
-	return store_pool_new_sized(loop, "store_pool", config_path(cfg, "store"),
+	return store_pool_new_sized(loop, "store_pool", store_config_backend(cfg),
+	                            store_config_target(cfg),
 	                            (int)config_int(cfg, "store.busy_timeout_ms"), &size, NULL);
 }
 
@@ -549,6 +553,7 @@ void store_pool_free(struct store_pool *p)
 		if (p->workers[i].state != SLOT_FREE)
 			reap(p, &p->workers[i]);
 	free(p->store_path);
+	free(p->backend);
 	free_list(p->queue);
 	free_list(p->done);
 	evloop_del_io(p->io);

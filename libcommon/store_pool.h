@@ -145,23 +145,24 @@ void store_pool_size_from_config(const struct ems_config *cfg, struct store_pool
 
 /*
  * Starts THREADS (see store_pool_threads) threads for LOOP, each with its
- * own store handle on STORE_PATH (BUSY_MS as in store_open()), or with no
- * store when STORE_PATH is NULL.  HOOKS may be NULL.  NAME names the pool
- * in logs ("store_pool", "auth_pool").  Returns the pool, or NULL after
- * logging why (no thread left running).
+ * own store handle on STORE_PATH of store BACKEND (BUSY_MS; as in
+ * store_open_backend(); BACKEND NULL: "sqlite", STORE_PATH a file), or
+ * with no store when STORE_PATH is NULL.  HOOKS may be NULL.  NAME names
+ * the pool in logs ("store_pool", "auth_pool").  Returns the pool, or
+ * NULL after logging why (no thread left running).
  */
 struct store_pool *store_pool_new(struct evloop *loop, const char *name,
-                                  const char *store_path, int busy_ms, unsigned threads,
-                                  const struct store_pool_hooks *hooks);
+                                  const char *backend, const char *store_path, int busy_ms,
+                                  unsigned threads, const struct store_pool_hooks *hooks);
 
 /* The same with a pool that grows and shrinks within SIZE. */
 struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
-                                        const char *store_path, int busy_ms,
-                                        const struct store_pool_size *size,
+                                        const char *backend, const char *store_path,
+                                        int busy_ms, const struct store_pool_size *size,
                                         const struct store_pool_hooks *hooks);
 
-/* The same from a program's ems.conf: the store path ("store"),
- * store.busy_timeout_ms and the size: OWN (the instance's own, from the
+/* The same from a program's ems.conf: the store (store_config_backend(),
+ * store_config_target()), store.busy_timeout_ms and the size: OWN (the instance's own, from the
  * process table), or when NULL store_pool_size_from_config(). */
 struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg,
                                           const struct store_pool_size *own);

@@ -112,8 +112,9 @@ int store_collect_queues(struct store *st, int64_t before, int limit, int64_t *n
 int store_collect_messages(struct store *st, int64_t before, int limit, int64_t *n);
 
 /* Returns up to PAGES free pages to the file system (incremental vacuum).
- * This and the three below are SQLite only: on another backend they
- * fail with STORE_E_FAILED ("not supported on this backend"). */
+ * This and the checkpoints below do nothing on PostgreSQL, which vacuums
+ * and checkpoints by itself (there page_counts gives the database's size
+ * in blocks and no free pages). */
 int store_vacuum_step(struct store *st, int pages);
 
 /* Copies as much of the write-ahead log into the database as readers

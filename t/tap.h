@@ -32,6 +32,9 @@ int is_mem(const void *got, size_t got_len, const void *want, size_t want_len,
 /* Prints "# ..." to stdout (a diagnostic prove shows with -v). */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Records N tests as skipped, for the reason WHY. */
+void skip(int n, const char *why);
+
 /* Skips the whole program ("1..0 # SKIP why") and exits 0. */
 void skip_all(const char *why) __attribute__((noreturn));
 

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_auth.h"
+#include "store_test.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -209,10 +210,8 @@ static void test_external(struct auth *a)
 
 int main(void)
 {
-	char path[512];
 	log_set_level(LOG_LVL_ERROR);
-	snprintf(path, sizeof path, "%s/store.db", tap_tmpdir());
-	struct store *st = store_open(path, 2000);
+	struct store *st = test_store_open("store.db", 2000);
 	int64_t pid = 0;
 	if (st == NULL || store_domain_add(st, "example.test", "", NULL) < 0 ||
 	    store_person_add(st, "example.test", "demo", "pw1", &pid) < 0)

@@ -11,6 +11,7 @@
 #include "store_auth.h"
 #include "store_directory.h"
 #include "loop_answers.h"
+#include "store_test.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -31,7 +32,7 @@ static struct auth_settings set = {
 };
 
 static struct evloop *loop;
-static char db_path[512];
+static char db_path[1024];   /* a path or a connection string */
 
 /* What one callback saw. */
 struct seen {
@@ -164,7 +165,7 @@ static void test_cancel_from_callback(struct auth_pool *one)
 
 static void test_free_busy(struct auth *model)
 {
-	struct auth_pool *p = auth_pool_new(loop, model, db_path, 2000, 1);
+	struct auth_pool *p = auth_pool_new(loop, model, test_store_backend(), db_path, 2000, 1);
 	struct seen s[4];
 	memset(s, 0, sizeof s);
 	for (int i = 0; i < 4; i++)
@@ -179,8 +180,8 @@ static void test_free_busy(struct auth *model)
 int main(void)
 {
 	log_set_level(LOG_LVL_ERROR);
-	snprintf(db_path, sizeof db_path, "%s/store.db", tap_tmpdir());
-	struct store *st = store_open(db_path, 2000);
+	snprintf(db_path, sizeof db_path, "%s", test_store_target("store.db"));
+	struct store *st = test_store_open("store.db", 2000);
 	int64_t pid = 0;
 	if (st == NULL || store_domain_add(st, "example.test", "", NULL) < 0 ||
 	    store_person_add(st, "example.test", "demo", "pw1", &pid) < 0)
@@ -190,8 +191,8 @@ int main(void)
 	ok(loop != NULL && a != NULL, "a loop and an authenticator are made");
 	is_int(auth_pool_threads(0) >= 1, 1, "threads default to the CPUs, at least one");
 	is_int(auth_pool_threads(1000), AUTH_POOL_THREADS_MAX, "  capped");
-	struct auth_pool *p = auth_pool_new(loop, a, db_path, 2000, 2);
-	struct auth_pool *one = auth_pool_new(loop, a, db_path, 2000, 1);
+	struct auth_pool *p = auth_pool_new(loop, a, test_store_backend(), db_path, 2000, 2);
+	struct auth_pool *one = auth_pool_new(loop, a, test_store_backend(), db_path, 2000, 1);
 	ok(p != NULL && one != NULL, "pools of 2 and 1 threads start");
 	if (p == NULL || one == NULL)
 		skip_all("no pool");

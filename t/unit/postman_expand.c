@@ -5,6 +5,7 @@
  * off), unknown names, disabled mailboxes and the expansion limit. */
 #include "../../postman/postman.h"
 #include "store.h"
+#include "store_test.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -15,11 +16,9 @@ static int64_t ann, bob, cat;
 
 static void setup(void)
 {
-	char path[512];
 	int64_t staff, team;
 
-	snprintf(path, sizeof path, "%s/store.db", tap_tmpdir());
-	st = store_open(path, 2000);
+	st = test_store_open("store.db", 2000);
 	ok(st != NULL, "store opened");
 	ok(store_domain_add(st, "example.test", "", NULL) == 0 &&
 	   store_person_add(st, "example.test", "ann", "pw", &ann) == 0 &&

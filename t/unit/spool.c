@@ -8,6 +8,7 @@
 #include "mime.h"
 #include "spool.h"
 #include "store.h"
+#include "store_test.h"
 #include "tap.h"
 
 #include <dirent.h>
@@ -118,11 +119,9 @@ static void test_spool(const char *dir)
 
 static void test_adopt(const char *dir)
 {
-	char path[512];
 	size_t len;
 	int64_t id = 0, again = 0, put = 0;
-	snprintf(path, sizeof path, "%s/store.db", tap_tmpdir());
-	struct store *st = store_open(path, 2000);
+	struct store *st = test_store_open("store.db", 2000);
 	char *m = message(300 * 1000, &len);
 	struct spool *sp = spool_new(dir);
 	ok(st != NULL && sp != NULL && spool_write(sp, m, len) == 0, "a store and a spool");

@@ -264,6 +264,10 @@ static void test_write_lock(struct store *st)
 	is_int(drv->classify(quick), STORE_E_TRANSIENT, "as transient too");
 	is_int(one_int(other, "SELECT count(*) FROM domains WHERE ?1 = 1", 1), 3,
 	       "readers are not held up");
+	is_int(run_text(other, "INSERT INTO domains (name) VALUES (?1)", "six.test"), -1,
+	       "a write outside a transaction waits for the lock too, then fails");
+	ok(drv->classify(other) == STORE_E_TRANSIENT && !drv->in_tx(other),
+	   "as transient, leaving no transaction open");
 	drv->commit(st);
 	is_int(drv->begin(other), 0, "after the commit the next writer gets in");
 	drv->commit(other);

@@ -17,6 +17,7 @@
 #include "store_pool.h"
 #include "store_db.h"
 #include "loop_answers.h"
+#include "store_test.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -25,7 +26,7 @@
 #include <unistd.h>
 
 static struct evloop *loop;
-static char db_path[512];
+static char db_path[1024];   /* its target: a path or a connection string */
 static int64_t person;
 static int freed;
 
@@ -99,7 +100,7 @@ static struct ctx *ctx_new(const char *mailbox, int gate)
 
 static void test_no_store(void)
 {
-	struct store_pool *p = store_pool_new(loop, "t_pool", NULL, 0, 1, NULL);
+	struct store_pool *p = store_pool_new(loop, "t_pool", NULL, NULL, 0, 1, NULL);
 	ok(p != NULL, "a pool without a store starts");
 	struct ctx c = { .gate = -1 };
 	struct store_job_ops ops = plain_ops;
@@ -117,7 +118,8 @@ static void test_group(struct store *st)
 {
 	int gate[2];
 	ok(pipe(gate) == 0, "a gate");
-	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 1, NULL);
+	struct store_pool *p = store_pool_new(loop, "t_pool", test_store_backend(), db_path, 2000,
+	                                      1, NULL);
 	struct ctx *g = ctx_new(NULL, gate[0]);
 	struct ctx *a = ctx_new("GroupA", -1), *bad = ctx_new("GroupBad", -1);
 	struct ctx *dup = ctx_new("INBOX", -1), *b = ctx_new("GroupB", -1);
@@ -182,7 +184,8 @@ static void test_cancel(void)
 {
 	int gate[2];
 	ok(pipe(gate) == 0, "a gate");
-	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 1, NULL);
+	struct store_pool *p = store_pool_new(loop, "t_pool", test_store_backend(), db_path, 2000,
+	                                      1, NULL);
 	struct ctx *running = ctx_new(NULL, gate[0]);
 	struct ctx *queued = ctx_new("CancelQ", -1), *last = ctx_new(NULL, -1);
 	freed = 0;
@@ -206,7 +209,8 @@ static void test_cancel(void)
 
 static void test_drain(void)
 {
-	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 2, NULL);
+	struct store_pool *p = store_pool_new(loop, "t_pool", test_store_backend(), db_path, 2000,
+	                                      2, NULL);
 	struct ctx *c[4];
 	for (int i = 0; i < 4; i++) {
 		static const char *names[] = { "Drain0", "Drain1", NULL, NULL };
@@ -284,8 +288,8 @@ static void test_grow_shrink(void)
 	ok(pipe(gate) == 0, "a gate");
 	struct store_pool_size size = { .min = 1, .max = 4, .increment = 2, .idle_timeout_s = 1 };
 	starts = stops = 0;
-	struct store_pool *p = store_pool_new_sized(loop, "t_sized", db_path, 2000, &size,
-	                                            &counting);
+	struct store_pool *p = store_pool_new_sized(loop, "t_sized", test_store_backend(),
+	                                            db_path, 2000, &size, &counting);
 	ok(p != NULL && store_pool_live(p) == 1, "a sized pool starts min threads");
 	struct ctx *c[JOBS];
 	for (int i = 0; i < JOBS; i++) {
@@ -323,7 +327,8 @@ static void test_sized_order_cancel(void)
 	int gate[2];
 	ok(pipe(gate) == 0, "a gate");
 	struct store_pool_size size = { .min = 0, .max = 2, .increment = 1, .idle_timeout_s = 60 };
-	struct store_pool *p = store_pool_new_sized(loop, "t_sized", db_path, 2000, &size, NULL);
+	struct store_pool *p = store_pool_new_sized(loop, "t_sized", test_store_backend(),
+	                                            db_path, 2000, &size, NULL);
 	struct ctx *hold[2] = { ctx_new(NULL, gate[0]), ctx_new(NULL, gate[0]) };
 	struct ctx *queued = ctx_new("SizedCancel", -1), *a = ctx_new("SizedA", -1);
 	struct ctx *b = ctx_new("SizedB", -1);
@@ -393,7 +398,8 @@ static void test_free_queued(void)
 	ok(pipe(gate) == 0, "a gate");
 	static const struct store_job_ops owned = { "t_owned", STORE_JOB_PLAIN, run_job,
 		                                    on_done, free_ctx };
-	struct store_pool *p = store_pool_new(loop, "t_pool", db_path, 2000, 1, NULL);
+	struct store_pool *p = store_pool_new(loop, "t_pool", test_store_backend(), db_path, 2000,
+	                                      1, NULL);
 	store_pool_submit(p, &owned, ctx_new(NULL, gate[0]));
 	for (int i = 0; i < 3; i++)
 		store_pool_submit(p, &owned, ctx_new(NULL, -1));
@@ -409,8 +415,9 @@ static void test_free_queued(void)
 int main(void)
 {
 	log_set_level(LOG_LVL_ERROR);
-	snprintf(db_path, sizeof db_path, "%s/store.db", tap_tmpdir());
-	struct store *st = store_open(db_path, 2000);
+	/* the store of the tests' backend (t/store_test.h) */
+	snprintf(db_path, sizeof db_path, "%s", test_store_target("store.db"));
+	struct store *st = test_store_open("store.db", 2000);
 	loop = loop_answers_loop = evloop_new();
 	if (st == NULL || loop == NULL || store_domain_add(st, "example.test", "", NULL) < 0 ||
 	    store_person_add(st, "example.test", "demo", "pw1", &person) < 0)

@@ -4,6 +4,7 @@
  * person. */
 #include "log.h"
 #include "store.h"
+#include "store_test.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -33,13 +34,11 @@ static const char *listing(struct store *st, int64_t pid)
 
 int main(void)
 {
-	char path[512];
 	int64_t ann, bob;
 	struct store_sieve_script sc = { 0 };
 
 	log_set_level(LOG_LVL_ERROR);
-	snprintf(path, sizeof path, "%s/store.db", tap_tmpdir());
-	struct store *st = store_open(path, 1000);
+	struct store *st = test_store_open("store.db", 1000);
 	if (st == NULL || store_domain_add(st, "example.test", "", NULL) < 0 ||
 	    store_person_add(st, "example.test", "ann", "pw", &ann) < 0 ||
 	    store_person_add(st, "example.test", "bob", "pw", &bob) < 0)

@@ -1,0 +1,124 @@
+/*
+ * store_test.c - the store a unit test runs on (store_test.h).
+ */
+#include "store_test.h"
+#include "store.h"
+#include "tap.h"
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Room for the connection string of one store. */
+#define TARGET_MAX 1024
+
+bool test_store_pg(void)
+{
+	const char *b = getenv("EMS_TEST_STORE");
+	return b != NULL && strcmp(b, "postgresql") == 0;
+}
+
+const char *test_store_backend(void)
+{
+	return test_store_pg() ? "postgresql" : "sqlite";
+}
+
+/* NAME as an SQL identifier: letters, digits and '_' ("main.db": s_main_db). */
+static void schema_of(const char *name, char *out, size_t len)
+{
+	size_t o = 0;
+	out[o++] = 's';
+	out[o++] = '_';
+	for (const char *p = name; *p && o + 1 < len; p++)
+		out[o++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_';
+	out[o] = '\0';
+}
+
+static void create_schema(const char *conninfo, const char *schema)
+{
+	char sql[200];
+	PGconn *c = PQconnectdb(conninfo);
+	snprintf(sql, sizeof sql, "SET client_min_messages = warning;"
+	         " CREATE SCHEMA IF NOT EXISTS %s", schema);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		diag("create schema %s: %s", schema, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+const char *test_store_target(const char *name)
+{
+	static char target[TARGET_MAX];
+	if (!test_store_pg()) {
+		snprintf(target, sizeof target, "%s/%s", tap_tmpdir(), name);
+		return target;
+	}
+	const char *base = getenv("EMS_TEST_PG_CONNINFO");
+	char schema[64];
+	schema_of(name, schema, sizeof schema);
+	create_schema(base ? base : "", schema);
+	snprintf(target, sizeof target, "%s options='-c search_path=%s'", base ? base : "",
+	         schema);
+	return target;
+}
+
+struct store *test_store_open(const char *name, int busy_ms)
+{
+	return store_open_backend(test_store_backend(), test_store_target(name), busy_ms);
+}
+
+/* The first column of the first row of SQL on NAME into OUT; 0, or -1
+ * when SQL failed (OUT "" when it gave no row). */
+static int raw(const char *name, const char *sql, char *out, size_t len)
+{
+	const char *target = test_store_target(name);
+	int r = -1;
+	if (out != NULL)
+		out[0] = '\0';
+	if (test_store_pg()) {
+		PGconn *c = PQconnectdb(target);
+		PGresult *res = PQexec(c, sql);
+		ExecStatusType rs = PQresultStatus(res);
+		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
+			r = 0;
+		if (r == 0 && out != NULL && PQntuples(res) > 0 && PQnfields(res) > 0)
+			snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		PQfinish(c);
+		return r;
+	}
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_open(target, &db) == SQLITE_OK && out == NULL)
+		r = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	else if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		int rc = sqlite3_step(s);
+		r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+		if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
+			snprintf(out, len, "%s", (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return r;
+}
+
+int test_raw_exec(const char *name, const char *sql)
+{
+	return raw(name, sql, NULL, 0);
+}
+
+long long test_raw_int(const char *name, const char *sql)
+{
+	char v[64];
+	if (raw(name, sql, v, sizeof v) < 0 || v[0] == '\0')
+		return -1;
+	return strtoll(v, NULL, 10);
+}
+
+void test_raw_text(const char *name, const char *sql, char *out, size_t len)
+{
+	raw(name, sql, out, len);
+}
