@@ -4,10 +4,19 @@
  *
  * migrations[i] turns a store of version i into version i + 1; version 0
  * is an empty file, and the version lives in PRAGMA user_version.  To
- * change the schema, append one SQL string to migrations[] and raise
- * STORE_SCHEMA_VERSION in store.h: a store of any earlier version then
- * migrates on its next open, all steps in one transaction, and a store
- * newer than the code is refused.  Never edit a shipped step.
+ * change the schema, for both backends at once:
+ *   1. append one SQL string to migrations[] here (SQLite's dialect);
+ *   2. append the same change in PostgreSQL's dialect to pg_steps[] in
+ *      store_schema_pg.c (BIGINT for INTEGER, bytea for BLOB, a plpgsql
+ *      function for a trigger body, ems_nocase for COLLATE NOCASE), and
+ *      keep its pg_base untouched: it is version 11, where PostgreSQL
+ *      stores begin;
+ *   3. raise STORE_SCHEMA_VERSION in store.h (each file asserts at build
+ *      time that its steps reach it).
+ * A store of any earlier version then migrates on its next open, all
+ * steps in one transaction, and a store newer than the code is refused.
+ * Never edit a shipped step.  The statements of the store modules must
+ * then suit both schemas; t/store_pg.t runs the store's tests on both.
  *
  * Reference counts of messages are kept by triggers: +1 when a live entry
  * or a queued item points at a message, -1 when it is expunged, finished

@@ -210,7 +210,9 @@ static const char pg_base[] =
 	"CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(person_id)"
 	"  WHERE active <> 0;";
 
-/* pg_steps[i]: version PG_BASE_VERSION + i to the next (none yet). */
+/* pg_steps[i]: version PG_BASE_VERSION + i to the next, the same change
+ * as store_schema.c's migrations[PG_BASE_VERSION + i] (none yet; the
+ * NULL only ends the list). */
 static const char *const pg_steps[] = { NULL };
 
 _Static_assert(PG_BASE_VERSION + (int)(sizeof pg_steps / sizeof pg_steps[0]) - 1 ==
