@@ -365,6 +365,17 @@ static void *zalloc(size_t n, size_t size)
 	return calloc(n ? n : 1, size);
 }
 
+static void free_stmt(struct pg_stmt *s)
+{
+	free(s->types);
+	free(s->vals);
+	free(s->lens);
+	free(s->fmts);
+	free(s->ints);
+	free(s->sql);
+	free(s);
+}
+
 static void *pg_prepare(struct store *st, const char *sql)
 {
 	struct pg_conn *pc = pg(st);
@@ -388,13 +399,7 @@ static void *pg_prepare(struct store *st, const char *sql)
 	s->ints = zalloc((size_t)np, sizeof *s->ints);
 	if (!s->types || !s->vals || !s->lens || !s->fmts || !s->ints) {
 		set_error(pc, "53200", "out of memory");
-		free(s->types);
-		free(s->vals);
-		free(s->lens);
-		free(s->fmts);
-		free(s->ints);
-		free(s->sql);
-		free(s);
+		free_stmt(s);
 		return NULL;
 	}
 	snprintf(s->name, sizeof s->name, "ems_%u", ++pc->next_name);
@@ -447,13 +452,7 @@ static void pg_finalize(void *stmt)
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
 		PQclear(PQexec(pc->conn, sql));
 	}
-	free(s->types);
-	free(s->vals);
-	free(s->lens);
-	free(s->fmts);
-	free(s->ints);
-	free(s->sql);
-	free(s);
+	free_stmt(s);
 }
 
 static bool pg_busy(void *stmt)

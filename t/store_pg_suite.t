@@ -7,14 +7,17 @@ database's connection string: oomgr creates the demo person, Python's
 smtplib.LMTP delivers messages of several sizes through smtpgw (postman
 files them), imaplib reads them back byte for byte (after the trace
 fields), APPENDs one and reads it back, and the UIDs are unique and
-ascending.  The rows are in PostgreSQL (psql counts them) and no SQLite
+ascending, also after two LMTP connections and an APPENDing IMAP client
+wrote to the mailbox at once.  The rows are in PostgreSQL (psql counts them) and no SQLite
 file was made.
 """
 
+import imaplib
 import os
 import re
 import smtplib
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emspg  # noqa: E402
@@ -99,9 +102,55 @@ t.like(data[0][0].decode() if data and isinstance(data[0], tuple) else "", "\\Se
        "with its flag")
 m.logout()
 
+# Writers at once: two LMTP connections and an IMAP client APPENDing, all
+# to one mailbox; every message arrives and the UIDs stay unique.
+EACH = 10
+
+
+def lmtp_writer(tag, errors):
+    try:
+        lm = smtplib.LMTP(s.lmtp_socket, timeout=SLOW)
+        for i in range(EACH):
+            lm.sendmail("sender@outside.example", [USER], message("%s-%d" % (tag, i), b"x\r\n"))
+        lm.quit()
+    except (OSError, smtplib.SMTPException) as e:
+        errors.append("%s: %r" % (tag, e))
+
+
+def append_writer(errors):
+    try:
+        a = s.connect()
+        for i in range(EACH):
+            typ, _ = a.append("INBOX", None, None, message("append-%d" % i, b"y\r\n"))
+            if typ != "OK":
+                errors.append("APPEND %d: %s" % (i, typ))
+        a.logout()
+    except (OSError, imaplib.IMAP4.error) as e:
+        errors.append("append: %r" % e)
+
+
+errors = []
+threads = [threading.Thread(target=lmtp_writer, args=("lmtp-a", errors)),
+           threading.Thread(target=lmtp_writer, args=("lmtp-b", errors)),
+           threading.Thread(target=append_writer, args=(errors,))]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join(SLOW)
+t.is_(errors, [], "two LMTP connections and an APPENDing client at once, no error")
+total = len(CASES) + 1 + 3 * EACH
+got = s.wait_messages(USER, total, timeout=SLOW)
+t.is_(len(got), total, "every one of them is filed")
+m = s.connect()
+m.select("INBOX", readonly=True)
+typ, data = m.uid("SEARCH", "ALL")
+uids = [int(x) for x in data[0].split()]
+t.ok(len(uids) == total and uids == sorted(set(uids)), "UIDs unique and ascending")
+m.logout()
+
 c = emspg.cluster()
 dbname = re.search(r"dbname=(\S+)", conninfo).group(1)
-t.is_(c.psql("SELECT count(*) FROM entries", dbname).strip(), str(len(CASES) + 1),
+t.is_(c.psql("SELECT count(*) FROM entries", dbname).strip(), str(total),
       "the entries are rows in PostgreSQL")
 t.ok(int(c.psql("SELECT count(*) FROM message_chunks", dbname)) > len(CASES),
      "and the bodies are chunks there")
