@@ -22,7 +22,9 @@
  *
  * A lost connection is made again on a later call, at most once per
  * back-off interval and never blocking longer than the busy timeout;
- * meanwhile every call fails as transient.  A connection lost inside a
+ * meanwhile every call fails as transient.  A call that finds an idle
+ * connection broken (the server restarted since) connects again at once
+ * and is sent again when that cannot repeat a write.  A connection lost inside a
  * transaction is made again only once store.c has closed that transaction
  * (its tx_depth is back to 0), so nothing half-done is ever continued in
  * autocommit.
@@ -550,14 +552,16 @@ static void pg_rollback(struct store *st);
 /* Runs S.  A write outside a transaction runs in one of its own, under
  * the write lock, as an SQLite autocommit write takes that file's lock:
  * no write ever runs beside another's transaction. */
-static int run(struct store *st, struct pg_stmt *s)
+static int run_once(struct store *st, struct pg_stmt *s, bool *safe)
 {
 	struct pg_conn *pc = pg(st);
+	*safe = true;
 	if (ensure_conn(st) < 0 || ensure_prepared(pc, s) < 0)
 		return -1;
 	bool implicit = s->writes && PQtransactionStatus(pc->conn) == PQTRANS_IDLE;
 	if (implicit && pg_begin(st) < 0)
 		return -1;
+	*safe = !s->writes;
 	PGresult *r = PQexecPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
 	ExecStatusType rs = PQresultStatus(r);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
@@ -584,6 +588,26 @@ static int run(struct store *st, struct pg_stmt *s)
 	s->row = 0;
 	s->walking = true;
 	return 0;
+}
+
+/* True when ST's connection is broken and the store had no transaction
+ * open on it. */
+static bool lost_idle(struct store *st)
+{
+	return !conn_ok(pg(st)) && st->tx_depth == 0;
+}
+
+/* A connection that broke while idle (the server restarted) shows only
+ * when something is sent on it: then S is sent once more on a new one,
+ * when that cannot repeat a change (S reads, or failed before its write
+ * was sent). */
+static int run(struct store *st, struct pg_stmt *s)
+{
+	bool safe;
+	int r = run_once(st, s, &safe);
+	if (r < 0 && safe && lost_idle(st))
+		r = run_once(st, s, &safe);
+	return r;
 }
 
 static int pg_step(struct store *st, void *stmt)
@@ -665,7 +689,7 @@ static int64_t pg_changes(struct store *st)
 
 /* Runs SQL (one or more statements); the last result, or NULL after
  * recording the failure. */
-static PGresult *exec_sql(struct store *st, const char *sql)
+static PGresult *exec_once(struct store *st, const char *sql)
 {
 	struct pg_conn *pc = pg(st);
 	if (ensure_conn(st) < 0)
@@ -678,6 +702,16 @@ static PGresult *exec_sql(struct store *st, const char *sql)
 		return NULL;
 	}
 	note_changes(pc, r);
+	return r;
+}
+
+/* The same, sent once more on a new connection as run() does, unless SQL
+ * writes. */
+static PGresult *exec_sql(struct store *st, const char *sql)
+{
+	PGresult *r = exec_once(st, sql);
+	if (r == NULL && !changes_rows(sql) && lost_idle(st))
+		r = exec_once(st, sql);
 	return r;
 }
 
