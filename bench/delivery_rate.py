@@ -11,10 +11,15 @@ benchmark, not a test: it prints figures and never fails on a time.
 
     python3 bench/delivery_rate.py [--count 300] [--sizes 2048,102400]
                                    [--jobs 1] [--sendmail-count 50]
+                                   [--store sqlite|postgresql]
 
 EMS_BUILD picks the build (default ./build).  Each path gets a fresh
 private suite (smtpgw daemon + one postman) in a temporary directory.
 --jobs N runs N mailer processes / LMTP connections at once.
+--store postgresql puts each suite's store in a fresh database of a
+private PostgreSQL cluster (t/lib/emspg.py, on a unix socket, fsync off
+as the tests run it: compare with SQLite on tmpfs-like terms, not with a
+production server).
 """
 import argparse
 import os
@@ -28,8 +33,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import emstest  # noqa: E402
 from emsmail import MailSuite  # noqa: E402
 from emssendmail import PrivateSendmail  # noqa: E402
+import emspg  # noqa: E402
 
 RCPT = "bench@example.test"
+# --store: "sqlite", or "postgresql" (a database per suite, its conninfo)
+STORE = {"backend": "sqlite"}
 
 
 def message(i, size):
@@ -43,8 +51,13 @@ def message(i, size):
 
 
 def new_suite(name):
+    store = dict(STORE)
+    if store["backend"] == "postgresql":
+        store["conninfo"] = emspg.new_database()
     s = MailSuite({"log": {"level": "info"}, "postman": {"interval_s": 600},
-                   "lmtp": {"max_message_size": 10 * 1024 * 1024}}, name=name)
+                   "lmtp": {"max_message_size": 10 * 1024 * 1024},
+                   "store": store}, name=name)
+    s.pg_db = store.get("conninfo", "").rpartition("dbname=")[2].split(" ")[0]
     s.admin("insert domain qualifiedname=example.test",
             "insert person username=%s password=x" % RCPT)
     s.start_daemons()
@@ -52,6 +65,8 @@ def new_suite(name):
 
 
 def delivered(s):
+    if s.pg_db:
+        return int(emspg.cluster().psql("SELECT count(*) FROM entries", s.pg_db))
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(s.state, "store.db"),
                          uri=True, timeout=10)
     try:
@@ -149,7 +164,12 @@ def main():
     ap.add_argument("--jobs", type=int, default=1, help="senders at once")
     ap.add_argument("--sendmail-count", type=int, default=50,
                     help="messages through the real sendmail (0: skip)")
+    ap.add_argument("--store", default="sqlite", choices=("sqlite", "postgresql"),
+                    help="the store backend of the suites")
     args = ap.parse_args()
+    STORE["backend"] = args.store
+    if args.store == "postgresql" and not emspg.available():
+        sys.exit("no PostgreSQL server binaries (Debian's postgresql package)")
     for prog in ("smtpgw", "postman", "oomgr"):
         if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
             sys.exit("%s is not built in %s" % (prog, emstest.BIN))
@@ -159,7 +179,8 @@ def main():
         paths.append(("sendmail", via_sendmail, args.sendmail_count))
     elif args.sendmail_count > 0:
         print("# sendmail skipped: %s" % probe.reason())
-    print("# %s, %d CPUs, jobs=%d" % (emstest.BIN, os.cpu_count(), args.jobs))
+    print("# %s, %d CPUs, jobs=%d, store=%s" % (emstest.BIN, os.cpu_count(), args.jobs,
+                                               args.store))
     print("%-9s %9s %7s %12s %13s %8s" % ("path", "size", "msgs", "accepted/s",
                                           "delivered/s", "failed"))
     for size in (int(x) for x in args.sizes.split(",")):
