@@ -138,8 +138,8 @@ PROGRAM_DIRS := $(sort $(dir $(wildcard */module.mk)))
 cppcheck:
 	@sh mk/deps.sh -q cppcheck
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --std=c11 -D_GNU_SOURCE -Ilibcommon -It --inline-suppr \
-	    libcommon $(PROGRAM_DIRS) t/unit t/tap.c
+	    --std=c11 -D_GNU_SOURCE -DEMS_HAVE_PG -Ilibcommon -It --inline-suppr \
+	    libcommon $(PROGRAM_DIRS) t/unit t/tap.c t/store_test.c
 
 # make run PORTS=21100: POP3 on 21110, IMAP 21143 and so on (mk/run.sh).
 PORTS ?= 1100

@@ -28,8 +28,7 @@ UNITS = ("store_pg", "store", "store_sieve", "store_pool", "auth", "auth_async",
 UNIT_TIMEOUT = 300
 
 t = emstest.Tap()
-if not emspg.available():
-    t.skip_all("no PostgreSQL server binaries (Debian's postgresql package)")
+emspg.require(t)
 
 
 def run_unit(name):

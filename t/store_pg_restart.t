@@ -28,11 +28,7 @@ from emsproto import USER  # noqa: E402
 BACK = 60
 
 t = emstest.Tap()
-if not emspg.available():
-    t.skip_all("no PostgreSQL server binaries (Debian's postgresql package)")
-for prog in ("smtpgw", "postman", "oomgr", "imap4srv"):
-    if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
-        t.skip_all("%s is not built" % prog)
+emspg.require(t, ("smtpgw", "postman", "oomgr", "imap4srv"))
 
 c = emspg.start()
 emspg.atexit.register(emspg._remove, c)

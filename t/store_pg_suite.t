@@ -30,11 +30,7 @@ CHUNK = 64 * 1024   # store_pg.h STORE_PG_CHUNK: sizes around it matter
 SLOW = 120          # bound of a step that moves the biggest message
 
 t = emstest.Tap()
-if not emspg.available():
-    t.skip_all("no PostgreSQL server binaries (Debian's postgresql package)")
-for prog in ("smtpgw", "postman", "oomgr", "imap4srv"):
-    if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
-        t.skip_all("%s is not built" % prog)
+emspg.require(t, ("smtpgw", "postman", "oomgr", "imap4srv"))
 
 
 def message(name, body):

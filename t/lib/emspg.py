@@ -44,6 +44,17 @@ def available():
     return bindir() is not None
 
 
+def require(tap, programs=()):
+    """Skips the test of TAP (an emstest.Tap) unless the PostgreSQL server
+    binaries and PROGRAMS of the build are there."""
+    import emstest
+    if not available():
+        tap.skip_all("no PostgreSQL server binaries (Debian's postgresql package)")
+    for prog in programs:
+        if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
+            tap.skip_all("%s is not built" % prog)
+
+
 def _as_owner(owner, argv, **kw):
     """Runs ARGV as OWNER (a user name) when we are root, else as ourselves."""
     if os.geteuid() == 0:
