@@ -282,6 +282,12 @@ static int migrate(struct store *st)
 		          log_quote(store_driver_pg.errmsg(st)));
 	else
 		from = store_pg_schema_version(st);
+	if (from > 0 && from < PG_BASE_VERSION) {
+		/* no PostgreSQL store was ever below the base */
+		log_error("store_migrate", "backend=postgresql version=%d error=\"not a version"
+		          " a PostgreSQL store can have\"", from);
+		from = -1;
+	}
 	if (from < 0 || (from > STORE_SCHEMA_VERSION && refuse_newer(from) < 0) ||
 	    run_steps(st, from) < 0 || store_driver_pg.commit(st) < 0) {
 		store_driver_pg.rollback(st);

@@ -81,6 +81,10 @@ static void test_schema(struct store *st)
 	struct store *newer = open_store(1000, false);
 	ok(newer != NULL && drv->schema_apply(newer) < 0, "a newer schema is refused");
 	close_store(newer);
+	drv->exec(st, "UPDATE store_version SET version = 5");
+	struct store *odd = open_store(1000, false);
+	ok(odd != NULL && drv->schema_apply(odd) < 0, "a version below the base is refused");
+	close_store(odd);
 	drv->exec(st, "UPDATE store_version SET version = 11");
 }
 
