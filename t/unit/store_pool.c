@@ -346,7 +346,7 @@ static void test_sized_order_cancel(void)
 	ok(!queued->ran && queued->calls == 0, "  the cancelled job never ran");
 	ok(a->calls == 1 && b->calls == 1 && a->rc == 0 && b->rc == 0,
 	   "  the writes behind it committed");
-	struct store *st = store_open(db_path, 2000);
+	struct store *st = test_store_open("store.db", 2000);
 	ok(st != NULL && mailbox_exists(st, "SizedA") && mailbox_exists(st, "SizedB") &&
 	   !mailbox_exists(st, "SizedCancel"), "  their mailboxes exist, the cancelled one's not");
 	store_close(st);
