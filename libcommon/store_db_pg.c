@@ -744,8 +744,11 @@ static void pg_rollback(struct store *st)
 static int pg_begin(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
-	char sql[128];
-	snprintf(sql, sizeof sql, "BEGIN; SELECT %s(%d, hashtext(current_schema()))",
+	char sql[160];
+	/* a lazy transaction (store_begin_lazy()) commits without waiting for
+	 * its WAL flush; SET LOCAL ends with it */
+	snprintf(sql, sizeof sql, "BEGIN;%s SELECT %s(%d, hashtext(current_schema()))",
+	         st->lazy && !pc->nowait ? " SET LOCAL synchronous_commit = off;" : "",
 	         pc->nowait ? "pg_try_advisory_xact_lock" : "pg_advisory_xact_lock",
 	         PG_STORE_LOCK_KEY);
 	PGresult *r = exec_sql(st, sql);
