@@ -19,7 +19,6 @@
 #include "store.h"
 
 #include <stdio.h>
-#include <sys/stat.h>
 
 typedef int purge_fn(struct store *st, int64_t before, int limit, int64_t *n);
 
@@ -59,19 +58,6 @@ static int vacuum(struct store *st, const struct collector_settings *set,
 	return 0;
 }
 
-static int64_t file_size(const char *path)
-{
-	struct stat sb;
-	return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
-}
-
-static int64_t store_bytes(const struct store *st)
-{
-	char wal[4200];
-	snprintf(wal, sizeof wal, "%s-wal", store_path(st));
-	return file_size(store_path(st)) + file_size(wal);
-}
-
 static void count(const struct collector_result *r)
 {
 	stats_inc(STAT_COLLECT_RUNS);
@@ -81,14 +67,31 @@ static void count(const struct collector_result *r)
 	stats_set(STAT_STORE_BYTES, (uint64_t)r->store_bytes);
 }
 
+/* The file's own upkeep (nothing on PostgreSQL, whose autovacuum does
+ * it).  The log first, so the vacuum works on a short one; then again,
+ * which is when the file itself shrinks. */
+static int upkeep(struct store *st, const struct collector_settings *set,
+                  struct collector_result *res)
+{
+	return store_checkpoint_quiet(st, NULL) < 0 ||
+	       vacuum(st, set, &res->freed_pages) < 0 ||
+	       store_checkpoint_quiet(st, &res->wal_pages) < 0 ? -1 : 0;
+}
+
 int collector_run(struct store *st, const struct collector_settings *set,
                   int64_t now, struct collector_result *res)
 {
 	int64_t start = stats_now_ms();
 	int rc = 0;
+	bool lead;
 
 	*res = (struct collector_result){ 0 };
 	stats_wakeup();
+	/* Nodes sharing a PostgreSQL store collect one at a time. */
+	if (store_lead(st, "collector", &lead) == 0 && !lead) {
+		log_debug("collect_skipped", "reason=another_node_leads");
+		return 0;
+	}
 	if (purge_all(st, store_collect_expunged, now - set->expunged_keep_s, set->batch,
 	              &res->entries) < 0 ||
 	    purge_all(st, store_collect_queues, now - set->queue_keep_s, set->batch,
@@ -97,13 +100,10 @@ int collector_run(struct store *st, const struct collector_settings *set,
 	              &res->messages) < 0 ||
 	    purge_all(st, store_stats_purge, now - set->statistics_keep_s, set->batch,
 	              &res->samples) < 0 ||
-	    /* The log first, so the vacuum works on a short one; then again,
-	     * which is when the file itself shrinks. */
-	    store_checkpoint_quiet(st, NULL) < 0 ||
-	    vacuum(st, set, &res->freed_pages) < 0 ||
-	    store_checkpoint_quiet(st, &res->wal_pages) < 0)
+	    upkeep(st, set, res) < 0)
 		rc = -1;
-	res->store_bytes = store_bytes(st);
+	if (store_size(st, &res->store_bytes) < 0)
+		rc = -1;
 	res->duration_ms = stats_now_ms() - start;
 	count(res);
 	log_event(rc == 0 ? LOG_LVL_INFO : LOG_LVL_WARN, "collected",

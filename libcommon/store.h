@@ -147,6 +147,20 @@ int store_commit(struct store *st);
 /* Undoes everything since the innermost store_begin(). */
 void store_rollback(struct store *st);
 
+/* The backend ST runs on: "sqlite" or "postgresql" (store.backend). */
+const char *store_backend(const struct store *st);
+
+/*
+ * Whether this process leads the store-wide chore ROLE ("collector")
+ * now; *LEAD gets the answer.  On SQLite always: one machine, and the
+ * guardian starts one collector.  On PostgreSQL, where several nodes
+ * share the store, the lead is a session advisory lock for ROLE: the
+ * first process to ask holds it while its connection lives, the others
+ * hear no and skip the chore, and when the holder dies or loses its
+ * connection the next one to ask takes over.  Returns 0 or -1 (logged).
+ */
+int store_lead(struct store *st, const char *role, bool *lead);
+
 /* 0 when PRAGMA integrity_check says "ok", else -1 (logged); SQLite
  * only (STORE_E_FAILED on another backend). */
 int store_integrity_check(struct store *st);

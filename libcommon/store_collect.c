@@ -10,6 +10,8 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 /* Runs S (bound to BEFORE and LIMIT) and reports the rows it deleted. */
 static int purge(struct store *st, struct store_stmt *s, int64_t before, int limit,
@@ -130,6 +132,27 @@ int store_page_counts(struct store *st, int64_t *pages, int64_t *free_pages,
 	return pragma_int(st, "PRAGMA page_count", pages) < 0 ||
 	       pragma_int(st, "PRAGMA freelist_count", free_pages) < 0 ||
 	       pragma_int(st, "PRAGMA page_size", page_size) < 0 ? -1 : 0;
+}
+
+static int64_t file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+int store_size(struct store *st, int64_t *bytes)
+{
+	if (strcmp(store_backend(st), "sqlite") == 0) {
+		char wal[4200];
+		snprintf(wal, sizeof wal, "%s-wal", st->path);
+		*bytes = file_size(st->path) + file_size(wal);
+		return 0;
+	}
+	int64_t pages, free_pages, page_size;
+	if (store_page_counts(st, &pages, &free_pages, &page_size) < 0)
+		return -1;
+	*bytes = pages * page_size;
+	return 0;
 }
 
 const char *store_path(const struct store *st)

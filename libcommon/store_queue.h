@@ -134,7 +134,13 @@ int store_checkpoint_quiet(struct store *st, int *wal_pages);
 int store_page_counts(struct store *st, int64_t *pages, int64_t *free_pages,
                       int64_t *page_size);
 
-/* The path of the store file (for size checks), valid while ST is open. */
+/* *BYTES gets the store's size on disk: the file and its write-ahead log
+ * (SQLite), the database (PostgreSQL).  Returns 0 or -1 (logged). */
+int store_size(struct store *st, int64_t *bytes);
+
+/* The path of the store file (for size checks), valid while ST is open;
+ * for PostgreSQL the connection string, which may hold a password:
+ * never log it. */
 const char *store_path(const struct store *st);
 
 #endif

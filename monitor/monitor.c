@@ -14,6 +14,8 @@
 #include "log.h"
 #include "tls_certstore.h"
 
+#include <string.h>
+
 static struct {
 	struct monitor_settings set;
 	struct monitor_state state;
@@ -31,7 +33,10 @@ static void read_thresholds(const struct ems_config *cfg, struct monitor_setting
 
 static int setup(struct daemon *d)
 {
-	m.set.store_path = config_path(d->cfg, "store");
+	/* A PostgreSQL store is no file here: its size is the collector's
+	 * figure, its disk the database server's. */
+	if (strcmp(config_str(d->cfg, "store.backend"), "sqlite") == 0)
+		m.set.store_path = config_path(d->cfg, "store");
 	m.set.log_dir = config_path(d->cfg, "log_dir");
 	m.set.run_dir = d->run_dir;
 	m.set.tls_certificate = config_path(d->cfg, "tls_certificate");

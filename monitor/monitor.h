@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 struct monitor_settings {
-	const char *store_path;
+	const char *store_path;         /* NULL: the store is no local file */
 	const char *log_dir;
 	const char *run_dir;
 	long long disk_warn_mb, disk_hard_mb, store_warn_mb;

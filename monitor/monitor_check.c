@@ -24,8 +24,9 @@ static int64_t file_size(const char *path)
 static long long least_free(const struct monitor_settings *set, const char **where)
 {
 	static char store_dir[PATH_MAX];
-	snprintf(store_dir, sizeof store_dir, "%s", set->store_path);
-	const char *dirs[2] = { dirname(store_dir), set->log_dir };
+	snprintf(store_dir, sizeof store_dir, "%s", set->store_path ? set->store_path : "");
+	const char *dirs[2] = { set->store_path ? dirname(store_dir) : set->log_dir,
+	                        set->log_dir };
 	long long least = -1;
 	for (int i = 0; i < 2; i++) {
 		long long mb = health_free_mb(dirs[i]);
@@ -72,6 +73,8 @@ static void check_disk(const struct monitor_settings *set, struct monitor_state 
 
 static void check_store(const struct monitor_settings *set, struct monitor_state *state)
 {
+	if (set->store_path == NULL)
+		return;
 	char wal[PATH_MAX + 8];
 	snprintf(wal, sizeof wal, "%s-wal", set->store_path);
 	int64_t bytes = file_size(set->store_path) + file_size(wal);

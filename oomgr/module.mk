@@ -13,7 +13,7 @@ oomgr_SRCS := oomgr/oomgr.c oomgr/oomgr_cmd.c oomgr/oomgr_display.c \
               oomgr/oomgr_stats.c oomgr/oomgr_chart.c \
               oomgr/oomgr_cert.c oomgr/oomgr_cert_make.c \
               oomgr/oomgr_cert_install.c oomgr/oomgr_cert_files.c \
-              oomgr/oomgr_backup.c oomgr/oomgr_restore.c \
+              oomgr/oomgr_backup.c oomgr/oomgr_restore.c oomgr/oomgr_migrate.c \
               oomgr/oomgr_sieve.c
 
 # Unit tests of program sources (t/unit/NAME.c links these too).

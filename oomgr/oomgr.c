@@ -89,6 +89,8 @@ static const struct command commands[] = {
 	  "[KEYFILE [CHAINFILE]] | list | show NAME | remove NAME" },
 	{ "backup", NULL, oomgr_backup, "backup FILE [step=PAGES] [pause=MS]" },
 	{ "restore", NULL, oomgr_restore, "restore FILE (with the suite stopped)" },
+	{ "migrate", "store", oomgr_migrate,
+	  "migrate store to postgresql CONNINFO (with the suite stopped)" },
 	{ "help", NULL, cmd_help, "help" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

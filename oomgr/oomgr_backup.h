@@ -32,8 +32,16 @@ int backup_install(const char *tmp, const char *path);
  * messages in 140 mailbox entries, 4.2 MB, integrity ok". */
 void backup_print_info(const struct store_file_info *info);
 
+/* -1 (said) when a guardian runs with CFG's run_dir (oomgr_restore.c). */
+int restore_refuse_when_up(struct oomgr *o, const struct ems_config *cfg);
+
+/* -1 (said) when some process still has the SQLite store STORE open. */
+int restore_refuse_when_open(const char *store);
+
 /* The statements. */
 int oomgr_backup(struct oomgr *o, const struct oomgr_stmt *st);
 int oomgr_restore(struct oomgr *o, const struct oomgr_stmt *st);
+/* migrate store to postgresql CONNINFO (oomgr_migrate.c) */
+int oomgr_migrate(struct oomgr *o, const struct oomgr_stmt *st);
 
 #endif

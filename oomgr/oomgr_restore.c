@@ -26,8 +26,7 @@
 #include <unistd.h>
 
 
-/* -1 (said) when a guardian runs with this configuration's run_dir. */
-static int refuse_when_up(struct oomgr *o, const struct ems_config *cfg)
+int restore_refuse_when_up(struct oomgr *o, const struct ems_config *cfg)
 {
 	char lock[PATH_MAX];
 
@@ -43,8 +42,7 @@ static int refuse_when_up(struct oomgr *o, const struct ems_config *cfg)
 	return 0;
 }
 
-/* -1 (said) when some process still has the store open. */
-static int refuse_when_open(const char *store)
+int restore_refuse_when_open(const char *store)
 {
 	admin_store_release();   /* this session's own connection, if any */
 	int r = store_file_in_use(store);
@@ -135,7 +133,7 @@ int oomgr_restore(struct oomgr *o, const struct oomgr_stmt *st)
 	if (from == NULL || stmt_word(st, 2) != NULL)
 		return oomgr_fail("Usage: restore FILE;");
 	if (cfg == NULL || admin_check_params(st, known) < 0 ||
-	    backup_sqlite_only(cfg, "restore") < 0 || refuse_when_up(o, cfg) < 0)
+	    backup_sqlite_only(cfg, "restore") < 0 || restore_refuse_when_up(o, cfg) < 0)
 		return -1;
 	const char *store = config_path(cfg, "store");
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.restore-tmp-%d", store, (int)getpid())
@@ -146,7 +144,7 @@ int oomgr_restore(struct oomgr *o, const struct oomgr_stmt *st)
 	/* The copy took a while: look again right before the swap. */
 	aside_name(store, aside, sizeof aside);
 	int had;
-	if (refuse_when_up(o, cfg) < 0 || refuse_when_open(store) < 0 ||
+	if (restore_refuse_when_up(o, cfg) < 0 || restore_refuse_when_open(store) < 0 ||
 	    match_owner(tmp, store) < 0 || (had = move_aside(store, aside)) < 0) {
 		unlink(tmp);
 		return -1;
