@@ -2,14 +2,17 @@
  * imap_idle.c - IDLE (RFC 2177) and how changes reach idling clients:
  * the wake-up listener (a datagram per changed mailbox, sent by every
  * process after its commit) and a slow timer, as a safety net for a
- * lost datagram, both call imap_server_mailbox_changed(), which brings
- * each idling client's view up to date and pushes the untagged
- * responses out at once.
+ * lost datagram, both call imap_server_mailbox_changed(), which reads
+ * each changed mailbox's changes once (imap_mailbox_share.h), brings
+ * every idling client's view on it up to date from that read and pushes
+ * the untagged responses out at once.
  */
 #include "imap_commands.h"
+#include "imap_mailbox_share.h"
 #include "imap_view.h"
 #include "log.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,22 +37,84 @@ enum cmd_result imap_cmd_idle(struct imap_client *c)
 	return CMD_INPUT;
 }
 
-void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id)
+/* Ends a session whose selected mailbox is gone. */
+static void mailbox_gone(struct imap_client *c)
 {
-	struct client_conn *next;
-	for (struct client_conn *cc = srv->w.clients.head; cc != NULL; cc = next) {
+	imap_outs(c, "* BYE [NONEXISTENT] the selected mailbox was deleted\r\n");
+	c->conn.closing = true;
+}
+
+/* Brings the N idling clients CS, all on one mailbox, up to date from
+ * one read of its changes, and pushes what each is told out at once. */
+static void mailbox_group_sync(struct imap_server *srv, struct imap_client **cs, size_t n)
+{
+	struct imap_share s;
+	int rc = imap_share_head(&s, srv->store, cs[0]->view->mb.id);
+	bool gone = rc < 0 && store_last_error(srv->store) == STORE_E_NOTFOUND;
+	if (rc == 0) {
+		for (size_t i = 0; i < n; i++)
+			imap_share_want(&s, cs[i]->view);
+		rc = imap_share_read(&s, srv->store, srv->claims);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (gone)
+			mailbox_gone(cs[i]);
+		else if (rc == 0)
+			imap_view_apply(cs[i], &s, true);
+		imap_client_pump(cs[i]);
+	}
+	imap_share_free(&s);
+}
+
+static int by_mailbox(const void *a, const void *b)
+{
+	int64_t x = (*(struct imap_client *const *)a)->view->mb.id;
+	int64_t y = (*(struct imap_client *const *)b)->view->mb.id;
+	return (x > y) - (x < y);
+}
+
+/* The idling clients with MAILBOX_ID selected (any mailbox when 0), in
+ * *N; NULL when there are none or memory ran out (logged). */
+static struct imap_client **idlers(struct imap_server *srv, int64_t mailbox_id, size_t *n)
+{
+	struct imap_client **cs = NULL;
+	size_t cap = 0;
+	*n = 0;
+	for (struct client_conn *cc = srv->w.clients.head; cc != NULL; cc = cc->next) {
 		struct imap_client *c = cc->client;
-		next = cc->next;
 		if (!c->idling || c->view == NULL ||
 		    (mailbox_id != 0 && c->view->mb.id != mailbox_id))
 			continue;
-		if (imap_view_sync(c, true) < 0 &&
-		    store_last_error(srv->store) == STORE_E_NOTFOUND) {
-			imap_outs(c, "* BYE [NONEXISTENT] the selected mailbox was deleted\r\n");
-			c->conn.closing = true;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct imap_client **m = realloc(cs, ncap * sizeof *m);
+			if (m == NULL) {
+				log_error("imap_idle", "error=\"out of memory\" idling=%zu", *n);
+				free(cs);
+				*n = 0;
+				return NULL;
+			}
+			cs = m;
+			cap = ncap;
 		}
-		imap_client_pump(c);
+		cs[(*n)++] = c;
 	}
+	return cs;
+}
+
+void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id)
+{
+	size_t n;
+	struct imap_client **cs = idlers(srv, mailbox_id, &n);
+	/* one read per mailbox, shared by every session on it: pumping a
+	 * client may free it, so each is reached through the array once */
+	qsort(cs, n, sizeof *cs, by_mailbox);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && cs[j]->view->mb.id == cs[i]->view->mb.id; j++)
+			;
+		mailbox_group_sync(srv, cs + i, j - i);
+	}
+	free(cs);
 }
 
 void imap_server_notify(struct imap_server *srv, int64_t mailbox_id)

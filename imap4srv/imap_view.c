@@ -7,6 +7,7 @@
  */
 #include "imap_view.h"
 #include "imap_flags.h"
+#include "imap_mailbox_share.h"
 #include "imap_vanished.h"
 #include "log.h"
 
@@ -203,17 +204,13 @@ static bool same_keywords(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-struct changes {
-	struct imap_client *c;
-	uint32_t max_uid;      /* entries above it are new, loaded apart */
-	int err;
-};
-
-static int change_each(const struct store_entry *e, void *arg)
+/* Applies change E (from the share) to the view, telling the client
+ * about flags others changed; MAX_UID: entries above it are new,
+ * applied apart.  -1 when the output failed. */
+static int apply_change(struct imap_client *c, uint32_t max_uid, const struct store_entry *e)
 {
-	struct changes *ch = arg;
-	struct imap_view *v = ch->c->view;
-	uint32_t seq = e->uid <= ch->max_uid ? imap_view_seq(v, e->uid) : 0;
+	struct imap_view *v = c->view;
+	uint32_t seq = e->uid <= max_uid && e->modseq > v->modseq ? imap_view_seq(v, e->uid) : 0;
 	if (seq == 0)
 		return 0;
 	struct view_msg *m = &v->msgs[seq - 1];
@@ -229,8 +226,8 @@ static int change_each(const struct store_entry *e, void *arg)
 	m->flags = flags;
 	free(m->keywords);
 	m->keywords = keywords_dup(e->keywords);
-	if ((differ || (ch->c->enabled & IMAP_ENABLED_CONDSTORE)) && send_flags(ch->c, seq) < 0)
-		ch->err = -1;
+	if ((differ || (c->enabled & IMAP_ENABLED_CONDSTORE)) && send_flags(c, seq) < 0)
+		return -1;
 	return 0;
 }
 
@@ -286,38 +283,41 @@ static bool any_expunged(const struct imap_view *v)
 	return false;
 }
 
-static int read_changes(struct imap_client *c, uint64_t highest)
+/* Adds the share's new entries the view lacks (up to Message-Cap);
+ * *ADDED gets how many.  The first view to meet a claimed uid takes its
+ * \Recent. */
+static int apply_fresh(struct imap_view *v, struct imap_share *s, uint32_t *added)
 {
-	struct imap_view *v = c->view;
-	struct changes ch = { c, imap_view_max_uid(v), 0 };
-	if (highest <= v->modseq)
-		return 0;
-	if (store_entry_changes(c->srv->store, v->mb.id, v->modseq, change_each, &ch) < 0)
+	struct load l = { v, v->readonly, 0, 0 };
+	uint32_t max_uid = imap_view_max_uid(v);
+	*added = 0;
+	for (uint32_t i = 0; i < s->n_fresh; i++)
+		if (s->fresh[i].uid > max_uid && load_each(&s->fresh[i], &l) != 0)
+			break;
+	if (l.err < 0)
 		return -1;
-	return ch.err;
+	*added = l.added;
+	for (uint32_t i = 0; i < s->n_claimed && !v->readonly && l.added > 0; i++)
+		if (s->claimed[i] != 0 && imap_view_seq(v, s->claimed[i]) != 0) {
+			claim_each(s->claimed[i], v);
+			s->claimed[i] = 0;
+		}
+	return 0;
 }
 
-int imap_view_sync(struct imap_client *c, bool allow_expunge)
+int imap_view_apply(struct imap_client *c, struct imap_share *s, bool allow_expunge)
 {
 	struct imap_view *v = c->view;
-	struct store_mailbox mb;
-	uint32_t added = 0;
-	if (v == NULL)
-		return 0;
-	if (store_mailbox_get(c->srv->store, v->mb.id, &mb) < 0)
-		return -1;
-	uint64_t highest = mb.highest_modseq;
-	uint32_t uidnext = mb.uidnext;
-	store_mailbox_clear(&mb);
-	if (read_changes(c, highest) < 0)
-		return -1;
+	uint32_t added = 0, max_uid = imap_view_max_uid(v);
+	for (uint32_t i = 0; i < s->n_changed; i++)
+		if (apply_change(c, max_uid, &s->changed[i]) < 0)
+			return -1;
 	if (allow_expunge && any_expunged(v) && flush_expunges(c) < 0)
 		return -1;
-	if ((uidnext != v->mb.uidnext || (v->limit && v->n < v->limit)) &&
-	    load_new(c, v, &added) < 0)
+	if (apply_fresh(v, s, &added) < 0)
 		return -1;
-	v->modseq = highest > v->modseq ? highest : v->modseq;
-	v->mb.uidnext = uidnext;
+	v->modseq = s->highest > v->modseq ? s->highest : v->modseq;
+	v->mb.uidnext = s->uidnext;
 	/* keywords of new messages are announced with them, before any
 	 * FETCH the client sends for them */
 	for (uint32_t i = v->n - added; i < v->n; i++)
@@ -327,6 +327,21 @@ int imap_view_sync(struct imap_client *c, bool allow_expunge)
 	                  (!imap_rev2(c) && imap_untagged(c, "%u RECENT", v->recent) < 0)))
 		return -1;
 	return 0;
+}
+
+int imap_view_sync(struct imap_client *c, bool allow_expunge)
+{
+	struct imap_share s;
+	int rc = -1;
+	if (c->view == NULL)
+		return 0;
+	if (imap_share_head(&s, c->srv->store, c->view->mb.id) == 0) {
+		imap_share_want(&s, c->view);
+		if (imap_share_read(&s, c->srv->store, c->srv->claims) == 0)
+			rc = imap_view_apply(c, &s, allow_expunge);
+	}
+	imap_share_free(&s);
+	return rc;
 }
 
 /* ---- sets ---- */

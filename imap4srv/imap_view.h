@@ -76,6 +76,17 @@ void imap_view_free(struct imap_view *v);
  */
 int imap_view_sync(struct imap_client *c, bool allow_expunge);
 
+struct imap_share;
+
+/*
+ * Brings C's view up to date from share S (imap_mailbox_share.h: read
+ * once for every session on the mailbox, after imap_share_want() for
+ * this view) and tells the client, as imap_view_sync() does.  The first
+ * view to hold a uid S claimed \Recent for takes it.  Returns 0, or -1
+ * when out of memory or the output failed.
+ */
+int imap_view_apply(struct imap_client *c, struct imap_share *s, bool allow_expunge);
+
 /* The sequence number of UID in the view, 0 when it is not there. */
 uint32_t imap_view_seq(const struct imap_view *v, uint32_t uid);
 

@@ -5,7 +5,7 @@ PROGRAMS += imap4srv
 imap4srv_SRCS := imap4srv/imap4srv.c imap4srv/imap_conn.c \
                  imap4srv/imap_command.c imap4srv/imap_output.c \
                  imap4srv/imap_capability.c imap4srv/imap_parse.c \
-                 imap4srv/imap_seqset.c imap4srv/imap_seqlist.c imap4srv/imap_view.c \
+                 imap4srv/imap_seqset.c imap4srv/imap_seqlist.c imap4srv/imap_view.c imap4srv/imap_mailbox_share.c \
                  imap4srv/imap_view_flags.c imap4srv/imap_vanished.c \
                  imap4srv/imap_cmd_any.c imap4srv/imap_cmd_auth.c imap4srv/imap_auth.c \
                  imap4srv/imap_cmd_mailbox.c imap4srv/imap_cmd_list.c imap4srv/imap_list_tree.c \
