@@ -11,6 +11,7 @@
 #include "imap_mailbox_share.h"
 #include "imap_view.h"
 #include "log.h"
+#include "stats.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@ static void mailbox_group_sync(struct imap_server *srv, struct imap_client **cs,
 			imap_share_want(&s, cs[i]->view);
 		rc = imap_share_read(&s, srv->store, srv->claims);
 	}
+	stats_inc(STAT_IDLE_READS);
+	stats_add(STAT_IDLE_UPDATES, n);
 	for (size_t i = 0; i < n; i++) {
 		if (gone)
 			mailbox_gone(cs[i]);

@@ -61,7 +61,7 @@ static const char *const counter_names[STAT_IMAP_CMD_FIRST] = {
 	"mail_deferred", "mail_sent", "queue_depth", "latency_count",
 	"latency_sum_ms", "latency_max_ms", "collect_runs", "collect_messages",
 	"collect_entries", "collect_queue", "store_bytes", "disk_free_mb",
-	"cert_days_left",
+	"cert_days_left", "idle_reads", "idle_updates",
 };
 
 /* Counts go here until stats_open() maps the real segment. */

@@ -83,6 +83,10 @@ enum stats_counter {
 	STAT_DISK_FREE_MB,      /* disk_free_mb (gauge): least free of store/log */
 	STAT_CERT_DAYS_LEFT,    /* cert_days_left (gauge): the first certificate
 	                           to expire, 0 once expired */
+	STAT_IDLE_READS,        /* idle_reads: reads of a changed mailbox for
+	                           its idling IMAP sessions, one per mailbox */
+	STAT_IDLE_UPDATES,      /* idle_updates: idling sessions brought up to
+	                           date by those reads */
 	/* IMAP commands by type, in the order of stats_imap_command() */
 	STAT_IMAP_CMD_FIRST,
 	STAT_IMAP_CMD_COUNT = 34,
