@@ -109,6 +109,8 @@ void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id)
 {
 	size_t n;
 	struct imap_client **cs = idlers(srv, mailbox_id, &n);
+	if (cs == NULL)
+		return;
 	/* one read per mailbox, shared by every session on it: pumping a
 	 * client may free it, so each is reached through the array once */
 	qsort(cs, n, sizeof *cs, by_mailbox);
