@@ -4,6 +4,8 @@
 #   make deps         print what each target needs from Debian, and what is missing
 #   make check        run the tests in t/ with prove (installs the clients they drive)
 #   make check SANITIZE=1   the same, built with ASan+UBSan into build-san/
+#   make check STORE=postgresql   every suite's store in the run's private
+#                     PostgreSQL cluster (tests of the SQLite file skip)
 #   make run [PORTS=1100]   build, create ./run-state and start the suite in the
 #                     foreground on ports PORTS+10 (POP3), +43 (IMAP), ... (see README)
 #   make bench [PEER=dovecot]   measure ems (and Dovecot side by side); see README
@@ -20,6 +22,7 @@ UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 STATE    ?= run-state
 PROVE_JOBS ?= 2
+STORE    ?= sqlite
 
 CC       ?= cc
 PKGS     := openssl sqlite3 libconfig libsystemd libpq
@@ -113,7 +116,7 @@ check: all deps-check
 	@pgdir=$$(mktemp -d /tmp/ems-pg-check.XXXXXX) && \
 	pg=$$(python3 t/lib/emspg.py start $$pgdir 2>&1) || { echo "check: no PostgreSQL cluster: $$pg" >&2; pg=; }; \
 	set -- $$pg; \
-	EMS_TEST_PG_DIR=$${1:-} EMS_TEST_PG_PORT=$${2:-} \
+	EMS_TEST_PG_DIR=$${1:-} EMS_TEST_PG_PORT=$${2:-} EMS_TEST_STORE=$(STORE) \
 	EMS_BUILD=$(abspath $(BUILD)) EMS_SRC=$(abspath .) \
 	    prove -j$(PROVE_JOBS) $(UNIT_BINS) $(sort $(wildcard t/*.t)); rc=$$?; \
 	python3 t/lib/emspg.py stop $$pgdir; rm -rf $$pgdir; exit $$rc

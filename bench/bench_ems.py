@@ -11,6 +11,7 @@ insert and oomgr import mbox; everything else is the installed defaults
 """
 import json
 import os
+import shutil
 import subprocess
 
 import emstest
@@ -50,9 +51,15 @@ def proc_memory(pids):
 
 
 class Ems:
-    name = "ems"
+    """The ems suite under load; STORE "postgresql" puts its store in a
+    private PostgreSQL cluster with PostgreSQL's durable defaults (the
+    server "ems-pg", to compare with SQLite's "ems")."""
 
-    def __init__(self, bindir, emsbench):
+    def __init__(self, bindir, emsbench, store="sqlite"):
+        self.store_backend = store
+        self.name = "ems" if store == "sqlite" else "ems-pg"
+        self.cluster = None
+        self.conninfo = None
         self.bindir = bindir
         self.emsbench = emsbench
         self.suite = None
@@ -73,6 +80,12 @@ class Ems:
                                     # the installed defaults, not the tests' 1 s
                                     "postman": {"interval_s": 30, "retry_s": 300}},
                                    name="bench")
+        if self.store_backend == "postgresql":
+            import emspg   # noqa: E402 - only this server needs it
+            self.cluster = emspg.start(durable=True)
+            self.cluster.psql("CREATE DATABASE bench")
+            self.conninfo = self.cluster.conninfo("bench")
+            s.conf["store"] = {"backend": "postgresql", "conninfo": self.conninfo}
         self.env = dict(s.env)
         s.conf["user"] = s.conf["group"] = ""
         s.conf["processes"] = [
@@ -142,10 +155,14 @@ class Ems:
 
     def watch(self, rcpt):
         del rcpt   # the store holds every mailbox; emsbench looks it up
+        if self.conninfo is not None:
+            return ["--watch-store", "postgresql:" + self.conninfo]
         return ["--watch-store", self.store()]
 
     def store(self):
-        """The store file, for a load that takes its write lock."""
+        """The store file, for a load that takes its write lock (SQLite)."""
+        if self.conninfo is not None:
+            raise RuntimeError("the lock load takes SQLite's file lock")
         return os.path.join(self.suite.state, "store.db")
 
     def worker_pid(self, part):
@@ -192,8 +209,11 @@ class Ems:
                         "hands clients to one imap4srv, pop3srv and smtpgw (LMTP) "
                         "each; postman, collector, monitor, statistics; mailer mode "
                         "execs smtpgw",
-            "durability": "SQLite WAL, synchronous=FULL: a message is on disk "
-                          "before 250 / exit 0",
+            "durability": ("SQLite WAL, synchronous=FULL" if self.conninfo is None
+                           else "PostgreSQL %s, its defaults (fsync, synchronous_commit "
+                                "on), private cluster on a unix socket"
+                                % os.path.basename(os.path.dirname(emspg_bindir())))
+                          + ": a message is on disk before 250 / exit 0",
             "log": "level info, one line per event",
             "tls": "self-signed RSA 2048, OpenSSL defaults",
             "not measured": dict(self.down),
@@ -202,3 +222,11 @@ class Ems:
     def stop(self):
         if self.suite is not None:
             self.suite.stop()
+        if self.cluster is not None:
+            self.cluster.stop()
+            shutil.rmtree(self.cluster.dir, ignore_errors=True)
+
+
+def emspg_bindir():
+    import emspg   # noqa: E402
+    return emspg.bindir() or "postgresql"

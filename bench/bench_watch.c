@@ -78,7 +78,11 @@ static int open_store(struct bench_watch *w, const struct bench_opts *o)
 {
 	struct store_person p = { 0 };
 	struct store_mailbox m = { 0 };
-	w->st = store_open(o->watch_store, 5000);
+	/* "postgresql:CONNINFO" watches a PostgreSQL store, else a file */
+	const char *pg = "postgresql:";
+	w->st = strncmp(o->watch_store, pg, strlen(pg)) == 0
+	            ? store_open_backend("postgresql", o->watch_store + strlen(pg), 5000)
+	            : store_open(o->watch_store, 5000);
 	if (w->st == NULL || o->rcpt == NULL ||
 	    store_person_find_address(w->st, o->rcpt, &p) < 0 ||
 	    store_mailbox_find(w->st, p.id, "INBOX", &m) < 0) {

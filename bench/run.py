@@ -7,7 +7,7 @@ SVG chart of the ratios.  A benchmark, not a test: it never fails on a
 figure, and a part whose ems program is not built yet is reported as
 "not built" while the rest still runs.
 
-    python3 bench/run.py [--peer dovecot] [--build DIR] [--out FILE.json]
+    python3 bench/run.py [--peer dovecot|ems-postgresql] [--build DIR] [--out FILE.json]
                          [--svg FILE.svg] [--quick] [--only TEXT]...
 
 The servers under load and the load generator share the machine; the
@@ -62,7 +62,10 @@ def raise_fd_limit():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--peer", default="", help="dovecot, or empty for ems alone")
+    ap.add_argument("--peer", default="",
+                    help="dovecot; ems-postgresql (ems with its store in a private "
+                         "PostgreSQL cluster, beside ems on SQLite); or empty for "
+                         "ems alone")
     ap.add_argument("--build", default=emstest.BUILD, help="the ems build directory")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--svg", default="bench-results.svg")
@@ -75,8 +78,8 @@ def main():
                     help="run only the loads whose title contains TEXT "
                          "(case-insensitive; may be repeated)")
     a = ap.parse_args()
-    if a.peer not in ("", "dovecot"):
-        ap.error("--peer: only dovecot is known")
+    if a.peer not in ("", "dovecot", "ems-postgresql"):
+        ap.error("--peer: dovecot or ems-postgresql")
     bindir = os.path.join(os.path.abspath(a.build), "bin")
     emsbench = os.path.join(bindir, "emsbench")
     if not os.access(emsbench, os.X_OK):
@@ -92,6 +95,8 @@ def main():
             return 1
     started = time.monotonic()
     servers = [Ems(bindir, emsbench)]
+    if a.peer == "ems-postgresql":
+        servers.append(Ems(bindir, emsbench, store="postgresql"))
     if a.peer == "dovecot":
         peer = Dovecot(emsbench)
         if peer.available():

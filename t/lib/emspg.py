@@ -66,8 +66,8 @@ def _as_owner(owner, argv, **kw):
 class Cluster:
     """A running cluster: DIR (data in DIR/data, socket in DIR), PORT."""
 
-    def __init__(self, dir, port, pid=None):
-        self.dir, self.port, self.pid = dir, port, pid
+    def __init__(self, dir, port, pid=None, durable=False):
+        self.dir, self.port, self.pid, self.durable = dir, port, pid, durable
 
     def conninfo(self, dbname="postgres"):
         return "host=%s port=%d dbname=%s user=ems" % (self.dir, self.port, dbname)
@@ -103,12 +103,13 @@ class Cluster:
         """Starts the server again after stop(), same directory and port
         (a database that went away and came back)."""
         if self.pid is None:
-            self.pid = _server_start(_owner(), self.dir, self.port)
+            self.pid = _server_start(_owner(), self.dir, self.port, self.durable)
 
 
-def start(dir=None, port=None):
+def start(dir=None, port=None, durable=False):
     """Creates and starts a cluster in DIR (a new temporary directory by
-    default) on socket port PORT; returns the Cluster."""
+    default) on socket port PORT; returns the Cluster.  Tests run it
+    with fsync off; DURABLE (the bench) keeps PostgreSQL's defaults."""
     owner = _owner()
     dir = dir or tempfile.mkdtemp(prefix="ems-pg-")
     port = port or 20000 + os.getpid() % 30000
@@ -121,18 +122,21 @@ def start(dir=None, port=None):
                   cwd=dir)
     if r.returncode != 0:
         raise RuntimeError("initdb: %s" % r.stdout.strip())
-    return Cluster(dir, port, _server_start(owner, dir, port))
+    return Cluster(dir, port, _server_start(owner, dir, port, durable), durable)
 
 
 def _owner():
     return "nobody" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
 
 
-def _server_start(owner, dir, port):
+def _server_start(owner, dir, port, durable=False):
     """Starts the server of the cluster in DIR; returns its pid."""
     data = os.path.join(dir, "data")
     opts = ("-c listen_addresses='' -c unix_socket_directories='%s' -p %d "
-            "-c fsync=off -c max_connections=300 -c shared_buffers=32MB" % (dir, port))
+            "-c max_connections=300 -c shared_buffers=%s" % (dir, port,
+                                                             "128MB" if durable else "32MB"))
+    if not durable:
+        opts += " -c fsync=off"
     r = _as_owner(owner, [os.path.join(bindir(), "pg_ctl"), "-D", data, "-o", opts,
                           "-l", os.path.join(dir, "server.log"), "-w",
                           "-t", str(START_TIMEOUT), "start"], cwd=dir)

@@ -35,6 +35,17 @@ SRC = os.environ.get("EMS_SRC") or os.path.abspath(
 BUILD = os.environ.get("EMS_BUILD") or os.path.join(SRC, "build")
 BIN = os.path.join(BUILD, "bin")
 
+# The store backend of every Suite whose test does not choose one:
+# `make check STORE=postgresql` runs the whole suite on PostgreSQL.
+STORE = os.environ.get("EMS_TEST_STORE") or "sqlite"
+
+
+def sqlite_only(tap, why="it reads or locks the SQLite file itself"):
+    """Skips the whole test when the run's store is not SQLite."""
+    if STORE != "sqlite":
+        tap.skip_all("SQLite store only: %s" % why)
+
+
 # Every wait in a test is bounded by this many seconds unless it says otherwise.
 DEFAULT_TIMEOUT = 10.0
 
@@ -254,6 +265,9 @@ class Suite:
             "log": {"level": "debug"},
         }
         self.conf.update(conf or {})
+        if STORE == "postgresql" and "store" not in self.conf:
+            import emspg   # noqa: E402 - only a PostgreSQL run needs it
+            self.conf["store"] = {"backend": "postgresql", "conninfo": emspg.new_database()}
         self.procs = []
         self.env = dict(os.environ, EMS_CONFIG=self.conf_path)
         self.env.pop("EMS_STATE_DIR", None)
