@@ -91,7 +91,7 @@ def domains(path):
 
 
 # ---- the live suite: a big store, then deliveries without pause ----
-s = ProtoSuite(name="backup")
+s = ProtoSuite({"store": {"backend": "sqlite"}}, name="backup")   # backups are of SQLite files
 mbox = os.path.join(s.dir, "old.mbox")
 with open(mbox, "w") as f:
     for i in range(IMPORTED):
@@ -147,6 +147,7 @@ s.stop(keep=True)
 # ---- a second suite, run by a guardian, gets the copy by restore ----
 imap_port = emstest.free_port()
 g = emstest.Suite({
+    "store": {"backend": "sqlite"},   # a restore is of an SQLite file
     "user": "", "group": "",
     "guardian": {"shutdown_timeout_s": 5},
     "postman": {"interval_s": 1, "retry_s": 1},

@@ -22,7 +22,8 @@ for prog in ("emsbench", "smtpgw", "postman", "oomgr", "imap4srv", "pop3srv"):
 
 BENCH = os.path.join(emstest.BIN, "emsbench")
 USER = "load%d@example.test"
-s = ImapSuite({"log": {"level": "info"}}, name="emsbench")
+s = ImapSuite({"log": {"level": "info"}, "store": {"backend": "sqlite"}},   # --watch-store reads the file
+              name="emsbench")
 s.admin("insert person username=load0@example.test password=pw",
         "insert person username=load1@example.test password=pw")
 s.start_daemons()

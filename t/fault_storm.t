@@ -68,6 +68,7 @@ IMAP_PORT = emstest.free_port()
 POP_PORT = emstest.free_port()
 LMTP_PORT = emstest.free_port()     # iolistener's; smtpgw's own is s.lmtp_port
 s = ProtoSuite({
+    "store": {"backend": "sqlite"},   # reads the SQLite file
     "user": "", "group": "",
     "guardian": {
         # A killed process is back after a second, also when the storm

@@ -50,7 +50,8 @@ def mode_file(suite, name, text):
 
 
 def make_suite():
-    suite = emstest.Suite(name="guardian")
+    # the process table exactly as the test registers it: SQLite, no relay
+    suite = emstest.Suite({"store": {"backend": "sqlite"}}, name="guardian")
     # Children may run as nobody: let them reach the state directory.
     os.chmod(suite.dir, 0o755)
     # ... and run a copy of the test child, which nobody can reach even

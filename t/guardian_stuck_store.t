@@ -36,7 +36,7 @@ for prog in ("guardian", "oomgr", "iolistener", "imap4srv"):
 
 BOUND = 120
 IMAP_PORT = emstest.free_port()
-s = ProtoSuite({"lmtp": {"port": 0}}, name="stuck")
+s = ProtoSuite({"lmtp": {"port": 0}, "store": {"backend": "sqlite"}}, name="stuck")   # locks the file
 s.conf.update({
     "user": "", "group": "",
     "log": {"level": "info"},

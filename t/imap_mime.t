@@ -140,7 +140,8 @@ def fetch_item(r, tag, command, item):
     return parse_sexp(text[at:])
 
 
-s = ImapSuite({"postman": {"interval_s": 600}, "imap": {"unixgwy": ["gw", "relay"]}},
+s = ImapSuite({"store": {"backend": "sqlite"},   # reads the SQLite file
+              "postman": {"interval_s": 600}, "imap": {"unixgwy": ["gw", "relay"]}},
               name="mime")
 s.start_imap()
 s.start_daemons(smtpgw=False)

@@ -18,7 +18,8 @@ for prog in ("pop3srv", "imap4srv", "collector", "oomgr", "smtpgw", "postman"):
     if not os.access(os.path.join(emstest.BIN, prog), os.X_OK):
         t.skip_all("%s is not built" % prog)
 
-s = PopSuite({"collector": {"message_grace_s": 0, "expunged_keep_s": 0,
+s = PopSuite({"store": {"backend": "sqlite"},   # reads the SQLite file
+              "collector": {"message_grace_s": 0, "expunged_keep_s": 0,
                             "queue_keep_s": 0}}, name="pop3conc")
 s.start_daemons(smtpgw=False)
 for subject in ("one", "two", "three"):

@@ -46,7 +46,8 @@ MSG = (b"From: Sender <sender@outside.example>\r\n"
        b"AAECAwQFBgcICQ==\r\n"
        b"--b1--\r\n")
 
-s = ImapSuite({"postman": {"interval_s": 600}}, name="copies")
+s = ImapSuite({"postman": {"interval_s": 600}, "store": {"backend": "sqlite"}},   # reads the SQLite file
+              name="copies")
 s.admin("insert person username=ann@example.test password=ann",
         "insert person username=bob@example.test password=bob")
 PASSWORDS = {"demo@example.test": "demo", "ann@example.test": "ann",

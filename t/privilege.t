@@ -55,7 +55,8 @@ BUILT = {n: p for n, p in PROGRAMS.items()
          if os.access(os.path.join(emstest.BIN, p), os.X_OK)}
 REAL = dict(BUILT)                    # every real program: close-on-exec
 
-suite = emstest.Suite(name="privilege")
+# the process table exactly as the test registers it: SQLite, no relay
+suite = emstest.Suite({"store": {"backend": "sqlite"}}, name="privilege")
 os.chmod(suite.dir, 0o755)            # nobody must reach the state directory
 IMAPS_PORT = emstest.free_port()
 processes = [{"name": n, "program": suite.bin(p),

@@ -122,6 +122,8 @@ with open(broken, "w") as f:
     for key, value in s.conf.items():
         if key == "paths":
             value = dict(value, store="/nonexistent/dir/store.db")
+        if key == "store" and value.get("backend") == "postgresql":
+            value = dict(value, conninfo="host=/nonexistent/dir dbname=none user=ems")
         f.write("%s = %s;\n" % (key, emstest.libconfig(value)))
 bad["EMS_CONFIG"] = broken
 r = s.run("smtpgw", "-c", broken, "-f", "a@b.example", "--", "demo@example.test",

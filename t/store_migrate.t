@@ -68,7 +68,7 @@ def snapshot(suite):
     return out
 
 
-s = ImapSuite({"log": {"level": "info"}}, name="migrate")
+s = ImapSuite({"log": {"level": "info"}, "store": {"backend": "sqlite"}}, name="migrate")   # the source
 s.admin("insert alias name=team@example.test target=%s" % USER)
 s.start_daemons()
 s.start_imap()

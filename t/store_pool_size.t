@@ -32,7 +32,7 @@ s.conf.update({
     "user": "", "group": "",
     "log": {"level": "info"},
     "guardian": {"backoff_initial_s": 1, "backoff_max_s": 2, "shutdown_timeout_s": 5},
-    "store": {"threads": 2},
+    "store": dict(s.conf.get("store", {}), threads=2),
     "processes": [
         {"name": "IOLISTENER", "program": "iolistener", "instances": [{"autostart": True}]},
         {"name": "IMAP4SRV", "program": "imap4srv",
