@@ -40,12 +40,6 @@ BIN = os.path.join(BUILD, "bin")
 STORE = os.environ.get("EMS_TEST_STORE") or "sqlite"
 
 
-def sqlite_only(tap, why="it reads or locks the SQLite file itself"):
-    """Skips the whole test when the run's store is not SQLite."""
-    if STORE != "sqlite":
-        tap.skip_all("SQLite store only: %s" % why)
-
-
 # Every wait in a test is bounded by this many seconds unless it says otherwise.
 DEFAULT_TIMEOUT = 10.0
 
