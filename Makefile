@@ -8,7 +8,7 @@
 #                     PostgreSQL cluster (tests of the SQLite file skip)
 #   make run [PORTS=1100]   build, create ./run-state and start the suite in the
 #                     foreground on ports PORTS+10 (POP3), +43 (IMAP), ... (see README)
-#   make bench [PEER=dovecot]   measure ems (and Dovecot side by side); see README
+#   make bench [PEER=dovecot|ems-postgresql]   measure ems (and a peer side by side); see README
 #   make conformance IMAPTEST=path   run imaptest against a private ems; see t/README
 #   make install PREFIX=/usr/local DESTDIR=
 #
