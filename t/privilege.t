@@ -51,6 +51,9 @@ try:
     GID = grp.getgrnam(CHILD_GROUP).gr_gid
 except KeyError:
     t.skip_all("no user %s or group %s" % (CHILD_USER, CHILD_GROUP))
+if not emstest.user_can_run(CHILD_USER, os.path.join(emstest.BIN, "smtpgw")):
+    t.skip_all("%s cannot reach %s (a directory above it is closed to others)"
+               % (CHILD_USER, emstest.BIN))
 BUILT = {n: p for n, p in PROGRAMS.items()
          if os.access(os.path.join(emstest.BIN, p), os.X_OK)}
 REAL = dict(BUILT)                    # every real program: close-on-exec

@@ -206,6 +206,15 @@ def port_open(port, host="127.0.0.1"):
         return False
 
 
+def user_can_run(user, path):
+    """True when USER (a name) may execute PATH: every directory above it
+    must let that user through (a checkout in a 0700 directory, as
+    `mktemp -d` makes, does not)."""
+    r = subprocess.run(["runuser", "-u", user, "--", "test", "-x", path],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
