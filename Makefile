@@ -25,9 +25,11 @@ PROVE_JOBS ?= 2
 STORE    ?= sqlite
 
 CC       ?= cc
-PKGS     := openssl sqlite3 libconfig libsystemd libpq
+PKGS     := openssl sqlite3 libconfig libsystemd
+# libpq gives its header only: it is loaded with dlopen when a store is
+# on PostgreSQL (libcommon/pq_lib.h says why), so nothing links it.
 # Asked of pkg-config once, on first use: after `deps` has installed them.
-PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
 
 CFLAGS   = -std=c17 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \

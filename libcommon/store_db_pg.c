@@ -34,8 +34,8 @@
 #include "store_internal.h"
 #include "store_pg.h"
 #include "log.h"
+#include "pq_lib.h"
 
-#include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +62,7 @@
 /* Opening waits at least this long for the server to answer. */
 #define PG_OPEN_MIN_MS 5000
 #define PG_ERRMSG_MAX 512
+
 
 struct pg_conn {
 	PGconn *conn;          /* NULL while lost */
@@ -128,16 +129,16 @@ static void set_error(struct pg_conn *pc, const char *sqlstate, const char *msg)
 
 static bool conn_ok(const struct pg_conn *pc)
 {
-	return pc->conn != NULL && PQstatus(pc->conn) == CONNECTION_OK;
+	return pc->conn != NULL && pq_lib->status(pc->conn) == CONNECTION_OK;
 }
 
 /* Records the failure of RES (NULL: out of memory or the connection). */
 static void set_result_error(struct pg_conn *pc, const PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res ? PQresultErrorMessage(res) : NULL;
+	const char *state = res ? pq_lib->resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? pq_lib->resultErrorMessage(res) : NULL;
 	if (msg == NULL || *msg == '\0')
-		msg = pc->conn ? PQerrorMessage(pc->conn) : "no connection";
+		msg = pc->conn ? pq_lib->errorMessage(pc->conn) : "no connection";
 	if (!conn_ok(pc))
 		state = "08006";   /* connection failure, whatever the result said */
 	set_error(pc, state ? state : "XX000", msg);
@@ -180,7 +181,7 @@ static void quiet_notice(void *arg, const char *message)
 /* Connects to CONNINFO, waiting at most MS; NULL with the reason in PC. */
 static PGconn *connect_within(struct pg_conn *pc, int ms)
 {
-	PGconn *c = PQconnectStart(pc->conninfo);
+	PGconn *c = pq_lib->connectStart(pc->conninfo);
 	if (c == NULL) {
 		set_error(pc, "08001", "out of memory");
 		return NULL;
@@ -188,21 +189,21 @@ static PGconn *connect_within(struct pg_conn *pc, int ms)
 	uint64_t deadline = now_us() + (uint64_t)ms * 1000u;
 	/* as if PQconnectPoll had last said "writing" (libpq's protocol) */
 	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
-	while (PQstatus(c) != CONNECTION_BAD && ps != PGRES_POLLING_OK &&
+	while (pq_lib->status(c) != CONNECTION_BAD && ps != PGRES_POLLING_OK &&
 	       ps != PGRES_POLLING_FAILED) {
 		uint64_t now = now_us();
-		struct pollfd pfd = { .fd = PQsocket(c),
+		struct pollfd pfd = { .fd = pq_lib->socket(c),
 		                      .events = ps == PGRES_POLLING_READING ? POLLIN : POLLOUT };
 		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000u) + 1) == 0) {
 			set_error(pc, "08001", "connecting to the database timed out");
-			PQfinish(c);
+			pq_lib->finish(c);
 			return NULL;
 		}
-		ps = PQconnectPoll(c);
+		ps = pq_lib->connectPoll(c);
 	}
-	if (PQstatus(c) != CONNECTION_OK) {
-		set_error(pc, "08001", PQerrorMessage(c));
-		PQfinish(c);
+	if (pq_lib->status(c) != CONNECTION_OK) {
+		set_error(pc, "08001", pq_lib->errorMessage(c));
+		pq_lib->finish(c);
 		return NULL;
 	}
 	return c;
@@ -217,11 +218,11 @@ static int configure(struct pg_conn *pc)
 	snprintf(sql, sizeof sql,
 	         "SET lock_timeout = %d; SET client_min_messages = warning;%s", lock_ms,
 	         pc->nowait ? " SET synchronous_commit = off;" : "");
-	PGresult *r = PQexec(pc->conn, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PGresult *r = pq_lib->exec(pc->conn, sql);
+	int ok = pq_lib->resultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_result_error(pc, r);
-	PQclear(r);
+	pq_lib->clear(r);
 	return ok ? 0 : -1;
 }
 
@@ -230,11 +231,11 @@ static int connect_now(struct pg_conn *pc, int ms)
 	PGconn *c = connect_within(pc, ms);
 	if (c == NULL)
 		return -1;
-	PQsetNoticeProcessor(c, quiet_notice, NULL);
+	pq_lib->setNoticeProcessor(c, quiet_notice, NULL);
 	pc->conn = c;
 	pc->gen++;
 	if (configure(pc) < 0) {
-		PQfinish(c);
+		pq_lib->finish(c);
 		pc->conn = NULL;
 		return -1;
 	}
@@ -251,10 +252,10 @@ static int ensure_conn(struct store *st)
 		return 0;
 	if (pc->conn != NULL) {
 		log_warn("store_pg_lost", "host=%s db=%s error=%s",
-		         log_quote(PQhost(pc->conn) ? PQhost(pc->conn) : ""),
-		         log_quote(PQdb(pc->conn) ? PQdb(pc->conn) : ""),
-		         log_quote(PQerrorMessage(pc->conn)));
-		PQfinish(pc->conn);
+		         log_quote(pq_lib->host(pc->conn) ? pq_lib->host(pc->conn) : ""),
+		         log_quote(pq_lib->db(pc->conn) ? pq_lib->db(pc->conn) : ""),
+		         log_quote(pq_lib->errorMessage(pc->conn)));
+		pq_lib->finish(pc->conn);
 		pc->conn = NULL;
 		pc->retry_at = 0;
 		pc->backoff_ms = PG_RETRY_MIN_MS;
@@ -274,13 +275,19 @@ static int ensure_conn(struct store *st)
 		                                                      : PG_RETRY_MAX_MS;
 		return -1;
 	}
-	log_info("store_pg_reconnected", "db=%s", log_quote(PQdb(pc->conn)));
+	log_info("store_pg_reconnected", "db=%s", log_quote(pq_lib->db(pc->conn)));
 	pc->backoff_ms = PG_RETRY_MIN_MS;
 	return 0;
 }
 
 static int pg_open(struct store *st, const char *target, int busy_ms, bool nowait)
 {
+	/* libpq is loaded here; every other function runs on a handle this made */
+	char why[256];
+	if (pq_lib_load(why, sizeof why) == NULL) {
+		log_error("store_open", "backend=postgresql error=%s", log_quote(why));
+		return -1;
+	}
 	struct pg_conn *pc = calloc(1, sizeof *pc);
 	if (pc == NULL || (pc->conninfo = strdup(target)) == NULL) {
 		free(pc);
@@ -304,7 +311,7 @@ static void pg_close(struct store *st)
 	struct pg_conn *pc = pg(st);
 	if (pc == NULL)
 		return;
-	PQfinish(pc->conn);
+	pq_lib->finish(pc->conn);
 	free(pc->conninfo);
 	free(pc);
 	st->conn = NULL;
@@ -412,7 +419,7 @@ static void *pg_prepare(struct store *st, const char *sql)
 static void clear_cols(struct pg_stmt *s)
 {
 	for (int i = 0; i < s->ncols; i++) {
-		PQfreemem(s->cols[i].data);
+		pq_lib->freemem(s->cols[i].data);
 		s->cols[i] = (struct pg_col){ 0 };
 	}
 }
@@ -423,7 +430,7 @@ static void clear_result(struct pg_stmt *s)
 	free(s->cols);
 	s->cols = NULL;
 	s->ncols = 0;
-	PQclear(s->res);
+	pq_lib->clear(s->res);
 	s->res = NULL;
 	s->walking = false;
 	s->row = s->nrows = 0;
@@ -449,10 +456,10 @@ static void pg_finalize(void *stmt)
 	struct pg_conn *pc = s->pc;
 	/* a statement evicted from the cache leaves the server too */
 	if (s->gen == pc->gen && conn_ok(pc) &&
-	    PQtransactionStatus(pc->conn) != PQTRANS_INERROR) {
+	    pq_lib->transactionStatus(pc->conn) != PQTRANS_INERROR) {
 		char sql[48];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-		PQclear(PQexec(pc->conn, sql));
+		pq_lib->clear(pq_lib->exec(pc->conn, sql));
 	}
 	free_stmt(s);
 }
@@ -526,23 +533,23 @@ static int ensure_prepared(struct pg_conn *pc, struct pg_stmt *s)
 {
 	if (s->gen == pc->gen)
 		return 0;
-	PGresult *r = PQprepare(pc->conn, s->name, s->sql, s->nparams, s->types);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PGresult *r = pq_lib->prepare(pc->conn, s->name, s->sql, s->nparams, s->types);
+	int ok = pq_lib->resultStatus(r) == PGRES_COMMAND_OK;
 	if (ok)
 		s->gen = pc->gen;
 	else
 		set_result_error(pc, r);
-	PQclear(r);
+	pq_lib->clear(r);
 	return ok ? 0 : -1;
 }
 
 /* Rows changed, from the command tag of a DML statement. */
 static void note_changes(struct pg_conn *pc, PGresult *r)
 {
-	const char *tag = PQcmdStatus(r);
+	const char *tag = pq_lib->cmdStatus(r);
 	if (strncmp(tag, "INSERT", 6) == 0 || strncmp(tag, "UPDATE", 6) == 0 ||
 	    strncmp(tag, "DELETE", 6) == 0 || strncmp(tag, "MERGE", 5) == 0)
-		pc->changes = strtoll(PQcmdTuples(r), NULL, 10);
+		pc->changes = strtoll(pq_lib->cmdTuples(r), NULL, 10);
 }
 
 static int pg_begin(struct store *st);
@@ -558,27 +565,27 @@ static int run_once(struct store *st, struct pg_stmt *s, bool *safe)
 	*safe = true;
 	if (ensure_conn(st) < 0 || ensure_prepared(pc, s) < 0)
 		return -1;
-	bool implicit = s->writes && PQtransactionStatus(pc->conn) == PQTRANS_IDLE;
+	bool implicit = s->writes && pq_lib->transactionStatus(pc->conn) == PQTRANS_IDLE;
 	if (implicit && pg_begin(st) < 0)
 		return -1;
 	*safe = !s->writes;
-	PGresult *r = PQexecPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
-	ExecStatusType rs = PQresultStatus(r);
+	PGresult *r = pq_lib->execPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
+	ExecStatusType rs = pq_lib->resultStatus(r);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
 		set_result_error(pc, r);
-		PQclear(r);
+		pq_lib->clear(r);
 		if (implicit)
 			pg_rollback(st);
 		return -1;
 	}
 	if (implicit && pg_commit(st) < 0) {
-		PQclear(r);
+		pq_lib->clear(r);
 		return -1;
 	}
 	note_changes(pc, r);
 	s->res = r;
-	s->nrows = PQntuples(r);
-	s->ncols = PQnfields(r);
+	s->nrows = pq_lib->ntuples(r);
+	s->ncols = pq_lib->nfields(r);
 	s->cols = zalloc((size_t)s->ncols, sizeof *s->cols);
 	if (s->cols == NULL) {
 		clear_result(s);
@@ -627,9 +634,9 @@ static int pg_step(struct store *st, void *stmt)
 static const char *value(const struct pg_stmt *s, int i)
 {
 	if (s->res == NULL || s->row >= s->nrows || i < 0 || i >= s->ncols ||
-	    PQgetisnull(s->res, s->row, i))
+	    pq_lib->getisnull(s->res, s->row, i))
 		return NULL;
-	return PQgetvalue(s->res, s->row, i);
+	return pq_lib->getvalue(s->res, s->row, i);
 }
 
 /* Text value V of a column of type TYPE as an integer. */
@@ -644,7 +651,7 @@ static int64_t pg_col_int64(void *stmt, int i)
 {
 	const struct pg_stmt *s = stmt;
 	const char *v = value(s, i);
-	return v ? int_of(v, PQftype(s->res, i)) : 0;
+	return v ? int_of(v, pq_lib->ftype(s->res, i)) : 0;
 }
 
 static bool pg_col_null(void *stmt, int i)
@@ -665,13 +672,13 @@ static const void *pg_col_blob(void *stmt, int i, size_t *len)
 	*len = 0;
 	if (v == NULL)
 		return NULL;
-	if (PQftype(s->res, i) != PG_OID_BYTEA) {
-		*len = (size_t)PQgetlength(s->res, s->row, i);
+	if (pq_lib->ftype(s->res, i) != PG_OID_BYTEA) {
+		*len = (size_t)pq_lib->getlength(s->res, s->row, i);
 		return *len ? v : NULL;
 	}
 	struct pg_col *c = &s->cols[i];
 	if (!c->decoded) {
-		c->data = PQunescapeBytea((const unsigned char *)v, &c->len);
+		c->data = pq_lib->unescapeBytea((const unsigned char *)v, &c->len);
 		c->decoded = true;
 		if (c->data == NULL)
 			c->len = 0;
@@ -694,11 +701,11 @@ static PGresult *exec_once(struct store *st, const char *sql)
 	struct pg_conn *pc = pg(st);
 	if (ensure_conn(st) < 0)
 		return NULL;
-	PGresult *r = PQexec(pc->conn, sql);
-	ExecStatusType rs = PQresultStatus(r);
+	PGresult *r = pq_lib->exec(pc->conn, sql);
+	ExecStatusType rs = pq_lib->resultStatus(r);
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
 		set_result_error(pc, r);
-		PQclear(r);
+		pq_lib->clear(r);
 		return NULL;
 	}
 	note_changes(pc, r);
@@ -718,7 +725,7 @@ static PGresult *exec_sql(struct store *st, const char *sql)
 static int pg_exec(struct store *st, const char *sql)
 {
 	PGresult *r = exec_sql(st, sql);
-	PQclear(r);
+	pq_lib->clear(r);
 	return r ? 0 : -1;
 }
 
@@ -727,18 +734,18 @@ int store_pg_query_int(struct store *st, const char *sql, int64_t *out)
 	PGresult *r = exec_sql(st, sql);
 	if (r == NULL)
 		return -1;
-	int found = PQntuples(r) > 0 && PQnfields(r) > 0;
+	int found = pq_lib->ntuples(r) > 0 && pq_lib->nfields(r) > 0;
 	if (found)
-		*out = int_of(PQgetvalue(r, 0, 0), PQftype(r, 0));
-	PQclear(r);
+		*out = int_of(pq_lib->getvalue(r, 0, 0), pq_lib->ftype(r, 0));
+	pq_lib->clear(r);
 	return found ? 0 : 1;
 }
 
 static void pg_rollback(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
-	if (conn_ok(pc) && PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(pc->conn, "ROLLBACK"));
+	if (conn_ok(pc) && pq_lib->transactionStatus(pc->conn) != PQTRANS_IDLE)
+		pq_lib->clear(pq_lib->exec(pc->conn, "ROLLBACK"));
 }
 
 static int pg_begin(struct store *st)
@@ -757,8 +764,8 @@ static int pg_begin(struct store *st)
 		return -1;
 	}
 	/* pg_try_advisory_xact_lock says f when another writer holds it */
-	bool got = !pc->nowait || (PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't');
-	PQclear(r);
+	bool got = !pc->nowait || (pq_lib->ntuples(r) == 1 && *pq_lib->getvalue(r, 0, 0) == 't');
+	pq_lib->clear(r);
 	if (!got) {
 		set_error(pc, "55P03", "the store is locked by another writer");
 		pg_rollback(st);
@@ -774,17 +781,17 @@ static int pg_commit(struct store *st)
 		set_error(pc, "08006", "database connection lost before commit");
 		return -1;
 	}
-	if (PQtransactionStatus(pc->conn) != PQTRANS_INTRANS) {
+	if (pq_lib->transactionStatus(pc->conn) != PQTRANS_INTRANS) {
 		/* COMMIT of an aborted transaction would answer ROLLBACK */
 		set_error(pc, "25P02", "transaction aborted by an earlier error");
 		pg_rollback(st);
 		return -1;
 	}
-	PGresult *r = PQexec(pc->conn, "COMMIT");
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	PGresult *r = pq_lib->exec(pc->conn, "COMMIT");
+	bool ok = pq_lib->resultStatus(r) == PGRES_COMMAND_OK && strcmp(pq_lib->cmdStatus(r), "COMMIT") == 0;
 	if (!ok)
 		set_result_error(pc, r);
-	PQclear(r);
+	pq_lib->clear(r);
 	return ok ? 0 : -1;
 }
 
@@ -795,7 +802,7 @@ static bool pg_in_tx(struct store *st)
 	struct pg_conn *pc = pg(st);
 	if (!conn_ok(pc))
 		return false;
-	PGTransactionStatusType ts = PQtransactionStatus(pc->conn);
+	PGTransactionStatusType ts = pq_lib->transactionStatus(pc->conn);
 	return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
 }
 

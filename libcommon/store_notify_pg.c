@@ -6,7 +6,8 @@
  */
 #include "store_notify.h"
 
-#include <libpq-fe.h>
+#include "pq_lib.h"
+
 
 #include <errno.h>
 #include <inttypes.h>
@@ -47,14 +48,16 @@ struct store_notify *store_notify_connect(const char *conninfo, char *err, size_
 	/* connect_timeout first: a value in CONNINFO, expanded after it, wins */
 	const char *const keys[] = { "connect_timeout", "dbname", NULL };
 	const char *const values[] = { timeout, conninfo, NULL };
+	if (pq_lib_load(err, errsz) == NULL)
+		return NULL;
 	struct store_notify *sn = calloc(1, sizeof *sn);
 	if (sn == NULL) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
-	sn->conn = PQconnectdbParams(keys, values, 1);
-	if (sn->conn == NULL || PQstatus(sn->conn) != CONNECTION_OK) {
-		set_error(sn, sn->conn != NULL ? PQerrorMessage(sn->conn) : "out of memory");
+	sn->conn = pq_lib->connectdbParams(keys, values, 1);
+	if (sn->conn == NULL || pq_lib->status(sn->conn) != CONNECTION_OK) {
+		set_error(sn, sn->conn != NULL ? pq_lib->errorMessage(sn->conn) : "out of memory");
 		snprintf(err, errsz, "%s", sn->error);
 		store_notify_close(sn);
 		return NULL;
@@ -66,13 +69,13 @@ void store_notify_close(struct store_notify *sn)
 {
 	if (sn == NULL)
 		return;
-	PQfinish(sn->conn);
+	pq_lib->finish(sn->conn);
 	free(sn);
 }
 
 bool store_notify_ok(const struct store_notify *sn)
 {
-	return PQstatus(sn->conn) == CONNECTION_OK;
+	return pq_lib->status(sn->conn) == CONNECTION_OK;
 }
 
 const char *store_notify_error(const struct store_notify *sn)
@@ -82,17 +85,17 @@ const char *store_notify_error(const struct store_notify *sn)
 
 int store_notify_fd(const struct store_notify *sn)
 {
-	return store_notify_ok(sn) ? PQsocket(sn->conn) : -1;
+	return store_notify_ok(sn) ? pq_lib->socket(sn->conn) : -1;
 }
 
 /* Runs a statement prepared by the caller; 0 when the server accepted it. */
 static int finish(struct store_notify *sn, PGresult *res)
 {
-	ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	ExecStatusType st = res != NULL ? pq_lib->resultStatus(res) : PGRES_FATAL_ERROR;
 	int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
 	if (rc < 0)
-		set_error(sn, PQerrorMessage(sn->conn));
-	PQclear(res);
+		set_error(sn, pq_lib->errorMessage(sn->conn));
+	pq_lib->clear(res);
 	return rc;
 }
 
@@ -106,7 +109,7 @@ int store_notify_listen(struct store_notify *sn, const char *channel)
 	/* LISTEN takes no parameters; the name is a checked word */
 	snprintf(name, sizeof name, CHANNEL_PREFIX "%s", channel);
 	snprintf(sql, sizeof sql, "LISTEN %s", name);
-	return finish(sn, PQexec(sn->conn, sql));
+	return finish(sn, pq_lib->exec(sn->conn, sql));
 }
 
 /* "SELECT pg_notify($1, $2), pg_notify($1, $3), ..." for N payloads:
@@ -137,7 +140,7 @@ int store_notify_send(struct store_notify *sn, const char *channel, const char *
 		params[i + 1] = payload[i];
 	}
 	notify_sql(sql, sizeof sql, n);
-	return finish(sn, PQexecParams(sn->conn, sql, (int)n + 1, NULL, params, NULL, NULL, 0));
+	return finish(sn, pq_lib->execParams(sn->conn, sql, (int)n + 1, NULL, params, NULL, NULL, 0));
 }
 
 /* Fills OUT from notification N; false when N is not one of ours. */
@@ -163,16 +166,16 @@ static bool parse_notice(const PGnotify *n, struct store_notice *out)
 
 int store_notify_read(struct store_notify *sn, struct store_notice *out, size_t max)
 {
-	if (PQconsumeInput(sn->conn) == 0) {
-		set_error(sn, PQerrorMessage(sn->conn));
+	if (pq_lib->consumeInput(sn->conn) == 0) {
+		set_error(sn, pq_lib->errorMessage(sn->conn));
 		return -1;
 	}
 	size_t got = 0;
 	PGnotify *n;
-	while (got < max && (n = PQnotifies(sn->conn)) != NULL) {
+	while (got < max && (n = pq_lib->notifies(sn->conn)) != NULL) {
 		if (parse_notice(n, &out[got]))
 			got++;
-		PQfreemem(n);
+		pq_lib->freemem(n);
 	}
 	return (int)got;
 }

@@ -5,7 +5,7 @@
 #include "store.h"
 #include "tap.h"
 
-#include <libpq-fe.h>
+#include "pq_lib.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,17 +36,28 @@ static void schema_of(const char *name, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* libpq for the test's own SQL: the loader the store uses. */
+static void libpq(void)
+{
+	char why[256];
+	if (pq_lib_load(why, sizeof why) == NULL) {
+		printf("Bail out! %s\n", why);
+		exit(1);
+	}
+}
+
 static void create_schema(const char *conninfo, const char *schema)
 {
+	libpq();
 	char sql[200];
-	PGconn *c = PQconnectdb(conninfo);
+	PGconn *c = pq_lib->connectdb(conninfo);
 	snprintf(sql, sizeof sql, "SET client_min_messages = warning;"
 	         " CREATE SCHEMA IF NOT EXISTS %s", schema);
-	PGresult *r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		diag("create schema %s: %s", schema, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
+	PGresult *r = pq_lib->exec(c, sql);
+	if (pq_lib->resultStatus(r) != PGRES_COMMAND_OK)
+		diag("create schema %s: %s", schema, pq_lib->errorMessage(c));
+	pq_lib->clear(r);
+	pq_lib->finish(c);
 }
 
 const char *test_store_target(const char *name)
@@ -79,15 +90,16 @@ static int raw(const char *name, const char *sql, char *out, size_t len)
 	if (out != NULL)
 		out[0] = '\0';
 	if (test_store_pg()) {
-		PGconn *c = PQconnectdb(target);
-		PGresult *res = PQexec(c, sql);
-		ExecStatusType rs = PQresultStatus(res);
+		libpq();
+		PGconn *c = pq_lib->connectdb(target);
+		PGresult *res = pq_lib->exec(c, sql);
+		ExecStatusType rs = pq_lib->resultStatus(res);
 		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
 			r = 0;
-		if (r == 0 && out != NULL && PQntuples(res) > 0 && PQnfields(res) > 0)
-			snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
-		PQclear(res);
-		PQfinish(c);
+		if (r == 0 && out != NULL && pq_lib->ntuples(res) > 0 && pq_lib->nfields(res) > 0)
+			snprintf(out, len, "%s", pq_lib->getvalue(res, 0, 0));
+		pq_lib->clear(res);
+		pq_lib->finish(c);
 		return r;
 	}
 	sqlite3 *db = NULL;
