@@ -5,6 +5,7 @@
  * writes); see store_driver.h and store_internal.h.
  */
 #include "store_internal.h"
+#include "store_checkpointer.h"
 #include "log.h"
 #include "spool.h"
 
@@ -66,6 +67,21 @@ static int busy_wait(void *arg, int count)
 	return 1;
 }
 
+/* After each commit, with the log's size: past the mark, the process's
+ * checkpointer is woken, so the commit that crossed it returns at once;
+ * without one, or when the log has grown far past it, this handle
+ * checkpoints as SQLite's own hook would (store_checkpointer.h). */
+static int wal_committed(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)arg;
+	if (pages < STORE_WAL_CHECKPOINT_PAGES)
+		return SQLITE_OK;
+	if (pages < STORE_WAL_INLINE_PAGES && store_checkpointer_wake())
+		return SQLITE_OK;
+	sqlite3_wal_checkpoint(db, name);   /* BUSY: another one is running */
+	return SQLITE_OK;
+}
+
 static int sq_exec(struct store *st, const char *sql)
 {
 	return check(st, sqlite3_exec(db_of(st), sql, NULL, NULL, NULL));
@@ -92,6 +108,9 @@ static int sq_open(struct store *st, const char *target, int busy_ms, bool nowai
 		return -1;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
+	/* replaces SQLite's automatic checkpoint (a nowait handle then turns
+	 * checkpoints off altogether: sq_schema_apply) */
+	sqlite3_wal_hook(c->db, wal_committed, NULL);
 	st->busy_ms = busy_ms;
 	sqlite3_busy_handler(c->db, busy_wait, st);
 	if (store_exec(st, "PRAGMA foreign_keys=ON;"

@@ -9,6 +9,7 @@
  * held, so thread_stop and store_close run where they always did.
  */
 #include "store_pool.h"
+#include "store_checkpointer.h"
 #include "config.h"
 #include "evloop.h"
 #include "log.h"
@@ -75,6 +76,7 @@ struct store_pool {
 	bool ended;               /* a slot is SLOT_ENDED */
 	struct store_pool_size size;
 	char *backend;            /* the store's, for the threads started later */
+	bool checkpointer;        /* counted as a user of store_checkpointer.h */
 	char *store_path;         /* its target: a file, a connection string */
 	int busy_ms;
 	unsigned long commits;    /* group transactions committed */
@@ -501,6 +503,8 @@ struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
 		store_pool_free(p);
 		return NULL;
 	}
+	if (store_path != NULL)
+		p->checkpointer = store_checkpointer_start(p->backend, store_path);
 	p->io = evloop_add_io(loop, p->efd, EV_READ, on_wakeup, p);
 	/* at least one thread at start, so that a pool that cannot open its
 	 * store fails here and not at its first job */
@@ -552,6 +556,8 @@ void store_pool_free(struct store_pool *p)
 	for (unsigned i = 0; i < STORE_POOL_THREADS_MAX; i++)
 		if (p->workers[i].state != SLOT_FREE)
 			reap(p, &p->workers[i]);
+	if (p->checkpointer)
+		store_checkpointer_stop();
 	free(p->store_path);
 	free(p->backend);
 	free_list(p->queue);
