@@ -123,6 +123,13 @@ struct spool;
 int store_message_adopt(struct store *st, struct spool *sp, int64_t internal_date,
                         const void *structure, size_t structure_len, int64_t *id_out);
 
+/* store_message_put() of DATA read back whole from spool SP: SP's hash,
+ * taken as it was written, spares hashing DATA again.  Fails as
+ * store_message_adopt() does for a spool whose writes failed. */
+int store_message_put_spooled(struct store *st, struct spool *sp, const void *data,
+                              size_t len, int64_t internal_date, const void *structure,
+                              size_t structure_len, int64_t *id_out);
+
 /* *SIZE gets the size in bytes, *REFCOUNT the reference count. */
 int store_message_info(struct store *st, int64_t message_id, int64_t *size,
                        int64_t *refcount);

@@ -116,6 +116,19 @@ int store_message_adopt(struct store *st, struct spool *sp, int64_t internal_dat
 	return put_once(st, hash, &b, internal_date, structure, structure_len, id_out);
 }
 
+int store_message_put_spooled(struct store *st, struct spool *sp, const void *data,
+                              size_t len, int64_t internal_date, const void *structure,
+                              size_t structure_len, int64_t *id_out)
+{
+	unsigned char hash[STORE_HASH_LEN];
+	struct body b = { .data = data, .len = len };
+	if (spool_size(sp) != (uint64_t)len)
+		return store_fail_kind(st, STORE_E_INVALID, "message_put", "not the spool's bytes");
+	if (spool_hash(sp, hash) < 0)
+		return store_fail_kind(st, STORE_E_TRANSIENT, "message_put", "spool failed");
+	return put_once(st, hash, &b, internal_date, structure, structure_len, id_out);
+}
+
 int store_message_put(struct store *st, const void *data, size_t len,
                       int64_t internal_date, const void *structure,
                       size_t structure_len, int64_t *id_out)

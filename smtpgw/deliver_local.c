@@ -176,9 +176,13 @@ static int put_message(struct store *st, struct message_buf *b,
 	size_t slen = 0;
 	char *structure = t->whole ? mime_structure(t->data, t->len, &slen)
 	                           : spool_structure(b->spool, &slen);
-	/* read back whole already: one insert beats copying the spool in again */
-	int r = t->whole ? store_message_put(st, t->data, t->len, now, structure, slen, id)
-	                 : store_message_adopt(st, b->spool, now, structure, slen, id);
+	/* read back whole already: one insert beats copying the spool in again,
+	 * and the spool's hash spares hashing it again */
+	int r = !t->whole ? store_message_adopt(st, b->spool, now, structure, slen, id)
+	        : b->spool != NULL
+	            ? store_message_put_spooled(st, b->spool, t->data, t->len, now, structure,
+	                                        slen, id)
+	            : store_message_put(st, t->data, t->len, now, structure, slen, id);
 	free(structure);
 	return r;
 }

@@ -139,6 +139,14 @@ static void test_adopt(const char *dir)
 	spool_free(sp);
 	ok(store_message_put(st, m, len, 1000, NULL, 0, &put) == 0 && put == id,
 	   "  and stored from memory: the same too (one hash for both paths)");
+	int64_t spooled = 0;
+	sp = spool_new(dir);
+	spool_write(sp, m, len);
+	ok(store_message_put_spooled(st, sp, m, len, 1000, NULL, 0, &spooled) == 0 &&
+	   spooled == id, "  and read back from a spool, with the spool's hash: the same too");
+	ok(store_message_put_spooled(st, sp, m, len - 1, 1000, NULL, 0, &spooled) < 0,
+	   "  bytes that are not the spool's are refused");
+	spool_free(sp);
 	sp = spool_new(dir);
 	spool_write(sp, "Subject: x\r\n\r\ny\r\n", 17);
 	spool_free(sp);
