@@ -51,6 +51,7 @@ include $(sort $(wildcard */module.mk))
 UNIT_EXTRA_store += t/store_test.c
 UNIT_EXTRA_store_sieve += t/store_test.c
 UNIT_EXTRA_store_pool += t/store_test.c
+UNIT_EXTRA_store_schema_same += t/store_test.c
 UNIT_EXTRA_auth += t/store_test.c
 UNIT_EXTRA_auth_async += t/store_test.c
 UNIT_EXTRA_spool += t/store_test.c

@@ -16,7 +16,11 @@
  * A store of any earlier version then migrates on its next open, all
  * steps in one transaction, and a store newer than the code is refused.
  * Never edit a shipped step.  The statements of the store modules must
- * then suit both schemas; t/store_pg.t runs the store's tests on both.
+ * then suit both schemas; t/store_pg.t runs the store's tests on both,
+ * and t/unit/store_schema_same.c fails when a table or column is in one
+ * schema and not the other (unless listed there as on purpose).  The two
+ * are separate texts because what is most of them, the triggers, has no
+ * syntax the two dialects share.
  *
  * Reference counts of messages are kept by triggers: +1 when a live entry
  * or a queued item points at a message, -1 when it is expunged, finished

@@ -22,8 +22,8 @@ import emstest  # noqa: E402
 # driver on its own, then those that take the backend from the
 # environment (t/store_test.h).  collector is not among them: it measures
 # the SQLite file (growth, free pages).
-UNITS = ("store_pg", "store", "store_sieve", "store_pool", "auth", "auth_async", "spool",
-         "postman_expand")
+UNITS = ("store_pg", "store_schema_same", "store", "store_sieve", "store_pool", "auth",
+         "auth_async", "spool", "postman_expand")
 # A binary that runs longer than this has hung.
 UNIT_TIMEOUT = 300
 
