@@ -55,6 +55,7 @@ struct worker {
 	struct store_pool *pool;
 	struct store *st;
 	void *local;
+	bool opened;     /* ST and LOCAL made (else the thread makes them) */
 };
 
 struct store_pool {
@@ -260,11 +261,33 @@ static void end_thread(struct store_pool *p, struct worker *w)
 		log_warn(p->name, "error=\"cannot wake the loop\"");
 }
 
+/* Opens W's store handle and local state; 0, or -1 leaving what was
+ * made for reap() to free. */
+static int open_worker(struct store_pool *p, struct worker *w)
+{
+	if (p->store_path != NULL &&
+	    (w->st = store_open_backend(p->backend, p->store_path, p->busy_ms)) == NULL)
+		return -1;
+	if (p->hooks.thread_start != NULL &&
+	    (w->local = p->hooks.thread_start(w->st, p->hooks.arg)) == NULL)
+		return -1;
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct store_pool *p = w->pool;
+	/* a thread the pool grew by connects here, off the loop: a store on
+	 * another machine may take its time to answer, or not be there */
+	bool ready = w->opened || open_worker(p, w) == 0;
 	pthread_mutex_lock(&p->mu);
+	if (!ready) {
+		log_warn(p->name, "error=\"a new pool thread cannot open the store\"");
+		end_thread(p, w);
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
 	for (;;) {
 		if (!wait_for_work(p)) {
 			if (!p->stopping)
@@ -365,15 +388,15 @@ static void unstart(struct store_pool *p, struct worker *w)
 	w->st = NULL;
 }
 
-/* Opens the slot W's store handle and local state and starts its
- * thread (on the loop's thread).  Returns 0 or -1. */
-static int start_worker(struct store_pool *p, struct worker *w)
+/* Starts the slot W's thread.  With OPEN_HERE its store handle and
+ * local state are made first, on the loop's thread, so that a pool that
+ * cannot open its store fails at once; else the new thread makes them.
+ * Returns 0 or -1. */
+static int start_worker(struct store_pool *p, struct worker *w, bool open_here)
 {
 	w->pool = p;
-	if ((p->store_path != NULL &&
-	     (w->st = store_open_backend(p->backend, p->store_path, p->busy_ms)) == NULL) ||
-	    (p->hooks.thread_start != NULL &&
-	     (w->local = p->hooks.thread_start(w->st, p->hooks.arg)) == NULL)) {
+	w->opened = open_here;
+	if (open_here && open_worker(p, w) < 0) {
 		unstart(p, w);
 		return -1;
 	}
@@ -397,9 +420,9 @@ static int start_worker(struct store_pool *p, struct worker *w)
 	return 0;
 }
 
-/* Starts up to N more threads in free slots, never past max.  Returns
- * how many started. */
-static unsigned start_workers(struct store_pool *p, unsigned n)
+/* Starts up to N more threads in free slots, never past max (OPEN_HERE:
+ * see start_worker()).  Returns how many started. */
+static unsigned start_workers(struct store_pool *p, unsigned n, bool open_here)
 {
 	unsigned started = 0;
 	for (unsigned i = 0; i < STORE_POOL_THREADS_MAX && started < n; i++) {
@@ -408,7 +431,7 @@ static unsigned start_workers(struct store_pool *p, unsigned n)
 		pthread_mutex_unlock(&p->mu);
 		if (!take)
 			continue;
-		if (start_worker(p, &p->workers[i]) < 0) {
+		if (start_worker(p, &p->workers[i], open_here) < 0) {
 			log_error(p->name, "thread=%u error=\"cannot start a pool thread\"", i);
 			break;
 		}
@@ -428,7 +451,7 @@ static void maybe_grow(struct store_pool *p)
 	if (!grow)
 		return;
 	reap_ended(p);          /* their slots may be needed */
-	unsigned n = start_workers(p, p->size.increment);
+	unsigned n = start_workers(p, p->size.increment, false);
 	if (n > 0)
 		log_debug(p->name, "event=grown started=%u threads=%u", n, store_pool_live(p));
 }
@@ -509,7 +532,7 @@ struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
 	/* at least one thread at start, so that a pool that cannot open its
 	 * store fails here and not at its first job */
 	unsigned first = p->size.min > 0 ? p->size.min : 1;
-	if (p->io == NULL || start_workers(p, first) < first) {
+	if (p->io == NULL || start_workers(p, first, true) < first) {
 		store_pool_free(p);
 		return NULL;
 	}

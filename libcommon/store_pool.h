@@ -7,7 +7,11 @@
  * one of them.  A pool runs such work on a small set of threads instead.
  * Each thread owns its own store handle (SQLite handles never cross
  * threads), opened when the thread starts and closed when it ends; the
- * loop's own handle stays the loop's.
+ * loop's own handle stays the loop's.  The first threads' handles are
+ * opened before the pool is returned (a pool that cannot open its store
+ * fails at once); a thread the pool grows by opens its own, on that
+ * thread, so the loop never waits for a connection (one that fails ends
+ * the thread, and the jobs run on the threads there are).
  *
  * SIZE.  A pool starts MIN threads (at least one) and, when a job is
  * submitted while more jobs wait than threads are idle, starts INCREMENT

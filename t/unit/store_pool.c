@@ -20,6 +20,7 @@
 #include "store_test.h"
 #include "tap.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,19 +239,34 @@ static void test_drain(void)
 
 /* ---- sized pools ---- */
 
-static int starts, stops;
+/* Pool threads start and stop here: counted atomically. */
+static atomic_int starts, stops;
+/* While HOLD_STARTS, a thread's start waits for a byte on this pipe. */
+static atomic_bool hold_starts;
+static int start_gate[2] = { -1, -1 };
 
 static void *count_start(struct store *st, void *arg)
 {
+	char b;
 	(void)arg;
-	starts++;
+	if (atomic_load(&hold_starts) && read(start_gate[0], &b, 1) != 1)
+		return NULL;
+	atomic_fetch_add(&starts, 1);
 	return st != NULL ? (void *)st : (void *)&starts;
 }
 
 static void count_stop(void *local)
 {
 	(void)local;
-	stops++;
+	atomic_fetch_add(&stops, 1);
+}
+
+/* Waits (a generous bound) until N thread starts were counted. */
+static bool wait_starts(int n)
+{
+	for (int i = 0; i < LOOP_ANSWERS_BOUND_MS / 10 && atomic_load(&starts) < n; i++)
+		usleep(10000);
+	return atomic_load(&starts) == n;
 }
 
 static const struct store_pool_hooks counting = { count_start, count_stop, NULL };
@@ -283,25 +299,34 @@ static bool wait_live(struct store_pool *p, unsigned live)
 }
 
 /* Jobs that hold their thread make the pool grow, by the increment, up
- * to max and no further; once they end, the extra threads go after the
- * idle timeout. */
+ * to max and no further, each new thread making its store handle and
+ * state itself, off the loop (the submits return while they are still
+ * at it); once the jobs end, the extra threads go after the idle
+ * timeout. */
 static void test_grow_shrink(void)
 {
 	enum { JOBS = 7 };
 	int gate[2];
-	ok(pipe(gate) == 0, "a gate");
+	ok(pipe(gate) == 0 && pipe(start_gate) == 0, "a gate");
 	struct store_pool_size size = { .min = 1, .max = 4, .increment = 2, .idle_timeout_s = 1 };
-	starts = stops = 0;
+	atomic_store(&starts, 0);
+	atomic_store(&stops, 0);
 	struct store_pool *p = store_pool_new_sized(loop, "t_sized", test_store_backend(),
 	                                            db_path, 2000, &size, &counting);
 	ok(p != NULL && store_pool_live(p) == 1, "a sized pool starts min threads");
 	struct ctx *c[JOBS];
+	atomic_store(&hold_starts, true);
+	alarm(LOOP_ANSWERS_BOUND_MS / 1000 + 30);   /* a start on the loop would hang here */
 	for (int i = 0; i < JOBS; i++) {
 		c[i] = ctx_new(NULL, gate[0]);
 		store_pool_submit(p, &plain_ops, c[i]);
 	}
+	alarm(0);
 	is_int(store_pool_live(p), 4, "  jobs waiting for threads grow it to max");
-	is_int(starts, 4, "  each new thread got its own state");
+	is_int(atomic_load(&starts), 1, "  the submits returned while the new threads were starting");
+	ok(write(start_gate[1], "xxx", 3) == 3, "  their starts go on");
+	ok(wait_starts(4), "  each new thread got its own state");
+	atomic_store(&hold_starts, false);
 	ok(write(gate[1], "xxxxxxx", JOBS) == JOBS, "  the gate opens");
 	loop_answers_wait(JOBS);
 	int calls = 0;
@@ -310,7 +335,7 @@ static void test_grow_shrink(void)
 	is_int(calls, JOBS, "  every job called back once");
 	is_int(store_pool_peak(p), 4, "  never more than max threads at once");
 	ok(wait_live(p, 1), "  idle past the timeout, it shrinks back to min");
-	is_int(stops, 3, "  the threads that ended freed their state");
+	is_int(atomic_load(&stops), 3, "  the threads that ended freed their state");
 	struct ctx *again = ctx_new("Sized", -1);
 	store_pool_submit(p, &write_ops, again);
 	loop_answers_wait(1);
@@ -319,9 +344,11 @@ static void test_grow_shrink(void)
 		free(c[i]);
 	free(again);
 	store_pool_free(p);
-	is_int(stops, 4, "  freeing the pool frees the rest");
+	is_int(atomic_load(&stops), 4, "  freeing the pool frees the rest");
 	close(gate[0]);
 	close(gate[1]);
+	close(start_gate[0]);
+	close(start_gate[1]);
 }
 
 /* With a pool at max, a queued job can still be cancelled and jobs start
