@@ -48,7 +48,6 @@ struct imap_view {
 	uint32_t n, cap;
 	uint64_t modseq;            /* store changes up to this are in the view */
 	uint32_t recent;            /* messages with this session's \Recent */
-	bool dirty;                 /* a wake-up said the mailbox changed */
 	uint32_t limit;             /* Message-Cap, 0 = none */
 	char *announced;            /* keywords FLAGS listed to the session */
 	struct imap_seqset saved;   /* uids SEARCH RETURN (SAVE) kept (RFC 5182) */
