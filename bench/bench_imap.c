@@ -11,6 +11,17 @@
  * sending it to its tagged completion as this client sees it; and every
  * NO, BAD or broken connection counted as an error (the first one quoted
  * in first_error).
+ *
+ * As fast as answered (the default), a server that does more work in
+ * the time has more of its clients' commands queued at once, so each
+ * one's latency is mostly its wait behind the others'.  With --pace, the
+ * clients together send R commands a second, each client one every
+ * clients/R seconds, and a command is timed from when it was due (a
+ * client held up by a slow answer sends late, and that lateness counts):
+ * the latency of each command at the same load on every server.  LOGIN
+ * is not paced: it is sent at once and the client's schedule starts over
+ * when it is answered, so a slow login (a password hash) delays that
+ * session, not the timing of the commands after it.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_message.h"
 #include "bench_proto.h"
@@ -56,6 +68,7 @@ struct imap_client {
 	struct bconn *c;
 	unsigned tag;
 	long exists;
+	int64_t due_us;        /* --pace: when the next command is due */
 };
 
 /* Keeps the first failure of the run: which command, and what came back. */
@@ -74,6 +87,26 @@ static void done(struct imap_run *r, enum imap_op op, int64_t t0)
 	atomic_fetch_add(&r->ops[op], 1);
 }
 
+/* The time the next command is timed from: now, or with --pace when it
+ * is due, after sleeping until then. */
+static int64_t command_start(struct imap_client *ic)
+{
+	const struct bench_opts *o = ic->run->o;
+	int64_t now = bench_now_us();
+	if (o->pace <= 0)
+		return now;
+	int64_t due = ic->due_us;
+	if (due == 0)   /* after a login: the clients spread over one interval */
+		due = now + (int64_t)((ic->index % o->clients) * 1e6 / o->pace);
+	if (due > now) {
+		struct timespec ts = { (time_t)((due - now) / 1000000),
+		                       (long)((due - now) % 1000000) * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	ic->due_us = due + (int64_t)(o->clients * 1e6 / o->pace);
+	return due;
+}
+
 /* Sends one command and waits for its completion; counts it. */
 static int imap_cmd(struct imap_client *ic, enum imap_op op, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -87,7 +120,8 @@ static int imap_cmd(struct imap_client *ic, enum imap_op op, const char *fmt, ..
 	va_end(ap);
 	snprintf(tag, sizeof tag, "b%u", ++ic->tag);
 	char why[128] = "";
-	int64_t t0 = bench_now_us();
+	ic->due_us = op == OP_LOGIN ? 0 : ic->due_us;   /* see --pace above */
+	int64_t t0 = op == OP_LOGIN ? bench_now_us() : command_start(ic);
 	if (bconn_printf(ic->c, "%s %s\r\n", tag, cmd) < 0 ||
 	    imap_wait(ic->c, tag, &ic->exists, why, sizeof why) < 0) {
 		note_error(ic->run, op_names[op], why[0] ? why : bconn_error(ic->c));
@@ -107,7 +141,7 @@ static int imap_append(struct imap_client *ic)
 	snprintf(tag, sizeof tag, "b%u", ++ic->tag);
 	int rc = -1;
 	const char *cont;
-	int64_t t0 = bench_now_us();
+	int64_t t0 = command_start(ic);
 	/* A synchronizing literal: every server under test must take it. */
 	if (bconn_printf(ic->c, "%s APPEND INBOX {%zu}\r\n", tag, len) == 0 &&
 	    (cont = bconn_line(ic->c, NULL)) != NULL && cont[0] == '+' &&
@@ -221,6 +255,7 @@ int bench_imap(const struct bench_opts *o)
 	json_begin();
 	json_str("load", "imap");
 	json_num("clients", started);
+	json_num("pace", o->pace);
 	json_num("seconds", secs);
 	for (int i = 0; i < OP_COUNT; i++) {
 		char name[64];

@@ -49,6 +49,9 @@ static const char USAGE[] =
 	"  --watch-maildir DIR        the same for a Maildir\n"
 	"  --timeout-ms MS            bound on every wait (default 30000)\n"
 	"  --rate R                   logins: attempts per second (default 1000)\n"
+	"  --pace R                   imap: R commands a second in all, spread over the\n"
+	"                             clients, each timed from when it was due (default:\n"
+	"                             each client sends its next as soon as answered)\n"
 	"  --push N                   idle: with --lmtp and --rcpt, deliver N messages\n"
 	"                             once all are in IDLE and time 250 -> EXISTS at\n"
 	"                             connection 0 (default 0: none)\n"
@@ -131,6 +134,7 @@ static int parse_options(int argc, char **argv, struct bench_opts *o)
 		{ "watch-maildir", required_argument, NULL, 'M' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'R' },
+		{ "pace", required_argument, NULL, 'A' },
 		{ "push", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +157,7 @@ static int parse_options(int argc, char **argv, struct bench_opts *o)
 		case 'M': o->watch_maildir = optarg; break;
 		case 't': o->timeout_ms = atoi(optarg); break;
 		case 'R': o->rate = atof(optarg); break;
+		case 'A': o->pace = atof(optarg); break;
 		case 'P': o->push = atoi(optarg); break;
 		case 'h': fputs(USAGE, stdout); exit(0);
 		default: return -1;
@@ -162,6 +167,7 @@ static int parse_options(int argc, char **argv, struct bench_opts *o)
 	/* One %d and nothing else: the format is used with one int. */
 	const char *pct = strchr(o->user_fmt, '%');
 	if (o->clients < 1 || o->count < 0 || o->seconds <= 0 || o->timeout_ms < 1 ||
+	    o->pace < 0 ||
 	    (pct != NULL && (pct[1] != 'd' || strchr(pct + 1, '%') != NULL))) {
 		fprintf(stderr, "emsbench: bad option value\n");
 		return -1;

@@ -33,6 +33,7 @@ struct bench_opts {
 	double seconds;               /* duration of timed loads */
 	int count;                    /* messages (lmtp, mailer, push) or connections (idle) */
 	double rate;                  /* logins: attempts per second */
+	double pace;                  /* imap: commands per second in all (0: as fast as answered) */
 	int push;                     /* idle: deliveries timed at the full count */
 	size_t size;                  /* message size in bytes */
 	const char *user_fmt;         /* login name, printf with %d = client number */
