@@ -83,6 +83,17 @@ t.ok(got and all(0 < got["%s_p50_ms" % c] <= got["%s_p99_ms" % c]
      "imap: each command has its own latency p50 <= p99")
 t.is_(len(s.messages("load0@example.test")), 6, "the mix leaves load0's INBOX as it was")
 
+rc, got = bench("imap", "--connect", imap, "--clients", "2", "--seconds", "2", "--pace", "10",
+                "--user", USER, "--password", "pw")
+t.ok(rc == 0 and got and got["errors"] == 0 and got["pace"] == 10,
+     "imap --pace: the mix runs paced without errors")
+# LOGIN is sent at once, the rest at most one per due time: never more
+# than the pace allows in the time it ran (plus each client's first one)
+paced = got and round(got["ops"] - got["seconds"] * got["login_per_s"])
+t.ok(got and 0 < paced <= 10 * got["seconds"] + 2,
+     "imap --pace: no more commands than the pace allows (%s in %.1f s)"
+     % (paced, got["seconds"] if got else 0))
+
 rc, got = bench("pop3", "--connect", "127.0.0.1:%d" % pop3_port, "--seconds", "1",
                 "--user", USER, "--users", "2", "--clients", "2", "--password", "pw")
 t.ok(rc == 0 and got and got["sessions"] > 0 and got["errors"] == 0,
