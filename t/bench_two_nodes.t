@@ -18,7 +18,6 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 import emspg  # noqa: E402
 import emstest  # noqa: E402
-from emsimap import ImapSuite  # noqa: E402
 import bench_loads  # noqa: E402
 import bench_report  # noqa: E402
 import bench_worker  # noqa: E402
@@ -75,18 +74,7 @@ USER = "load%d@example.test"
 conninfo = emspg.new_database()
 
 
-class Node(ImapSuite):
-    """A node: the persons the first node made are already in the store."""
-
-    def admin(self, *statements):
-        r = self.oomgr(*statements)
-        if r.returncode != 0 and "exists" not in r.stdout + r.stderr:
-            raise RuntimeError("oomgr %r failed: %s%s" % (statements, r.stdout, r.stderr))
-        return r
-
-
-alpha, beta = [Node({"node": n, "store": {"backend": "postgresql", "conninfo": conninfo}},
-                    name=n) for n in ("alpha", "beta")]
+alpha, beta = emspg.node_suite("alpha", conninfo), emspg.node_suite("beta", conninfo)
 alpha.admin("insert person username=load0@example.test password=pw",
             "insert person username=load1@example.test password=pw")
 for s in (alpha, beta):
