@@ -228,6 +228,10 @@ class Push(Load):
         super().__init__("IDLE push", "push", [
             Figure("250 -> EXISTS p50", "push_p50_ms", "ms", "lower"),
             Figure("250 -> EXISTS p99", "push_p99_ms", "ms", "lower"),
+            # From the end of the message: the whole path, commit included
+            # (an EXISTS that comes before the 250 counts 0 above).
+            Figure("end of DATA -> EXISTS p50", "data_to_exists_p50_ms", "ms", "lower"),
+            Figure("end of DATA -> EXISTS p99", "data_to_exists_p99_ms", "ms", "lower"),
         ])
         self.count = count
 
