@@ -40,6 +40,13 @@ def cell(row, name):
     return text + (" (%s)" % note if note else "")
 
 
+def ratio_text(r):
+    """Two decimals; two significant digits below 0.1, so a small ratio is not 0.00."""
+    if not r:
+        return "-"
+    return "%.2f" % r if r >= 0.1 else "%.2g" % r
+
+
 def add_ratios(results, names):
     """Sets each row's "ratios" ({"a/b": ratio or None}) and "ratio" (the
     first comparison's, as runs of two servers always had)."""
@@ -57,7 +64,7 @@ def table(results, names):
     lines = [head]
     for row in rows:
         line = [row["name"], row["unit"]] + [cell(row, n) for n in names]
-        line += ["%.2f" % row["ratios"][c] if row["ratios"][c] else "-" for c in cmp]
+        line += [ratio_text(row["ratios"][c]) for c in cmp]
         lines.append(line)
     widths = [max(len(str(ln[i])) for ln in lines) for i in range(len(head))]
     out = []
@@ -116,7 +123,8 @@ def section(pair, rows, y0, label_w, bar_w, row_h, head_h):
                    % (label_w - 6, y + 12, escape(r["name"])))
         out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>'
                    % (x, y + 2, max(w, 1), row_h - 4, colour))
-        out.append('<text x="%.1f" y="%d">%.2f</text>' % (mid + bar_w / 2 + 6, y + 12, v))
+        out.append('<text x="%.1f" y="%d">%s</text>'
+                   % (mid + bar_w / 2 + 6, y + 12, ratio_text(v)))
     out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black"/>'
                % (mid, top - 4, mid, top + row_h * len(rows)))
     out.append('<text x="%.1f" y="%d" text-anchor="middle">1</text>'
