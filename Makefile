@@ -8,7 +8,8 @@
 #                     PostgreSQL cluster (tests of the SQLite file skip)
 #   make run [PORTS=1100]   build, create ./run-state and start the suite in the
 #                     foreground on ports PORTS+10 (POP3), +43 (IMAP), ... (see README)
-#   make bench [PEER=dovecot|ems-postgresql]   measure ems (and a peer side by side); see README
+#   make bench [PEER=dovecot|ems-postgresql]   measure ems (and a peer side by side;
+#                     ems-postgresql: one node and two nodes on one database); see README
 #   make conformance IMAPTEST=path   run imaptest against a private ems; see t/README
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -153,6 +154,8 @@ run: all
 	@sh mk/run.sh $(abspath $(BUILD)) $(abspath $(STATE)) $(PORTS)
 
 # Figures, never a failure on one: bench-results.json (and .svg with a PEER).
+# PEER=ems-postgresql measures ems on PostgreSQL as one node and as two
+# nodes sharing one database, beside ems on SQLite (bench/run.py --help).
 PEER ?=
 bench: all deps-check
 	python3 bench/run.py --build $(abspath $(BUILD)) $(if $(PEER),--peer $(PEER)) $(BENCH_FLAGS)

@@ -27,20 +27,24 @@
 struct deliver_run {
 	const struct bench_opts *o;
 	atomic_int next;              /* messages handed out */
+	atomic_int workers;           /* workers started: each takes the next index */
 	atomic_long done, errors;
 	atomic_long bytes;
 	struct bench_samples ack;
 	struct bench_watch *watch;
-	int (*one)(struct deliver_run *r, void **state, const char *msg, size_t len);
+	int (*one)(struct deliver_run *r, int worker, void **state, const char *msg,
+	           size_t len);
 	void (*end)(void *state);
 };
 
-/* One LMTP transaction on *STATE (a connection, opened when NULL and
- * dropped after a failure so the next message starts clean). */
-static int lmtp_one(struct deliver_run *r, void **state, const char *msg, size_t len)
+/* One LMTP transaction on *STATE (WORKER's connection, opened when NULL
+ * and dropped after a failure so the next message starts clean). */
+static int lmtp_one(struct deliver_run *r, int worker, void **state, const char *msg,
+                    size_t len)
 {
 	struct bconn *c = *state;
-	if (c == NULL && (c = *state = lmtp_open(&r->o->target, r->o->timeout_ms)) == NULL)
+	if (c == NULL &&
+	    (c = *state = lmtp_open(bench_target(r->o, worker), r->o->timeout_ms)) == NULL)
 		return -1;
 	if (lmtp_send(c, r->o->rcpt, msg, len) < 0 || smtp_reply(c) != 250) {
 		bconn_close(c);
@@ -59,8 +63,10 @@ static void lmtp_end(void *state)
 }
 
 /* Runs the mailer command once with MSG on its stdin. */
-static int mailer_one(struct deliver_run *r, void **state, const char *msg, size_t len)
+static int mailer_one(struct deliver_run *r, int worker, void **state, const char *msg,
+                      size_t len)
 {
+	(void)worker;
 	(void)state;
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -97,6 +103,7 @@ static int mailer_one(struct deliver_run *r, void **state, const char *msg, size
 static void *deliver_worker(void *arg)
 {
 	struct deliver_run *r = arg;
+	int worker = atomic_fetch_add(&r->workers, 1);
 	void *state = NULL;
 	for (;;) {
 		int i = atomic_fetch_add(&r->next, 1);
@@ -110,7 +117,7 @@ static void *deliver_worker(void *arg)
 		}
 		int64_t t0 = bench_now_us();
 		watch_sent(r->watch, t0);
-		if (r->one(r, &state, msg, len) == 0) {
+		if (r->one(r, worker, &state, msg, len) == 0) {
 			samples_add(&r->ack, bench_now_us() - t0);
 			atomic_fetch_add(&r->done, 1);
 			atomic_fetch_add(&r->bytes, (long)len);
@@ -134,6 +141,7 @@ static int deliver_run(struct deliver_run *r, const char *kind)
 	samples_init(&r->ack);
 	samples_init(&e2e);
 	atomic_init(&r->next, 0);
+	atomic_init(&r->workers, 0);
 	atomic_init(&r->done, 0);
 	atomic_init(&r->errors, 0);
 	atomic_init(&r->bytes, 0);

@@ -107,6 +107,7 @@ def descendants(root):
 
 class Dovecot:
     name = "dovecot"
+    nodes = 1
 
     def __init__(self, emsbench):
         self.emsbench = emsbench
@@ -202,6 +203,10 @@ class Dovecot:
 
     def connect(self, kind):
         return "127.0.0.1:%d" % self.ports[kind]
+
+    def connects(self, kind):
+        """KIND's address on every node: the one instance."""
+        return [self.connect(kind)]
 
     def mailer(self, rcpt):
         return [LDA, "-c", self.conf, "-d", rcpt, "-f", "bench@bench.example"]

@@ -50,15 +50,46 @@ def proc_memory(pids):
     return rss, pss
 
 
-class Ems:
-    """The ems suite under load; STORE "postgresql" puts its store in a
-    private PostgreSQL cluster with PostgreSQL's durable defaults (the
-    server "ems-pg", to compare with SQLite's "ems")."""
+class PgCluster:
+    """The run's private PostgreSQL cluster with PostgreSQL's durable
+    defaults, started on first use; each server has a database of its
+    own in it (the nodes of one server share theirs)."""
 
-    def __init__(self, bindir, emsbench, store="sqlite"):
-        self.store_backend = store
-        self.name = "ems" if store == "sqlite" else "ems-pg"
+    def __init__(self):
         self.cluster = None
+        self.made = set()
+
+    def conninfo(self, database):
+        """The libpq conninfo of DATABASE, created on first ask."""
+        import emspg   # noqa: E402 - only a PostgreSQL run needs it
+        if self.cluster is None:
+            self.cluster = emspg.start(durable=True)
+        if database not in self.made:
+            self.cluster.psql("CREATE DATABASE %s" % database)
+            self.made.add(database)
+        return self.cluster.conninfo(database)
+
+    def stop(self):
+        if self.cluster is not None:
+            self.cluster.stop()
+            shutil.rmtree(self.cluster.dir, ignore_errors=True)
+            self.cluster = None
+
+
+class Ems:
+    """The ems suite under load.  With CLUSTER (a PgCluster) its store is
+    DATABASE there (the server "ems-pg", to compare with SQLite's "ems").
+    NODE names the suite when it is one node of several sharing that
+    database; FILL False leaves the persons and their mail to another
+    node, which made them in the shared store."""
+
+    nodes = 1
+
+    def __init__(self, bindir, emsbench, cluster=None, database="bench", node=None,
+                 fill=True):
+        self.name = "ems" if cluster is None else "ems-pg"
+        self.cluster, self.database = cluster, database
+        self.node, self.fill = node, fill
         self.conninfo = None
         self.bindir = bindir
         self.emsbench = emsbench
@@ -72,6 +103,14 @@ class Ems:
         return os.access(os.path.join(self.bindir, program), os.X_OK)
 
     def setup(self):
+        """Configures, fills (unless FILL is False) and starts the suite."""
+        self.configure()
+        if self.fill:
+            self.fill_store()
+        self.start()
+
+    def configure(self):
+        """The suite's directory, ems.conf and certificate; nothing runs."""
         emstest.BIN = self.bindir
         for prog in ("guardian", "iolistener", "oomgr", "smtpgw", "postman"):
             if not self.built(prog):
@@ -80,11 +119,10 @@ class Ems:
                                     # the installed defaults, not the tests' 1 s
                                     "postman": {"interval_s": 30, "retry_s": 300}},
                                    name="bench")
-        if self.store_backend == "postgresql":
-            import emspg   # noqa: E402 - only this server needs it
-            self.cluster = emspg.start(durable=True)
-            self.cluster.psql("CREATE DATABASE bench")
-            self.conninfo = self.cluster.conninfo("bench")
+        if self.node is not None:
+            s.conf["node"] = self.node
+        if self.cluster is not None:
+            self.conninfo = self.cluster.conninfo(self.database)
             s.conf["store"] = {"backend": "postgresql", "conninfo": self.conninfo}
         self.env = dict(s.env)
         s.conf["user"] = s.conf["group"] = ""
@@ -103,6 +141,10 @@ class Ems:
             if not self.built(prog):
                 self.down[part] = "not built"
         self.make_certificate()
+
+    def fill_store(self):
+        """The bench persons, the sink and every person's pre-filled INBOX."""
+        s = self.suite
         people = ["insert person username=%s password=%s"
                   % (bench_loads.USER_FMT % i, bench_loads.PASSWORD)
                   for i in range(bench_loads.USERS)]
@@ -113,12 +155,20 @@ class Ems:
         write_mbox(mbox)
         for i in range(bench_loads.USERS):
             s.admin("import mbox %s person=%s" % (mbox, bench_loads.USER_FMT % i))
+
+    def start(self):
+        """Starts the guardian; waits until each worker took its hand-off
+        service and, on PostgreSQL, the notify relay its database."""
+        s = self.suite
         self.guardian = s.start("guardian", "-F", "-c", s.conf_path)
         for part, (_, service) in SERVES.items():
             needle = "event=handoff_worker_registered service=%s " % service
             if part not in self.down and not emstest.wait_for(
                     lambda: needle in s.log_text("iolistener"), timeout=60):
                 self.down[part] = "did not start"
+        if self.cluster is not None and not emstest.wait_for(
+                lambda: "database_connected" in s.log_text("notifyrelay"), timeout=60):
+            self.down["relay"] = "did not start"
 
     def processes(self):
         """{registry name: pid} of the guardian's running children."""
@@ -140,7 +190,7 @@ class Ems:
 
     def missing(self, part):
         need = {"mailer": ["lmtp"], "lmtp": ["lmtp"], "pop3": ["pop3"],
-                "imap": ["imap"], "push": ["imap", "lmtp"]}[part]
+                "imap": ["imap"], "push": ["imap", "lmtp", "relay"]}[part]
         for p in need:
             if p in self.down:
                 return self.down[p]
@@ -148,6 +198,10 @@ class Ems:
 
     def connect(self, kind):
         return "127.0.0.1:%d" % self.ports[kind]
+
+    def connects(self, kind):
+        """KIND's address on every node: this one."""
+        return [self.connect(kind)]
 
     def mailer(self, rcpt):
         return [os.path.join(self.bindir, "smtpgw"), "-c", self.suite.conf_path,
@@ -222,9 +276,6 @@ class Ems:
     def stop(self):
         if self.suite is not None:
             self.suite.stop()
-        if self.cluster is not None:
-            self.cluster.stop()
-            shutil.rmtree(self.cluster.dir, ignore_errors=True)
 
 
 def emspg_bindir():

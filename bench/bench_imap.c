@@ -180,7 +180,7 @@ static int imap_session(struct imap_client *ic)
 	char user[256];
 	const char *why;
 	bench_user(o, ic->index, user, sizeof user);
-	ic->c = bconn_open(&o->target, o->timeout_ms, &why);
+	ic->c = bconn_open(bench_target(o, ic->index), o->timeout_ms, &why);
 	if (ic->c == NULL) {
 		note_error(ic->run, "connect", why);
 		return -1;

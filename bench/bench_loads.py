@@ -1,10 +1,12 @@
 """bench_loads - the loads `make bench` runs, each a call of emsbench
 against one server, and the figures each load yields.
 
-A server object (bench_ems.Ems, bench_dovecot.Dovecot) says where its
-services listen (connect), whether a part is there (missing: None or a
-reason such as "not built"), how mail is delivered in mailer mode and how
-to watch a mailbox, and measures its own memory.
+A server object (bench_ems.Ems, bench_dovecot.Dovecot, bench_nodes.EmsNodes)
+says where its services listen (connect; connects: on each of its nodes),
+whether a part is there (missing: None or a reason such as "not built"),
+how mail is delivered in mailer mode and how to watch a mailbox, and
+measures its own memory.  A server of several nodes (its `nodes` above
+1) runs only the loads that spread their clients over them (SPLIT).
 """
 import json
 import subprocess
@@ -40,15 +42,31 @@ def run_emsbench(server, args, timeout=RUN_TIMEOUT):
     return json.loads(lines[-1]), None
 
 
+def connect_args(server, kind):
+    """--connect for KIND on each of SERVER's nodes (emsbench spreads its
+    clients over them)."""
+    return [a for addr in server.connects(kind) for a in ("--connect", addr)]
+
+
 class Load:
     """One load: TITLE for the progress line; PART is what the server must
-    have; FIGURES what it reports."""
+    have; FIGURES what it reports; SPLIT when it spreads its clients over
+    a server's nodes."""
+
+    split = False
 
     def __init__(self, title, part, figures):
         self.title, self.part, self.figs = title, part, figures
         self.values = {}   # server name -> dict of figures, or a reason string
 
+    def applies(self, server):
+        """False when SERVER has several nodes and this load is not one for them."""
+        return self.split or getattr(server, "nodes", 1) == 1
+
     def run(self, server):
+        if not self.applies(server):
+            self.values[server.name] = "—"
+            return
         why = server.missing(self.part)
         if why:
             self.values[server.name] = why
@@ -88,12 +106,13 @@ class Deliver(Load):
             Figure("latency to mailbox p99", "e2e_p99_ms", "ms", "lower"),
         ])
         self.mode, self.clients, self.size, self.count = mode, clients, size, count
+        self.split = mode == "lmtp" and clients > 1
 
     def measure(self, server):
         args = [self.mode, "--clients", str(self.clients), "--count", str(self.count),
                 "--size", str(self.size), "--rcpt", SINK] + server.watch(SINK)
         if self.mode == "lmtp":
-            args += ["--connect", server.connect("lmtp")]
+            args += connect_args(server, "lmtp")
         else:
             args += ["--"] + server.mailer(SINK)
         return run_emsbench(server, args)
@@ -126,7 +145,10 @@ IMAP_COMMANDS = (("select", "SELECT"), ("fetch_flags", "FETCH flags"),
 
 class Imap(Load):
     """The mix: its total rate, and each command's latency p50/p99 as the
-    bench client timed it (command sent to tagged answer)."""
+    bench client timed it (command sent to tagged answer).  Its clients
+    alternate over a server's nodes."""
+
+    split = True
 
     def __init__(self, clients, seconds):
         figs = [Figure("total ops/s", "ops_per_s", "ops/s", "higher")]
@@ -139,7 +161,7 @@ class Imap(Load):
 
     def measure(self, server):
         return run_emsbench(server, [
-            "imap", "--connect", server.connect("imap"), "--clients", str(self.clients),
+            "imap"] + connect_args(server, "imap") + ["--clients", str(self.clients),
             "--seconds", str(self.seconds), "--user", USER_FMT, "--users", str(USERS),
             "--password", PASSWORD])
 
@@ -158,7 +180,7 @@ class ImapPaced(Imap):
 
     def measure(self, server):
         return run_emsbench(server, [
-            "imap", "--connect", server.connect("imap"), "--clients", str(self.clients),
+            "imap"] + connect_args(server, "imap") + ["--clients", str(self.clients),
             "--seconds", str(self.seconds), "--pace", str(self.pace),
             "--user", USER_FMT, "--users", str(USERS), "--password", PASSWORD])
 
@@ -215,16 +237,27 @@ class Idle(Load):
 
 
 class Push(Load):
+    """Deliveries through the first node's LMTP to a client IDLEing on the
+    last node's IMAP: on one node the same node, on several the wake-up
+    crosses from one node to another."""
+
+    split = True
+
     def __init__(self, count):
         super().__init__("IDLE push", "push", [
             Figure("250 -> EXISTS p50", "push_p50_ms", "ms", "lower"),
             Figure("250 -> EXISTS p99", "push_p99_ms", "ms", "lower"),
+            # From the end of the message: the whole path, commit included
+            # (an EXISTS that comes before the 250 counts 0 above).
+            Figure("end of DATA -> EXISTS p50", "data_to_exists_p50_ms", "ms", "lower"),
+            Figure("end of DATA -> EXISTS p99", "data_to_exists_p99_ms", "ms", "lower"),
         ])
         self.count = count
 
     def measure(self, server):
         return run_emsbench(server, [
-            "push", "--connect", server.connect("imap"), "--lmtp", server.connect("lmtp"),
+            "push", "--connect", server.connects("imap")[-1],
+            "--lmtp", server.connects("lmtp")[0],
             "--count", str(self.count), "--size", "2048", "--user", USER_FMT,
             "--password", PASSWORD, "--rcpt", USER_FMT % 0])
 

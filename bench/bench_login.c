@@ -49,7 +49,7 @@ static int login_once(const struct bench_opts *o, int j)
 	char user[256];
 	const char *why;
 	bench_user(o, j, user, sizeof user);
-	struct bconn *c = bconn_open(&o->target, o->timeout_ms, &why);
+	struct bconn *c = bconn_open(bench_target(o, j), o->timeout_ms, &why);
 	const char *greeting = c != NULL ? bconn_line(c, NULL) : NULL;
 	int rc = greeting != NULL && strncmp(greeting, "* OK", 4) == 0 &&
 	         bconn_printf(c, "l LOGIN \"%s\" \"%s\"\r\n", user, o->password) == 0 &&

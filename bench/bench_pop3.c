@@ -58,7 +58,7 @@ static int pop3_session(struct pop3_run *r, int index)
 	char user[256];
 	const char *why;
 	bench_user(o, index, user, sizeof user);
-	struct bconn *c = bconn_open(&o->target, o->timeout_ms, &why);
+	struct bconn *c = bconn_open(bench_target(o, index), o->timeout_ms, &why);
 	if (c == NULL)
 		return -1;
 	long n = -1, total = 0;
@@ -129,7 +129,7 @@ int bench_pop3(const struct bench_opts *o)
 		pthread_join(t[i], NULL);
 	double secs = (double)(bench_now_us() - start) / 1e6;
 	json_begin();
-	json_str("load", o->target.tls ? "pop3s" : "pop3");
+	json_str("load", o->targets[0].tls ? "pop3s" : "pop3");
 	json_num("clients", started);
 	json_num("sessions", (double)atomic_load(&r.sessions));
 	json_num("errors", (double)atomic_load(&r.errors));

@@ -99,7 +99,7 @@ struct bconn *imap_open_inbox(const struct bench_opts *o, int index, long *exist
 	char user[256];
 	const char *why;
 	bench_user(o, index, user, sizeof user);
-	struct bconn *c = bconn_open(&o->target, o->timeout_ms, &why);
+	struct bconn *c = bconn_open(bench_target(o, index), o->timeout_ms, &why);
 	if (c == NULL)
 		return NULL;
 	const char *greeting = bconn_line(c, NULL);

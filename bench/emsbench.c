@@ -6,6 +6,7 @@
 #include "emsbench.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,10 @@ static const char USAGE[] =
 	"  hash     print the password hash ems stores for --password\n"
 	"\n"
 	"options:\n"
-	"  --connect HOST:PORT|PATH   the server under load (IPv4 or unix socket)\n"
-	"  --tls                      implicit TLS on that connection\n"
+	"  --connect HOST:PORT|PATH   the server under load (IPv4 or unix socket);\n"
+	"                             repeated: client i connects to the (i mod N)-th\n"
+	"                             of the N given (nodes sharing one store)\n"
+	"  --tls                      implicit TLS on those connections\n"
 	"  --lmtp HOST:PORT|PATH      push: where deliveries go\n"
 	"  --clients N                parallel connections or workers (default 1)\n"
 	"  --seconds S                duration of pop3 and imap; idle: no new\n"
@@ -64,6 +67,11 @@ void bench_user(const struct bench_opts *o, int i, char *buf, size_t len)
 	snprintf(buf, len, o->user_fmt, n);
 }
 
+const struct bench_target *bench_target(const struct bench_opts *o, int i)
+{
+	return &o->targets[(unsigned)i % (unsigned)o->ntargets];
+}
+
 /* Parses HOST:PORT or a unix socket path into T; -1 when malformed. */
 static int parse_target(const char *arg, struct bench_target *t)
 {
@@ -84,6 +92,15 @@ static int parse_target(const char *arg, struct bench_target *t)
 	memcpy(t->host, arg, (size_t)(colon - arg));
 	t->host[colon - arg] = '\0';
 	t->port = (int)port;
+	return 0;
+}
+
+/* One more --connect address; -1 when malformed or one too many. */
+static int add_target(const char *arg, struct bench_opts *o)
+{
+	if (o->ntargets == BENCH_MAX_TARGETS || parse_target(arg, &o->targets[o->ntargets]) < 0)
+		return -1;
+	o->ntargets++;
 	return 0;
 }
 
@@ -140,10 +157,11 @@ static int parse_options(int argc, char **argv, struct bench_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
+	bool tls = false;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'C': if (parse_target(optarg, &o->target) < 0) return -1; break;
-		case 'T': o->target.tls = true; break;
+		case 'C': if (add_target(optarg, o) < 0) return -1; break;
+		case 'T': tls = true; break;
 		case 'L': if (parse_target(optarg, &o->lmtp) < 0) return -1; break;
 		case 'c': o->clients = atoi(optarg); break;
 		case 's': o->seconds = atof(optarg); break;
@@ -164,6 +182,10 @@ static int parse_options(int argc, char **argv, struct bench_opts *o)
 		}
 	}
 	o->command = optind < argc ? argv + optind : NULL;
+	if (o->ntargets == 0)
+		o->targets[o->ntargets++] = (struct bench_target){ "127.0.0.1", 143, false };
+	for (int i = 0; i < o->ntargets; i++)
+		o->targets[i].tls = tls;
 	/* One %d and nothing else: the format is used with one int. */
 	const char *pct = strchr(o->user_fmt, '%');
 	if (o->clients < 1 || o->count < 0 || o->seconds <= 0 || o->timeout_ms < 1 ||
@@ -186,7 +208,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct bench_opts o = {
-		.target = { "127.0.0.1", 143, false }, .clients = 1, .seconds = 10,
+		.clients = 1, .seconds = 10,
 		.count = 100, .size = 2048, .user_fmt = "bench%d@bench.test",
 		.password = "bench", .timeout_ms = BENCH_TIMEOUT_MS, .rate = 1000,
 	};

@@ -25,9 +25,12 @@
 
 /* Every wait on a server is bounded by this unless --timeout says. */
 #define BENCH_TIMEOUT_MS 30000
+/* --connect given more than once: the nodes a load's clients spread over. */
+#define BENCH_MAX_TARGETS 8
 
 struct bench_opts {
-	struct bench_target target;   /* the server under load */
+	struct bench_target targets[BENCH_MAX_TARGETS];   /* the server(s) under load */
+	int ntargets;                 /* how many --connect gave (at least 1) */
 	struct bench_target lmtp;     /* push: where deliveries go */
 	int clients;                  /* parallel connections / processes */
 	double seconds;               /* duration of timed loads */
@@ -48,6 +51,11 @@ struct bench_opts {
 
 /* The login name of client I (I wraps at opts->users) into BUF. */
 void bench_user(const struct bench_opts *o, int i, char *buf, size_t len);
+
+/* Where client (or connection, or delivery worker) I connects: the
+ * (I mod N)-th of the N --connect addresses, so a load's clients are
+ * spread evenly over several nodes. */
+const struct bench_target *bench_target(const struct bench_opts *o, int i);
 
 /* The subcommands: each runs its load, prints its JSON object and
  * returns the exit status (0 when it could measure, even with protocol

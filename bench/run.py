@@ -7,6 +7,12 @@ SVG chart of the ratios.  A benchmark, not a test: it never fails on a
 figure, and a part whose ems program is not built yet is reported as
 "not built" while the rest still runs.
 
+--peer ems-postgresql adds, in one private PostgreSQL cluster, ems on
+PostgreSQL (one node, "ems-pg") and two ems nodes sharing one database
+("ems-2nodes"; the delivery, IMAP mix and IDLE push loads spread over
+both nodes): ems on SQLite and the two nodes are each compared with the
+one PostgreSQL node.
+
     python3 bench/run.py [--peer dovecot|ems-postgresql] [--build DIR] [--out FILE.json]
                          [--svg FILE.svg] [--quick] [--only TEXT]...
 
@@ -27,8 +33,9 @@ sys.path.insert(0, HERE)
 import emstest  # noqa: E402
 import bench_report  # noqa: E402
 from bench_dovecot import Dovecot  # noqa: E402
-from bench_ems import Ems  # noqa: E402
+from bench_ems import Ems, PgCluster  # noqa: E402
 from bench_loads import plan  # noqa: E402
+from bench_nodes import EmsNodes  # noqa: E402
 import bench_worker  # noqa: E402
 
 
@@ -64,8 +71,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--peer", default="",
                     help="dovecot; ems-postgresql (ems with its store in a private "
-                         "PostgreSQL cluster, beside ems on SQLite); or empty for "
-                         "ems alone")
+                         "PostgreSQL cluster, one node and two nodes sharing one "
+                         "database, beside ems on SQLite); or empty for ems alone")
     ap.add_argument("--build", default=emstest.BUILD, help="the ems build directory")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--svg", default="bench-results.svg")
@@ -95,14 +102,18 @@ def main():
             return 1
     started = time.monotonic()
     servers = [Ems(bindir, emsbench)]
+    cluster = PgCluster()
     if a.peer == "ems-postgresql":
-        servers.append(Ems(bindir, emsbench, store="postgresql"))
+        servers.append(Ems(bindir, emsbench, cluster))
+        servers.append(EmsNodes(bindir, emsbench, cluster))
     if a.peer == "dovecot":
         peer = Dovecot(emsbench)
         if peer.available():
             servers.append(peer)
         else:
             print("bench: dovecot could not be installed; measuring ems alone")
+    # A server none of the chosen loads runs on is not started (--only).
+    servers = [s for s in servers if any(ld.applies(s) for ld in loads)]
     results = {"machine": machine(), "fd_limit": fds, "servers": {}, "figures": [],
                "raw": {}}
     try:
@@ -121,6 +132,7 @@ def main():
     finally:
         for s in servers:
             s.stop()
+        cluster.stop()
     results["seconds"] = round(time.monotonic() - started, 1)
     names = [s.name for s in servers]
     print()

@@ -21,7 +21,6 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emspg  # noqa: E402
 import emstest  # noqa: E402
-from emsimap import ImapSuite  # noqa: E402
 from emsproto import USER  # noqa: E402
 
 SLOW = 60
@@ -32,23 +31,8 @@ emspg.require(t, ("smtpgw", "postman", "imap4srv", "notifyrelay", "collector"))
 conninfo = emspg.new_database()
 
 
-class Node(ImapSuite):
-    """A node: its suite finds the demo person the first node made."""
-
-    def admin(self, *statements):
-        r = self.oomgr(*statements)
-        if r.returncode != 0 and "exists" not in r.stdout + r.stderr:
-            raise RuntimeError("oomgr %r failed: %s%s" % (statements, r.stdout, r.stderr))
-        return r
-
-
-def node(name):
-    return Node({"node": name, "store": {"backend": "postgresql", "conninfo": conninfo}},
-                name=name)
-
-
-alpha = node("alpha")
-beta = node("beta")
+alpha = emspg.node_suite("alpha", conninfo)
+beta = emspg.node_suite("beta", conninfo)
 for s in (alpha, beta):
     s.start_daemons()
     s.start_imap()

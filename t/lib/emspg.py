@@ -175,6 +175,24 @@ def new_database():
     return c.conninfo(name)
 
 
+def node_suite(name, conninfo):
+    """An emsimap.ImapSuite that is node NAME of several sharing the
+    PostgreSQL store at CONNINFO: its admin() takes the demo person (or
+    any other) that another node already made as done, not as a failure."""
+    from emsimap import ImapSuite   # noqa: E402 - emsimap imports emstest, which imports us
+
+    class Node(ImapSuite):
+        def admin(self, *statements):
+            r = self.oomgr(*statements)
+            if r.returncode != 0 and "exists" not in r.stdout + r.stderr:
+                raise RuntimeError("oomgr %r failed: %s%s" % (statements, r.stdout,
+                                                               r.stderr))
+            return r
+
+    return Node({"node": name, "store": {"backend": "postgresql", "conninfo": conninfo}},
+                name=name)
+
+
 def main(argv):
     """`python3 emspg.py start DIR` prints "DIR PORT" of a started cluster;
     `python3 emspg.py stop DIR` stops it (make check uses both)."""
