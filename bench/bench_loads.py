@@ -170,7 +170,10 @@ class ImapPaced(Imap):
     """The same mix at one fixed load on every server: the clients send
     PACE commands a second in all, each timed from when it was due, so
     a command's latency is its own and not its wait behind a faster
-    server's larger queue."""
+    server's larger queue.  One node: the comparison it makes is with
+    the peer, not across nodes."""
+
+    split = False
 
     def __init__(self, clients, pace, seconds):
         super().__init__(clients, seconds)
