@@ -7,8 +7,20 @@
  * server lazily, on their first step, under a generated name; a
  * connection that was lost and made again prepares them anew.  Integers
  * go to the server as text, blobs in binary; every result comes back in
- * text format and is walked row by row from one PGresult, blob columns
- * unescaped on first read and kept until the next step or reset.
+ * text format, blob columns unescaped on first read and kept until the
+ * next step or reset.
+ *
+ * A READ STREAMS.  It is sent in libpq's single-row mode, and each step
+ * takes the next row off the connection, so that a walk of a million
+ * rows holds one (writes, whose result is a few RETURNING rows, are read
+ * whole).  libpq allows one query in flight per connection; a statement
+ * run in the middle of a walk (a list callback's) first has settle() read
+ * the rest of the walk into its spill, a compact buffer the walk goes on
+ * from, failures included at the row they happened.  A walk given up
+ * early reads at most PG_ABANDON_READS more rows, then cancels the rest
+ * on the server; inside a transaction, which a cancel would abort, it
+ * reads the rest.  libpq 17's chunked mode (many rows per result) is not
+ * used: libpq is loaded at run time (pq_lib.h) and Debian 12 has 15.
  *
  * WRITERS ARE SERIALIZED STORE-WIDE.  begin() takes a transaction-scoped
  * advisory lock with the store's key after BEGIN, so that at most one
