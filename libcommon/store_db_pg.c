@@ -7,8 +7,20 @@
  * server lazily, on their first step, under a generated name; a
  * connection that was lost and made again prepares them anew.  Integers
  * go to the server as text, blobs in binary; every result comes back in
- * text format and is walked row by row from one PGresult, blob columns
- * unescaped on first read and kept until the next step or reset.
+ * text format, blob columns unescaped on first read and kept until the
+ * next step or reset.
+ *
+ * A READ STREAMS.  It is sent in libpq's single-row mode, and each step
+ * takes the next row off the connection, so that a walk of a million
+ * rows holds one (writes, whose result is a few RETURNING rows, are read
+ * whole).  libpq allows one query in flight per connection; a statement
+ * run in the middle of a walk (a list callback's) first has settle() read
+ * the rest of the walk into its spill, a compact buffer the walk goes on
+ * from, failures included at the row they happened.  A walk given up
+ * early reads at most PG_ABANDON_READS more rows, then cancels the rest
+ * on the server; inside a transaction, which a cancel would abort, it
+ * reads the rest.  libpq 17's chunked mode (many rows per result) is not
+ * used: libpq is loaded at run time (pq_lib.h) and Debian 12 has 15.
  *
  * WRITERS ARE SERIALIZED STORE-WIDE.  begin() takes a transaction-scoped
  * advisory lock with the store's key after BEGIN, so that at most one
@@ -62,7 +74,11 @@
 /* Opening waits at least this long for the server to answer. */
 #define PG_OPEN_MIN_MS 5000
 #define PG_ERRMSG_MAX 512
-
+/* A walk given up early reads at most this many more rows before it
+ * cancels the rest of its query on the server (see abandon()): reading
+ * 10,000 short rows costs about 13 ms, a cancel (a connection of its own
+ * to the server, which forks for it) about 50 ms. */
+#define PG_ABANDON_READS 10000
 
 struct pg_conn {
 	PGconn *conn;          /* NULL while lost */
@@ -76,12 +92,22 @@ struct pg_conn {
 	int backoff_ms;
 	char sqlstate[6];
 	char errmsg[PG_ERRMSG_MAX];
+	struct pg_stmt *stream;   /* the statement whose rows are in flight */
 };
 
 struct pg_col {
 	unsigned char *data;   /* PQunescapeBytea's, freed with PQfreemem */
 	size_t len;
 	bool decoded;
+};
+
+/* Rows read off the connection ahead of the walk, kept while another
+ * statement needed the connection: per row and column a 32-bit length
+ * (-1: NULL), the bytes and a NUL. */
+struct pg_spill {
+	char *buf;
+	size_t len, cap;
+	size_t at;             /* where the next row starts */
 };
 
 struct pg_stmt {
@@ -96,11 +122,23 @@ struct pg_stmt {
 	int *lens;
 	int *fmts;
 	char (*ints)[24];
+	/* the walk: rows [row, nrows) of RES, then the spill, then the
+	 * connection while this is its stream */
 	PGresult *res;
 	int row, nrows;
-	bool walking;
-	struct pg_col *cols;
+	bool walking;          /* between the first step and a reset */
+	bool ended;            /* the walk met its end or a failure */
+	bool in_tx;            /* sent inside a transaction: never cancelled */
+	struct pg_spill spill;
+	char later_state[6];   /* a failure met while spilling, for the walk */
+	char *later_msg;
+	/* the current row's columns */
 	int ncols;
+	Oid *ftypes;
+	const char **cur;      /* NULL: SQL NULL */
+	int *curlen;
+	bool has_row;
+	struct pg_col *cols;
 };
 
 static struct pg_conn *pg(struct store *st)
@@ -245,9 +283,12 @@ static int connect_now(struct pg_conn *pc, int ms)
 /* 0 with a usable connection; else -1, transient, after one bounded
  * attempt to connect again when the back-off allows it and ST has no
  * transaction open. */
+static void settle(struct pg_conn *pc);
+
 static int ensure_conn(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
+	settle(pc);
 	if (conn_ok(pc))
 		return 0;
 	if (pc->conn != NULL) {
@@ -422,23 +463,41 @@ static void clear_cols(struct pg_stmt *s)
 		pq_lib->freemem(s->cols[i].data);
 		s->cols[i] = (struct pg_col){ 0 };
 	}
+	s->has_row = false;
 }
 
+/* Forgets S's walk: its result, spill and columns. */
 static void clear_result(struct pg_stmt *s)
 {
 	clear_cols(s);
 	free(s->cols);
+	free(s->ftypes);
+	free(s->cur);
+	free(s->curlen);
 	s->cols = NULL;
+	s->ftypes = NULL;
+	s->cur = NULL;
+	s->curlen = NULL;
 	s->ncols = 0;
 	pq_lib->clear(s->res);
 	s->res = NULL;
-	s->walking = false;
 	s->row = s->nrows = 0;
+	free(s->spill.buf);
+	s->spill = (struct pg_spill){ 0 };
+	free(s->later_msg);
+	s->later_msg = NULL;
+	s->later_state[0] = '\0';
+	s->walking = s->ended = false;
 }
+
+static void abandon(struct pg_conn *pc);
+static void settle(struct pg_conn *pc);
 
 static void pg_reset(void *stmt)
 {
 	struct pg_stmt *s = stmt;
+	if (s->pc->stream == s)
+		abandon(s->pc);
 	clear_result(s);
 	for (int i = 0; i < s->nparams; i++) {
 		s->vals[i] = NULL;
@@ -452,8 +511,11 @@ static void pg_finalize(void *stmt)
 	struct pg_stmt *s = stmt;
 	if (s == NULL)
 		return;
-	clear_result(s);
 	struct pg_conn *pc = s->pc;
+	if (pc->stream == s)
+		abandon(pc);
+	settle(pc);
+	clear_result(s);
 	/* a statement evicted from the cache leaves the server too */
 	if (s->gen == pc->gen && conn_ok(pc) &&
 	    pq_lib->transactionStatus(pc->conn) != PQTRANS_INERROR) {
@@ -467,7 +529,7 @@ static void pg_finalize(void *stmt)
 static bool pg_busy(void *stmt)
 {
 	const struct pg_stmt *s = stmt;
-	return s->walking && s->row < s->nrows;
+	return s->walking && !s->ended;
 }
 
 /* Parameter I (from 1) of S, or -1 when out of range (ignored, as
@@ -552,23 +614,270 @@ static void note_changes(struct pg_conn *pc, PGresult *r)
 		pc->changes = strtoll(pq_lib->cmdTuples(r), NULL, 10);
 }
 
+/* ---- rows as they arrive ---- */
+
+/* One row per result (libpq's single-row mode). */
+static void stream_mode(PGconn *c)
+{
+	pq_lib->setSingleRowMode(c);
+}
+
+static bool partial(ExecStatusType rs)
+{
+	return rs == PGRES_SINGLE_TUPLE;
+}
+
+/* True for a result that carries rows or ends a statement well. */
+static bool good(ExecStatusType rs)
+{
+	return partial(rs) || rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK;
+}
+
+/* Sets up S's columns from RES, the first result of its walk: 0, or -1
+ * out of memory. */
+static int shape(struct pg_stmt *s, const PGresult *res)
+{
+	if (s->cur != NULL)
+		return 0;
+	size_t n = (size_t)pq_lib->nfields(res);
+	s->cols = zalloc(n, sizeof *s->cols);
+	s->ftypes = zalloc(n, sizeof *s->ftypes);
+	s->curlen = zalloc(n, sizeof *s->curlen);
+	s->cur = zalloc(n, sizeof *s->cur);
+	if (!s->cols || !s->ftypes || !s->curlen || !s->cur)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		s->ftypes[i] = pq_lib->ftype(res, (int)i);
+	s->ncols = (int)n;
+	return 0;
+}
+
+/* Makes row S->row of S->res the current one. */
+static void load_res_row(struct pg_stmt *s)
+{
+	for (int i = 0; i < s->ncols; i++) {
+		bool null = pq_lib->getisnull(s->res, s->row, i);
+		s->cur[i] = null ? NULL : pq_lib->getvalue(s->res, s->row, i);
+		s->curlen[i] = null ? 0 : pq_lib->getlength(s->res, s->row, i);
+	}
+	s->has_row = true;
+}
+
+/* Makes the next row of S's spill the current one. */
+static void load_spill_row(struct pg_stmt *s)
+{
+	struct pg_spill *sp = &s->spill;
+	for (int i = 0; i < s->ncols; i++) {
+		int32_t n;
+		memcpy(&n, sp->buf + sp->at, sizeof n);
+		sp->at += sizeof n;
+		s->cur[i] = n < 0 ? NULL : sp->buf + sp->at;
+		s->curlen[i] = n < 0 ? 0 : n;
+		sp->at += (n < 0 ? 0 : (size_t)n) + 1;
+	}
+	s->has_row = true;
+}
+
+/* Appends row K of RES to S's spill: 0, or -1 out of memory. */
+static int spill_row(struct pg_stmt *s, const PGresult *res, int k)
+{
+	struct pg_spill *sp = &s->spill;
+	size_t need = 0;
+	for (int i = 0; i < s->ncols; i++)
+		need += sizeof(int32_t) + (size_t)pq_lib->getlength(res, k, i) + 1;
+	if (sp->len + need > sp->cap) {
+		size_t cap = sp->cap ? sp->cap : 4096;
+		while (cap < sp->len + need)
+			cap *= 2;
+		char *b = realloc(sp->buf, cap);
+		if (b == NULL)
+			return -1;
+		sp->buf = b;
+		sp->cap = cap;
+	}
+	for (int i = 0; i < s->ncols; i++) {
+		int32_t n = pq_lib->getisnull(res, k, i) ? -1 : pq_lib->getlength(res, k, i);
+		memcpy(sp->buf + sp->len, &n, sizeof n);
+		sp->len += sizeof n;
+		if (n > 0)
+			memcpy(sp->buf + sp->len, pq_lib->getvalue(res, k, i), (size_t)n);
+		sp->len += n > 0 ? (size_t)n : 0;
+		sp->buf[sp->len++] = '\0';
+	}
+	return 0;
+}
+
+/* Reads the rest of the query in flight, dropping it. */
+static void end_stream(struct pg_conn *pc)
+{
+	PGresult *r;
+	while ((r = pq_lib->getResult(pc->conn)) != NULL)
+		pq_lib->clear(r);
+	pc->stream = NULL;
+}
+
+/* Takes the next rows of S's stream off the connection into S:
+ * STORE_ROW, STORE_DONE, or -1 recorded on PC. */
+static int fetch(struct pg_conn *pc, struct pg_stmt *s)
+{
+	for (;;) {
+		PGresult *r = pq_lib->getResult(pc->conn);
+		if (r == NULL) {
+			pc->stream = NULL;
+			return STORE_DONE;
+		}
+		ExecStatusType rs = pq_lib->resultStatus(r);
+		if (!good(rs) || shape(s, r) < 0) {
+			if (good(rs))
+				set_error(pc, "53200", "out of memory");
+			else
+				set_result_error(pc, r);
+			pq_lib->clear(r);
+			end_stream(pc);
+			return -1;
+		}
+		bool last = !partial(rs);
+		if (last) {
+			note_changes(pc, r);
+			end_stream(pc);
+		}
+		if (pq_lib->ntuples(r) > 0) {
+			s->res = r;
+			s->row = 0;
+			s->nrows = pq_lib->ntuples(r);
+			load_res_row(s);
+			return STORE_ROW;
+		}
+		pq_lib->clear(r);
+		if (last)
+			return STORE_DONE;
+	}
+}
+
+/* Moves S to its next row: from its result, then its spill, then the
+ * connection.  STORE_ROW, STORE_DONE, or -1 recorded on PC. */
+static int next_row(struct pg_conn *pc, struct pg_stmt *s)
+{
+	clear_cols(s);
+	if (s->res != NULL && ++s->row < s->nrows) {
+		load_res_row(s);
+		return STORE_ROW;
+	}
+	pq_lib->clear(s->res);
+	s->res = NULL;
+	if (s->spill.at < s->spill.len) {
+		load_spill_row(s);
+		return STORE_ROW;
+	}
+	if (s->later_state[0] != '\0') {
+		set_error(pc, s->later_state, s->later_msg);
+		return -1;
+	}
+	return pc->stream == s ? fetch(pc, s) : STORE_DONE;
+}
+
+/* The connection is wanted for another statement: the rest of the
+ * stream's rows go to its spill, and a failure among them is kept for
+ * the walk to meet where it happened. */
+static void spill_stream(struct pg_conn *pc)
+{
+	struct pg_stmt *s = pc->stream;
+	PGresult *r;
+	while ((r = pq_lib->getResult(pc->conn)) != NULL) {
+		ExecStatusType rs = pq_lib->resultStatus(r);
+		bool failed = s->later_state[0] != '\0';
+		if (!failed && !good(rs)) {
+			set_result_error(pc, r);
+			failed = true;
+		}
+		for (int k = 0; !failed && k < pq_lib->ntuples(r); k++) {
+			if (spill_row(s, r, k) < 0) {
+				set_error(pc, "53200", "out of memory");
+				failed = true;
+			}
+		}
+		if (failed && s->later_state[0] == '\0') {
+			memcpy(s->later_state, pc->sqlstate, sizeof s->later_state);
+			s->later_msg = strdup(pc->errmsg);
+		}
+		if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK)
+			note_changes(pc, r);
+		pq_lib->clear(r);
+	}
+	pc->stream = NULL;
+}
+
+static void settle(struct pg_conn *pc)
+{
+	if (pc->stream != NULL)
+		spill_stream(pc);
+}
+
+/* Asks the server to stop the query in flight.  The request goes on a
+ * connection of its own; a query that has ended already is not hurt. */
+static void cancel(struct pg_conn *pc)
+{
+	char err[256];
+	PGcancel *c = pq_lib->getCancel(pc->conn);
+	if (c == NULL)
+		return;
+	if (!pq_lib->cancel(c, err, sizeof err))
+		log_info("store_pg_cancel", "error=%s", log_quote(err));
+	pq_lib->freeCancel(c);
+}
+
+/* Ends the stream of a walk given up early.  What is already on its way
+ * is read and dropped; a rest longer than that is cancelled on the
+ * server, unless the query runs in a transaction (the cancel would
+ * abort it): there the rest is read and dropped. */
+static void abandon(struct pg_conn *pc)
+{
+	for (int n = 0; n < PG_ABANDON_READS; n++) {
+		PGresult *r = pq_lib->getResult(pc->conn);
+		if (r == NULL) {
+			pc->stream = NULL;
+			return;
+		}
+		pq_lib->clear(r);
+	}
+	if (!pc->stream->in_tx)
+		cancel(pc);
+	end_stream(pc);
+}
+
+/* ---- running statements ---- */
+
 static int pg_begin(struct store *st);
 static int pg_commit(struct store *st);
 static void pg_rollback(struct store *st);
 
-/* Runs S.  A write outside a transaction runs in one of its own, under
- * the write lock, as an SQLite autocommit write takes that file's lock:
- * no write ever runs beside another's transaction. */
-static int run_once(struct store *st, struct pg_stmt *s, bool *safe)
+/* Sends S, a read, and takes its first row: its rows come as the walk
+ * asks for them (see the top of this file). */
+static int send_read(struct pg_conn *pc, struct pg_stmt *s)
+{
+	s->in_tx = pq_lib->transactionStatus(pc->conn) != PQTRANS_IDLE;
+	if (!pq_lib->sendQueryPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0)) {
+		set_result_error(pc, NULL);
+		return -1;
+	}
+	/* refused only when too late, which it is not: a refusal would
+	 * bring all rows in one result, which the walk reads as well */
+	stream_mode(pc->conn);
+	pc->stream = s;
+	return fetch(pc, s);
+}
+
+/* Runs S, a write, and takes its first row.  A write outside a
+ * transaction runs in one of its own, under the write lock, as an SQLite
+ * autocommit write takes that file's lock: no write ever runs beside
+ * another's transaction. */
+static int run_write(struct store *st, struct pg_stmt *s, bool *safe)
 {
 	struct pg_conn *pc = pg(st);
-	*safe = true;
-	if (ensure_conn(st) < 0 || ensure_prepared(pc, s) < 0)
-		return -1;
-	bool implicit = s->writes && pq_lib->transactionStatus(pc->conn) == PQTRANS_IDLE;
+	bool implicit = pq_lib->transactionStatus(pc->conn) == PQTRANS_IDLE;
 	if (implicit && pg_begin(st) < 0)
 		return -1;
-	*safe = !s->writes;
+	*safe = false;
 	PGresult *r = pq_lib->execPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
 	ExecStatusType rs = pq_lib->resultStatus(r);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
@@ -585,16 +894,25 @@ static int run_once(struct store *st, struct pg_stmt *s, bool *safe)
 	note_changes(pc, r);
 	s->res = r;
 	s->nrows = pq_lib->ntuples(r);
-	s->ncols = pq_lib->nfields(r);
-	s->cols = zalloc((size_t)s->ncols, sizeof *s->cols);
-	if (s->cols == NULL) {
-		clear_result(s);
+	s->row = -1;
+	if (shape(s, r) < 0) {
 		set_error(pc, "53200", "out of memory");
 		return -1;
 	}
-	s->row = 0;
+	return next_row(pc, s);
+}
+
+/* Runs S: its first STORE_ROW or STORE_DONE, or -1.  *SAFE: S may be
+ * sent again (it reads, or failed before its write was sent). */
+static int run_once(struct store *st, struct pg_stmt *s, bool *safe)
+{
+	struct pg_conn *pc = pg(st);
+	*safe = true;
+	clear_result(s);
+	if (ensure_conn(st) < 0 || ensure_prepared(pc, s) < 0)
+		return -1;
 	s->walking = true;
-	return 0;
+	return s->writes ? run_write(st, s, safe) : send_read(pc, s);
 }
 
 /* True when ST's connection is broken and the store had no transaction
@@ -607,36 +925,35 @@ static bool lost_idle(struct store *st)
 /* A connection that broke while idle (the server restarted) shows only
  * when something is sent on it: then S is sent once more on a new one,
  * when that cannot repeat a change (S reads, or failed before its write
- * was sent). */
+ * was sent).  A failed run leaves S as before its first step. */
 static int run(struct store *st, struct pg_stmt *s)
 {
 	bool safe;
 	int r = run_once(st, s, &safe);
 	if (r < 0 && safe && lost_idle(st))
 		r = run_once(st, s, &safe);
+	if (r < 0)
+		clear_result(s);
 	return r;
 }
 
 static int pg_step(struct store *st, void *stmt)
 {
 	struct pg_stmt *s = stmt;
-	if (!s->walking) {
-		if (run(st, s) < 0)
-			return -1;
-	} else if (s->row < s->nrows) {
-		clear_cols(s);
-		s->row++;
-	}
-	return s->row < s->nrows ? STORE_ROW : STORE_DONE;
+	if (s->ended)
+		return STORE_DONE;
+	int r = s->walking ? next_row(pg(st), s) : run(st, s);
+	if (s->walking && r != STORE_ROW)
+		s->ended = true;
+	return r;
 }
 
 /* Column I of the current row, or NULL when there is none. */
 static const char *value(const struct pg_stmt *s, int i)
 {
-	if (s->res == NULL || s->row >= s->nrows || i < 0 || i >= s->ncols ||
-	    pq_lib->getisnull(s->res, s->row, i))
+	if (!s->has_row || i < 0 || i >= s->ncols)
 		return NULL;
-	return pq_lib->getvalue(s->res, s->row, i);
+	return s->cur[i];
 }
 
 /* Text value V of a column of type TYPE as an integer. */
@@ -651,7 +968,7 @@ static int64_t pg_col_int64(void *stmt, int i)
 {
 	const struct pg_stmt *s = stmt;
 	const char *v = value(s, i);
-	return v ? int_of(v, pq_lib->ftype(s->res, i)) : 0;
+	return v ? int_of(v, s->ftypes[i]) : 0;
 }
 
 static bool pg_col_null(void *stmt, int i)
@@ -672,8 +989,8 @@ static const void *pg_col_blob(void *stmt, int i, size_t *len)
 	*len = 0;
 	if (v == NULL)
 		return NULL;
-	if (pq_lib->ftype(s->res, i) != PG_OID_BYTEA) {
-		*len = (size_t)pq_lib->getlength(s->res, s->row, i);
+	if (s->ftypes[i] != PG_OID_BYTEA) {
+		*len = (size_t)s->curlen[i];
 		return *len ? v : NULL;
 	}
 	struct pg_col *c = &s->cols[i];
@@ -744,6 +1061,7 @@ int store_pg_query_int(struct store *st, const char *sql, int64_t *out)
 static void pg_rollback(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
+	settle(pc);
 	if (conn_ok(pc) && pq_lib->transactionStatus(pc->conn) != PQTRANS_IDLE)
 		pq_lib->clear(pq_lib->exec(pc->conn, "ROLLBACK"));
 }
@@ -777,6 +1095,7 @@ static int pg_begin(struct store *st)
 static int pg_commit(struct store *st)
 {
 	struct pg_conn *pc = pg(st);
+	settle(pc);
 	if (!conn_ok(pc)) {
 		set_error(pc, "08006", "database connection lost before commit");
 		return -1;
@@ -802,6 +1121,8 @@ static bool pg_in_tx(struct store *st)
 	struct pg_conn *pc = pg(st);
 	if (!conn_ok(pc))
 		return false;
+	if (pc->stream != NULL)   /* the server says "active" meanwhile */
+		return pc->stream->in_tx;
 	PGTransactionStatusType ts = pq_lib->transactionStatus(pc->conn);
 	return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
 }

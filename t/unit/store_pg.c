@@ -5,17 +5,27 @@
  * ?N parameters, rows, blobs and booleans, changes, constraint errors by
  * kind, transactions and savepoints after a failed statement, the
  * store-wide write lock (a waiting writer fails as transient, a nowait
- * one at once), the reference-count triggers, and a connection killed
- * under the driver made again on the next call. */
+ * one at once), the reference-count triggers, a connection killed
+ * under the driver made again on the next call, and SELECTs that stream:
+ * a long result walked in bounded memory, a statement run in the middle
+ * of a walk, a walk given up early, and failures in the middle of one. */
 #include "log.h"
 #include "store_driver.h"
 #include "store_internal.h"
 #include "tap.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* ASan allocates beside malloc's arenas: mallinfo2() cannot see it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HEAP_SEEN false
+#else
+#define HEAP_SEEN true
+#endif
 
 static const struct store_driver *drv = &store_driver_pg;
 static const char *conninfo;
@@ -345,6 +355,173 @@ static void test_reconnect(struct store *st)
 	close_store(killer);
 }
 
+
+/* A statement of SQL with integer parameter 1 = P, not yet stepped. */
+static void *prepared(struct store *st, const char *sql, long long p)
+{
+	void *s = drv->prepare(st, sql);
+	if (s != NULL)
+		drv->bind_int64(s, 1, p);
+	return s;
+}
+
+/* Bytes malloc has handed out and not had back. */
+static size_t heap_used(void)
+{
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
+
+#define STREAM_ROWS 200000
+/* What a walk of STREAM_ROWS rows may hold at most at once (the whole
+ * result is over 40 MB). */
+#define STREAM_HEAP_MAX (2 * 1024 * 1024)
+
+static void test_stream_memory(struct store *st)
+{
+	void *s = prepared(st, "SELECT g, repeat('x', 200) FROM generate_series(1, ?1) g",
+	                   STREAM_ROWS);
+	size_t base = heap_used(), peak = base;
+	long long rows = 0, sum = 0, bytes = 0;
+	int r;
+	while ((r = drv->step(st, s)) == 1) {
+		rows++;
+		sum += drv->col_int64(s, 0);
+		bytes += (long long)strlen(drv->col_text(s, 1));
+		if (rows % 1000 == 0 && heap_used() > peak)
+			peak = heap_used();
+	}
+	is_int(r, 0, "a %d-row SELECT walks to its end", STREAM_ROWS);
+	ok(rows == STREAM_ROWS && sum == (long long)STREAM_ROWS * (STREAM_ROWS + 1) / 2 &&
+	   bytes == 200LL * STREAM_ROWS, "every row, in order, whole (%lld rows)", rows);
+	if (HEAP_SEEN)
+		ok(peak - base < STREAM_HEAP_MAX,
+		   "holding at most %zu bytes at once (%zu KB)", (size_t)STREAM_HEAP_MAX,
+		   (peak - base) / 1024);
+	else
+		skip(1, "the heap is not malloc's under ASan");
+	drv->finalize(s);
+}
+
+/* Steps S N times: the sum of column 0 over those rows, -1 when a step
+ * was not a row. */
+static long long walk_sum(struct store *st, void *s, int n)
+{
+	long long sum = 0;
+	for (int i = 0; i < n; i++) {
+		if (drv->step(st, s) != 1)
+			return -1;
+		sum += drv->col_int64(s, 0);
+	}
+	return sum;
+}
+
+static void test_stream_nested(struct store *st)
+{
+	void *a = prepared(st, "SELECT g, 'row ' || g FROM generate_series(1, ?1) g", 1000);
+	is_int(walk_sum(st, a, 10), 55, "a walk reads its first ten rows");
+	is_str(drv->col_text(a, 1), "row 10", "the tenth");
+	void *b = prepared(st, "SELECT g FROM generate_series(1, ?1) g", 5);
+	is_int(walk_sum(st, b, 5), 15, "another SELECT run in the middle gets its rows");
+	is_int(drv->step(st, b), 0, "and its end");
+	is_str(drv->col_text(a, 1), "row 10", "the first walk's row is still there");
+	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "nested.test"), 0,
+	       "a write in the middle of the walk");
+	is_int(walk_sum(st, a, 990), 500500 - 55, "the first walk goes on with the right rows");
+	is_int(drv->step(st, a), 0, "to its end");
+	ok(!drv->busy(a), "and is no longer busy");
+
+	drv->reset(a);
+	drv->bind_int64(a, 1, 3);
+	is_int(walk_sum(st, a, 1), 1, "run again, a walk reads a row");
+	is_int(drv->begin(st), 0, "a transaction begins in the middle of it");
+	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "nested2.test"), 0,
+	       "writes");
+	is_int(drv->commit(st), 0, "and commits");
+	is_int(walk_sum(st, a, 2), 5, "the walk goes on");
+	is_int(drv->step(st, a), 0, "to its end");
+	drv->finalize(a);
+	drv->finalize(b);
+	is_int(one_int(st, "SELECT count(*) FROM domains WHERE name IN ('nested.test',"
+	               " 'nested2.test') AND ?1 = 1", 1), 2, "both writes are there");
+}
+
+#define ABANDON_ROWS 1000000
+
+static void test_stream_abandon(struct store *st)
+{
+	drv->exec(st, "CREATE SEQUENCE stream_probe");
+	void *a = prepared(st, "SELECT nextval('stream_probe'), repeat('y', 1000)"
+	                       " FROM generate_series(1, ?1)", ABANDON_ROWS);
+	is_int(drv->step(st, a), 1, "a walk of a million rows reads its first");
+	drv->reset(a);
+	ok(!drv->busy(a), "is given up");
+	long long made = one_int(st, "SELECT last_value FROM stream_probe WHERE ?1 = 1", 1);
+	ok(made > 0 && made < ABANDON_ROWS / 2,
+	   "and the server stopped making its rows (%lld of %d made)", made, ABANDON_ROWS);
+	is_int(one_int(st, "SELECT ?1 + 1", 41), 42, "the connection answers the next one");
+
+	/* in a transaction the rest is read instead: a cancel would abort it */
+	is_int(drv->begin(st), 0, "a transaction");
+	drv->bind_int64(a, 1, 100000);
+	is_int(drv->step(st, a), 1, "a walk inside it reads a row");
+	drv->reset(a);
+	is_int(run_text(st, "INSERT INTO domains (name) VALUES (?1)", "abandon.test"), 0,
+	       "given up, the transaction goes on");
+	is_int(drv->commit(st), 0, "and commits");
+	is_int(one_int(st, "SELECT count(*) FROM domains WHERE name = 'abandon.test' AND ?1 = 1",
+	               1), 1, "with its write");
+	drv->finalize(a);
+	drv->exec(st, "DROP SEQUENCE stream_probe");
+}
+
+/* Walks S to its end: the rows before it; *R gets the last step's result. */
+static long long count_rows(struct store *st, void *s, int *r)
+{
+	long long n = 0;
+	while ((*r = drv->step(st, s)) == 1)
+		n++;
+	return n;
+}
+
+static void test_stream_errors(struct store *st)
+{
+	static const char *const divide =
+	    "SELECT 1000 / (100000 - g) FROM generate_series(1, ?1) g";
+	int r;
+	void *a = prepared(st, divide, 200000);
+	long long n = count_rows(st, a, &r);
+	ok(n > 0 && n < 100000 && r == -1,
+	   "a division by zero in the middle fails the walk there (%lld rows before)", n);
+	is_int(drv->classify(st), STORE_E_FAILED, "as failed");
+	ok(strstr(drv->errmsg(st), "division by zero") != NULL, "saying why (%s)",
+	   drv->errmsg(st));
+	is_int(one_int(st, "SELECT ?1", 7), 7, "the connection goes on");
+
+	drv->reset(a);
+	drv->bind_int64(a, 1, 200000);
+	is_int(drv->step(st, a), 1, "the same walk again reads a row");
+	is_int(one_int(st, "SELECT ?1", 8), 8, "a statement in the middle of it runs");
+	n = count_rows(st, a, &r);
+	ok(n > 0 && n < 100000 && r == -1, "and the walk still fails where the error is (%lld)",
+	   n);
+	is_int(drv->classify(st), STORE_E_FAILED, "as failed");
+	drv->finalize(a);
+
+	struct store *killer = open_store(1000, false);
+	long long pid = one_int(st, "SELECT pg_backend_pid() + ?1", 0);
+	a = prepared(st, "SELECT g, repeat('z', 1000) FROM generate_series(1, ?1) g", 1000000);
+	is_int(drv->step(st, a), 1, "a long walk reads a row");
+	is_int(one_int(killer, "SELECT pg_terminate_backend(?1::integer)::integer", pid), 1,
+	       "its connection is killed");
+	n = count_rows(st, a, &r);
+	ok(r == -1 && n < 1000000, "the walk fails (%lld rows before)", n);
+	is_int(drv->classify(st), STORE_E_TRANSIENT, "as transient");
+	drv->finalize(a);
+	is_int(one_int(st, "SELECT ?1", 9), 9, "the next statement connects again");
+	close_store(killer);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LVL_ERROR);
@@ -367,6 +544,10 @@ int main(void)
 	test_transactions(st);
 	test_write_lock(st);
 	test_reconnect(st);
+	test_stream_memory(st);
+	test_stream_nested(st);
+	test_stream_abandon(st);
+	test_stream_errors(st);
 	close_store(st);
 	done_testing();
 	return exit_status();
