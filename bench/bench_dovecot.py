@@ -85,26 +85,6 @@ service pop3 {{
 """
 
 
-def descendants(root):
-    """ROOT and every process below it."""
-    children = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
-
-
 class Dovecot:
     name = "dovecot"
     nodes = 1
@@ -215,7 +195,7 @@ class Dovecot:
         return ["--watch-maildir", os.path.join(self.dir, "home", rcpt, "Maildir")]
 
     def memory(self):
-        return proc_memory(descendants(self.master)) if self.master else (0, 0)
+        return proc_memory(emstest.descendants(self.master)) if self.master else (0, 0)
 
     def prepare_idle(self, count):
         del count   # the limits were raised at start
@@ -223,7 +203,8 @@ class Dovecot:
     def after_idle(self):
         # Let the imap processes of the closed connections exit before the
         # next load measures anything.
-        emstest.wait_for(lambda: len(descendants(self.master)) < 50, timeout=60, interval=0.5)
+        emstest.wait_for(lambda: len(emstest.descendants(self.master)) < 50,
+                         timeout=60, interval=0.5)
 
     def settings(self):
         r = subprocess.run(["dovecot", "--version"], capture_output=True, text=True)

@@ -101,8 +101,8 @@ static int open_imap(struct worker *w)
 {
 	srv.log_dir = config_path(w->cfg, "log_dir");
 	read_settings(&srv);
-	srv.store = store_open_config(w->cfg);
-	srv.claims = store_open_nowait(store_config_backend(w->cfg), store_config_target(w->cfg));
+	srv.store = store_open_loop(w->cfg);
+	srv.claims = store_open_nowait(w->cfg);
 	if (srv.store == NULL || srv.claims == NULL || imap_auth_open(&srv) < 0)
 		return -1;
 	srv.spool_dir = config_path(w->cfg, "spool_dir");

@@ -40,6 +40,7 @@ const struct conf_key conf_schema[] = {
 	ENUM("store.backend", "sqlite|postgresql", "sqlite"),
 	STR("store.conninfo", ""),                         /* libpq, for postgresql */
 	INT("store.busy_timeout_ms", 100, 600000, 5000),
+	INT("store.loop_timeout_ms", 100, 60000, 3000),
 	INT("store.threads", 0, 16, 1),                    /* 0 = one per CPU */
 	GROUP("store.pool"),                               /* max 0 = store.threads */
 	INT("store.pool.min", 0, 16, 1),

@@ -33,7 +33,7 @@
 	X(resultStatus) X(setNoticeProcessor) X(socket) X(status) \
 	X(transactionStatus) X(unescapeBytea) X(sendQueryPrepared) \
 	X(setSingleRowMode) X(getResult) X(isBusy) X(getCancel) X(cancel) \
-	X(freeCancel) X(flush) X(setnonblocking)
+	X(freeCancel) X(flush) X(setnonblocking) X(sendQuery) X(sendPrepare)
 
 #define PQ_LIB_MEMBER(name) __typeof__(PQ##name) *name;
 struct pq_lib {

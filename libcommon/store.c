@@ -100,10 +100,25 @@ struct store *store_open_config(const struct ems_config *cfg)
 	                          (int)config_int(cfg, "store.busy_timeout_ms"));
 }
 
-struct store *store_open_nowait(const char *backend, const char *target)
+/* ST, its waits for a server bounded by CFG's store.loop_timeout_ms
+ * once open (a schema migration at open may take its time). */
+static struct store *loop_bounded(struct store *st, const struct ems_config *cfg)
 {
-	const struct store_driver *drv = driver_named(backend);
-	return drv != NULL ? open_with(drv, target, 0, true) : NULL;
+	if (st != NULL && st->drv->reply_timeout != NULL)
+		st->drv->reply_timeout(st, (int)config_int(cfg, "store.loop_timeout_ms"));
+	return st;
+}
+
+struct store *store_open_loop(const struct ems_config *cfg)
+{
+	return loop_bounded(store_open_config(cfg), cfg);
+}
+
+struct store *store_open_nowait(const struct ems_config *cfg)
+{
+	const struct store_driver *drv = driver_named(store_config_backend(cfg));
+	return drv != NULL ? loop_bounded(open_with(drv, store_config_target(cfg), 0, true), cfg)
+	                   : NULL;
 }
 
 void store_close(struct store *st)

@@ -102,12 +102,23 @@ const char *store_config_backend(const struct ems_config *cfg);
 const char *store_config_target(const struct ems_config *cfg);
 
 /*
+ * The handle of a worker's event loop (its reads): store_open_config(),
+ * and on a database server (PostgreSQL) no call waits longer than
+ * store.loop_timeout_ms for the server's reply or a connect: past it
+ * the connection is taken as lost, the call fails as transient and a
+ * later one connects again, so a stalled server or a dead network costs
+ * the loop's clients a temporary error, never a loop stuck for minutes.
+ * SQLite reads never wait on another process (WAL): nothing changes.
+ */
+struct store *store_open_loop(const struct ems_config *cfg);
+
+/*
  * The same for writes an event loop may make itself because losing one
  * costs nothing (IMAP's claim of \Recent): a write that meets another
  * writer's lock fails at once as transient instead of waiting, and a
  * commit is not synced to disk (a crash may forget it).
  */
-struct store *store_open_nowait(const char *backend, const char *target);
+struct store *store_open_nowait(const struct ems_config *cfg);
 
 /* Closes ST (NULL is fine), rolling back a transaction left open. */
 void store_close(struct store *st);

@@ -32,6 +32,16 @@
  * it is bounded by lock_timeout, set to the busy timeout, and fails as
  * transient (SQLSTATE 55P03) like SQLITE_BUSY.
  *
+ * A HANDLE OF AN EVENT LOOP WAITS BOUNDED (pg_reply_timeout(), the
+ * loop_timeout_ms of store_open_loop()): every wait for the server's
+ * next reply, and a connect, is cut off after it, the connection is
+ * taken as lost (SQLSTATE 08006, transient) and dropped, so a server
+ * that stalls or a network that drops every packet costs a worker's
+ * clients one temporary error each, not a loop stuck until TCP gives
+ * up.  Other handles (pool threads, daemons, oomgr) wait as long as a
+ * statement takes: a slow statement is not a lost connection, and a
+ * COMMIT cut off would leave its outcome unknown.
+ *
  * A lost connection is made again on a later call, at most once per
  * back-off interval and never blocking longer than the busy timeout;
  * meanwhile every call fails as transient.  A call that finds an idle
@@ -84,6 +94,8 @@ struct pg_conn {
 	PGconn *conn;          /* NULL while lost */
 	char *conninfo;
 	int busy_ms;
+	int reply_ms;          /* 0: wait for replies as long as they take */
+	bool stalled;          /* a reply did not come within reply_ms */
 	bool nowait;
 	unsigned gen;          /* bumped on each connect: older prepares are gone */
 	unsigned next_name;
@@ -167,12 +179,14 @@ static void set_error(struct pg_conn *pc, const char *sqlstate, const char *msg)
 
 static bool conn_ok(const struct pg_conn *pc)
 {
-	return pc->conn != NULL && pq_lib->status(pc->conn) == CONNECTION_OK;
+	return pc->conn != NULL && !pc->stalled && pq_lib->status(pc->conn) == CONNECTION_OK;
 }
 
 /* Records the failure of RES (NULL: out of memory or the connection). */
 static void set_result_error(struct pg_conn *pc, const PGresult *res)
 {
+	if (pc->stalled)
+		return;   /* stall() said why; libpq knows of nothing wrong */
 	const char *state = res ? pq_lib->resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? pq_lib->resultErrorMessage(res) : NULL;
 	if (msg == NULL || *msg == '\0')
@@ -180,6 +194,92 @@ static void set_result_error(struct pg_conn *pc, const PGresult *res)
 	if (!conn_ok(pc))
 		state = "08006";   /* connection failure, whatever the result said */
 	set_error(pc, state ? state : "XX000", msg);
+}
+
+/* ---- waiting for replies ---- */
+
+/* The reply did not come in time: the connection is given up (a query
+ * may still be in flight on it) and dropped by the next ensure_conn(). */
+static void stall(struct pg_conn *pc)
+{
+	char msg[96];
+	snprintf(msg, sizeof msg, "no answer from the database within %d ms", pc->reply_ms);
+	set_error(pc, "08006", msg);
+	pc->stalled = true;
+}
+
+/* Waits until a reply can be read without blocking: true, or false
+ * after stall() when reply_ms passed first.  A handle without a bound
+ * leaves the wait to libpq. */
+static bool await_reply(struct pg_conn *pc)
+{
+	if (pc->reply_ms <= 0 || pc->stalled)
+		return !pc->stalled;
+	uint64_t deadline = now_us() + (uint64_t)pc->reply_ms * 1000u;
+	while (pq_lib->isBusy(pc->conn)) {
+		uint64_t now = now_us();
+		struct pollfd pfd = { .fd = pq_lib->socket(pc->conn), .events = POLLIN };
+		int n = now >= deadline ? 0 : poll(&pfd, 1, (int)((deadline - now) / 1000u) + 1);
+		if (n == 0) {
+			stall(pc);
+			return false;
+		}
+		if (n > 0 && !pq_lib->consumeInput(pc->conn))
+			return true;   /* broken: PQgetResult reports it */
+	}
+	return true;
+}
+
+/* PQgetResult within the handle's bound: NULL also after a stall (the
+ * callers that read NULL as "no more results" check pc->stalled). */
+static PGresult *get_result(struct pg_conn *pc)
+{
+	return await_reply(pc) ? pq_lib->getResult(pc->conn) : NULL;
+}
+
+/* The last result of what was sent (a failure stops the server at that
+ * statement, so it is the last), as PQexec returns it; NULL after a
+ * stall or when SENT is false. */
+static PGresult *last_result(struct pg_conn *pc, bool sent)
+{
+	PGresult *last = NULL, *r;
+	if (!sent)
+		return NULL;
+	while ((r = get_result(pc)) != NULL) {
+		pq_lib->clear(last);
+		last = r;
+	}
+	if (pc->stalled) {
+		pq_lib->clear(last);
+		return NULL;
+	}
+	return last;
+}
+
+/* PQexec, PQprepare and PQexecPrepared within the handle's bound. */
+static PGresult *exec_wait(struct pg_conn *pc, const char *sql)
+{
+	if (pc->reply_ms <= 0)
+		return pq_lib->exec(pc->conn, sql);
+	return last_result(pc, pq_lib->sendQuery(pc->conn, sql));
+}
+
+static PGresult *prepare_wait(struct pg_conn *pc, const char *name, const char *sql,
+                              int nparams, const Oid *types)
+{
+	if (pc->reply_ms <= 0)
+		return pq_lib->prepare(pc->conn, name, sql, nparams, types);
+	return last_result(pc, pq_lib->sendPrepare(pc->conn, name, sql, nparams, types));
+}
+
+static PGresult *exec_prepared_wait(struct pg_conn *pc, const char *name, int nparams,
+                                    const char *const *vals, const int *lens,
+                                    const int *fmts)
+{
+	if (pc->reply_ms <= 0)
+		return pq_lib->execPrepared(pc->conn, name, nparams, vals, lens, fmts, 0);
+	return last_result(pc, pq_lib->sendQueryPrepared(pc->conn, name, nparams, vals,
+	                                                 lens, fmts, 0));
 }
 
 /* SQLSTATE classes: 23 integrity, 08 connection, 53 resources, 57P0x
@@ -256,7 +356,7 @@ static int configure(struct pg_conn *pc)
 	snprintf(sql, sizeof sql,
 	         "SET lock_timeout = %d; SET client_min_messages = warning;%s", lock_ms,
 	         pc->nowait ? " SET synchronous_commit = off;" : "");
-	PGresult *r = pq_lib->exec(pc->conn, sql);
+	PGresult *r = exec_wait(pc, sql);
 	int ok = pq_lib->resultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_result_error(pc, r);
@@ -295,9 +395,11 @@ static int ensure_conn(struct store *st)
 		log_warn("store_pg_lost", "host=%s db=%s error=%s",
 		         log_quote(pq_lib->host(pc->conn) ? pq_lib->host(pc->conn) : ""),
 		         log_quote(pq_lib->db(pc->conn) ? pq_lib->db(pc->conn) : ""),
-		         log_quote(pq_lib->errorMessage(pc->conn)));
+		         log_quote(pc->stalled ? pc->errmsg : pq_lib->errorMessage(pc->conn)));
 		pq_lib->finish(pc->conn);
 		pc->conn = NULL;
+		pc->stalled = false;
+		pc->stream = NULL;   /* its rows went with the connection */
 		pc->retry_at = 0;
 		pc->backoff_ms = PG_RETRY_MIN_MS;
 	}
@@ -310,6 +412,8 @@ static int ensure_conn(struct store *st)
 		return -1;
 	}
 	int ms = pc->busy_ms > PG_CONNECT_MIN_MS ? pc->busy_ms : PG_CONNECT_MIN_MS;
+	if (pc->reply_ms > 0 && pc->reply_ms < ms)
+		ms = pc->reply_ms;
 	if (connect_now(pc, ms) < 0) {
 		pc->retry_at = now_us() + (uint64_t)pc->backoff_ms * 1000u;
 		pc->backoff_ms = pc->backoff_ms * 2 < PG_RETRY_MAX_MS ? pc->backoff_ms * 2
@@ -345,6 +449,11 @@ static int pg_open(struct store *st, const char *target, int busy_ms, bool nowai
 		return -1;
 	}
 	return 0;
+}
+
+static void pg_reply_timeout(struct store *st, int ms)
+{
+	pg(st)->reply_ms = ms;
 }
 
 static void pg_close(struct store *st)
@@ -521,7 +630,7 @@ static void pg_finalize(void *stmt)
 	    pq_lib->transactionStatus(pc->conn) != PQTRANS_INERROR) {
 		char sql[48];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-		pq_lib->clear(pq_lib->exec(pc->conn, sql));
+		pq_lib->clear(exec_wait(pc, sql));
 	}
 	free_stmt(s);
 }
@@ -595,7 +704,7 @@ static int ensure_prepared(struct pg_conn *pc, struct pg_stmt *s)
 {
 	if (s->gen == pc->gen)
 		return 0;
-	PGresult *r = pq_lib->prepare(pc->conn, s->name, s->sql, s->nparams, s->types);
+	PGresult *r = prepare_wait(pc, s->name, s->sql, s->nparams, s->types);
 	int ok = pq_lib->resultStatus(r) == PGRES_COMMAND_OK;
 	if (ok)
 		s->gen = pc->gen;
@@ -711,7 +820,7 @@ static int spill_row(struct pg_stmt *s, const PGresult *res, int k)
 static void end_stream(struct pg_conn *pc)
 {
 	PGresult *r;
-	while ((r = pq_lib->getResult(pc->conn)) != NULL)
+	while ((r = get_result(pc)) != NULL)
 		pq_lib->clear(r);
 	pc->stream = NULL;
 }
@@ -721,10 +830,10 @@ static void end_stream(struct pg_conn *pc)
 static int fetch(struct pg_conn *pc, struct pg_stmt *s)
 {
 	for (;;) {
-		PGresult *r = pq_lib->getResult(pc->conn);
+		PGresult *r = get_result(pc);
 		if (r == NULL) {
 			pc->stream = NULL;
-			return STORE_DONE;
+			return pc->stalled ? -1 : STORE_DONE;
 		}
 		ExecStatusType rs = pq_lib->resultStatus(r);
 		if (!good(rs) || shape(s, r) < 0) {
@@ -783,7 +892,7 @@ static void spill_stream(struct pg_conn *pc)
 {
 	struct pg_stmt *s = pc->stream;
 	PGresult *r;
-	while ((r = pq_lib->getResult(pc->conn)) != NULL) {
+	while ((r = get_result(pc)) != NULL) {
 		ExecStatusType rs = pq_lib->resultStatus(r);
 		bool failed = s->later_state[0] != '\0';
 		if (!failed && !good(rs)) {
@@ -803,6 +912,10 @@ static void spill_stream(struct pg_conn *pc)
 		if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK)
 			note_changes(pc, r);
 		pq_lib->clear(r);
+	}
+	if (pc->stalled && s->later_state[0] == '\0') {   /* the walk meets it */
+		memcpy(s->later_state, pc->sqlstate, sizeof s->later_state);
+		s->later_msg = strdup(pc->errmsg);
 	}
 	pc->stream = NULL;
 }
@@ -833,7 +946,7 @@ static void cancel(struct pg_conn *pc)
 static void abandon(struct pg_conn *pc)
 {
 	for (int n = 0; n < PG_ABANDON_READS; n++) {
-		PGresult *r = pq_lib->getResult(pc->conn);
+		PGresult *r = get_result(pc);
 		if (r == NULL) {
 			pc->stream = NULL;
 			return;
@@ -878,7 +991,7 @@ static int run_write(struct store *st, struct pg_stmt *s, bool *safe)
 	if (implicit && pg_begin(st) < 0)
 		return -1;
 	*safe = false;
-	PGresult *r = pq_lib->execPrepared(pc->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
+	PGresult *r = exec_prepared_wait(pc, s->name, s->nparams, s->vals, s->lens, s->fmts);
 	ExecStatusType rs = pq_lib->resultStatus(r);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
 		set_result_error(pc, r);
@@ -1018,7 +1131,7 @@ static PGresult *exec_once(struct store *st, const char *sql)
 	struct pg_conn *pc = pg(st);
 	if (ensure_conn(st) < 0)
 		return NULL;
-	PGresult *r = pq_lib->exec(pc->conn, sql);
+	PGresult *r = exec_wait(pc, sql);
 	ExecStatusType rs = pq_lib->resultStatus(r);
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
 		set_result_error(pc, r);
@@ -1063,7 +1176,7 @@ static void pg_rollback(struct store *st)
 	struct pg_conn *pc = pg(st);
 	settle(pc);
 	if (conn_ok(pc) && pq_lib->transactionStatus(pc->conn) != PQTRANS_IDLE)
-		pq_lib->clear(pq_lib->exec(pc->conn, "ROLLBACK"));
+		pq_lib->clear(exec_wait(pc, "ROLLBACK"));
 }
 
 static int pg_begin(struct store *st)
@@ -1106,7 +1219,7 @@ static int pg_commit(struct store *st)
 		pg_rollback(st);
 		return -1;
 	}
-	PGresult *r = pq_lib->exec(pc->conn, "COMMIT");
+	PGresult *r = exec_wait(pc, "COMMIT");
 	bool ok = pq_lib->resultStatus(r) == PGRES_COMMAND_OK && strcmp(pq_lib->cmdStatus(r), "COMMIT") == 0;
 	if (!ok)
 		set_result_error(pc, r);
@@ -1131,6 +1244,7 @@ const struct store_driver store_driver_pg = {
 	.name = "postgresql",
 	.open = pg_open,
 	.close = pg_close,
+	.reply_timeout = pg_reply_timeout,
 	.schema_apply = store_pg_schema_apply,
 	.schema_version = store_pg_schema_version,
 	.prepare = pg_prepare,

@@ -29,6 +29,10 @@ struct store_driver {
 	 * synced (store_open_nowait()).  0 or -1 (logged). */
 	int (*open)(struct store *st, const char *target, int busy_ms, bool nowait);
 	void (*close)(struct store *st);
+	/* Bounds every later wait for a server's reply (and a connect) to
+	 * MS; past it the connection is lost (transient).  NULL where waits
+	 * are local (SQLite: a read never waits on another process). */
+	void (*reply_timeout)(struct store *st, int ms);
 
 	/* Creates or migrates the schema to STORE_SCHEMA_VERSION. */
 	int (*schema_apply)(struct store *st);

@@ -59,7 +59,7 @@ static void read_settings(void)
 static int open_pop3(struct worker *w)
 {
 	read_settings();
-	srv.store = store_open_config(w->cfg);
+	srv.store = store_open_loop(w->cfg);
 	if (srv.store == NULL)
 		return -1;
 	srv.auth = auth_from_config(w->cfg, srv.store, NULL);

@@ -110,7 +110,8 @@ int main(int argc, char **argv)
 	g.max_expansion = config_int(cfg, "postman.max_expansion");
 	if (sender != NULL)
 		open_log(cfg, "mailer", 0);
-	g.store = store_open_config(cfg);
+	/* the LMTP server's loop reads with it; the mailer may wait */
+	g.store = sender != NULL ? store_open_config(cfg) : store_open_loop(cfg);
 	if (g.store == NULL) {
 		if (sender != NULL)
 			fprintf(stderr, "4.3.0 the mail store is not available, try again later\n");

@@ -20,7 +20,6 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emspg  # noqa: E402
 import emstest  # noqa: E402
-from emsimap import ImapSuite  # noqa: E402
 from emsproto import USER  # noqa: E402
 
 # Bound of the wait for ems to take mail again once the server is back
@@ -30,14 +29,7 @@ BACK = 60
 t = emstest.Tap()
 emspg.require(t, ("smtpgw", "postman", "oomgr", "imap4srv"))
 
-c = emspg.start()
-emspg.atexit.register(emspg._remove, c)
-c.psql("CREATE DATABASE ems")
-s = ImapSuite({"store": {"backend": "postgresql", "conninfo": c.conninfo("ems"),
-                         "busy_timeout_ms": 1000},
-               "log": {"level": "info"}}, name="pgrestart")
-s.start_daemons()
-s.start_imap()
+c, s = emspg.own_suite("pgrestart", busy_timeout_ms=1000)
 
 
 def message(n):

@@ -175,6 +175,24 @@ def new_database():
     return c.conninfo(name)
 
 
+def own_suite(name, **store):
+    """A cluster of this test's own (stopping or stalling the run's shared
+    one would break the tests beside it) and an emsimap.ImapSuite NAME,
+    logging at info, whose store is its database "ems", with STORE's
+    other settings; returns (cluster, suite), daemons and imap4srv
+    started.  The cluster is removed at exit."""
+    from emsimap import ImapSuite   # noqa: E402 - emsimap imports emstest, which imports us
+
+    c = start()
+    atexit.register(_remove, c)
+    c.psql("CREATE DATABASE ems")
+    s = ImapSuite({"store": dict(store, backend="postgresql", conninfo=c.conninfo("ems")),
+                   "log": {"level": "info"}}, name=name)
+    s.start_daemons()
+    s.start_imap()
+    return c, s
+
+
 def node_suite(name, conninfo):
     """An emsimap.ImapSuite that is node NAME of several sharing the
     PostgreSQL store at CONNINFO: its admin() takes the demo person (or

@@ -230,6 +230,26 @@ def pid_alive(pid):
         return False
 
 
+def descendants(root):
+    """ROOT and every process below it."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
 def libconfig(value, indent=0):
     """Renders a Python dict/list/scalar as libconfig text."""
     pad = "  " * indent

@@ -8,13 +8,17 @@
  * one at once), the reference-count triggers, a connection killed
  * under the driver made again on the next call, and SELECTs that stream:
  * a long result walked in bounded memory, a statement run in the middle
- * of a walk, a walk given up early, and failures in the middle of one. */
+ * of a walk, a walk given up early, and failures in the middle of one;
+ * a handle with a reply bound whose server stalls fails as transient, in
+ * the middle of a walk too, and is back once the server answers. */
 #include "log.h"
 #include "store_driver.h"
 #include "store_internal.h"
 #include "tap.h"
 
+#include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -522,6 +526,85 @@ static void test_stream_errors(struct store *st)
 	close_store(killer);
 }
 
+/* The parent of process PID (its postmaster for a backend), or -1. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	const char *end = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	int ppid = -1;
+	return end != NULL && sscanf(end + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/* Sends SIG to PID, a server process read off the database: never to a
+ * group (0, -1: a failed read), which would stop the test itself. */
+static void signal_pid(pid_t pid, int sig)
+{
+	if (pid > 1)
+		kill(pid, sig);
+}
+
+/* A handle with a reply bound (store_open_loop()'s) whose server stops
+ * answering: SIGSTOP its backend, as a hung server or a network that
+ * drops everything would look.  Every stopped backend is continued
+ * before the checks go on, or the cluster could not stop. */
+static void test_stall(void)
+{
+	struct store *b = open_store(1000, false);
+	if (b == NULL) {
+		ok(false, "a second handle opens");
+		return;
+	}
+	drv->reply_timeout(b, 300);
+	is_int(one_int(b, "SELECT ?1", 1), 1, "a handle with a 300 ms reply bound answers");
+	pid_t pid = (pid_t)one_int(b, "SELECT pg_backend_pid() + ?1", 0);
+	if (pid <= 1 || kill(pid, SIGSTOP) < 0) {
+		char why[128];
+		snprintf(why, sizeof why, "cannot stop the server's backend: %s", strerror(errno));
+		skip(6, why);
+		close_store(b);
+		return;
+	}
+	alarm(60);   /* a wait that is not bounded fails the test, not CI */
+	long long v = one_int(b, "SELECT ?1", 2);
+	signal_pid(pid, SIGCONT);
+	is_int(v, 2, "its backend stalls: the read is sent again on a new connection");
+
+	/* the whole server stalls: the new connection is not answered either */
+	pid = (pid_t)one_int(b, "SELECT pg_backend_pid() + ?1", 0);
+	pid_t postmaster = parent_of(pid);
+	signal_pid(postmaster, SIGSTOP);
+	signal_pid(pid, SIGSTOP);
+	v = one_int(b, "SELECT ?1", 3);
+	signal_pid(pid, SIGCONT);
+	signal_pid(postmaster, SIGCONT);
+	ok(v == -1 && drv->classify(b) == STORE_E_TRANSIENT,
+	   "the server stalls: the read fails, as transient (%s)", drv->errmsg(b));
+	int tries = 0;
+	while (one_int(b, "SELECT ?1", 4) != 4 && tries++ < 200)
+		usleep(50 * 1000);   /* the back-off is at most 5 s */
+	ok(tries < 200, "once it answers the handle is back by itself");
+
+	/* stalled in the middle of a walk: it fails, it does not end early */
+	int r;
+	pid = (pid_t)one_int(b, "SELECT pg_backend_pid() + ?1", 0);
+	void *a = prepared(b, "SELECT g, repeat('z', 1000) FROM generate_series(1, ?1) g", 2000000);
+	is_int(drv->step(b, a), 1, "a long walk reads a row");
+	signal_pid(pid, SIGSTOP);
+	long long n = count_rows(b, a, &r);
+	signal_pid(pid, SIGCONT);
+	ok(r == -1 && n < 2000000 && drv->classify(b) == STORE_E_TRANSIENT,
+	   "the server stalls: the walk fails, as transient (%lld rows before)", n);
+	drv->finalize(a);
+	is_int(one_int(b, "SELECT ?1", 5), 5, "and the handle is back");
+	alarm(0);
+	close_store(b);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LVL_ERROR);
@@ -548,6 +631,7 @@ int main(void)
 	test_stream_nested(st);
 	test_stream_abandon(st);
 	test_stream_errors(st);
+	test_stall();
 	close_store(st);
 	done_testing();
 	return exit_status();

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""store_pg_stall.t - the PostgreSQL server stops answering.
+
+A suite on a PostgreSQL store of a private cluster of its own, with
+store.loop_timeout_ms = 500.  Every process of the cluster is stopped
+(SIGSTOP), as a hung server or a network that drops every packet looks
+to a client: connections stay open and nothing comes back.  Meanwhile
+an IMAP SELECT (a read on imap4srv's event loop) is answered NO
+[UNAVAILABLE] instead of hanging, another session of the same process
+is still served, and an LMTP recipient (looked up on smtpgw's loop) gets
+a temporary refusal; no ems process is killed as hung.  Once the server
+runs again the same sessions select, and deliver, by themselves.
+"""
+
+import imaplib
+import os
+import signal
+import smtplib
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import emspg  # noqa: E402
+import emstest  # noqa: E402
+from emsproto import USER  # noqa: E402
+
+# Bound on any one answer: a loop stuck on the server would exceed it.
+ANSWER = 20
+
+t = emstest.Tap()
+emspg.require(t, ("smtpgw", "postman", "oomgr", "imap4srv"))
+
+c, s = emspg.own_suite("pgstall", busy_timeout_ms=1000, loop_timeout_ms=500)
+
+
+def signal_all(pids, sig):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def lmtp_code():
+    """The reply to delivering one message over LMTP (250 when taken)."""
+    lm = smtplib.LMTP(s.lmtp_socket, timeout=ANSWER)
+    try:
+        lm.sendmail("sender@outside.example", [USER],
+                    b"From: sender@outside.example\r\nSubject: stall\r\n\r\nbody\r\n")
+        return 250
+    except smtplib.SMTPRecipientsRefused as e:
+        return list(e.recipients.values())[0][0]
+    except smtplib.SMTPResponseException as e:
+        return e.smtp_code
+    finally:
+        try:
+            lm.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+
+
+a = s.connect()
+b = s.connect()
+a.sock.settimeout(ANSWER)
+b.sock.settimeout(ANSWER)
+t.is_(lmtp_code(), 250, "a delivery with the server answering")
+
+stopped = emstest.descendants(c.pid)   # the postmaster and its children
+signal_all(stopped, signal.SIGSTOP)
+try:
+    try:
+        typ, data = a.select("INBOX")
+        answer = (typ, data[0].decode(errors="replace") if data and data[0] else "")
+    except (OSError, imaplib.IMAP4.error) as e:
+        answer = ("no answer", str(e))
+    t.ok(answer[0] == "NO" and "[UNAVAILABLE]" in answer[1],
+         "the server stalled: SELECT is answered NO [UNAVAILABLE] (%s %s)" % answer)
+    try:
+        typ, _ = b.noop()
+    except (OSError, imaplib.IMAP4.error) as e:
+        typ = "no answer: %s" % e
+    t.is_(typ, "OK", "another session of the same imap4srv is served meanwhile")
+    try:
+        code = lmtp_code()
+    except (OSError, smtplib.SMTPException) as e:
+        code = "no answer: %s" % e
+    t.ok(isinstance(code, int) and 400 <= code < 500,
+         "an LMTP recipient is refused for now (got %r)" % (code,))
+    t.ok(all(p.poll() is None for p in s.procs), "no ems process died")
+finally:
+    signal_all(stopped, signal.SIGCONT)
+
+
+def selects():
+    try:
+        return a.select("INBOX")[0] == "OK"
+    except imaplib.IMAP4.error:
+        return False
+
+
+t.ok(emstest.wait_for(selects, timeout=60, interval=0.5),
+     "once the server answers again, the same session selects INBOX")
+t.ok(emstest.wait_for(lambda: lmtp_code() == 250, timeout=60, interval=0.5),
+     "and deliveries are taken again")
+a.logout()
+b.logout()
+t.ok(all(p.poll() is None for p in s.procs), "still no ems process died")
+s.stop()
+t.done()
