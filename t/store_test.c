@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Room for the connection string of one store. */
 #define TARGET_MAX 1024
@@ -60,6 +62,43 @@ static void create_schema(const char *conninfo, const char *schema)
 	pq_lib->finish(c);
 }
 
+/* The database the test's stores live in: EMS_TEST_PG_CONNINFO's
+ * (t/store_pg.t makes one per unit), or under `make check
+ * STORE=postgresql` a new one in the run's cluster (EMS_TEST_PG_DIR and
+ * _PORT), one per process, so that units running side by side never
+ * share a schema. */
+static const char *pg_base(void)
+{
+	static char base[TARGET_MAX];
+	const char *given = getenv("EMS_TEST_PG_CONNINFO");
+	if (given != NULL && *given != '\0')
+		return given;
+	if (base[0] != '\0')
+		return base;
+	const char *dir = getenv("EMS_TEST_PG_DIR"), *port = getenv("EMS_TEST_PG_PORT");
+	if (dir == NULL || *dir == '\0' || port == NULL || *port == '\0') {
+		printf("Bail out! EMS_TEST_STORE=postgresql without a cluster "
+		       "(EMS_TEST_PG_CONNINFO, or EMS_TEST_PG_DIR and EMS_TEST_PG_PORT)\n");
+		exit(1);
+	}
+	char admin[TARGET_MAX], sql[96];
+	snprintf(admin, sizeof admin, "host=%s port=%s dbname=postgres user=ems", dir, port);
+	snprintf(sql, sizeof sql, "CREATE DATABASE unit_%ld_%ld", (long)getpid(),
+	         (long)time(NULL));
+	libpq();
+	PGconn *c = pq_lib->connectdb(admin);
+	PGresult *r = pq_lib->exec(c, sql);
+	bool made = pq_lib->resultStatus(r) == PGRES_COMMAND_OK;
+	if (!made)
+		printf("Bail out! %s: %s\n", sql, pq_lib->errorMessage(c));
+	pq_lib->clear(r);
+	pq_lib->finish(c);
+	if (!made)
+		exit(1);
+	snprintf(base, sizeof base, "host=%s port=%s dbname=%s user=ems", dir, port, sql + 16);
+	return base;
+}
+
 const char *test_store_target(const char *name)
 {
 	static char target[TARGET_MAX];
@@ -67,12 +106,11 @@ const char *test_store_target(const char *name)
 		snprintf(target, sizeof target, "%s/%s", tap_tmpdir(), name);
 		return target;
 	}
-	const char *base = getenv("EMS_TEST_PG_CONNINFO");
+	const char *base = pg_base();
 	char schema[64];
 	schema_of(name, schema, sizeof schema);
-	create_schema(base ? base : "", schema);
-	snprintf(target, sizeof target, "%s options='-c search_path=%s'", base ? base : "",
-	         schema);
+	create_schema(base, schema);
+	snprintf(target, sizeof target, "%s options='-c search_path=%s'", base, schema);
 	return target;
 }
 
