@@ -100,12 +100,22 @@ struct store *store_open_config(const struct ems_config *cfg)
 	                          (int)config_int(cfg, "store.busy_timeout_ms"));
 }
 
+void store_bound_replies(struct store *st, int ms)
+{
+	if (st != NULL && st->drv->reply_timeout != NULL)
+		st->drv->reply_timeout(st, ms);
+}
+
+bool store_reads_inline(const struct store *st)
+{
+	return st->drv->reply_timeout == NULL;
+}
+
 /* ST, its waits for a server bounded by CFG's store.loop_timeout_ms
  * once open (a schema migration at open may take its time). */
 static struct store *loop_bounded(struct store *st, const struct ems_config *cfg)
 {
-	if (st != NULL && st->drv->reply_timeout != NULL)
-		st->drv->reply_timeout(st, (int)config_int(cfg, "store.loop_timeout_ms"));
+	store_bound_replies(st, (int)config_int(cfg, "store.loop_timeout_ms"));
 	return st;
 }
 

@@ -162,6 +162,25 @@ void store_rollback(struct store *st);
 const char *store_backend(const struct store *st);
 
 /*
+ * Whether a read on ST may run on an event loop: true on SQLite, whose
+ * reads are a local file's and never wait on a writer (WAL); false on a
+ * database server, where every call is a round trip that can stall.  A
+ * worker runs a client's reads at once on its loop's handle when this
+ * holds, else as STORE_JOB_READ jobs on its pool (store_pool.h).
+ */
+bool store_reads_inline(const struct store *st);
+
+/*
+ * Bounds ST's every wait for the server's reply, and its connects, by
+ * MS (0: no bound), as store_open_loop() does with store.loop_timeout_ms:
+ * past it the connection is taken as lost and the call fails as
+ * transient.  Nothing on SQLite.  The store pool bounds its threads'
+ * handles so for the length of a read job only: a COMMIT cut off would
+ * leave its outcome unknown.
+ */
+void store_bound_replies(struct store *st, int ms);
+
+/*
  * Whether this process leads the store-wide chore ROLE ("collector")
  * now; *LEAD gets the answer.  On SQLite always: one machine, and the
  * guardian starts one collector.  On PostgreSQL, where several nodes

@@ -80,6 +80,7 @@ struct store_pool {
 	bool checkpointer;        /* counted as a user of store_checkpointer.h */
 	char *store_path;         /* its target: a file, a connection string */
 	int busy_ms;
+	int read_ms;              /* STORE_JOB_READ's bound, 0: none */
 	unsigned long commits;    /* group transactions committed */
 	struct store_job *queue, **queue_tail;
 	struct store_job *done, **done_tail;
@@ -122,7 +123,13 @@ static void job_failed(struct store_job *j, enum store_error err)
 
 static void run_plain(struct worker *w, struct store_job *j)
 {
+	/* read_ms is set on the loop before any read job is queued */
+	bool bounded = j->ops->kind == STORE_JOB_READ && w->pool->read_ms > 0;
+	if (bounded)
+		store_bound_replies(w->st, w->pool->read_ms);
 	j->rc = j->ops->run(w->st, w->local, j->ctx);
+	if (bounded)
+		store_bound_replies(w->st, 0);
 	j->err = STORE_E_NONE;
 	if (j->rc < 0)
 		job_failed(j, w->st != NULL ? store_last_error(w->st) : STORE_E_FAILED);
@@ -547,6 +554,13 @@ void store_pool_size_from_config(const struct ems_config *cfg, struct store_pool
 	if (config_int(cfg, "store.pool.max") == 0) {
 		/* no pool set: store.threads, fixed, as before store.pool */
 		store_pool_size_fixed(size, (unsigned)config_int(cfg, "store.threads"));
+		/* on a database server the pool runs the clients' reads too
+		 * (store_read.h): they must not queue behind a commit */
+		if (strcmp(store_config_backend(cfg), "sqlite") != 0 &&
+		    size->max < STORE_POOL_READS_MAX) {
+			size->max = STORE_POOL_READS_MAX;
+			size->idle_timeout_s = (unsigned)config_int(cfg, "store.pool.idle_timeout_s");
+		}
 		return;
 	}
 	size->min = (unsigned)config_int(cfg, "store.pool.min");
@@ -563,9 +577,18 @@ struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_
 		size = *own;
 	else
 		store_pool_size_from_config(cfg, &size);
-	return store_pool_new_sized(loop, "store_pool", store_config_backend(cfg),
-	                            store_config_target(cfg),
-	                            (int)config_int(cfg, "store.busy_timeout_ms"), &size, NULL);
+	struct store_pool *p =
+	    store_pool_new_sized(loop, "store_pool", store_config_backend(cfg),
+	                         store_config_target(cfg),
+	                         (int)config_int(cfg, "store.busy_timeout_ms"), &size, NULL);
+	store_pool_bound_reads(p, (int)config_int(cfg, "store.loop_timeout_ms"));
+	return p;
+}
+
+void store_pool_bound_reads(struct store_pool *p, int ms)
+{
+	if (p != NULL)
+		p->read_ms = ms > 0 ? ms : 0;
 }
 
 void store_pool_free(struct store_pool *p)

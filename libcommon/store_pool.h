@@ -40,6 +40,13 @@
  * run one at a time outside any transaction the pool opens: reads, work
  * that commits on its own, and work that needs no store at all.
  *
+ * READS.  A STORE_JOB_READ job runs as a plain one, with its thread's
+ * handle bounded for the while by the pool's read bound (store.loop_timeout_ms
+ * for store_pool_from_config(); see store_bound_replies()): a client's
+ * read on a stalled database server fails as transient after it, as on
+ * a loop's handle, instead of holding the client until TCP gives up.
+ * Writes stay unbounded: a COMMIT cut off would leave its outcome unknown.
+ *
  * ORDER.  Jobs start in the order submitted; with several threads they
  * may finish in any order.  A caller that needs order within a
  * connection keeps one job in flight per connection.
@@ -75,6 +82,8 @@ struct store_job;
 
 enum store_job_kind {
 	STORE_JOB_PLAIN,   /* runs alone, no transaction opened for it */
+	STORE_JOB_READ,    /* the same for a read a client waits on: its
+	                    * waits for a database server are bounded (READS) */
 	STORE_JOB_WRITE,   /* joins a group: its own savepoint, a shared commit */
 	STORE_JOB_WRITE_LAZY, /* the same for a flag change: a group of only
 	                       * these commits without a sync (store_begin_lazy) */
@@ -143,8 +152,14 @@ struct store_pool_size {
 /* A fixed pool of store_pool_threads(THREADS) threads. */
 void store_pool_size_fixed(struct store_pool_size *size, unsigned threads);
 
+/* Threads a pool of store.threads grows to on a database server. */
+#define STORE_POOL_READS_MAX 4
+
 /* ems.conf's store.pool (min, max, increment, idle_timeout_s), or when
- * store.pool.max is 0 (not set) the fixed pool of store.threads. */
+ * store.pool.max is 0 (not set) the pool of store.threads: fixed on
+ * SQLite; on a database server, where the pool also runs the clients'
+ * reads (store_read.h), growing on demand to STORE_POOL_READS_MAX, the
+ * threads above store.threads ending after store.pool.idle_timeout_s. */
 void store_pool_size_from_config(const struct ems_config *cfg, struct store_pool_size *size);
 
 /*
@@ -166,8 +181,9 @@ struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
                                         const struct store_pool_hooks *hooks);
 
 /* The same from a program's ems.conf: the store (store_config_backend(),
- * store_config_target()), store.busy_timeout_ms and the size: OWN (the instance's own, from the
- * process table), or when NULL store_pool_size_from_config(). */
+ * store_config_target()), store.busy_timeout_ms, store.loop_timeout_ms as
+ * the read bound, and the size: OWN (the instance's own, from the process
+ * table), or when NULL store_pool_size_from_config(). */
 struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_config *cfg,
                                           const struct store_pool_size *own);
 
@@ -188,6 +204,9 @@ struct store_job *store_pool_submit(struct store_pool *p, const struct store_job
  * handle first thing in the callback.
  */
 void store_job_cancel(struct store_job *j);
+
+/* Bounds STORE_JOB_READ jobs' waits by MS (0, the default: no bound). */
+void store_pool_bound_reads(struct store_pool *p, int ms);
 
 /* Jobs queued or running, not yet delivered: for stats and tests. */
 unsigned store_pool_pending(struct store_pool *p);

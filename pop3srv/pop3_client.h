@@ -34,6 +34,7 @@ struct pop3_transfer {
 	long lines_left;      /* TOP: body lines still to send; -1 for RETR */
 	bool in_body;
 	bool line_empty;      /* the current line has no text yet */
+	bool failed;          /* the store could not give the rest */
 	struct dotstuff ds;
 };
 
@@ -54,6 +55,7 @@ struct pop3_client {
 	struct sasl_session *sasl;       /* an AUTH exchange in progress */
 	struct auth_job *auth_job;       /* a login being checked: input waits */
 	struct store_job *update_job;    /* QUIT's UPDATE on the pool: input waits */
+	struct store_job *read_job;      /* a read on the pool (store_read.h): input waits */
 	struct auth_identity who;
 	struct pop3_maildrop *drop;      /* NULL before login */
 	struct pop3_transfer xfer;

@@ -11,10 +11,12 @@
 #include "pop3_session.h"
 #include "log.h"
 #include "stats.h"
+#include "store_read.h"
 
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Failed logins one session may make before it is closed. */
@@ -34,11 +36,57 @@ static void fail_later(struct pop3_client *c, unsigned delay, const char *reply)
 	pop3_client_delay(c, delay, reply, close);
 }
 
-/* Opens the maildrop of the person just authenticated. */
+/* A login's maildrop being loaded (store_read.h). */
+struct drop_load {
+	struct pop3_client *c;
+	struct pop3_maildrop *d;      /* handed to the session on success */
+	struct auth_identity who;
+};
+
+static int load_run(struct store *st, void *ctx)
+{
+	struct drop_load *l = ctx;
+	return pop3_maildrop_load(st, l->who.person_id, l->d);
+}
+
+/* The maildrop is loaded (RC 0): the session enters TRANSACTION. */
+static void load_apply(void *ctx, int rc, enum store_error err, bool later)
+{
+	struct drop_load *l = ctx;
+	struct pop3_client *c = l->c;
+	if (rc < 0) {
+		log_warn("pop3_maildrop_failed", "session=%s user=%s kind=%s", c->session,
+		         log_quote(l->who.address),
+		         err == STORE_E_TRANSIENT ? "transient" : "failed");
+		pop3_reply(c, "-ERR [SYS/TEMP] the maildrop cannot be opened; try again later");
+	} else {
+		c->who = l->who;
+		c->drop = l->d;
+		l->d = NULL;
+		c->state = POP3_TRANSACTION;
+		stats_inc(STAT_LOGINS);
+		stats_inc(STAT_USERS_CURRENT);
+		pop3_reply(c, "+OK maildrop has %zu messages (%" PRId64 " octets)", c->drop->n,
+		           c->drop->octets);
+	}
+	if (later)
+		pop3_client_pump(c);
+}
+
+static void load_free(void *ctx)
+{
+	struct drop_load *l = ctx;
+	pop3_maildrop_free(l->d);    /* unlocks one never handed over */
+	free(l);
+}
+
+static const struct store_read_ops load_ops = { load_run, load_apply, load_free };
+
+/* Locks the maildrop of the person just authenticated, then loads it. */
 static void enter_transaction(struct pop3_client *c, const struct auth_identity *id)
 {
 	struct pop3_maildrop *d = NULL;
-	switch (pop3_maildrop_open(c->srv->store, c->srv->w.run_dir, id->person_id, &d)) {
+	switch (pop3_maildrop_lock(c->srv->w.run_dir, id->person_id, &d)) {
 	case POP3_OPEN_OK:
 		break;
 	case POP3_OPEN_IN_USE:
@@ -49,12 +97,15 @@ static void enter_transaction(struct pop3_client *c, const struct auth_identity 
 		pop3_reply(c, "-ERR [SYS/TEMP] the maildrop cannot be opened; try again later");
 		return;
 	}
-	c->who = *id;
-	c->drop = d;
-	c->state = POP3_TRANSACTION;
-	stats_inc(STAT_LOGINS);
-	stats_inc(STAT_USERS_CURRENT);
-	pop3_reply(c, "+OK maildrop has %zu messages (%" PRId64 " octets)", d->n, d->octets);
+	struct drop_load *l = malloc(sizeof *l);
+	if (l == NULL) {
+		pop3_maildrop_free(d);
+		pop3_reply(c, "-ERR [SYS/TEMP] the maildrop cannot be opened; try again later");
+		return;
+	}
+	*l = (struct drop_load){ c, d, *id };
+	if (store_read_start(c->srv->w.pool, c->srv->store, &load_ops, l, &c->read_job) < 0)
+		pop3_reply(c, "-ERR [SYS/TEMP] the maildrop cannot be opened; try again later");
 }
 
 /* Answers the outcome of an authentication. */

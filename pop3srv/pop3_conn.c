@@ -67,7 +67,8 @@ void pop3_client_delay(struct pop3_client *c, unsigned delay_ms, const char *rep
 
 static bool delaying(const struct pop3_client *c)
 {
-	return reply_delay_pending(&c->delay) || c->auth_job != NULL || c->update_job != NULL;
+	return reply_delay_pending(&c->delay) || c->auth_job != NULL || c->update_job != NULL ||
+	       c->read_job != NULL;
 }
 
 bool pop3_client_tls(const struct pop3_client *c)
@@ -96,6 +97,7 @@ void pop3_client_free(struct pop3_client *c)
 	sasl_free(c->sasl);
 	auth_job_cancel(c->auth_job);
 	store_job_cancel(c->update_job);
+	store_job_cancel(c->read_job);
 	memset(c->user, 0, sizeof c->user);
 	client_conn_close(&c->conn);   /* last: the worker may stop when it is gone */
 	free(c);

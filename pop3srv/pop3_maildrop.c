@@ -65,7 +65,7 @@ static int add_entry(const struct store_entry *e, void *arg)
 	return 0;
 }
 
-static int load(struct store *st, int64_t person_id, struct pop3_maildrop *d)
+int pop3_maildrop_load(struct store *st, int64_t person_id, struct pop3_maildrop *d)
 {
 	struct store_mailbox mb;
 	if (store_mailbox_find(st, person_id, "INBOX", &mb) < 0)
@@ -82,8 +82,8 @@ static int load(struct store *st, int64_t person_id, struct pop3_maildrop *d)
 	return 0;
 }
 
-enum pop3_open_result pop3_maildrop_open(struct store *st, const char *run_dir,
-                                         int64_t person_id, struct pop3_maildrop **out)
+enum pop3_open_result pop3_maildrop_lock(const char *run_dir, int64_t person_id,
+                                         struct pop3_maildrop **out)
 {
 	struct pop3_maildrop *d = calloc(1, sizeof *d);
 	if (d == NULL) {
@@ -94,10 +94,6 @@ enum pop3_open_result pop3_maildrop_open(struct store *st, const char *run_dir,
 	if (r != 0) {
 		free(d);
 		return r > 0 ? POP3_OPEN_IN_USE : POP3_OPEN_FAILED;
-	}
-	if (load(st, person_id, d) < 0) {
-		pop3_maildrop_free(d);
-		return POP3_OPEN_FAILED;
 	}
 	*out = d;
 	return POP3_OPEN_OK;

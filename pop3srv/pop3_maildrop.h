@@ -52,11 +52,16 @@ enum pop3_open_result {
 	POP3_OPEN_FAILED,        /* store or file system trouble (logged) */
 };
 
-/* Locks and loads PERSON_ID's INBOX into *OUT (free with
- * pop3_maildrop_free()). */
-enum pop3_open_result pop3_maildrop_open(struct store *st, const char *run_dir,
-                                         int64_t person_id,
+/* Locks PERSON_ID's maildrop: *OUT gets it, empty until
+ * pop3_maildrop_load() (free with pop3_maildrop_free()).  Only a local
+ * file's lock: runs on the loop. */
+enum pop3_open_result pop3_maildrop_lock(const char *run_dir, int64_t person_id,
                                          struct pop3_maildrop **out);
+
+/* Loads PERSON_ID's INBOX from ST into D, locked and empty: a read, run
+ * as store_read.h says.  Returns 0, or -1 after a store failure
+ * (store_last_error) or running out of memory (logged). */
+int pop3_maildrop_load(struct store *st, int64_t person_id, struct pop3_maildrop *d);
 
 /* Releases the lock and frees D; nothing is deleted.  NULL is ignored. */
 void pop3_maildrop_free(struct pop3_maildrop *d);

@@ -9,14 +9,17 @@
 #include "pop3_client.h"
 #include "pop3_maildrop.h"
 
-/* Starts sending message M: the whole of it (LINES < 0, RETR) or its
- * header and first LINES body lines (TOP).  Queues the +OK line. */
-void pop3_retr_start(struct pop3_client *c, struct pop3_msg *m, long lines);
+/* Answers RETR (LINES < 0: the whole of message M) or TOP (its header
+ * and first LINES body lines): once the store says M is still there,
+ * "+OK" and the transfer starts, else "-ERR".  Both are reads, run as
+ * store_read.h says: the session takes no input meanwhile. */
+void pop3_retr(struct pop3_client *c, struct pop3_msg *m, long lines);
 
-/* Sends more of the transfer until the output is full or the message is
- * done (c->xfer.active false).  Returns 0, or -1 when the connection
- * must end (the message could not be read: the client cannot be told in
- * the middle of a multi-line answer). */
+/* Sends more of the transfer until the output is full, a chunk is being
+ * read on the pool (c->read_job), or the message is done (c->xfer.active
+ * false).  Returns 0, or -1 when the connection must end (the message
+ * could not be read: the client cannot be told in the middle of a
+ * multi-line answer). */
 int pop3_retr_continue(struct pop3_client *c);
 
 #endif

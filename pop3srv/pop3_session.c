@@ -103,27 +103,11 @@ static void cmd_list(struct pop3_client *c, const struct pop3_cmd *cmd, bool uid
 	pop3_reply(c, ".");
 }
 
-/* True when M's message is still in the store: an IMAP session may
- * have expunged it since login and the collector removed it.  The answer
- * must be known before "+OK" goes out; a multi-line reply cannot turn
- * into an error half-way. */
-static bool still_there(struct pop3_client *c, const struct pop3_msg *m)
-{
-	int64_t size, refs;
-	if (store_message_info(c->srv->store, m->message_id, &size, &refs) == 0)
-		return true;
-	if (store_error_transient(c->srv->store))
-		pop3_reply(c, "-ERR [SYS/TEMP] the store is busy; try again");
-	else
-		pop3_reply(c, "-ERR that message was removed by another session");
-	return false;
-}
-
 static void cmd_retr(struct pop3_client *c, const struct pop3_cmd *cmd)
 {
 	struct pop3_msg *m = message_arg(c, cmd->argv[0]);
-	if (m != NULL && still_there(c, m))
-		pop3_retr_start(c, m, -1);
+	if (m != NULL)
+		pop3_retr(c, m, -1);
 }
 
 static void cmd_top(struct pop3_client *c, const struct pop3_cmd *cmd)
@@ -134,8 +118,8 @@ static void cmd_top(struct pop3_client *c, const struct pop3_cmd *cmd)
 		return;
 	}
 	struct pop3_msg *m = message_arg(c, cmd->argv[0]);
-	if (m != NULL && still_there(c, m))
-		pop3_retr_start(c, m, (long)lines);
+	if (m != NULL)
+		pop3_retr(c, m, (long)lines);
 }
 
 static void cmd_dele(struct pop3_client *c, const struct pop3_cmd *cmd)

@@ -35,7 +35,7 @@ struct msv_settings {
 
 struct msv_server {
 	struct worker w;
-	struct store *store;         /* the loop's: reads only */
+	struct store *store;         /* the loop's: reads only, store_read.h */
 	struct auth *auth;
 	struct auth_pool *auth_pool; /* started on the first login */
 	char hostname[128];
@@ -72,7 +72,7 @@ struct msv_client {
 	struct msv_args args;
 	struct sasl_session *sasl;   /* an AUTHENTICATE exchange in progress */
 	struct auth_job *auth_job;   /* a login being checked: input waits */
-	struct store_job *job;       /* a script change on the pool: input waits */
+	struct store_job *job;       /* a read or a change on the pool: input waits */
 	struct reply_delay delay;    /* a failed login's answer, sent late */
 	bool authed;
 	struct auth_identity who;
@@ -129,7 +129,7 @@ void msv_cmd_starttls(struct msv_client *c);
 /* "PLAIN" when a password may be taken here, else "". */
 const char *msv_mechanisms(const struct msv_client *c);
 
-/* ---- msv_script.c: the commands that only read ---- */
+/* ---- msv_script.c: the commands that only read (store_read.h) ---- */
 
 void msv_cmd_listscripts(struct msv_client *c);
 void msv_cmd_getscript(struct msv_client *c);
@@ -138,9 +138,16 @@ void msv_cmd_havespace(struct msv_client *c);
 /* True when the script S (LEN bytes) compiles; else answers NO with the
  * line:col message and returns false. */
 bool msv_script_compiles(struct msv_client *c, const char *s, size_t len);
-/* True when the person may store a script NAME of SIZE bytes now; else
- * answers NO (QUOTA/...) and returns false. */
-bool msv_script_fits(struct msv_client *c, const char *name, uint64_t size);
+/* True when a script of SIZE bytes is within SIEVE_SCRIPT_MAX; else
+ * answers NO (QUOTA/MAXSIZE) and returns false. */
+bool msv_script_size_ok(struct msv_client *c, uint64_t size);
+/* A store read, for a job: *ROOM gets whether PERSON_ID may keep a
+ * script NAME (one replaced, or a new one within MAX scripts).  Returns
+ * 0, or -1 after a store failure. */
+int msv_script_room(struct store *st, int64_t person_id, const char *name, unsigned max,
+                    bool *room);
+/* Answers NO (QUOTA/MAXSCRIPTS): no room for another script. */
+void msv_script_no_room(struct msv_client *c);
 
 /* ---- msv_write.c: the commands that change the store (on the pool) ---- */
 

@@ -3,7 +3,8 @@
  * 2.6 PUTSCRIPT, 2.8 SETACTIVE, 2.10 DELETESCRIPT, 2.11.1 RENAMESCRIPT):
  * each is one write job on the worker's store pool (store_pool.h),
  * never on the loop; the session takes no input until its answer,
- * which goes out once the change is committed.  A store that stays
+ * which goes out once the change is committed (PUTSCRIPT counts the
+ * scripts against sieve.max_scripts inside it).  A store that stays
  * locked past store.busy_timeout_ms answers NO (TRYLATER).
  */
 #include "msv.h"
@@ -27,7 +28,23 @@ struct write_job {
 	char *a, *b;             /* names; PUT: the name and the script */
 	size_t blen;
 	int64_t now;
+	unsigned max;            /* PUT: sieve.max_scripts */
+	bool no_room;            /* PUT: refused, a new script past it */
 };
+
+/* PUT: a new script only within sieve.max_scripts, counted inside the
+ * write's own transaction so that two sessions cannot both pass. */
+static int put(struct store *st, struct write_job *j)
+{
+	bool room;
+	if (msv_script_room(st, j->person_id, j->a, j->max, &room) < 0)
+		return -1;
+	if (!room) {
+		j->no_room = true;
+		return -1;
+	}
+	return store_sieve_put(st, j->person_id, j->a, j->b, j->blen, j->now);
+}
 
 static int run(struct store *st, void *local, void *ctx)
 {
@@ -35,7 +52,7 @@ static int run(struct store *st, void *local, void *ctx)
 	(void)local;
 	switch (j->kind) {
 	case W_PUT:
-		return store_sieve_put(st, j->person_id, j->a, j->b, j->blen, j->now);
+		return put(st, j);
 	case W_ACTIVATE:
 		return store_sieve_activate(st, j->person_id, j->a[0] ? j->a : NULL);
 	case W_DELETE:
@@ -81,7 +98,9 @@ static void done(void *ctx, int rc, enum store_error err)
 	struct write_job *j = ctx;
 	struct msv_client *c = j->c;
 	c->job = NULL;
-	if (rc < 0) {
+	if (rc < 0 && j->no_room) {
+		msv_script_no_room(c);
+	} else if (rc < 0) {
 		refused(c, j, err);
 	} else {
 		log_info("sieve_change", "session=%s user=%s op=%s name=%s", c->session,
@@ -117,7 +136,7 @@ static void submit(struct msv_client *c, enum write_kind kind, bool two)
 		return;
 	}
 	*j = (struct write_job){ c, kind, c->who.person_id, args->v[1].s, NULL, 0,
-	                         (int64_t)time(NULL) };
+	                         (int64_t)time(NULL), c->srv->set.max_scripts, false };
 	args->v[1].s = NULL;
 	if (two) {
 		j->b = args->v[2].s;
@@ -136,8 +155,7 @@ void msv_cmd_putscript(struct msv_client *c)
 		msv_no(c, false, NULL, "bad script name");
 		return;
 	}
-	if (!msv_script_compiles(c, script->s, script->len) ||
-	    !msv_script_fits(c, name->s, script->len))
+	if (!msv_script_compiles(c, script->s, script->len))
 		return;
 	submit(c, W_PUT, true);
 }

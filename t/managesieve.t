@@ -67,7 +67,8 @@ class Sieve(RawLines):
 
 
 s = ImapSuite(conf={"auth": {"plaintextmincipher": 128},
-                    "store": {"busy_timeout_ms": 300}}, name="managesieve")
+                    "store": {"busy_timeout_ms": 300},
+                    "sieve": {"max_scripts": 2}}, name="managesieve")
 s.start_imap()
 s.start_daemons()
 port = emstest.free_port()
@@ -143,6 +144,17 @@ t.like(c.cmd('DELETESCRIPT "spare"')[1], b"NO (NONEXISTENT)", "and it is gone")
 t.like(c.cmd('HAVESPACE "new" 1000')[1], b"OK", "HAVESPACE for a small script")
 t.like(c.cmd('HAVESPACE "new" 10000000')[1], b"NO (QUOTA/MAXSIZE)",
        "HAVESPACE over the size limit")
+# sieve.max_scripts = 2: "main" and one more
+t.like(c.put("two", "keep;\r\n"), b"OK", "a second script, within sieve.max_scripts")
+t.like(c.cmd('HAVESPACE "three" 10')[1], b"NO (QUOTA/MAXSCRIPTS)",
+       "HAVESPACE for a third script: over sieve.max_scripts")
+t.like(c.put("three", "keep;\r\n"), b"NO (QUOTA/MAXSCRIPTS)",
+       "PUTSCRIPT of a third script is refused")
+t.like(c.cmd('HAVESPACE "two" 10')[1], b"OK", "HAVESPACE to replace a script is fine")
+t.like(c.put("two", "discard;\r\n"), b"OK", "and so is PUTSCRIPT replacing it")
+lines, ok = c.cmd("LISTSCRIPTS")
+t.is_(sorted(lines), [b'"main" ACTIVE', b'"two"'], "the refused script was not stored")
+t.like(c.cmd('DELETESCRIPT "two"')[1], b"OK", "DELETESCRIPT makes room again")
 big = "keep;\n" + "#" * 70000 + "\n"
 t.like(c.put("big", big), b"NO (QUOTA/MAXSIZE)", "PUTSCRIPT over the size limit")
 t.like(c.cmd("NOOP")[1], b"OK", "the session goes on after it")

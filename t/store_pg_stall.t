@@ -7,9 +7,11 @@ store.loop_timeout_ms = 500.  Every process of the cluster is stopped
 to a client: connections stay open and nothing comes back.  Meanwhile
 an IMAP SELECT (a read on imap4srv's event loop) is answered NO
 [UNAVAILABLE] instead of hanging, another session of the same process
-is still served, and an LMTP recipient (looked up on smtpgw's loop) gets
-a temporary refusal; no ems process is killed as hung.  Once the server
-runs again the same sessions select, and deliver, by themselves.
+is still served, a POP3 RETR (a read on pop3srv's pool, bounded the
+same way) is answered -ERR [SYS/TEMP], and an LMTP recipient (looked up
+on smtpgw's loop) gets a temporary refusal; no ems process is killed as
+hung.  Once the server runs again the same sessions select, retrieve,
+and deliver, by themselves.
 """
 
 import imaplib
@@ -21,7 +23,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import emspg  # noqa: E402
 import emstest  # noqa: E402
-from emsproto import USER  # noqa: E402
+from emsproto import PASSWORD, USER, RawLines  # noqa: E402
 
 # Bound on any one answer: a loop stuck on the server would exceed it.
 ANSWER = 20
@@ -63,6 +65,22 @@ b = s.connect()
 a.sock.settimeout(ANSWER)
 b.sock.settimeout(ANSWER)
 t.is_(lmtp_code(), 250, "a delivery with the server answering")
+pop_port = emstest.free_port()
+s.start_listening("pop3srv", pop_port, emstest.free_port(), ())
+p = RawLines(pop_port)
+p.send("USER %s\r\nPASS %s\r\n" % (USER, PASSWORD))
+p.line()
+t.ok(p.line(timeout=ANSWER).startswith(b"+OK maildrop has 1"), "a POP3 session logs in")
+
+
+def retr_answer():
+    """The first line of the answer to RETR 1 (its text read and dropped)."""
+    p.send("RETR 1\r\n")
+    first = p.line(timeout=ANSWER)
+    for _ in range(10000 if first.startswith(b"+OK") else 0):   # a short message
+        if p.line(timeout=ANSWER) == b".":
+            break
+    return first.decode(errors="replace")
 
 stopped = emstest.descendants(c.pid)   # the postmaster and its children
 signal_all(stopped, signal.SIGSTOP)
@@ -85,6 +103,11 @@ try:
         code = "no answer: %s" % e
     t.ok(isinstance(code, int) and 400 <= code < 500,
          "an LMTP recipient is refused for now (got %r)" % (code,))
+    try:
+        got = retr_answer()
+    except OSError as e:
+        got = "no answer: %s" % e
+    t.ok(got.startswith("-ERR [SYS/TEMP]"), "POP3 RETR is answered -ERR [SYS/TEMP] (%s)" % got)
     t.ok(all(p.poll() is None for p in s.procs), "no ems process died")
 finally:
     signal_all(stopped, signal.SIGCONT)
@@ -101,8 +124,11 @@ t.ok(emstest.wait_for(selects, timeout=60, interval=0.5),
      "once the server answers again, the same session selects INBOX")
 t.ok(emstest.wait_for(lambda: lmtp_code() == 250, timeout=60, interval=0.5),
      "and deliveries are taken again")
+t.ok(retr_answer().startswith("+OK"), "and the same POP3 session retrieves the message")
 a.logout()
 b.logout()
+p.send("QUIT\r\n")
+p.sock.close()
 t.ok(all(p.poll() is None for p in s.procs), "still no ems process died")
 s.stop()
 t.done()
