@@ -163,12 +163,19 @@ static int below_each(const struct store_mailbox *m, void *arg)
 	return 0;
 }
 
-int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb)
+int imap_list_children(struct store *st, int64_t person_id, const char *name,
+                       bool *children)
 {
-	struct below b = { mb->name, false };
-	if (store_mailbox_list(c->srv->store, c->person_id, below_each, &b) < 0)
+	struct below b = { name, false };
+	if (store_mailbox_list(st, person_id, below_each, &b) < 0)
 		return -1;
-	imap_outf(c, "* LIST (%s%s%s) \"/\" ", b.found ? "\\HasChildren" : "\\HasNoChildren",
+	*children = b.found;
+	return 0;
+}
+
+int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb, bool children)
+{
+	imap_outf(c, "* LIST (%s%s%s) \"/\" ", children ? "\\HasChildren" : "\\HasNoChildren",
 	          mb->special_use[0] ? " " : "", mb->special_use);
 	imap_out_mailbox(c, mb->name);
 	return imap_outs(c, "\r\n");
@@ -179,12 +186,12 @@ int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb)
 static int answer_status(struct imap_client *c, const struct lentry *e,
                          const struct list_args *a)
 {
-	struct store_mailbox mb;
-	if (store_mailbox_find(c->srv->store, c->person_id, e->name, &mb) < 0)
+	struct imap_status_of st;
+	if (imap_status_read(c->srv->store, c->person_id, e->name, &st) < 0)
 		return store_last_error(c->srv->store) == STORE_E_NOTFOUND ? 0 : -1;
-	int r = imap_status_write(c, &mb, &a->status);
-	store_mailbox_clear(&mb);
-	return r;
+	imap_status_send(c, &st, &a->status);
+	imap_status_clear(&st);
+	return 0;
 }
 
 static int answer_all(struct imap_client *c, struct ltree *t, const struct list_args *a)

@@ -456,24 +456,61 @@ enum cmd_result imap_cmd_unsubscribe(struct imap_client *c)
 
 /* ---- STATUS ---- */
 
+/* A STATUS on its way (a read job, imap_job.h). */
+struct status_job {
+	int64_t person;
+	char name[IMAP_NAME_MAX + 1];
+	struct imap_status_ask ask;
+	struct imap_status_of st;
+};
+
+static int status_run(struct store *st, void *arg)
+{
+	struct status_job *j = arg;
+	return imap_status_read(st, j->person, j->name, &j->st);
+}
+
+static enum cmd_result status_apply(struct imap_client *c, void *arg, int rc,
+                                    enum store_error err)
+{
+	struct status_job *j = arg;
+	if (rc < 0 && err == STORE_E_NOTFOUND)
+		return imap_done(c, "NO", "[NONEXISTENT] no such mailbox");
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	if (imap_status_asks_modseq(&j->ask))
+		imap_view_condstore_enable(c);
+	imap_status_send(c, &j->st, &j->ask);
+	return imap_done(c, "OK", "STATUS completed");
+}
+
+static void status_free(void *arg)
+{
+	struct status_job *j = arg;
+	imap_status_clear(&j->st);
+	free(j);
+}
+
+static const struct imap_job_ops status_ops = { STORE_JOB_READ, status_run, status_apply,
+	                                        status_free };
+
 enum cmd_result imap_cmd_status(struct imap_client *c)
 {
 	char name[IMAP_NAME_MAX + 1];
 	struct imap_status_ask ask;
-	struct store_mailbox mb;
 	enum cmd_result r;
 	if (mailbox_arg(c, name, &r) < 0)
 		return r;
 	if (imap_p_sp(&c->active.p) < 0 || imap_status_parse(&c->active.p, &ask) < 0 ||
 	    imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
-	if (find(c, name, &mb, &r) < 0)
-		return r;
-	if (imap_status_asks_modseq(&ask))
-		imap_view_condstore_enable(c);
-	int e = imap_status_write(c, &mb, &ask);
-	store_mailbox_clear(&mb);
-	return e < 0 ? imap_store_failed(c, "STATUS") : imap_done(c, "OK", "STATUS completed");
+	struct status_job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return imap_done(c, "NO", "[UNAVAILABLE] out of memory, try again later");
+	j->person = c->person_id;
+	snprintf(j->name, sizeof j->name, "%s", name);
+	j->ask = ask;
+	return imap_read_start(c, &status_ops, j);
 }
 
 enum cmd_result imap_cmd_namespace(struct imap_client *c)

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void deselect(struct imap_client *c)
@@ -112,7 +113,7 @@ static int resync(struct imap_client *c, struct select_params *sp)
 	return imap_view_send_changed(c, known, sp->modseq);
 }
 
-static void announce(struct imap_client *c, uint32_t total)
+static void announce(struct imap_client *c, uint32_t total, bool children)
 {
 	struct imap_view *v = c->view;
 	char id[IMAP_OBJECTID_MAX];
@@ -120,7 +121,7 @@ static void announce(struct imap_client *c, uint32_t total)
 	imap_untagged(c, "%u EXISTS", v->n);
 	if (imap_rev2(c)) {
 		/* no RECENT or UNSEEN, but the mailbox's LIST (RFC 9051 6.3.2) */
-		imap_list_selected(c, &v->mb);
+		imap_list_selected(c, &v->mb, children);
 	} else {
 		imap_untagged(c, "%u RECENT", v->recent);
 		uint32_t unseen = imap_view_first_unseen(v);
@@ -137,61 +138,112 @@ static void announce(struct imap_client *c, uint32_t total)
 		              v->n, total);
 }
 
-/* SELECT/EXAMINE after its arguments were read; WHY is set when the
- * name was refused. */
-static enum cmd_result select_open(struct imap_client *c, const char *name, const char *why,
-                                   bool readonly, struct select_params *sp)
+/* A SELECT or EXAMINE on its way: what it asks, and what the store
+ * gave (a read job, imap_job.h). */
+struct select_job {
+	char name[IMAP_NAME_MAX + 1];
+	bool readonly;
+	bool rev2;                   /* an IMAP4rev2 session: its LIST is sent */
+	int64_t person_id;
+	uint32_t limit;              /* Message-Cap */
+	struct store *claims;        /* the loop's claims handle, or NULL: the run's own */
+	struct select_params sp;
+	bool found;                  /* the mailbox exists */
+	struct store_mailbox_counts k;
+	bool children;               /* the mailbox has some (IMAP4rev2's LIST) */
+	struct imap_view *view;
+};
+
+static int select_run(struct store *st, void *ctx)
 {
+	struct select_job *j = ctx;
 	struct store_mailbox mb;
-	struct store_mailbox_counts k = { 0 };
+	if (store_mailbox_find(st, j->person_id, j->name, &mb) < 0)
+		return store_last_error(st) == STORE_E_NOTFOUND ? 0 : -1;
+	j->found = true;
+	if (j->limit && store_mailbox_counts(st, mb.id, &j->k) < 0)
+		memset(&j->k, 0, sizeof j->k);   /* only the ALERT's total */
+	int r = j->rev2 ? imap_list_children(st, j->person_id, mb.name, &j->children) : 0;
+	if (r == 0)
+		j->view = imap_view_load(st, j->claims ? j->claims : st, &mb, j->readonly, j->limit);
+	store_mailbox_clear(&mb);
+	return j->view != NULL ? 0 : -1;
+}
+
+static enum cmd_result select_apply(struct imap_client *c, void *ctx, int rc,
+                                    enum store_error err)
+{
+	struct select_job *j = ctx;
+	const char *what = j->readonly ? "EXAMINE" : "SELECT";
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	if (!j->found)
+		return imap_done(c, "NO", "[NONEXISTENT] no such mailbox");
+	c->view = j->view;
+	j->view = NULL;
+	c->state = IMAP_SELECTED;
+	if (j->sp.condstore)
+		c->enabled |= IMAP_ENABLED_CONDSTORE;
+	announce(c, (uint32_t)j->k.messages, j->children);
+	if (j->sp.qresync && resync(c, &j->sp) < 0)
+		return imap_store_failed(c, what);
+	log_info("imap_select", "session=%s mailbox=%s messages=%u readonly=%s",
+	         c->session, log_quote(j->name), c->view->n,
+	         j->readonly ? "yes" : "no");
+	return imap_done(c, "OK", "[%s] %s completed", j->readonly ? "READ-ONLY" : "READ-WRITE",
+	                 what);
+}
+
+static void select_free(void *ctx)
+{
+	struct select_job *j = ctx;
+	imap_view_free(j->view);
+	params_free(&j->sp);
+	free(j);
+}
+
+static const struct imap_job_ops select_ops = { STORE_JOB_READ, select_run, select_apply,
+	                                        select_free };
+
+/* SELECT/EXAMINE after its arguments were read (J's); WHY is set when
+ * the name was refused. */
+static enum cmd_result select_open(struct imap_client *c, struct select_job *j,
+                                   const char *why)
+{
 	/* a failed SELECT leaves no mailbox selected (RFC 3501) */
 	if (c->view != NULL) {
 		deselect(c);
 		imap_untagged(c, "OK [CLOSED] previous mailbox closed");
 	}
-	if (why != NULL)
+	if (why != NULL) {
+		select_free(j);
 		return imap_done(c, "NO", "[CANNOT] %s", why);
-	if (store_mailbox_find(c->srv->store, c->person_id, name, &mb) < 0)
-		return store_last_error(c->srv->store) == STORE_E_NOTFOUND
-		       ? imap_done(c, "NO", "[NONEXISTENT] no such mailbox")
-		       : imap_store_failed(c, "SELECT");
-	if (c->srv->set.message_cap)
-		store_mailbox_counts(c->srv->store, mb.id, &k);
-	c->view = imap_view_open(c, &mb, readonly);
-	store_mailbox_clear(&mb);
-	if (c->view == NULL)
-		return imap_store_failed(c, "SELECT");
-	c->state = IMAP_SELECTED;
-	if (sp->condstore)
-		c->enabled |= IMAP_ENABLED_CONDSTORE;
-	announce(c, (uint32_t)k.messages);
-	if (sp->qresync && resync(c, sp) < 0)
-		return imap_store_failed(c, readonly ? "EXAMINE" : "SELECT");
-	log_info("imap_select", "session=%s mailbox=%s messages=%u readonly=%s",
-	         c->session, log_quote(name), c->view->n,
-	         readonly ? "yes" : "no");
-	return imap_done(c, "OK", "[%s] %s completed", readonly ? "READ-ONLY" : "READ-WRITE",
-	                 readonly ? "EXAMINE" : "SELECT");
+	}
+	j->person_id = c->person_id;
+	j->rev2 = imap_rev2(c);
+	j->limit = c->srv->set.message_cap;
+	j->claims = imap_reads_inline(c) ? c->srv->claims : NULL;
+	return imap_read_start(c, &select_ops, j);
 }
 
 static enum cmd_result do_select(struct imap_client *c, bool readonly)
 {
 	struct imap_parser *p = &c->active.p;
-	char name[IMAP_NAME_MAX + 1];
 	const char *why = NULL;
-	struct select_params sp = { 0 };
-	int e = imap_p_sp(p) < 0 ? -1 : imap_p_mailbox(p, name, &why);
-	if (e == -1 || (e == 0 && select_params(p, &sp) < 0)) {
-		params_free(&sp);
+	struct select_job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return imap_done(c, "NO", "[UNAVAILABLE] out of memory, try again later");
+	j->readonly = readonly;
+	int e = imap_p_sp(p) < 0 ? -1 : imap_p_mailbox(p, j->name, &why);
+	if (e == -1 || (e == 0 && select_params(p, &j->sp) < 0)) {
+		select_free(j);
 		return imap_bad_syntax(c);
 	}
-	if (sp.qresync && !(c->enabled & IMAP_ENABLED_QRESYNC)) {
-		params_free(&sp);
+	if (j->sp.qresync && !(c->enabled & IMAP_ENABLED_QRESYNC)) {
+		select_free(j);
 		return imap_done(c, "BAD", "QRESYNC needs ENABLE QRESYNC first");
 	}
-	enum cmd_result r = select_open(c, name, e == -2 ? why : NULL, readonly, &sp);
-	params_free(&sp);
-	return r;
+	return select_open(c, j, e == -2 ? why : NULL);
 }
 
 enum cmd_result imap_cmd_select(struct imap_client *c)

@@ -37,9 +37,14 @@ enum cmd_result imap_cmd_namespace(struct imap_client *c);
 /* imap_cmd_list.c */
 enum cmd_result imap_cmd_list(struct imap_client *c);
 /* The untagged LIST of mailbox MB that SELECT and EXAMINE send to an
- * IMAP4rev2 client (RFC 9051 6.3.2): its children and special use.
- * Returns 0, or -1 after a store failure (logged; nothing sent). */
-int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb);
+ * IMAP4rev2 client (RFC 9051 6.3.2): its special use, and whether it
+ * has CHILDREN (imap_list_children()).  Returns 0, or -1 when the
+ * output failed. */
+int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb, bool children);
+/* A store read, for a job: *CHILDREN gets whether PERSON_ID has a
+ * mailbox below NAME.  Returns 0, or -1 after a store failure. */
+int imap_list_children(struct store *st, int64_t person_id, const char *name,
+                       bool *children);
 enum cmd_result imap_cmd_lsub(struct imap_client *c);
 
 /* imap_cmd_select.c */

@@ -45,8 +45,10 @@ static const struct store_job_ops write_ops = { "imap_write", STORE_JOB_WRITE, j
 	                                        job_done, job_free };
 static const struct store_job_ops lazy_ops = { "imap_flags", STORE_JOB_WRITE_LAZY, job_run,
 	                                       job_done, job_free };
-static const struct store_job_ops plain_ops = { "imap_read", STORE_JOB_PLAIN, job_run,
+static const struct store_job_ops plain_ops = { "imap_plain", STORE_JOB_PLAIN, job_run,
 	                                        job_done, job_free };
+static const struct store_job_ops read_ops = { "imap_read", STORE_JOB_READ, job_run,
+	                                       job_done, job_free };
 
 enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops *ops, void *ctx)
 {
@@ -62,6 +64,7 @@ enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops 
 	j->ctx = ctx;
 	const struct store_job_ops *kind = ops->kind == STORE_JOB_WRITE        ? &write_ops
 	                                   : ops->kind == STORE_JOB_WRITE_LAZY ? &lazy_ops
+	                                   : ops->kind == STORE_JOB_READ       ? &read_ops
 	                                                                       : &plain_ops;
 	struct store_job *job = store_pool_submit(c->srv->w.pool, kind, j);
 	if (job == NULL)
@@ -70,6 +73,24 @@ enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops 
 	c->active.resume = NULL;
 	c->active.on_line = NULL;
 	return CMD_SUSPEND;
+}
+
+enum cmd_result imap_read_start(struct imap_client *c, const struct imap_job_ops *ops,
+                                void *ctx)
+{
+	struct store *st = c->srv->store;
+	if (!imap_reads_inline(c))
+		return imap_job_start(c, ops, ctx);
+	int rc = ops->run(st, ctx);
+	enum cmd_result r = ops->apply(c, ctx, rc, rc < 0 ? store_last_error(st) : STORE_E_NONE);
+	if (ops->free != NULL)
+		ops->free(ctx);
+	return r;
+}
+
+bool imap_reads_inline(const struct imap_client *c)
+{
+	return c->srv->w.pool == NULL || store_reads_inline(c->srv->store);
 }
 
 enum cmd_result imap_job_failed(struct imap_client *c, enum store_error err)

@@ -45,6 +45,20 @@ struct imap_job_ops {
  */
 enum cmd_result imap_job_start(struct imap_client *c, const struct imap_job_ops *ops, void *ctx);
 
+/*
+ * The same for a read (OPS->kind STORE_JOB_READ), run where
+ * libcommon/store_read.h says: on SQLite at once, on the loop's own
+ * handle, APPLY's result returned from here; on a database server as a
+ * job, the command suspended meanwhile.  RUN is written for either.
+ */
+enum cmd_result imap_read_start(struct imap_client *c, const struct imap_job_ops *ops,
+                                void *ctx);
+
+/* True when C's reads run at once on the loop (imap_read_start()): a
+ * read job's RUN then gets the loop's handle, and should claim \Recent
+ * through c->srv->claims, the handle that never waits. */
+bool imap_reads_inline(const struct imap_client *c);
+
 /* Ends the active command after its job failed with ERR:
  * NO [UNAVAILABLE] for a transient failure (the store stayed locked past
  * store.busy_timeout_ms, the disk is full), NO [SERVERBUG] otherwise;

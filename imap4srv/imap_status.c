@@ -78,12 +78,27 @@ static int64_t status_value(const struct imap_client *c, unsigned item,
 	}
 }
 
-int imap_status_write(struct imap_client *c, const struct store_mailbox *mb,
-                      const struct imap_status_ask *ask)
+int imap_status_read(struct store *st, int64_t person_id, const char *name,
+                     struct imap_status_of *out)
 {
-	struct store_mailbox_counts k;
-	if (store_mailbox_counts(c->srv->store, mb->id, &k) < 0)
+	if (store_mailbox_find(st, person_id, name, &out->mb) < 0)
 		return -1;
+	if (store_mailbox_counts(st, out->mb.id, &out->k) < 0) {
+		store_mailbox_clear(&out->mb);
+		return -1;
+	}
+	return 0;
+}
+
+void imap_status_clear(struct imap_status_of *s)
+{
+	store_mailbox_clear(&s->mb);
+}
+
+int imap_status_send(struct imap_client *c, const struct imap_status_of *s,
+                     const struct imap_status_ask *ask)
+{
+	const struct store_mailbox *mb = &s->mb;
 	imap_outs(c, "* STATUS ");
 	imap_out_mailbox(c, mb->name);
 	imap_outs(c, " (");
@@ -95,9 +110,8 @@ int imap_status_write(struct imap_client *c, const struct store_mailbox *mb,
 			imap_mailboxid(mb, id);
 			imap_outf(c, "(%s)", id);
 		} else {
-			imap_outf(c, "%lld", (long long)status_value(c, item, mb, &k));
+			imap_outf(c, "%lld", (long long)status_value(c, item, mb, &s->k));
 		}
 	}
-	imap_outs(c, ")\r\n");
-	return 0;
+	return imap_outs(c, ")\r\n");
 }

@@ -138,32 +138,26 @@ static int claim_each(uint32_t uid, void *arg)
 	return 0;
 }
 
-/* Loads entries past the last uid of the view; *ADDED gets how many. */
-static int load_new(struct imap_client *c, struct imap_view *v, uint32_t *added)
+/* Loads V's entries from ST and claims \Recent of them with CLAIMS. */
+static int load_all(struct store *st, struct store *claims, struct imap_view *v)
 {
 	struct load l = { v, v->readonly, 0, 0 };
-	uint32_t from = imap_view_max_uid(v) + 1;
-	*added = 0;
-	if (v->limit && v->n >= v->limit)
-		return 0;
-	if (store_entry_list(c->srv->store, v->mb.id, from, load_each, &l) < 0 || l.err < 0)
+	if (store_entry_list(st, v->mb.id, 1, load_each, &l) < 0 || l.err < 0)
 		return -1;
-	*added = l.added;
-	/* on the loop, so through the handle that never waits: a claim that
-	 * meets another writer's lock is given up, and those messages are
-	 * not \Recent in this session (another one may claim them) */
+	/* a claim that fails (on the loop's handle: it met another writer's
+	 * lock, and that handle never waits) is given up, and those
+	 * messages are not \Recent in this session (another one may claim
+	 * them) */
 	if (l.added > 0 && !v->readonly &&
-	    store_entry_claim_recent(c->srv->claims, v->mb.id, from, claim_each, v) < 0)
-		log_debug("imap_recent", "session=%s mailbox=%lld from_uid=%u claimed=no",
-		          c->session, (long long)v->mb.id, from);
+	    store_entry_claim_recent(claims, v->mb.id, 1, claim_each, v) < 0)
+		log_debug("imap_recent", "mailbox=%lld claimed=no", (long long)v->mb.id);
 	return 0;
 }
 
-struct imap_view *imap_view_open(struct imap_client *c, const struct store_mailbox *mb,
-                                 bool readonly)
+struct imap_view *imap_view_load(struct store *st, struct store *claims,
+                                 const struct store_mailbox *mb, bool readonly, uint32_t limit)
 {
 	struct imap_view *v = calloc(1, sizeof *v);
-	uint32_t added;
 	if (v == NULL) {
 		log_error("imap_view", "error=\"out of memory\"");
 		return NULL;
@@ -174,11 +168,11 @@ struct imap_view *imap_view_open(struct imap_client *c, const struct store_mailb
 	if (v->mb.name == NULL || v->mb.special_use == NULL)
 		abort();   /* out of memory for a short string */
 	v->readonly = readonly;
-	v->limit = c->srv->set.message_cap;
+	v->limit = limit;
 	/* Changes committed while loading have higher modseqs than this, so
 	 * the first sync still sees them. */
 	v->modseq = mb->highest_modseq;
-	if (load_new(c, v, &added) < 0 || imap_view_flags_init(v) < 0) {
+	if (load_all(st, claims, v) < 0 || imap_view_flags_init(v) < 0) {
 		imap_view_free(v);
 		return NULL;
 	}

@@ -54,12 +54,16 @@ struct imap_view {
 };
 
 /*
- * Selects mailbox MB (copied) for client C: loads its entries (up to
- * Message-Cap), and unless READONLY takes \Recent of the new ones for
- * this session.  Returns the view, or NULL after logging why.
+ * Selects mailbox MB (copied): loads its entries from ST (up to LIMIT,
+ * Message-Cap, 0 for all), and unless READONLY takes \Recent of them
+ * for this session through CLAIMS (ST itself on a pool thread; on the
+ * loop the handle that never waits).  Touches nothing but its
+ * arguments, so it runs in a read job (imap_job.h).  Returns the view,
+ * or NULL after a store failure or running out of memory (logged).
  */
-struct imap_view *imap_view_open(struct imap_client *c, const struct store_mailbox *mb,
-                                 bool readonly);
+struct imap_view *imap_view_load(struct store *st, struct store *claims,
+                                 const struct store_mailbox *mb, bool readonly,
+                                 uint32_t limit);
 
 /* Frees V (NULL is fine). */
 void imap_view_free(struct imap_view *v);

@@ -5,11 +5,12 @@ A suite on a PostgreSQL store of a private cluster of its own, with
 store.loop_timeout_ms = 500.  Every process of the cluster is stopped
 (SIGSTOP), as a hung server or a network that drops every packet looks
 to a client: connections stay open and nothing comes back.  Meanwhile
-an IMAP SELECT (a read on imap4srv's event loop) is answered NO
-[UNAVAILABLE] instead of hanging, another session of the same process
-is still served, a POP3 RETR (a read on pop3srv's pool, bounded the
-same way) is answered -ERR [SYS/TEMP], and an LMTP recipient (looked up
-on smtpgw's loop) gets a temporary refusal; no ems process is killed as
+an IMAP SELECT (a read job on imap4srv's pool, bounded by
+store.loop_timeout_ms) is answered NO [UNAVAILABLE] instead of hanging,
+another session of the same process is still served, a POP3 RETR (a
+read on pop3srv's pool, bounded the same way) is answered -ERR
+[SYS/TEMP], and an LMTP recipient (looked up on smtpgw's loop, bounded
+the same way) gets a temporary refusal; no ems process is killed as
 hung.  Once the server runs again the same sessions select, retrieve,
 and deliver, by themselves.
 """
