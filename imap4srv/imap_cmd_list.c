@@ -14,6 +14,7 @@
  * \NonExistent in LIST-EXTENDED syntax and for IMAP4rev2).
  */
 #include "imap_commands.h"
+#include "imap_job.h"
 #include "imap_list_tree.h"
 #include "imap_names.h"
 #include "imap_status.h"
@@ -181,34 +182,43 @@ int imap_list_selected(struct imap_client *c, const struct store_mailbox *mb, bo
 	return imap_outs(c, "\r\n");
 }
 
-/* RFC 5819: a STATUS after the LIST of each selectable mailbox chosen
- * for itself.  One that vanished meanwhile is skipped. */
-static int answer_status(struct imap_client *c, const struct lentry *e,
-                         const struct list_args *a)
+/* Whether E is answered: for itself (*SELF), or as the parent of a
+ * name below it that is. */
+static bool answered(const struct lentry *e, unsigned opt, bool *self)
 {
-	struct imap_status_of st;
-	if (imap_status_read(c->srv->store, c->person_id, e->name, &st) < 0)
-		return store_last_error(c->srv->store) == STORE_E_NOTFOUND ? 0 : -1;
-	imap_status_send(c, &st, &a->status);
-	imap_status_clear(&st);
-	return 0;
+	*self = e->matched && selected(e, opt);
+	bool parent = !*self && e->show_parent &&
+	              (opt & (LIST_LSUB | SEL_RECURSIVEMATCH) || !e->exists);
+	return *self || parent;
 }
 
-static int answer_all(struct imap_client *c, struct ltree *t, const struct list_args *a)
+/* RFC 5819: a STATUS after the LIST of each selectable mailbox chosen
+ * for itself, read with the names.  One that vanished meanwhile is
+ * skipped (HAVE false). */
+struct list_status {
+	bool have;
+	struct imap_status_of of;
+};
+
+static bool wants_status(const struct lentry *e, unsigned opt)
+{
+	bool self;
+	return answered(e, opt, &self) && self && e->exists && (opt & RET_STATUS);
+}
+
+static void answer_all(struct imap_client *c, const struct ltree *t, const struct list_args *a,
+                       const struct list_status *status)
 {
 	unsigned opt = a->opt;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct lentry *e = &t->e[i];
-		bool self = e->matched && selected(e, opt);
-		bool parent = !self && e->show_parent &&
-		              (opt & (LIST_LSUB | SEL_RECURSIVEMATCH) || !e->exists);
-		if (!self && !parent)
+		bool self;
+		if (!answered(e, opt, &self))
 			continue;
-		answer(c, e, opt, parent);
-		if (self && e->exists && (opt & RET_STATUS) && answer_status(c, e, a) < 0)
-			return -1;
+		answer(c, e, opt, !self);
+		if (status != NULL && status[i].have)
+			imap_status_send(c, &status[i].of, &a->status);
 	}
-	return 0;
 }
 
 /* ---- parsing ---- */
@@ -303,31 +313,94 @@ static int full_patterns(const struct list_args *a, char *full[LIST_PATTERNS_MAX
 	return n;
 }
 
+/* A LIST or LSUB on its way (a read job, imap_job.h): the names are
+ * gathered and chosen, and their STATUS read, in the job. */
+struct list_job {
+	struct list_args a;          /* its patterns are not used: FULL is */
+	char *full[LIST_PATTERNS_MAX];
+	int n;
+	int64_t person;
+	bool utf8;
+	struct ltree t;
+	struct list_status *status;  /* with RET_STATUS: one per name */
+};
+
+static int list_run(struct store *st, void *arg)
+{
+	struct list_job *j = arg;
+	unsigned opt = j->a.opt;
+	if (ltree_gather(st, j->person, j->utf8, &j->t) < 0)
+		return -1;
+	choose(&j->t, opt, j->full, j->n);
+	if (!(opt & RET_STATUS) || j->t.n == 0)
+		return 0;
+	if ((j->status = calloc(j->t.n, sizeof *j->status)) == NULL)
+		return -1;
+	for (size_t i = 0; i < j->t.n; i++) {
+		if (!wants_status(&j->t.e[i], opt))
+			continue;
+		if (imap_status_read(st, j->person, j->t.e[i].name, &j->status[i].of) == 0)
+			j->status[i].have = true;
+		else if (store_last_error(st) != STORE_E_NOTFOUND)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *list_name(const struct list_job *j)
+{
+	return j->a.opt & LIST_LSUB ? "LSUB" : "LIST";
+}
+
+static enum cmd_result list_apply(struct imap_client *c, void *arg, int rc,
+                                  enum store_error err)
+{
+	struct list_job *j = arg;
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	answer_all(c, &j->t, &j->a, j->status);
+	return imap_done(c, "OK", "%s completed", list_name(j));
+}
+
+static void list_free(void *arg)
+{
+	struct list_job *j = arg;
+	for (size_t i = 0; j->status != NULL && i < j->t.n; i++)
+		if (j->status[i].have)
+			imap_status_clear(&j->status[i].of);
+	free(j->status);
+	ltree_free(&j->t);
+	while (j->n > 0)
+		free(j->full[--j->n]);
+	free(j);
+}
+
+static const struct imap_job_ops list_ops = { STORE_JOB_READ, list_run, list_apply,
+	                                      list_free };
+
 static enum cmd_result run_list(struct imap_client *c, bool lsub)
 {
-	struct list_args a;
-	struct ltree t;
-	char *full[LIST_PATTERNS_MAX];
-	const char *cmd = lsub ? "LSUB" : "LIST";
-	if (list_args(&c->active.p, &a, lsub) < 0)
+	struct list_job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return imap_done(c, "NO", "[UNAVAILABLE] out of memory, try again later");
+	if (list_args(&c->active.p, &j->a, lsub) < 0) {
+		free(j);
 		return imap_bad_syntax(c);
-	if (a.npat == 1 && a.pat[0].len == 0) {
+	}
+	if (j->a.npat == 1 && j->a.pat[0].len == 0) {
 		/* LIST "" "": the delimiter and the root */
+		const char *cmd = list_name(j);
+		free(j);
 		imap_untagged(c, "%s (\\Noselect) \"/\" \"\"", cmd);
 		return imap_done(c, "OK", "%s completed", cmd);
 	}
-	int n = full_patterns(&a, full);
-	if (n < 0)
+	if ((j->n = full_patterns(&j->a, j->full)) < 0) {
+		free(j);
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
-	int r = ltree_gather(c, &t);
-	if (r == 0) {
-		choose(&t, a.opt, full, n);
-		r = answer_all(c, &t, &a);
 	}
-	ltree_free(&t);
-	while (n > 0)
-		free(full[--n]);
-	return r < 0 ? imap_store_failed(c, cmd) : imap_done(c, "OK", "%s completed", cmd);
+	j->person = c->person_id;
+	j->utf8 = imap_utf8_names(c);
+	return imap_read_start(c, &list_ops, j);
 }
 
 enum cmd_result imap_cmd_list(struct imap_client *c)

@@ -130,15 +130,15 @@ static void mark_has_children(struct ltree *t, struct lentry *parent, void *arg)
 	parent->has_children = true;
 }
 
-int ltree_gather(struct imap_client *c, struct ltree *t)
+int ltree_gather(struct store *st, int64_t person_id, bool utf8, struct ltree *t)
 {
 	memset(t, 0, sizeof *t);
-	t->utf8 = imap_utf8_names(c);
-	if (store_mailbox_list(c->srv->store, c->person_id, mailbox_each, t) < 0 || t->failed)
+	t->utf8 = utf8;
+	if (store_mailbox_list(st, person_id, mailbox_each, t) < 0 || t->failed)
 		return -1;
 	qsort(t->e, t->n, sizeof *t->e, by_name);
 	struct sub_walk w = { t, t->n };
-	if (store_subscription_list(c->srv->store, c->person_id, subscription_each, &w) < 0 ||
+	if (store_subscription_list(st, person_id, subscription_each, &w) < 0 ||
 	    t->failed)
 		return -1;
 	qsort(t->e, t->n, sizeof *t->e, by_name);
@@ -148,8 +148,8 @@ int ltree_gather(struct imap_client *c, struct ltree *t)
 		add_missing(t, sorted, name);
 	}
 	if (t->failed) {
-		log_error("imap_list", "session=%s error=\"out of memory\"",
-		          c->session);
+		log_error("imap_list", "person=%lld error=\"out of memory\"",
+		          (long long)person_id);
 		return -1;
 	}
 	qsort(t->e, t->n, sizeof *t->e, by_name);

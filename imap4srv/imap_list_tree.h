@@ -31,9 +31,11 @@ struct ltree {
 	bool utf8;              /* the client names mailboxes in UTF-8 */
 };
 
-/* Fills T for the client's person: 0, or -1 after a store failure or
- * when out of memory (logged).  Free T with ltree_free() either way. */
-int ltree_gather(struct imap_client *c, struct ltree *t);
+/* Fills T with PERSON_ID's names from ST, as the client names them
+ * (UTF8: in UTF-8, else modified UTF-7): a read, for a job.  0, or -1
+ * after a store failure or when out of memory (logged).  Free T with
+ * ltree_free() either way. */
+int ltree_gather(struct store *st, int64_t person_id, bool utf8, struct ltree *t);
 
 /* Frees what T holds. */
 void ltree_free(struct ltree *t);
