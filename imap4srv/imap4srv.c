@@ -14,6 +14,10 @@
  *   imap_parse.c        the grammar's terminals
  *   imap_seqset.c, imap_seqlist.c   message sets
  *   imap_view.c         the selected mailbox and its sync with the store
+ *   imap_view_sync.c    that sync as a read job, before a tagged answer
+ *   imap_mailbox_share.c  one read of a mailbox's changes for all its views
+ *   imap_job.c          store work off the loop: writes, and reads on PostgreSQL
+ *   imap_idle_job.c     idling sessions' updates read off the loop
  *   imap_view_flags.c   the FLAGS a session was told (new keywords announced)
  *   imap_cmd_*.c, imap_fetch.c, imap_idle.c, imap_quota.c   commands
  *   imap_fetch_att.c    FETCH attributes

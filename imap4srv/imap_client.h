@@ -76,6 +76,8 @@ struct imap_cmd {
 	 * NULL; cancelled when the command ends first. */
 	struct store_job *job;
 	bool no_expunge;            /* FETCH, STORE, SEARCH: hold EXPUNGEs back */
+	bool synced;                /* the untagged updates before the tagged
+	                               answer went out (imap_view_sync_start()) */
 };
 
 struct imap_view;

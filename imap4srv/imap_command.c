@@ -116,16 +116,10 @@ static void reset_assembly(struct imap_client *c)
 	}
 }
 
-/* The untagged updates due before the tagged response. */
-static void sync_view(struct imap_client *c)
+void imap_view_gone(struct imap_client *c)
 {
-	if (c->view == NULL || imap_view_sync(c, !c->active.no_expunge) == 0)
-		return;
-	if (store_last_error(c->srv->store) == STORE_E_NOTFOUND) {
-		/* the selected mailbox was deleted by another session */
-		imap_outs(c, "* BYE [NONEXISTENT] the selected mailbox was deleted\r\n");
-		c->conn.closing = true;
-	}
+	imap_outs(c, "* BYE [NONEXISTENT] the selected mailbox was deleted\r\n");
+	c->conn.closing = true;
 }
 
 void imap_command_finish(struct imap_client *c, enum cmd_result r)
@@ -140,7 +134,13 @@ void imap_command_finish(struct imap_client *c, enum cmd_result r)
 		c->conn.closing = true;
 		break;
 	case CMD_DONE:
-		sync_view(c);
+		/* the untagged updates due before the tagged answer: a read
+		 * job, which comes back here with synced set */
+		if (c->view != NULL && !cmd->synced && !c->conn.closing &&
+		    imap_view_sync_start(c, !cmd->no_expunge) == CMD_SUSPEND) {
+			c->busy = true;
+			return;
+		}
 		if (imap_outf(c, "%s %s %s\r\n", cmd->tag, cmd->status, cmd->text) < 0)
 			c->conn.closing = true;
 		if (c->state == IMAP_LOGOUT)

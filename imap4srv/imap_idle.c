@@ -8,6 +8,8 @@
  * the untagged responses out at once.
  */
 #include "imap_commands.h"
+#include "imap_idle_job.h"
+#include "imap_job.h"
 #include "imap_mailbox_share.h"
 #include "imap_view.h"
 #include "log.h"
@@ -32,9 +34,12 @@ enum cmd_result imap_cmd_idle(struct imap_client *c)
 	imap_outs(c, "+ idling\r\n");
 	c->idling = true;
 	c->active.on_line = idle_line;
-	/* what changed before IDLE began goes out now */
-	if (c->view != NULL)
+	/* what changed before IDLE began goes out now (off the loop: with
+	 * the next read for the sessions idling on the mailbox) */
+	if (c->view != NULL && imap_reads_inline(c))
 		imap_view_sync(c, true);
+	else if (c->view != NULL)
+		imap_server_mailbox_changed(c->srv, c->view->mb.id);
 	return CMD_INPUT;
 }
 
@@ -49,12 +54,19 @@ static void mailbox_gone(struct imap_client *c)
  * one read of its changes, and pushes what each is told out at once. */
 static void mailbox_group_sync(struct imap_server *srv, struct imap_client **cs, size_t n)
 {
+	if (!imap_reads_inline(cs[0])) {
+		imap_idle_group_start(srv, cs, n);
+		return;
+	}
 	struct imap_share s;
 	int rc = imap_share_head(&s, srv->store, cs[0]->view->mb.id);
 	bool gone = rc < 0 && store_last_error(srv->store) == STORE_E_NOTFOUND;
 	if (rc == 0) {
-		for (size_t i = 0; i < n; i++)
-			imap_share_want(&s, cs[i]->view);
+		for (size_t i = 0; i < n; i++) {
+			struct imap_share_seen seen;
+			imap_share_seen_of(cs[i]->view, &seen);
+			imap_share_want(&s, &seen);
+		}
 		rc = imap_share_read(&s, srv->store, srv->claims);
 	}
 	stats_inc(STAT_IDLE_READS);
@@ -76,9 +88,7 @@ static int by_mailbox(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The idling clients with MAILBOX_ID selected (any mailbox when 0), in
- * *N; NULL when there are none or memory ran out (logged). */
-static struct imap_client **idlers(struct imap_server *srv, int64_t mailbox_id, size_t *n)
+struct imap_client **imap_idlers(struct imap_server *srv, int64_t mailbox_id, size_t *n)
 {
 	struct imap_client **cs = NULL;
 	size_t cap = 0;
@@ -108,7 +118,7 @@ static struct imap_client **idlers(struct imap_server *srv, int64_t mailbox_id, 
 void imap_server_mailbox_changed(struct imap_server *srv, int64_t mailbox_id)
 {
 	size_t n;
-	struct imap_client **cs = idlers(srv, mailbox_id, &n);
+	struct imap_client **cs = imap_idlers(srv, mailbox_id, &n);
 	if (cs == NULL)
 		return;
 	/* one read per mailbox, shared by every session on it: pumping a

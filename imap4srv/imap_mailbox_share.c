@@ -27,7 +27,13 @@ int imap_share_head(struct imap_share *s, struct store *st, int64_t mailbox_id)
 	return 0;
 }
 
-void imap_share_want(struct imap_share *s, const struct imap_view *v)
+void imap_share_seen_of(const struct imap_view *v, struct imap_share_seen *out)
+{
+	*out = (struct imap_share_seen){ v->modseq, v->mb.uidnext, imap_view_max_uid(v), v->n,
+		                         v->limit, v->readonly };
+}
+
+void imap_share_want(struct imap_share *s, const struct imap_share_seen *v)
 {
 	if (s->highest > v->modseq) {
 		s->want_changes = true;
@@ -36,8 +42,8 @@ void imap_share_want(struct imap_share *s, const struct imap_view *v)
 	}
 	/* with Message-Cap, a view below its cap may take older entries that
 	 * expunges made room for */
-	if (s->uidnext != v->mb.uidnext || (v->limit && v->n < v->limit)) {
-		uint32_t from = imap_view_max_uid(v) + 1;
+	if (s->uidnext != v->uidnext || (v->limit && v->n < v->limit)) {
+		uint32_t from = v->max_uid + 1;
 		s->want_fresh = true;
 		if (from < s->from_uid)
 			s->from_uid = from;

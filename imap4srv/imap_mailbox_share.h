@@ -15,6 +15,8 @@
  *
  * Use: imap_share_head(), imap_share_want() for each view, then
  * imap_share_read(), imap_view_apply() for each view, imap_share_free().
+ * The first three are store work only, on the views' imap_share_seen
+ * copies: a job may run them (imap_view_sync_start()).
  */
 #ifndef IMAP_MAILBOX_SHARE_H
 #define IMAP_MAILBOX_SHARE_H
@@ -54,8 +56,22 @@ struct imap_share {
  */
 int imap_share_head(struct imap_share *s, struct store *st, int64_t mailbox_id);
 
-/* Widens S to what view V (of S's mailbox) has not seen yet. */
-void imap_share_want(struct imap_share *s, const struct imap_view *v);
+/* What a share needs of one view to know what it has not seen yet:
+ * copied on the loop, so that a job can read the share off it. */
+struct imap_share_seen {
+	uint64_t modseq;
+	uint32_t uidnext;
+	uint32_t max_uid;
+	uint32_t n, limit;
+	bool readonly;
+};
+
+/* V's part of a share. */
+void imap_share_seen_of(const struct imap_view *v, struct imap_share_seen *out);
+
+/* Widens S to what a view that has seen SEEN (of S's mailbox) has not
+ * seen yet. */
+void imap_share_want(struct imap_share *s, const struct imap_share_seen *seen);
 
 /*
  * Reads what the views given to imap_share_want() need through ST, and

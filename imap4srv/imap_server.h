@@ -41,6 +41,8 @@ struct imap_settings {
 	bool cram_md5;                  /* offer AUTHENTICATE CRAM-MD5 */
 };
 
+struct idle_group;
+
 struct imap_server {
 	struct worker w;                /* loop, cfg, tls (NULL: no STARTTLS),
 	                                   clients, name "imap4srv01" */
@@ -55,6 +57,8 @@ struct imap_server {
 	const char *log_dir;
 	struct imap_settings set;
 	struct imap_trace_file *trace;  /* Server-Trace output, NULL when off */
+	struct idle_group *idle_groups; /* reads in flight for idling sessions
+	                                   (imap_idle_job.h) */
 	uint64_t trace_seq;             /* numbers sessions in the trace */
 };
 

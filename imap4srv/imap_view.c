@@ -330,7 +330,9 @@ int imap_view_sync(struct imap_client *c, bool allow_expunge)
 	if (c->view == NULL)
 		return 0;
 	if (imap_share_head(&s, c->srv->store, c->view->mb.id) == 0) {
-		imap_share_want(&s, c->view);
+		struct imap_share_seen seen;
+		imap_share_seen_of(c->view, &seen);
+		imap_share_want(&s, &seen);
 		if (imap_share_read(&s, c->srv->store, c->srv->claims) == 0)
 			rc = imap_view_apply(c, &s, allow_expunge);
 	}

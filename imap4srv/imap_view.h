@@ -79,6 +79,20 @@ void imap_view_free(struct imap_view *v);
  */
 int imap_view_sync(struct imap_client *c, bool allow_expunge);
 
+/*
+ * The same before a command's tagged answer, as a read job
+ * (imap_read_start()): the command is suspended while the changes are
+ * read, then the updates go out and imap_command_finish() sends the
+ * tagged answer it kept (c->active.synced set).  Returns CMD_SUSPEND,
+ * or CMD_DONE when it ran at once (or could not start: the next sync
+ * catches up).  A mailbox deleted meanwhile ends the session
+ * (imap_view_gone()).
+ */
+enum cmd_result imap_view_sync_start(struct imap_client *c, bool allow_expunge);
+
+/* Ends C's session: its selected mailbox was deleted by another. */
+void imap_view_gone(struct imap_client *c);
+
 struct imap_share;
 
 /*

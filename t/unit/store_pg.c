@@ -589,8 +589,12 @@ static void test_stall(void)
 		usleep(50 * 1000);   /* the back-off is at most 5 s */
 	ok(tries < 200, "once it answers the handle is back by itself");
 
-	/* stalled in the middle of a walk: it fails, it does not end early */
+	/* stalled in the middle of a walk: it fails, it does not end early.
+	 * The bound is longer here: the series is made before its first row,
+	 * and on a loaded machine a 300 ms bound would take that for a stall
+	 * and send the walk again on another backend than PID */
 	int r;
+	drv->reply_timeout(b, 5000);
 	pid = (pid_t)one_int(b, "SELECT pg_backend_pid() + ?1", 0);
 	void *a = prepared(b, "SELECT g, repeat('z', 1000) FROM generate_series(1, ?1) g", 2000000);
 	is_int(drv->step(b, a), 1, "a long walk reads a row");

@@ -278,12 +278,16 @@ static void watch_live(struct ev_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-	if (store_pool_live(watched) == watched_live)
+	/* the loop joins an ended thread (and frees its state) once woken:
+	 * counted only then, or the check below races it */
+	if (store_pool_live(watched) == watched_live &&
+	    atomic_load(&stops) >= atomic_load(&starts) - (int)watched_live)
 		evloop_stop(loop);
 }
 
 /* Runs the loop until P runs LIVE threads (the idle timeout ends the
- * others); true when it did within the generous bound. */
+ * others) and has freed the state of those that ended; true when it did
+ * within the generous bound. */
 static bool wait_live(struct store_pool *p, unsigned live)
 {
 	watched = p;
