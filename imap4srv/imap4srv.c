@@ -18,6 +18,7 @@
  *   imap_mailbox_share.c  one read of a mailbox's changes for all its views
  *   imap_job.c          store work off the loop: writes, and reads on PostgreSQL
  *   imap_idle_job.c     idling sessions' updates read off the loop
+ *   imap_claims.c       \Recent claims, through one handle that never waits
  *   imap_view_flags.c   the FLAGS a session was told (new keywords announced)
  *   imap_cmd_*.c, imap_fetch.c, imap_idle.c, imap_quota.c   commands
  *   imap_fetch_att.c    FETCH attributes
@@ -106,8 +107,8 @@ static int open_imap(struct worker *w)
 	srv.log_dir = config_path(w->cfg, "log_dir");
 	read_settings(&srv);
 	srv.store = store_open_loop(w->cfg);
-	srv.claims = store_open_nowait(w->cfg);
-	if (srv.store == NULL || srv.claims == NULL || imap_auth_open(&srv) < 0)
+	if (srv.store == NULL || imap_claims_open(&srv.claims, w->cfg) < 0 ||
+	    imap_auth_open(&srv) < 0)
 		return -1;
 	srv.spool_dir = config_path(w->cfg, "spool_dir");
 	spool_prepare(srv.spool_dir);   /* a failure is logged; APPENDs will say so */
@@ -126,7 +127,7 @@ static void close_imap(struct worker *w)
 	evloop_del_timer(srv.recheck);
 	wakeup_close(srv.wakeup);
 	imap_auth_close();    /* its check threads watch the loop */
-	store_close(srv.claims);
+	imap_claims_close(&srv.claims);
 	store_close(srv.store);
 	free(srv.set.unixgwy);
 }

@@ -146,7 +146,7 @@ struct select_job {
 	bool rev2;                   /* an IMAP4rev2 session: its LIST is sent */
 	int64_t person_id;
 	uint32_t limit;              /* Message-Cap */
-	struct store *claims;        /* the loop's claims handle, or NULL: the run's own */
+	struct imap_claims *claims;  /* the server's, shared with the loop */
 	struct select_params sp;
 	bool found;                  /* the mailbox exists */
 	struct store_mailbox_counts k;
@@ -165,7 +165,7 @@ static int select_run(struct store *st, void *ctx)
 		memset(&j->k, 0, sizeof j->k);   /* only the ALERT's total */
 	int r = j->rev2 ? imap_list_children(st, j->person_id, mb.name, &j->children) : 0;
 	if (r == 0)
-		j->view = imap_view_load(st, j->claims ? j->claims : st, &mb, j->readonly, j->limit);
+		j->view = imap_view_load(st, j->claims, &mb, j->readonly, j->limit);
 	store_mailbox_clear(&mb);
 	return j->view != NULL ? 0 : -1;
 }
@@ -182,6 +182,9 @@ static enum cmd_result select_apply(struct imap_client *c, void *ctx, int rc,
 	c->view = j->view;
 	j->view = NULL;
 	c->state = IMAP_SELECTED;
+	/* the view was just read: no sync before the tagged answer (what
+	 * came since goes out with the next command's) */
+	c->active.synced = true;
 	if (j->sp.condstore)
 		c->enabled |= IMAP_ENABLED_CONDSTORE;
 	announce(c, (uint32_t)j->k.messages, j->children);
@@ -222,7 +225,7 @@ static enum cmd_result select_open(struct imap_client *c, struct select_job *j,
 	j->person_id = c->person_id;
 	j->rev2 = imap_rev2(c);
 	j->limit = c->srv->set.message_cap;
-	j->claims = imap_reads_inline(c) ? c->srv->claims : NULL;
+	j->claims = &c->srv->claims;
 	return imap_read_start(c, &select_ops, j);
 }
 

@@ -279,6 +279,78 @@ static void close_message(struct imap_client *c, struct fetch_state *f)
 	f->i++;
 }
 
+/* ---- a message read off the loop ---- */
+
+static enum cmd_result fetch_run(struct imap_client *c);
+
+/* True when REQ asks for more of a message than its view entry holds. */
+static bool needs_message(const struct fetch_request *req)
+{
+	for (size_t i = 0; i < req->n; i++)
+		switch (req->att[i].kind) {
+		case FA_ENVELOPE:
+		case FA_BODYSTRUCTURE:
+		case FA_BODY:
+		case FA_SECTION:
+		case FA_BINARY:
+		case FA_BINARY_SIZE:
+			return true;
+		default:
+			break;
+		}
+	return false;
+}
+
+/* When reads run off the loop, the message being answered is loaded
+ * whole on the pool first (imap_message_preload()), then rendered here
+ * from memory. */
+struct preload_job {
+	struct imap_message *m;
+};
+
+static int preload_run(struct store *st, void *arg)
+{
+	struct preload_job *j = arg;
+	return imap_message_preload(j->m, st);
+}
+
+static enum cmd_result preload_apply(struct imap_client *c, void *arg, int rc,
+                                     enum store_error err)
+{
+	struct preload_job *j = arg;
+	struct fetch_state *f = c->active.state;
+	/* between messages: a temporary failure ends the command cleanly;
+	 * another (the message gone) answers it as unreadable, as here */
+	if (rc < 0 && err == STORE_E_TRANSIENT)
+		return imap_job_failed(c, err);
+	f->msg = j->m;
+	j->m = NULL;
+	return fetch_run(c);
+}
+
+static void preload_free(void *arg)
+{
+	struct preload_job *j = arg;
+	imap_message_close(j->m);
+	free(j);
+}
+
+static const struct imap_job_ops preload_ops = { STORE_JOB_READ, preload_run, preload_apply,
+	                                         preload_free };
+
+static enum cmd_result preload_start(struct imap_client *c, struct fetch_state *f)
+{
+	struct preload_job *j = calloc(1, sizeof *j);
+	const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
+	if (j == NULL || (j->m = imap_message_open(c->srv, c->view->mb.id, m)) == NULL) {
+		free(j);
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	}
+	return imap_job_start(c, &preload_ops, j);
+}
+
+/* ---- the loop ---- */
+
 static enum cmd_result fetch_run(struct imap_client *c)
 {
 	struct fetch_state *f = c->active.state;
@@ -297,6 +369,8 @@ static enum cmd_result fetch_run(struct imap_client *c)
 				f->i++;
 				continue;
 			}
+			if (f->msg == NULL && needs_message(&f->req) && !imap_reads_inline(c))
+				return preload_start(c, f);
 			/* FLAGS may show a keyword new to the session */
 			imap_view_flags_announce(c, c->view->msgs[f->l.seq[f->i] - 1].keywords);
 			imap_outf(c, "* %u FETCH (", f->l.seq[f->i]);

@@ -67,7 +67,7 @@ static void mailbox_group_sync(struct imap_server *srv, struct imap_client **cs,
 			imap_share_seen_of(cs[i]->view, &seen);
 			imap_share_want(&s, &seen);
 		}
-		rc = imap_share_read(&s, srv->store, srv->claims);
+		rc = imap_share_read(&s, srv->store, &srv->claims);
 	}
 	stats_inc(STAT_IDLE_READS);
 	stats_add(STAT_IDLE_UPDATES, n);

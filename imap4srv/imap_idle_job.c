@@ -43,7 +43,7 @@ static int group_run(struct store *st, void *local, void *arg)
 		return -1;
 	for (size_t i = 0; i < g->n; i++)
 		imap_share_want(&g->s, &g->seen[i]);
-	return imap_share_read(&g->s, st, st);
+	return imap_share_read(&g->s, st, &g->srv->claims);
 }
 
 static bool same_seen(const struct imap_share_seen *a, const struct imap_share_seen *b)

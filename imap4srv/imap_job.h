@@ -55,8 +55,7 @@ enum cmd_result imap_read_start(struct imap_client *c, const struct imap_job_ops
                                 void *ctx);
 
 /* True when C's reads run at once on the loop (imap_read_start()): a
- * read job's RUN then gets the loop's handle, and should claim \Recent
- * through c->srv->claims, the handle that never waits. */
+ * read job's RUN then gets the loop's handle. */
 bool imap_reads_inline(const struct imap_client *c);
 
 /* Ends the active command after its job failed with ERR:

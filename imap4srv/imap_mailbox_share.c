@@ -113,7 +113,7 @@ static int keep_claimed(uint32_t uid, void *arg)
 	return 0;
 }
 
-int imap_share_read(struct imap_share *s, struct store *st, struct store *claims)
+int imap_share_read(struct imap_share *s, struct store *st, struct imap_claims *claims)
 {
 	if (s->want_changes &&
 	    (store_entry_changes(st, s->mailbox_id, s->since, keep_changed, s) < 0 || s->oom))
@@ -124,7 +124,7 @@ int imap_share_read(struct imap_share *s, struct store *st, struct store *claims
 	if (!s->want_claim || s->n_fresh == 0 ||
 	    s->fresh[s->n_fresh - 1].uid < s->claim_from)
 		return 0;
-	if (store_entry_claim_recent(claims, s->mailbox_id, s->claim_from, keep_claimed, s) < 0)
+	if (imap_claim_recent(claims, s->mailbox_id, s->claim_from, keep_claimed, s) < 0)
 		log_debug("imap_recent", "mailbox=%lld from_uid=%u claimed=no",
 		          (long long)s->mailbox_id, s->claim_from);
 	return 0;

@@ -21,6 +21,7 @@
 #ifndef IMAP_MAILBOX_SHARE_H
 #define IMAP_MAILBOX_SHARE_H
 
+#include "imap_claims.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -76,12 +77,11 @@ void imap_share_want(struct imap_share *s, const struct imap_share_seen *seen);
 /*
  * Reads what the views given to imap_share_want() need through ST, and
  * when new entries came and a view may take \Recent, claims it once
- * through CLAIMS (a handle that never waits: a claim that meets another
- * writer's lock is given up, and those messages are \Recent nowhere
- * here).  Returns 0, or -1 after logging a store failure or running out
+ * through CLAIMS (imap_claims.h: a claim that meets another writer's
+ * lock is given up, and those messages are \Recent nowhere here).  Returns 0, or -1 after logging a store failure or running out
  * of memory.
  */
-int imap_share_read(struct imap_share *s, struct store *st, struct store *claims);
+int imap_share_read(struct imap_share *s, struct store *st, struct imap_claims *claims);
 
 /* Frees what S holds (S itself belongs to the caller). */
 void imap_share_free(struct imap_share *s);

@@ -31,6 +31,7 @@ struct imap_message *imap_message_open(struct imap_server *srv, int64_t mailbox_
 		return NULL;
 	}
 	m->srv = srv;
+	m->st = srv->store;
 	m->src.mailbox_id = mailbox_id;
 	m->src.uid = vm->uid;
 	m->src.message_id = vm->message_id;
@@ -56,14 +57,16 @@ ssize_t imap_message_read(struct imap_message *m, size_t off, void *buf, size_t 
 		memcpy(buf, m->text + off, n);
 		return (ssize_t)n;
 	}
-	return store_entry_read(m->srv->store, &m->src, off, buf, len);
+	if (m->st == NULL)
+		return -1;
+	return store_entry_read(m->st, &m->src, off, buf, len);
 }
 
 const char *imap_message_text(struct imap_message *m, size_t *len)
 {
 	if (m->text == NULL) {
 		void *data;
-		if (store_entry_text(m->srv->store, &m->src, &data, &m->text_len) < 0)
+		if (m->st == NULL || store_entry_text(m->st, &m->src, &data, &m->text_len) < 0)
 			return NULL;
 		m->text = data;
 	}

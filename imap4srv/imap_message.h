@@ -34,6 +34,16 @@ struct imap_message *imap_message_open(struct imap_server *srv, int64_t mailbox_
 void imap_message_close(struct imap_message *m);
 
 /*
+ * Loads all of M a FETCH may need - its raw bytes and MIME structure
+ * (parsed and stored back when none was stored) - through ST, touching
+ * nothing else: a read job's work (imap_job.h) on a pool thread.  After
+ * it M reads nothing more from the store; the other calls answer from
+ * memory.  Returns 0, or -1 after a store failure or running out of
+ * memory (logged).
+ */
+int imap_message_preload(struct imap_message *m, struct store *st);
+
+/*
  * Where section S (part number and HEADER / TEXT / MIME / whole; not
  * HEADER.FIELDS) lies in the raw message: *OFF and *LEN.  Returns 1, 0
  * when the message has no such part, -1 after logging a store failure.

@@ -37,7 +37,8 @@ static struct mime_tree *parse_now(struct imap_message *m)
 	char *blob;
 	size_t blen;
 	if (t != NULL && mime_serialize(t, &blob, &blen) == 0) {
-		if (store_message_set_structure(m->srv->store, m->src.message_id, blob, blen) < 0)
+		if (m->st == NULL ||
+		    store_message_set_structure(m->st, m->src.message_id, blob, blen) < 0)
 			log_warn("imap_message", "message=%lld error=\"structure not stored\"",
 			         (long long)m->src.message_id);
 		free(blob);
@@ -51,8 +52,8 @@ static struct mime_tree *structure(struct imap_message *m)
 	size_t len = 0;
 	if (m->mime != NULL)
 		return m->mime;
-	if (store_message_structure(m->srv->store, m->src.message_id, &data, &len) == 0 &&
-	    data != NULL)
+	if (m->st != NULL &&
+	    store_message_structure(m->st, m->src.message_id, &data, &len) == 0 && data != NULL)
 		m->mime = mime_deserialize(data, len);
 	free(data);
 	if (m->mime == NULL)    /* none stored, or not readable: parse it */
@@ -60,6 +61,15 @@ static struct mime_tree *structure(struct imap_message *m)
 	if (m->mime != NULL)    /* the entry's trace fields lengthen the top header */
 		mime_shift(m->mime, m->src.prefix_len);
 	return m->mime;
+}
+
+int imap_message_preload(struct imap_message *m, struct store *st)
+{
+	size_t len;
+	m->st = st;
+	int r = imap_message_text(m, &len) != NULL && structure(m) != NULL ? 0 : -1;
+	m->st = NULL;
+	return r;
 }
 
 int imap_message_parse(const char *data, size_t len, void **out, size_t *out_len)

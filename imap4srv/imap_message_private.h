@@ -17,6 +17,10 @@
 
 struct imap_message {
 	struct imap_server *srv;
+	struct store *st;           /* its reads: the loop's handle; a pool
+	                               thread's while preloaded there
+	                               (imap_message_preload()); NULL after,
+	                               all of it being in memory then */
 	struct store_entry_msg src; /* the entry's prefix, then the message */
 	int64_t size;               /* of both */
 	char *text;                 /* the whole message, once loaded */

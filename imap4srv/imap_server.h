@@ -10,6 +10,7 @@
 #define IMAP_SERVER_H
 
 #include "client_conn.h"
+#include "imap_claims.h"
 #include "config.h"
 #include "evloop.h"
 #include "store.h"
@@ -48,7 +49,7 @@ struct imap_server {
 	                                   clients, name "imap4srv01" */
 	struct store *store;            /* the loop's own handle: reads; writes
 	                                   go to w.pool (imap_job.h) */
-	struct store *claims;           /* \Recent claims only: never waits, never
+	struct imap_claims claims;      /* \Recent claims only: never waits, never
 	                                   syncs (store_open_nowait()) */
 	struct wakeup_listener *wakeup;
 	struct ev_io *wakeup_io;

@@ -139,7 +139,7 @@ static int claim_each(uint32_t uid, void *arg)
 }
 
 /* Loads V's entries from ST and claims \Recent of them with CLAIMS. */
-static int load_all(struct store *st, struct store *claims, struct imap_view *v)
+static int load_all(struct store *st, struct imap_claims *claims, struct imap_view *v)
 {
 	struct load l = { v, v->readonly, 0, 0 };
 	if (store_entry_list(st, v->mb.id, 1, load_each, &l) < 0 || l.err < 0)
@@ -149,12 +149,12 @@ static int load_all(struct store *st, struct store *claims, struct imap_view *v)
 	 * messages are not \Recent in this session (another one may claim
 	 * them) */
 	if (l.added > 0 && !v->readonly &&
-	    store_entry_claim_recent(claims, v->mb.id, 1, claim_each, v) < 0)
+	    imap_claim_recent(claims, v->mb.id, 1, claim_each, v) < 0)
 		log_debug("imap_recent", "mailbox=%lld claimed=no", (long long)v->mb.id);
 	return 0;
 }
 
-struct imap_view *imap_view_load(struct store *st, struct store *claims,
+struct imap_view *imap_view_load(struct store *st, struct imap_claims *claims,
                                  const struct store_mailbox *mb, bool readonly, uint32_t limit)
 {
 	struct imap_view *v = calloc(1, sizeof *v);
@@ -333,7 +333,7 @@ int imap_view_sync(struct imap_client *c, bool allow_expunge)
 		struct imap_share_seen seen;
 		imap_share_seen_of(c->view, &seen);
 		imap_share_want(&s, &seen);
-		if (imap_share_read(&s, c->srv->store, c->srv->claims) == 0)
+		if (imap_share_read(&s, c->srv->store, &c->srv->claims) == 0)
 			rc = imap_view_apply(c, &s, allow_expunge);
 	}
 	imap_share_free(&s);

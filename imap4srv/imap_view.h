@@ -56,12 +56,11 @@ struct imap_view {
 /*
  * Selects mailbox MB (copied): loads its entries from ST (up to LIMIT,
  * Message-Cap, 0 for all), and unless READONLY takes \Recent of them
- * for this session through CLAIMS (ST itself on a pool thread; on the
- * loop the handle that never waits).  Touches nothing but its
- * arguments, so it runs in a read job (imap_job.h).  Returns the view,
+ * for this session through CLAIMS (imap_claims.h).  Touches nothing but
+ * its arguments, so it runs in a read job (imap_job.h).  Returns the view,
  * or NULL after a store failure or running out of memory (logged).
  */
-struct imap_view *imap_view_load(struct store *st, struct store *claims,
+struct imap_view *imap_view_load(struct store *st, struct imap_claims *claims,
                                  const struct store_mailbox *mb, bool readonly,
                                  uint32_t limit);
 

@@ -15,7 +15,7 @@ struct sync_job {
 	int64_t mailbox_id;
 	struct imap_share_seen seen;
 	bool allow_expunge;
-	struct store *claims;       /* NULL: the run's own handle */
+	struct imap_claims *claims; /* the server's, shared with the loop */
 	bool have;                  /* the share was read */
 	struct imap_share s;
 };
@@ -26,7 +26,7 @@ static int sync_run(struct store *st, void *arg)
 	if (imap_share_head(&j->s, st, j->mailbox_id) < 0)
 		return -1;
 	imap_share_want(&j->s, &j->seen);
-	if (imap_share_read(&j->s, st, j->claims ? j->claims : st) < 0)
+	if (imap_share_read(&j->s, st, j->claims) < 0)
 		return -1;
 	j->have = true;
 	return 0;
@@ -72,6 +72,6 @@ enum cmd_result imap_view_sync_start(struct imap_client *c, bool allow_expunge)
 	j->mailbox_id = c->view->mb.id;
 	imap_share_seen_of(c->view, &j->seen);
 	j->allow_expunge = allow_expunge;
-	j->claims = imap_reads_inline(c) ? c->srv->claims : NULL;
+	j->claims = &c->srv->claims;
 	return imap_read_start(c, &sync_ops, j);
 }

@@ -18,7 +18,7 @@ imap4srv_SRCS := imap4srv/imap4srv.c imap4srv/imap_conn.c \
                  imap4srv/imap_quota.c imap4srv/imap_message.c imap4srv/imap_message_mime.c \
                  imap4srv/imap_search_parse.c imap4srv/imap_search_eval.c \
                  imap4srv/imap_names.c imap4srv/imap_utf7.c imap4srv/imap_flags.c \
-                 imap4srv/imap_trace.c imap4srv/imap_job.c
+                 imap4srv/imap_trace.c imap4srv/imap_job.c imap4srv/imap_claims.c
 
 # Unit tests of program sources (t/unit/NAME.c links these too).
 UNIT_EXTRA_imap_utf7 := imap4srv/imap_utf7.c

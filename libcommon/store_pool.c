@@ -71,6 +71,7 @@ struct store_pool {
 	bool draining;
 	unsigned running;         /* jobs taken by threads, not yet finished */
 	unsigned queued;          /* jobs on the queue */
+	bool writing;             /* a write group runs (one at a time) */
 	unsigned idle;            /* threads waiting for a job */
 	unsigned live;            /* threads started, not ended */
 	unsigned peak;            /* most threads live at once */
@@ -192,14 +193,30 @@ static void run_group(struct worker *w, struct store_job *g)
 	pthread_mutex_unlock(&w->pool->mu);
 }
 
-/* Takes the next group off the queue (called locked, queue not empty):
- * one plain job, or the write jobs at its head, up to the group size. */
+/* Where the next job a thread may take is linked (called locked), or
+ * NULL: the queue's head, but while a write group runs the first job
+ * that does not write.  Writes run one group at a time (the store takes
+ * one writer anyway, and those queued meanwhile make the next group
+ * bigger), and a read never waits behind them for a thread. */
+static struct store_job **next_takeable(struct store_pool *p)
+{
+	struct store_job **at = &p->queue;
+	while (p->writing && *at != NULL && store_job_kind_writes((*at)->ops->kind))
+		at = &(*at)->next;
+	return *at != NULL ? at : NULL;
+}
+
+/* Takes the next group off the queue (called locked, next_takeable()
+ * not NULL): one job that does not write, or the write jobs at the
+ * queue's head, up to the group size. */
 static struct store_job *take_group(struct store_pool *p)
 {
-	struct store_job *g = p->queue, *last = g;
+	struct store_job **at = next_takeable(p);
+	struct store_job *g = *at, *last = g;
 	unsigned n = 1;
 	g->state = JOB_RUNNING;
 	if (store_job_kind_writes(g->ops->kind)) {
+		p->writing = true;
 		while (last->next != NULL && store_job_kind_writes(last->next->ops->kind) &&
 		       n < STORE_POOL_GROUP_MAX) {
 			last = last->next;
@@ -207,9 +224,9 @@ static struct store_job *take_group(struct store_pool *p)
 			n++;
 		}
 	}
-	p->queue = last->next;
-	if (p->queue == NULL)
-		p->queue_tail = &p->queue;
+	*at = last->next;
+	if (*at == NULL)
+		p->queue_tail = at;
 	last->next = NULL;
 	p->running += n;
 	p->queued -= n;
@@ -219,6 +236,10 @@ static struct store_job *take_group(struct store_pool *p)
 /* Moves group G to the finished list (called locked) and wakes the loop. */
 static void finish_group(struct store_pool *p, struct store_job *g)
 {
+	if (store_job_kind_writes(g->ops->kind)) {
+		p->writing = false;
+		pthread_cond_broadcast(&p->cv);   /* the writes that waited may go */
+	}
 	for (struct store_job *j = g; j != NULL; j = j->next) {
 		j->state = JOB_DONE;
 		p->running--;
@@ -239,7 +260,7 @@ static void finish_group(struct store_pool *p, struct store_job *g)
 static bool wait_for_work(struct store_pool *p)
 {
 	unsigned timeout_s = p->size.idle_timeout_s;
-	while (!p->stopping && p->queue == NULL) {
+	while (!p->stopping && next_takeable(p) == NULL) {
 		int rc;
 		p->idle++;
 		if (timeout_s > 0 && p->live > p->size.min) {
@@ -251,7 +272,8 @@ static bool wait_for_work(struct store_pool *p)
 			rc = pthread_cond_wait(&p->cv, &p->mu);
 		}
 		p->idle--;
-		if (rc == ETIMEDOUT && p->queue == NULL && !p->stopping && p->live > p->size.min)
+		if (rc == ETIMEDOUT && next_takeable(p) == NULL && !p->stopping &&
+		    p->live > p->size.min)
 			return false;
 	}
 	return !p->stopping;

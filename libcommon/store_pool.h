@@ -47,9 +47,12 @@
  * a loop's handle, instead of holding the client until TCP gives up.
  * Writes stay unbounded: a COMMIT cut off would leave its outcome unknown.
  *
- * ORDER.  Jobs start in the order submitted; with several threads they
- * may finish in any order.  A caller that needs order within a
- * connection keeps one job in flight per connection.
+ * ORDER.  Jobs start in the order submitted, but for one thing: write
+ * groups run one at a time, and while one runs an idle thread takes the
+ * first job queued that does not write (a read does not wait behind
+ * writes that wait for the store's one writer anyway).  With several
+ * threads jobs may finish in any order.  A caller that needs order
+ * within a connection keeps one job in flight per connection.
  *
  * CANCEL.  A caller whose client goes away cancels its job: the done
  * callback then never runs.  A job still queued is dropped at once; one
