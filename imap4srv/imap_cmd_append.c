@@ -104,8 +104,10 @@ static int append_args(struct imap_client *c, struct append_args *a, const char 
  * the client may be gone before the job ends. */
 struct append_job {
 	char name[IMAP_NAME_MAX + 1];
-	int64_t mailbox_id;
+	int64_t person;
+	int64_t mailbox_id;             /* found by the job */
 	uint32_t uidvalidity;
+	const char *refused;            /* the job's own NO: no such mailbox, quota */
 	struct imap_flagset flags;
 	int64_t date;
 	struct spool *spool;        /* the message, when spooled */
@@ -124,12 +126,33 @@ static void job_free(void *arg)
 
 /* On a pool thread, inside the group's transaction: the message (parsed
  * here, once) and its entry. */
+/* The mailbox and the quota, read inside the write's transaction: 0,
+ * or -1 with J->refused set, or after a store failure. */
+static int check(struct store *st, struct append_job *j)
+{
+	struct store_mailbox mb;
+	if (store_mailbox_find(st, j->person, j->name, &mb) < 0) {
+		if (store_last_error(st) == STORE_E_NOTFOUND)
+			j->refused = "[TRYCREATE] no such mailbox";
+		return -1;
+	}
+	j->mailbox_id = mb.id;
+	j->uidvalidity = mb.uidvalidity;
+	store_mailbox_clear(&mb);
+	int q = imap_quota_check(st, j->person, (int64_t)j->size, 1);
+	if (q > 0)
+		j->refused = "[OVERQUOTA] the quota does not allow it";
+	return q == 0 ? 0 : -1;
+}
+
 static int run(struct store *st, void *arg)
 {
 	struct append_job *j = arg;
 	void *structure = NULL;
 	size_t slen = 0;
 	int64_t id;
+	if (check(st, j) < 0)
+		return -1;
 	if (j->spool != NULL)
 		structure = spool_structure(j->spool, &slen);
 	else
@@ -148,6 +171,8 @@ static int run(struct store *st, void *arg)
 static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum store_error err)
 {
 	struct append_job *j = arg;
+	if (rc < 0 && j->refused != NULL)
+		return imap_done(c, "NO", "%s", j->refused);
 	if (rc < 0)
 		return imap_job_failed(c, err);
 	imap_server_notify(c->srv, j->mailbox_id);
@@ -158,17 +183,14 @@ static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum stor
 
 static const struct imap_job_ops append_ops = { STORE_JOB_WRITE, run, apply, job_free };
 
-/* The job for A into MB; takes the client's spool.  NULL when out of
- * memory. */
-static struct append_job *job_new(struct imap_client *c, const struct append_args *a,
-                                  const struct store_mailbox *mb)
+/* The job for A; takes the client's spool.  NULL when out of memory. */
+static struct append_job *job_new(struct imap_client *c, const struct append_args *a)
 {
 	struct append_job *j = calloc(1, sizeof *j);
 	if (j == NULL)
 		return NULL;
 	snprintf(j->name, sizeof j->name, "%s", a->name);
-	j->mailbox_id = mb->id;
-	j->uidvalidity = mb->uidvalidity;
+	j->person = c->person_id;
 	j->flags = a->flags;
 	j->date = a->date;
 	j->size = a->size;
@@ -187,7 +209,6 @@ static struct append_job *job_new(struct imap_client *c, const struct append_arg
 enum cmd_result imap_cmd_append(struct imap_client *c)
 {
 	struct append_args a = { .spool = NULL };
-	struct store_mailbox mb;
 	const char *why = NULL;
 	int e = append_args(c, &a, &why);
 	if (e == -1)
@@ -196,18 +217,8 @@ enum cmd_result imap_cmd_append(struct imap_client *c)
 		return imap_done(c, "NO", "[CANNOT] %s", why);
 	if (a.size == 0)
 		return imap_done(c, "NO", "[CANNOT] an empty message cannot be stored");
-	/* reads, fast: on the loop */
-	if (store_mailbox_find(c->srv->store, c->person_id, a.name, &mb) < 0)
-		return store_last_error(c->srv->store) == STORE_E_NOTFOUND
-		       ? imap_done(c, "NO", "[TRYCREATE] no such mailbox")
-		       : imap_store_failed(c, "APPEND");
-	int q = imap_quota_check(c, (int64_t)a.size, 1);
-	struct append_job *j = q == 0 ? job_new(c, &a, &mb) : NULL;
-	store_mailbox_clear(&mb);
-	if (q > 0)
-		return imap_done(c, "NO", "[OVERQUOTA] the quota does not allow it");
-	if (q < 0)
-		return imap_store_failed(c, "APPEND");
+	/* the mailbox and the quota are checked in the job's transaction */
+	struct append_job *j = job_new(c, &a);
 	if (j == NULL)
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
 	return imap_job_start(c, &append_ops, j);

@@ -4,7 +4,8 @@
  * originals in that same transaction, so a message is never in both
  * mailboxes nor in neither.  The answer carries UIDPLUS's COPYUID (RFC
  * 4315): untagged before the EXPUNGEs for MOVE, tagged for COPY.  The
- * store work runs on a store thread (imap_job.h).
+ * store work runs on a store thread (imap_job.h), the target's lookup
+ * and the quota check with it, in its transaction.
  */
 #include "imap_commands.h"
 #include "imap_job.h"
@@ -25,6 +26,10 @@
 /* One COPY or MOVE: planned on the loop, run on a store thread. */
 struct copy_job {
 	bool move;
+	int64_t person;
+	char name[IMAP_NAME_MAX + 1];   /* the target, found by the job */
+	int64_t size;                   /* of the messages copied */
+	const char *refused;            /* the job's own NO: no such mailbox, quota */
 	int64_t source;                 /* the selected mailbox */
 	struct imap_seqlist l;
 	uint32_t *uids;                 /* per member of l; 0: expunged already */
@@ -45,11 +50,28 @@ static void job_free(void *arg)
 	free(j);
 }
 
+/* The target and the quota, read inside the write's transaction: 0, or
+ * -1 with J->refused set, or after a store failure. */
+static int check(struct store *st, struct copy_job *j)
+{
+	if (store_mailbox_find(st, j->person, j->name, &j->dest) < 0) {
+		if (store_last_error(st) == STORE_E_NOTFOUND)
+			j->refused = "[TRYCREATE] no such mailbox";
+		return -1;
+	}
+	int q = imap_quota_check(st, j->person, j->size, (int64_t)j->l.n);
+	if (q > 0)
+		j->refused = "[OVERQUOTA] the quota does not allow it";
+	return q == 0 ? 0 : -1;
+}
+
 /* On a store thread: copies (and for MOVE expunges) inside the job's
  * savepoint, so all of it or nothing. */
 static int copy_all(struct store *st, void *arg)
 {
 	struct copy_job *j = arg;
+	if (check(st, j) < 0)
+		return -1;
 	for (size_t i = 0; i < j->l.n; i++) {
 		uint32_t uid;
 		if (j->uids[i] == 0)
@@ -81,11 +103,10 @@ static int prepare(struct imap_client *c, struct copy_job *j, enum cmd_result *r
 {
 	struct imap_parser *p = &c->active.p;
 	struct imap_seqset set = { 0 };
-	char name[IMAP_NAME_MAX + 1];
 	const char *why = NULL;
 	int e;
 	if (imap_p_sp(p) < 0 || imap_p_seqset(p, &set) < 0 || imap_p_sp(p) < 0 ||
-	    (e = imap_p_mailbox(p, name, &why)) == -1 || imap_p_end(p) < 0) {
+	    (e = imap_p_mailbox(p, j->name, &why)) == -1 || imap_p_end(p) < 0) {
 		imap_seqset_free(&set);
 		*r = imap_bad_syntax(c);
 		return -1;
@@ -102,12 +123,6 @@ static int prepare(struct imap_client *c, struct copy_job *j, enum cmd_result *r
 		             : imap_done(c, "NO", "[SERVERBUG] out of memory");
 		return -1;
 	}
-	if (store_mailbox_find(c->srv->store, c->person_id, name, &j->dest) < 0) {
-		*r = store_last_error(c->srv->store) == STORE_E_NOTFOUND
-		     ? imap_done(c, "NO", "[TRYCREATE] no such mailbox")
-		     : imap_store_failed(c, c->active.name);
-		return -1;
-	}
 	return 0;
 }
 
@@ -116,6 +131,8 @@ static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum stor
 {
 	struct copy_job *j = arg;
 	char src[COPYUID_MAX], dst[COPYUID_MAX];
+	if (rc < 0 && j->refused != NULL)
+		return imap_done(c, "NO", "%s", j->refused);
 	if (rc < 0)
 		return imap_job_failed(c, err);
 	imap_server_notify(c->srv, j->dest.id);
@@ -159,6 +176,7 @@ static enum cmd_result copy_or_move(struct imap_client *c, bool move)
 	if (j == NULL)
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
 	j->move = move;
+	j->person = c->person_id;
 	j->source = c->view->mb.id;
 	if (prepare(c, j, &r) < 0) {
 		job_free(j);
@@ -168,12 +186,7 @@ static enum cmd_result copy_or_move(struct imap_client *c, bool move)
 		job_free(j);
 		return imap_done(c, "NO", "[READ-ONLY] the mailbox is open read-only");
 	}
-	int q = imap_quota_check(c, total_size(c->view, &j->l), (int64_t)j->l.n);
-	if (q != 0) {
-		job_free(j);
-		return q > 0 ? imap_done(c, "NO", "[OVERQUOTA] the quota does not allow it")
-		             : imap_store_failed(c, c->active.name);
-	}
+	j->size = total_size(c->view, &j->l);
 	if (collect_uids(c->view, j) < 0) {
 		job_free(j);
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");

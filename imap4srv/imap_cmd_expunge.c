@@ -91,6 +91,27 @@ static enum cmd_result apply(struct imap_client *c, void *arg, int rc, enum stor
 static const struct imap_job_ops expunge_ops = { STORE_JOB_WRITE, imap_expunge_run, apply,
 	                                         imap_expunge_free };
 
+static void uids_free(void *p)
+{
+	imap_seqset_free(p);
+	free(p);
+}
+
+/* After the sync: the messages marked \Deleted now (of the UIDs kept in
+ * the command's state, for UID EXPUNGE) are expunged in a write job. */
+static enum cmd_result expunge_planned(struct imap_client *c)
+{
+	struct imap_seqset *uids = c->active.state;
+	struct imap_expunge *x = imap_expunge_plan(c, c->active.uid ? uids : NULL);
+	if (x == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	if (x->n == 0) {
+		imap_expunge_free(x);
+		return imap_done(c, "OK", "EXPUNGE completed");
+	}
+	return imap_job_start(c, &expunge_ops, x);
+}
+
 enum cmd_result imap_cmd_expunge(struct imap_client *c)
 {
 	struct imap_parser *p = &c->active.p;
@@ -105,15 +126,14 @@ enum cmd_result imap_cmd_expunge(struct imap_client *c)
 		imap_seqset_free(&uids);
 		return imap_done(c, "NO", "[READ-ONLY] the mailbox is open read-only");
 	}
-	/* fresh flags first: a \Deleted set by another session counts too */
-	imap_view_sync(c, true);
-	struct imap_expunge *x = imap_expunge_plan(c, c->active.uid ? &uids : NULL);
-	imap_seqset_free(&uids);
-	if (x == NULL)
+	struct imap_seqset *kept = malloc(sizeof *kept);
+	if (kept == NULL) {
+		imap_seqset_free(&uids);
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
-	if (x->n == 0) {
-		imap_expunge_free(x);
-		return imap_done(c, "OK", "EXPUNGE completed");
 	}
-	return imap_job_start(c, &expunge_ops, x);
+	*kept = uids;
+	c->active.state = kept;
+	c->active.state_free = uids_free;
+	/* fresh flags first: a \Deleted set by another session counts too */
+	return imap_view_sync_then(c, true, expunge_planned);
 }

@@ -8,6 +8,7 @@
  * response (RFC 4731) with what was asked for.
  */
 #include "imap_commands.h"
+#include "imap_job.h"
 #include "imap_message.h"
 #include "imap_objectid.h"
 #include "imap_search.h"
@@ -17,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One message being tried: its text is opened through ST on first need. */
 struct search_ctx {
-	struct imap_client *c;
+	struct store *st;
+	int64_t mailbox_id;
 	const struct view_msg *vm;
 	struct imap_message *msg;
 };
@@ -26,7 +29,7 @@ struct search_ctx {
 static struct imap_message *msg_of(struct search_ctx *s)
 {
 	if (s->msg == NULL)
-		s->msg = imap_message_open(s->c->srv, s->c->view->mb.id, s->vm);
+		s->msg = imap_message_open_on(s->st, s->mailbox_id, s->vm);
 	return s->msg;
 }
 
@@ -71,10 +74,10 @@ static int charset(struct imap_client *c, enum cmd_result *r)
 	return 0;
 }
 
-static bool matches(struct imap_client *c, const struct search_key *k, uint32_t seq)
+static bool matches(struct store *st, int64_t mailbox_id, const struct view_msg *vm,
+                    const struct search_key *k, uint32_t seq)
 {
-	const struct view_msg *vm = &c->view->msgs[seq - 1];
-	struct search_ctx ctx = { c, vm, NULL };
+	struct search_ctx ctx = { st, mailbox_id, vm, NULL };
 	struct search_msg m = {
 		.seq = seq, .uid = vm->uid, .flags = vm->flags, .keywords = vm->keywords,
 		.size = vm->size, .internal_date = vm->internal_date, .modseq = vm->modseq,
@@ -213,41 +216,65 @@ static void answer_search(struct imap_client *c, const struct hits *h, bool mods
 	imap_outs(c, "\r\n");
 }
 
-/* Tries KEYS on every message of the view into H: 0, or -1 when out of
- * memory (logged). */
-static int run_search(struct imap_client *c, const struct search_key *keys, struct hits *h)
+/* A SEARCH on its way (a read job, imap_job.h): the keys, the view's
+ * messages (the view itself when the job runs at once on the loop, else
+ * a copy: a job touches nothing of the loop's), and the hits. */
+struct search_job {
+	struct search_key *keys;
+	int64_t mailbox_id;
+	bool uid;                    /* UID SEARCH: hits are uids */
+	unsigned ret;                /* RETURN options */
+	bool modseq;                 /* MODSEQ among the keys */
+	const struct view_msg *msgs;
+	struct view_msg *copy;       /* msgs when copied, with its keywords */
+	uint32_t n;
+	struct hits h;
+};
+
+/* EMAILID "E..." becomes the message it names (-1: none). */
+static int resolve_emailid(struct search_key *k, void *arg)
 {
-	struct imap_view *v = c->view;
+	if (k->kind != SK_EMAILID)
+		return 0;
+	int r = imap_emailid_find(arg, k->value, &k->num);
+	if (r == 1)
+		k->num = -1;
+	return r < 0 ? -1 : 0;
+}
+
+/* Tries the keys on every message into J's hits: 0, or -1 after a store
+ * failure or when out of memory (logged). */
+static int search_run(struct store *st, void *arg)
+{
+	struct search_job *j = arg;
+	struct hits *h = &j->h;
+	if (imap_search_each_key(j->keys, resolve_emailid, st) != 0)
+		return -1;
 	h->len = 0;
-	h->n = malloc((v->n ? v->n : 1) * sizeof *h->n);
-	h->modseq = malloc((v->n ? v->n : 1) * sizeof *h->modseq);
+	h->n = malloc((j->n ? j->n : 1) * sizeof *h->n);
+	h->modseq = malloc((j->n ? j->n : 1) * sizeof *h->modseq);
 	if (h->n == NULL || h->modseq == NULL) {
-		log_error("imap_search", "session=%s error=\"out of memory\"",
-		          c->session);
+		log_error("imap_search", "error=\"out of memory\"");
 		return -1;
 	}
-	for (uint32_t seq = 1; seq <= v->n; seq++) {
-		if (!matches(c, keys, seq))
+	for (uint32_t seq = 1; seq <= j->n; seq++) {
+		const struct view_msg *vm = &j->msgs[seq - 1];
+		if (!matches(st, j->mailbox_id, vm, j->keys, seq))
 			continue;
-		h->n[h->len] = c->active.uid ? v->msgs[seq - 1].uid : seq;
-		h->modseq[h->len++] = v->msgs[seq - 1].modseq;
+		h->n[h->len] = j->uid ? vm->uid : seq;
+		h->modseq[h->len++] = vm->modseq;
 	}
 	return 0;
 }
 
-/* "$" in a set becomes the saved result; an EMAILID the message it
- * names.  0, or -1 after a failure (logged). */
+/* "$" in a set becomes the saved result (EMAILID is resolved in the
+ * job).  0, or -1 when out of memory (logged). */
 static int prepare_key(struct search_key *k, void *arg)
 {
 	struct imap_client *c = arg;
 	if (k->kind == SK_SEQSET || k->kind == SK_UIDSET)
 		return imap_view_saved_set(c->view, &k->set, k->kind == SK_UIDSET);
-	if (k->kind != SK_EMAILID)
-		return 0;
-	int r = imap_emailid_find(c, k->value, &k->num);
-	if (r == 1)
-		k->num = -1;
-	return r < 0 ? -1 : 0;
+	return 0;
 }
 
 /* The keys, with "$" filled in and resolved, into *KEYS; the answer in
@@ -262,17 +289,76 @@ static int parse_keys(struct imap_client *c, struct search_key **keys, enum cmd_
 		return -1;
 	}
 	if (imap_search_each_key(*keys, prepare_key, c) != 0) {
-		*r = imap_store_failed(c, "SEARCH");
+		*r = imap_done(c, "NO", "[SERVERBUG] out of memory");
 		return -1;
 	}
 	imap_search_resolve(*keys, c->view->n, imap_view_max_uid(c->view));
 	return 0;
 }
 
+static enum cmd_result search_apply(struct imap_client *c, void *arg, int rc,
+                                    enum store_error err)
+{
+	struct search_job *j = arg;
+	unsigned ret = j->ret;
+	if (rc < 0) {
+		if (ret & RET_SAVE)   /* a failed SAVE leaves nothing saved */
+			imap_view_save(c->view, NULL, 0);
+		return err == STORE_E_NONE ? imap_done(c, "NO", "[SERVERBUG] out of memory")
+		                           : imap_job_failed(c, err);
+	}
+	int e = 0;
+	if (ret & RET_SAVE)
+		e = save(c, &j->h, ret);
+	/* SAVE alone answers nothing but OK */
+	if (e == 0 && (ret & RET_ESEARCH) && ret != (RET_ESEARCH | RET_SAVE))
+		answer_esearch(c, &j->h, ret, j->modseq);
+	else if (e == 0 && !(ret & RET_ESEARCH))
+		answer_search(c, &j->h, j->modseq);
+	return e < 0 ? imap_done(c, "NO", "[SERVERBUG] out of memory")
+	             : imap_done(c, "OK", "SEARCH completed");
+}
+
+static void search_free(void *arg)
+{
+	struct search_job *j = arg;
+	for (uint32_t i = 0; j->copy != NULL && i < j->n; i++)
+		free(j->copy[i].keywords);
+	free(j->copy);
+	free(j->h.n);
+	free(j->h.modseq);
+	imap_search_free(j->keys);
+	free(j);
+}
+
+static const struct imap_job_ops search_ops = { STORE_JOB_READ, search_run, search_apply,
+	                                        search_free };
+
+/* J's messages: the view's own when the job runs at once, else a copy.
+ * 0, or -1 when out of memory. */
+static int search_messages(struct imap_client *c, struct search_job *j)
+{
+	const struct imap_view *v = c->view;
+	j->n = v->n;
+	j->msgs = v->msgs;
+	if (imap_reads_inline(c) || v->n == 0)
+		return 0;
+	if ((j->copy = calloc(v->n, sizeof *j->copy)) == NULL)
+		return -1;
+	for (uint32_t i = 0; i < v->n; i++) {
+		j->copy[i] = v->msgs[i];
+		j->copy[i].keywords = NULL;
+		if (v->msgs[i].keywords != NULL &&
+		    (j->copy[i].keywords = strdup(v->msgs[i].keywords)) == NULL)
+			return -1;
+	}
+	j->msgs = j->copy;
+	return 0;
+}
+
 enum cmd_result imap_cmd_search(struct imap_client *c)
 {
 	struct search_key *keys = NULL;
-	struct hits h = { NULL, NULL, 0 };
 	enum cmd_result r;
 	unsigned ret = 0;
 	int e = imap_p_sp(&c->active.p) < 0 || return_opts(&c->active.p, &ret) < 0 ? -1 : 0;
@@ -288,20 +374,21 @@ enum cmd_result imap_cmd_search(struct imap_client *c)
 		imap_search_free(keys);
 		return r;
 	}
-	bool modseq = imap_search_has_modseq(keys);
-	if (modseq)
+	struct search_job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		imap_search_free(keys);
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	}
+	j->keys = keys;
+	j->mailbox_id = c->view->mb.id;
+	j->uid = c->active.uid;
+	j->ret = ret;
+	j->modseq = imap_search_has_modseq(keys);
+	if (j->modseq)
 		imap_view_condstore_enable(c);
-	e = run_search(c, keys, &h);
-	if (e == 0 && (ret & RET_SAVE))
-		e = save(c, &h, ret);
-	/* SAVE alone answers nothing but OK */
-	if (e == 0 && (ret & RET_ESEARCH) && ret != (RET_ESEARCH | RET_SAVE))
-		answer_esearch(c, &h, ret, modseq);
-	else if (e == 0 && !(ret & RET_ESEARCH))
-		answer_search(c, &h, modseq);
-	free(h.n);
-	free(h.modseq);
-	imap_search_free(keys);
-	return e < 0 ? imap_done(c, "NO", "[SERVERBUG] out of memory")
-	             : imap_done(c, "OK", "SEARCH completed");
+	if (search_messages(c, j) < 0) {
+		search_free(j);
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	}
+	return imap_read_start(c, &search_ops, j);
 }

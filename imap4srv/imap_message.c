@@ -25,13 +25,21 @@
 struct imap_message *imap_message_open(struct imap_server *srv, int64_t mailbox_id,
                                        const struct view_msg *vm)
 {
+	struct imap_message *m = imap_message_open_on(srv->store, mailbox_id, vm);
+	if (m != NULL)
+		m->srv = srv;
+	return m;
+}
+
+struct imap_message *imap_message_open_on(struct store *st, int64_t mailbox_id,
+                                          const struct view_msg *vm)
+{
 	struct imap_message *m = calloc(1, sizeof *m);
 	if (m == NULL) {
 		log_error("imap_message", "error=\"out of memory\"");
 		return NULL;
 	}
-	m->srv = srv;
-	m->st = srv->store;
+	m->st = st;
 	m->src.mailbox_id = mailbox_id;
 	m->src.uid = vm->uid;
 	m->src.message_id = vm->message_id;

@@ -30,6 +30,12 @@ struct view_msg;
 struct imap_message *imap_message_open(struct imap_server *srv, int64_t mailbox_id,
                                        const struct view_msg *vm);
 
+/* The same reading through ST, for a read job (imap_job.h): its raw
+ * bytes, header and text only (rendering ENVELOPE or BODYSTRUCTURE
+ * needs the server's settings, imap_message_open()'s). */
+struct imap_message *imap_message_open_on(struct store *st, int64_t mailbox_id,
+                                          const struct view_msg *vm);
+
 /* Frees M and all it loaded (NULL is fine). */
 void imap_message_close(struct imap_message *m);
 

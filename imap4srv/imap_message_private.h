@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 struct imap_message {
-	struct imap_server *srv;
+	struct imap_server *srv;    /* its settings; NULL from imap_message_open_on() */
 	struct store *st;           /* its reads: the loop's handle; a pool
 	                               thread's while preloaded there
 	                               (imap_message_preload()); NULL after,

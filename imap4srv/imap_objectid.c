@@ -37,7 +37,7 @@ static int hex_value(char ch)
 	return -1;
 }
 
-int imap_emailid_find(struct imap_client *c, const char *id, int64_t *message_id)
+int imap_emailid_find(struct store *st, const char *id, int64_t *message_id)
 {
 	unsigned char prefix[EMAILID_HASH_BYTES];
 	if (id[0] != 'E' || strlen(id) != 1 + 2 * EMAILID_HASH_BYTES)
@@ -48,7 +48,7 @@ int imap_emailid_find(struct imap_client *c, const char *id, int64_t *message_id
 			return 1;
 		prefix[i] = (unsigned char)(hi << 4 | lo);
 	}
-	if (store_message_find_hash(c->srv->store, prefix, sizeof prefix, message_id) == 0)
+	if (store_message_find_hash(st, prefix, sizeof prefix, message_id) == 0)
 		return 0;
-	return store_last_error(c->srv->store) == STORE_E_NOTFOUND ? 1 : -1;
+	return store_last_error(st) == STORE_E_NOTFOUND ? 1 : -1;
 }

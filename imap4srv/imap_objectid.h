@@ -24,9 +24,9 @@ void imap_mailboxid(const struct store_mailbox *mb, char out[IMAP_OBJECTID_MAX])
  * failure (logged). */
 int imap_emailid(struct imap_client *c, int64_t message_id, char out[IMAP_OBJECTID_MAX]);
 
-/* *MESSAGE_ID gets the message whose EMAILID is ID: 0, 1 when no
- * message has it (or ID is no EMAILID ems could have given), -1 after a
- * store failure (logged). */
-int imap_emailid_find(struct imap_client *c, const char *id, int64_t *message_id);
+/* *MESSAGE_ID gets the message whose EMAILID is ID, read through ST (a
+ * read job's handle): 0, 1 when no message has it (or ID is no EMAILID
+ * ems could have given), -1 after a store failure (logged). */
+int imap_emailid_find(struct store *st, const char *id, int64_t *message_id);
 
 #endif

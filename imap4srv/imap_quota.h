@@ -10,8 +10,11 @@
 
 #include <stdint.h>
 
-/* 0 when ADD_BYTES in ADD_MESSAGES more messages still fit the person's
- * quota, 1 when they do not, -1 after a store failure (logged). */
-int imap_quota_check(struct imap_client *c, int64_t add_bytes, int64_t add_messages);
+/* 0 when ADD_BYTES in ADD_MESSAGES more messages still fit PERSON_ID's
+ * quota, 1 when they do not, -1 after a store failure (logged): read
+ * through ST inside the write job that adds them, so that two sessions
+ * cannot both take the last room. */
+int imap_quota_check(struct store *st, int64_t person_id, int64_t add_bytes,
+                     int64_t add_messages);
 
 #endif

@@ -89,6 +89,12 @@ int imap_view_sync(struct imap_client *c, bool allow_expunge);
  */
 enum cmd_result imap_view_sync_start(struct imap_client *c, bool allow_expunge);
 
+/* The same in the middle of a command (EXPUNGE: the \Deleted others set
+ * count too): once the updates went out, THEN(C) continues the command
+ * and its result is the command's. */
+enum cmd_result imap_view_sync_then(struct imap_client *c, bool allow_expunge,
+                                    enum cmd_result (*then)(struct imap_client *c));
+
 /* Ends C's session: its selected mailbox was deleted by another. */
 void imap_view_gone(struct imap_client *c);
 

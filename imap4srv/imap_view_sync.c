@@ -15,6 +15,7 @@ struct sync_job {
 	int64_t mailbox_id;
 	struct imap_share_seen seen;
 	bool allow_expunge;
+	enum cmd_result (*then)(struct imap_client *c);   /* NULL: the tagged answer */
 	struct imap_claims *claims; /* the server's, shared with the loop */
 	bool have;                  /* the share was read */
 	struct imap_share s;
@@ -38,7 +39,8 @@ static enum cmd_result sync_apply(struct imap_client *c, void *arg, int rc,
                                   enum store_error err)
 {
 	struct sync_job *j = arg;
-	c->active.synced = true;
+	if (j->then == NULL)
+		c->active.synced = true;
 	if (rc == 0) {
 		if (imap_view_apply(c, &j->s, j->allow_expunge) < 0)
 			log_warn("imap_sync", "session=%s error=\"view not updated\"", c->session);
@@ -49,7 +51,10 @@ static enum cmd_result sync_apply(struct imap_client *c, void *arg, int rc,
 		log_warn("imap_sync", "session=%s kind=%s", c->session,
 		         err == STORE_E_TRANSIENT ? "transient" : "failed");
 	}
-	return CMD_DONE;
+	if (j->then != NULL && !c->conn.closing)
+		return j->then(c);
+	return j->then != NULL ? imap_done(c, "NO", "[NONEXISTENT] the mailbox was deleted")
+	                       : CMD_DONE;
 }
 
 static void sync_free(void *arg)
@@ -64,11 +69,20 @@ static const struct imap_job_ops sync_ops = { STORE_JOB_READ, sync_run, sync_app
 
 enum cmd_result imap_view_sync_start(struct imap_client *c, bool allow_expunge)
 {
+	return imap_view_sync_then(c, allow_expunge, NULL);
+}
+
+enum cmd_result imap_view_sync_then(struct imap_client *c, bool allow_expunge,
+                                    enum cmd_result (*then)(struct imap_client *c))
+{
 	struct sync_job *j = calloc(1, sizeof *j);
+	if (j == NULL && then != NULL)
+		return then(c);            /* as it stands: the next sync catches up */
 	if (j == NULL) {
-		c->active.synced = true;   /* the next command's sync catches up */
+		c->active.synced = true;
 		return CMD_DONE;
 	}
+	j->then = then;
 	j->mailbox_id = c->view->mb.id;
 	imap_share_seen_of(c->view, &j->seen);
 	j->allow_expunge = allow_expunge;

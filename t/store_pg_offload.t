@@ -6,7 +6,8 @@ A suite on a PostgreSQL store of a private cluster of its own, with
 store.loop_timeout_ms at its longest (60 s), so that a read made on an
 event loop would hold that loop for a minute.  Every process of the
 cluster is stopped (SIGSTOP), as a hung server looks to a client.  Then
-an IMAP session's SELECT, another's FETCH of a body, a POP3 session's
+an IMAP session's SELECT, another's FETCH of a body, a third's SEARCH
+in the text, a POP3 session's
 RETR, and a ManageSieve
 session's LISTSCRIPTS and GETSCRIPT, wait for the database; meanwhile
 another session of the same imap4srv, pop3srv and sievesrv is answered
@@ -86,8 +87,9 @@ def sieve_login():
     return v, sieve_until_done(v)[-1]
 
 
-ia, ib, ic = s.raw(), s.raw(), s.raw()
+ia, ib, ic, isr = s.raw(), s.raw(), s.raw(), s.raw()
 ic.command("x", "EXAMINE INBOX")
+isr.command("x", "EXAMINE INBOX")
 a, ok_a = pop_login()
 b, ok_b = pop_login()   # a second session of the same person: refused IN-USE...
 t.ok(ok_a.startswith(b"+OK maildrop has 1 messages"), "a POP3 session logs in")
@@ -105,11 +107,13 @@ for pid in stopped:
 try:
     ia.send("s1 SELECT INBOX\r\n")
     ic.send("f1 FETCH 1 BODY.PEEK[]\r\n")
+    isr.send("q1 SEARCH BODY \"line of text\"\r\n")
     ib.send("n1 NOOP\r\n")
     t.ok(answer(ib).startswith("n1 OK"),
          "the database stalled: IMAP SELECT and FETCH wait, another session's NOOP is answered")
     t.ok(ia.nothing_yet(), "the SELECT has no answer yet")
     t.ok(ic.nothing_yet(), "nor the FETCH")
+    t.ok(isr.nothing_yet(), "nor the SEARCH")
     a.send("RETR 1\r\n")
     b.send("NOOP\r\n")   # b is in AUTHORIZATION: NOOP is refused, but answered
     t.ok(answer(b).startswith("-ERR"),
@@ -144,6 +148,8 @@ while b"\r\nf1 " not in fetched:
         break
     fetched += more
 t.ok(b"\r\nf1 OK" in fetched and BODY in fetched, "and the FETCH, with the whole body")
+found = [answer(isr), answer(isr)]
+t.is_(found, ["* SEARCH 1", "q1 OK SEARCH completed"], "and the SEARCH")
 t.ok(re.match(r"\+OK \d+ octets$", answer(a)), "and RETR goes on")
 text, a.buf = a.buf, b""
 a.sock.settimeout(ANSWER)
@@ -158,7 +164,7 @@ t.is_(sieve_until_done(v), [b'"main"', b'OK "listscripts completed"'],
 got = sieve_until_done(v)
 t.is_(got[0], script + b"", "then GETSCRIPT, in order")
 t.ok(got[-1].startswith(b"OK"), "with its OK")
-for conn, bye in ((ia, "l LOGOUT\r\n"), (ib, "l LOGOUT\r\n"), (ic, "l LOGOUT\r\n"), (a, "QUIT\r\n"), (b, "QUIT\r\n"), (v, "LOGOUT\r\n"), (w, "LOGOUT\r\n")):
+for conn, bye in ((ia, "l LOGOUT\r\n"), (ib, "l LOGOUT\r\n"), (ic, "l LOGOUT\r\n"), (isr, "l LOGOUT\r\n"), (a, "QUIT\r\n"), (b, "QUIT\r\n"), (v, "LOGOUT\r\n"), (w, "LOGOUT\r\n")):
     conn.send(bye)
     conn.sock.close()
 t.ok(all(p.poll() is None for p in s.procs), "still no ems process died")
