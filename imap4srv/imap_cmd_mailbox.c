@@ -3,8 +3,8 @@
  * RENAME (INBOX's rename moves its messages into the new mailbox),
  * SUBSCRIBE, UNSUBSCRIBE, STATUS and NAMESPACE.  Every lookup is by the
  * logged-in person's id, so a session reaches only its own mailboxes.
- * The lookups that decide the answer run on the loop; every change runs
- * on a store thread (imap_job.h).
+ * Every change runs on a store thread (imap_job.h), with the lookups
+ * that decide its answer inside its transaction; STATUS is a read job.
  */
 #include "imap_commands.h"
 #include "imap_job.h"
@@ -33,19 +33,6 @@ static int mailbox_arg(struct imap_client *c, char name[IMAP_NAME_MAX + 1],
 	else if (e == -2)
 		*r = imap_done(c, "NO", "[CANNOT] %s", why);
 	return e;
-}
-
-/* Looks up NAME; the answer in *R when it fails. */
-static int find(struct imap_client *c, const char *name, struct store_mailbox *mb,
-                enum cmd_result *r)
-{
-	if (store_mailbox_find(c->srv->store, c->person_id, name, mb) == 0)
-		return 0;
-	if (store_last_error(c->srv->store) == STORE_E_NOTFOUND)
-		*r = imap_done(c, "NO", "[NONEXISTENT] no such mailbox");
-	else
-		*r = imap_store_failed(c, "mailbox lookup");
-	return -1;
 }
 
 static int count_each(const struct store_mailbox *m, void *arg)
@@ -88,7 +75,31 @@ struct mbox_job {
 	char to[IMAP_NAME_MAX + 1];     /* RENAME's target */
 	bool existed;                   /* CREATE: the mailbox was there already */
 	struct store_mailbox mb;        /* CREATE: the new one; RENAME of INBOX: the target */
+	const char *refused;            /* the job's own NO, from its checks */
 };
+
+/* In a job: J's mailbox NAME (its id into J->id, its name as stored
+ * into J->name); NOTFOUND refuses the command. */
+static int job_find(struct store *st, struct mbox_job *j)
+{
+	struct store_mailbox mb;
+	if (store_mailbox_find(st, j->person, j->name, &mb) < 0) {
+		if (store_last_error(st) == STORE_E_NOTFOUND)
+			j->refused = "[NONEXISTENT] no such mailbox";
+		return -1;
+	}
+	j->id = mb.id;
+	snprintf(j->name, sizeof j->name, "%s", mb.name);
+	store_mailbox_clear(&mb);
+	return 0;
+}
+
+/* A job that failed: its own NO, or the store's failure. */
+static enum cmd_result job_refused(struct imap_client *c, const struct mbox_job *j,
+                                   enum store_error err)
+{
+	return j->refused != NULL ? imap_done(c, "NO", "%s", j->refused) : imap_job_failed(c, err);
+}
 
 static struct mbox_job *mbox_job_new(struct imap_client *c, const char *name)
 {
@@ -121,6 +132,13 @@ static enum cmd_result mbox_job_start(struct imap_client *c, const struct imap_j
 static int create_run(struct store *st, void *arg)
 {
 	struct mbox_job *j = arg;
+	int n = 0;
+	if (store_mailbox_list(st, j->person, count_each, &n) < 0)
+		return -1;
+	if (n >= IMAP_MAILBOXES_MAX) {
+		j->refused = "[LIMIT] too many mailboxes";
+		return -1;
+	}
 	int e = create_path(st, j->person, j->name);
 	if (e < 0)
 		return -1;
@@ -137,7 +155,7 @@ static enum cmd_result create_apply(struct imap_client *c, void *arg, int rc,
 	struct mbox_job *j = arg;
 	char id[IMAP_OBJECTID_MAX];
 	if (rc < 0)
-		return imap_job_failed(c, err);
+		return job_refused(c, j, err);
 	if (j->existed)
 		return imap_done(c, "NO", "[ALREADYEXISTS] mailbox exists");
 	log_info("imap_create", "session=%s mailbox=%s", c->session,
@@ -155,17 +173,13 @@ enum cmd_result imap_cmd_create(struct imap_client *c)
 {
 	char name[IMAP_NAME_MAX + 1];
 	enum cmd_result r;
-	int n = 0;
 	if (mailbox_arg(c, name, &r) < 0)
 		return r;
 	if (imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
 	if (strcmp(name, "INBOX") == 0)
 		return imap_done(c, "NO", "[ALREADYEXISTS] INBOX always exists");
-	if (store_mailbox_list(c->srv->store, c->person_id, count_each, &n) < 0)
-		return imap_store_failed(c, "CREATE");
-	if (n >= IMAP_MAILBOXES_MAX)
-		return imap_done(c, "NO", "[LIMIT] too many mailboxes");
+	/* the count of mailboxes is checked in the job's transaction */
 	return mbox_job_start(c, &create_ops, mbox_job_new(c, name));
 }
 
@@ -173,7 +187,9 @@ enum cmd_result imap_cmd_create(struct imap_client *c)
 
 static int delete_run(struct store *st, void *arg)
 {
-	const struct mbox_job *j = arg;
+	struct mbox_job *j = arg;
+	if (job_find(st, j) < 0)
+		return -1;
 	return store_mailbox_delete(st, j->id);
 }
 
@@ -181,9 +197,10 @@ static enum cmd_result delete_apply(struct imap_client *c, void *arg, int rc,
                                     enum store_error err)
 {
 	const struct mbox_job *j = arg;
+	if (rc < 0 && j->refused == NULL && err == STORE_E_NOTFOUND)
+		return imap_done(c, "NO", "[NONEXISTENT] no such mailbox");
 	if (rc < 0)
-		return err == STORE_E_NOTFOUND ? imap_done(c, "NO", "[NONEXISTENT] no such mailbox")
-		                               : imap_job_failed(c, err);
+		return job_refused(c, j, err);
 	if (c->view != NULL && c->view->mb.id == j->id) {
 		imap_view_free(c->view);
 		c->view = NULL;
@@ -202,7 +219,6 @@ static const struct imap_job_ops delete_ops = { STORE_JOB_WRITE, delete_run, del
 enum cmd_result imap_cmd_delete(struct imap_client *c)
 {
 	char name[IMAP_NAME_MAX + 1];
-	struct store_mailbox mb;
 	enum cmd_result r;
 	if (mailbox_arg(c, name, &r) < 0)
 		return r;
@@ -210,13 +226,7 @@ enum cmd_result imap_cmd_delete(struct imap_client *c)
 		return imap_bad_syntax(c);
 	if (strcmp(name, "INBOX") == 0)
 		return imap_done(c, "NO", "[CANNOT] INBOX cannot be deleted");
-	if (find(c, name, &mb, &r) < 0)
-		return r;
-	struct mbox_job *j = mbox_job_new(c, name);
-	if (j != NULL)
-		j->id = mb.id;
-	store_mailbox_clear(&mb);
-	return mbox_job_start(c, &delete_ops, j);
+	return mbox_job_start(c, &delete_ops, mbox_job_new(c, name));
 }
 
 /* ---- RENAME ---- */
@@ -321,6 +331,16 @@ static int rename_inbox(struct store *st, struct mbox_job *j)
 static int rename_run(struct store *st, void *arg)
 {
 	struct mbox_job *j = arg;
+	struct store_mailbox probe;
+	if (job_find(st, j) < 0)
+		return -1;
+	if (store_mailbox_find(st, j->person, j->to, &probe) == 0) {
+		store_mailbox_clear(&probe);
+		j->refused = "[ALREADYEXISTS] target exists";
+		return -1;
+	}
+	if (store_last_error(st) != STORE_E_NOTFOUND)
+		return -1;
 	if (strcmp(j->name, "INBOX") == 0)
 		return rename_inbox(st, j);
 	/* the levels above the new name, then the mailbox, then its children */
@@ -341,8 +361,9 @@ static enum cmd_result rename_apply(struct imap_client *c, void *arg, int rc,
 	const struct mbox_job *j = arg;
 	enum cmd_result r;
 	if (rc < 0)
-		r = err == STORE_E_EXISTS ? imap_done(c, "NO", "[ALREADYEXISTS] target exists")
-		                          : imap_job_failed(c, err);
+		r = err == STORE_E_EXISTS && j->refused == NULL
+		    ? imap_done(c, "NO", "[ALREADYEXISTS] target exists")
+		    : job_refused(c, j, err);
 	else
 		r = imap_done(c, "OK", "RENAME completed");
 	if (rc == 0) {
@@ -362,7 +383,6 @@ static const struct imap_job_ops rename_ops = { STORE_JOB_WRITE, rename_run, ren
 enum cmd_result imap_cmd_rename(struct imap_client *c)
 {
 	char from[IMAP_NAME_MAX + 1], to[IMAP_NAME_MAX + 1];
-	struct store_mailbox old, probe;
 	enum cmd_result r;
 	if (mailbox_arg(c, from, &r) < 0 || mailbox_arg(c, to, &r) < 0)
 		return r;
@@ -372,19 +392,10 @@ enum cmd_result imap_cmd_rename(struct imap_client *c)
 		return imap_done(c, "NO", "[ALREADYEXISTS] INBOX always exists");
 	if (imap_name_is_below(to, from) || strcmp(to, from) == 0)
 		return imap_done(c, "NO", "[CANNOT] cannot rename a mailbox into itself");
-	if (find(c, from, &old, &r) < 0)
-		return r;
-	if (store_mailbox_find(c->srv->store, c->person_id, to, &probe) == 0) {
-		store_mailbox_clear(&probe);
-		store_mailbox_clear(&old);
-		return imap_done(c, "NO", "[ALREADYEXISTS] target exists");
-	}
-	struct mbox_job *j = mbox_job_new(c, old.name);
-	if (j != NULL) {
-		j->id = old.id;
+	/* the source and the target are looked up in the job's transaction */
+	struct mbox_job *j = mbox_job_new(c, from);
+	if (j != NULL)
 		snprintf(j->to, sizeof j->to, "%s", to);
-	}
-	store_mailbox_clear(&old);
 	return mbox_job_start(c, &rename_ops, j);
 }
 
@@ -393,32 +404,43 @@ enum cmd_result imap_cmd_rename(struct imap_client *c)
 /* SUBSCRIBE wants an existing mailbox (RFC 3501 lets a server check);
  * UNSUBSCRIBE takes any subscribed name, so that one whose mailbox was
  * deleted can still be dropped. */
+/* In a job: whether J's NAME is a mailbox; one that is not refuses the
+ * command.  0, or -1. */
+static int job_exists(struct store *st, struct mbox_job *j)
+{
+	struct store_mailbox mb;
+	if (store_mailbox_find(st, j->person, j->name, &mb) == 0) {
+		store_mailbox_clear(&mb);
+		return 0;
+	}
+	if (store_last_error(st) == STORE_E_NOTFOUND)
+		j->refused = "[NONEXISTENT] no such mailbox";
+	return -1;
+}
+
 static int subscribe_run(struct store *st, void *arg)
 {
-	const struct mbox_job *j = arg;
+	struct mbox_job *j = arg;
+	if (job_exists(st, j) < 0)
+		return -1;
 	return store_subscription_add(st, j->person, j->name);
 }
 
+/* Not subscribed: fine for a mailbox, an error for no name at all. */
 static int unsubscribe_run(struct store *st, void *arg)
 {
-	const struct mbox_job *j = arg;
-	return store_subscription_remove(st, j->person, j->name);
+	struct mbox_job *j = arg;
+	if (store_subscription_remove(st, j->person, j->name) == 0)
+		return 0;
+	return store_last_error(st) == STORE_E_NOTFOUND ? job_exists(st, j) : -1;
 }
 
 static enum cmd_result subscribe_apply(struct imap_client *c, void *arg, int rc,
                                        enum store_error err)
 {
 	const struct mbox_job *j = arg;
-	struct store_mailbox mb;
-	enum cmd_result r;
-	if (rc < 0 && (err != STORE_E_NOTFOUND || strcmp(c->active.name, "UNSUBSCRIBE") != 0))
-		return imap_job_failed(c, err);
-	if (rc < 0) {
-		/* not subscribed: fine for a mailbox, an error for no name at all */
-		if (find(c, j->name, &mb, &r) < 0)
-			return r;
-		store_mailbox_clear(&mb);
-	}
+	if (rc < 0)
+		return job_refused(c, j, err);
 	return imap_done(c, "OK", "%s completed", c->active.name);
 }
 
@@ -430,17 +452,12 @@ static const struct imap_job_ops unsubscribe_ops = { STORE_JOB_WRITE, unsubscrib
 static enum cmd_result subscribe(struct imap_client *c, bool on)
 {
 	char name[IMAP_NAME_MAX + 1];
-	struct store_mailbox mb;
 	enum cmd_result r;
 	if (mailbox_arg(c, name, &r) < 0)
 		return r;
 	if (imap_p_end(&c->active.p) < 0)
 		return imap_bad_syntax(c);
-	if (on) {
-		if (find(c, name, &mb, &r) < 0)
-			return r;
-		store_mailbox_clear(&mb);
-	}
+	/* SUBSCRIBE's mailbox is looked up in the job's transaction */
 	return mbox_job_start(c, on ? &subscribe_ops : &unsubscribe_ops, mbox_job_new(c, name));
 }
 
