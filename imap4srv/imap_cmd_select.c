@@ -93,12 +93,12 @@ static int select_params(struct imap_parser *p, struct select_params *sp)
 	return imap_p_end(p);
 }
 
-/* QRESYNC's answer after the untagged SELECT data, when the client's
- * uidvalidity is still right: the known uids that vanished since its
- * modseq, then the flags of those that changed (RFC 7162 3.2.5). */
-static int resync(struct imap_client *c, struct select_params *sp)
+/* QRESYNC, when the client's uidvalidity is still right: the known uids
+ * that vanished since its modseq, read with view V into *VANISHED (in
+ * the job), RESYNCED set.  0, or -1 after a store failure. */
+static int resync_read(struct store *st, const struct imap_view *v, struct select_params *sp,
+                       struct imap_seqset *vanished, bool *resynced)
 {
-	struct imap_view *v = c->view;
 	if (sp->uidvalidity != v->mb.uidvalidity)
 		return 0;
 	const struct imap_seqset *known = sp->known.n ? &sp->known : NULL;
@@ -108,9 +108,19 @@ static int resync(struct imap_client *c, struct select_params *sp)
 	imap_seqset_resolve(&sp->seqs, v->n ? v->n : 1);
 	imap_seqset_resolve(&sp->uids, last_uid);
 	uint32_t agreed = imap_vanished_agreed(v, &sp->seqs, &sp->uids);
-	if (imap_vanished_since(c, known, sp->modseq, agreed) < 0)
+	if (imap_vanished_find(st, v, known, sp->modseq, agreed, vanished) < 0)
 		return -1;
-	return imap_view_send_changed(c, known, sp->modseq);
+	*resynced = true;
+	return 0;
+}
+
+/* QRESYNC's answer after the untagged SELECT data: the vanished uids,
+ * then the flags of those that changed (RFC 7162 3.2.5). */
+static void resync_send(struct imap_client *c, const struct select_params *sp,
+                        const struct imap_seqset *vanished)
+{
+	imap_vanished_write(c, vanished, true);
+	imap_view_send_changed(c, sp->known.n ? &sp->known : NULL, sp->modseq);
 }
 
 static void announce(struct imap_client *c, uint32_t total, bool children)
@@ -152,6 +162,8 @@ struct select_job {
 	struct store_mailbox_counts k;
 	bool children;               /* the mailbox has some (IMAP4rev2's LIST) */
 	struct imap_view *view;
+	bool resynced;               /* QRESYNC: VANISHED read into vanished */
+	struct imap_seqset vanished;
 };
 
 static int select_run(struct store *st, void *ctx)
@@ -167,7 +179,9 @@ static int select_run(struct store *st, void *ctx)
 	if (r == 0)
 		j->view = imap_view_load(st, j->claims, &mb, j->readonly, j->limit);
 	store_mailbox_clear(&mb);
-	return j->view != NULL ? 0 : -1;
+	if (j->view == NULL)
+		return -1;
+	return j->sp.qresync ? resync_read(st, j->view, &j->sp, &j->vanished, &j->resynced) : 0;
 }
 
 static enum cmd_result select_apply(struct imap_client *c, void *ctx, int rc,
@@ -188,8 +202,8 @@ static enum cmd_result select_apply(struct imap_client *c, void *ctx, int rc,
 	if (j->sp.condstore)
 		c->enabled |= IMAP_ENABLED_CONDSTORE;
 	announce(c, (uint32_t)j->k.messages, j->children);
-	if (j->sp.qresync && resync(c, &j->sp) < 0)
-		return imap_store_failed(c, what);
+	if (j->resynced)
+		resync_send(c, &j->sp, &j->vanished);
 	log_info("imap_select", "session=%s mailbox=%s messages=%u readonly=%s",
 	         c->session, log_quote(j->name), c->view->n,
 	         j->readonly ? "yes" : "no");
@@ -202,6 +216,7 @@ static void select_free(void *ctx)
 	struct select_job *j = ctx;
 	imap_view_free(j->view);
 	params_free(&j->sp);
+	imap_seqset_free(&j->vanished);
 	free(j);
 }
 

@@ -24,6 +24,7 @@
 #include "stats.h"
 #include "store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,9 @@ struct fetch_state {
 	size_t lit_off, lit_left;   /* a section being streamed */
 	char *chunk;
 	bool missing;           /* some message could not be read */
+	bool preloaded;         /* what the message needs of the store is in
+	                           memory (a read job did it) */
+	char emailid[IMAP_OBJECTID_MAX];   /* with preloaded: "" when unread */
 	bool unknown_cte;       /* BINARY of a part in an unknown encoding */
 };
 
@@ -179,10 +183,15 @@ static void put_binary(struct imap_client *c, struct fetch_state *f,
 }
 
 /* A store failure here cannot end the FETCH: NIL stands in, logged. */
-static void put_emailid(struct imap_client *c, const struct view_msg *m)
+/* EMAILID: read by the preload when there was one, else here. */
+static void put_emailid(struct imap_client *c, const struct fetch_state *f,
+                        const struct view_msg *m)
 {
-	char id[IMAP_OBJECTID_MAX];
-	if (imap_emailid(c, m->message_id, id) == 0)
+	char read[IMAP_OBJECTID_MAX];
+	const char *id = f->emailid;
+	if (!f->preloaded)
+		id = imap_emailid(c->srv->store, m->message_id, read) == 0 ? read : "";
+	if (id[0] != '\0')
 		imap_outf(c, "EMAILID (%s)", id);
 	else
 		imap_outs(c, "EMAILID NIL");
@@ -211,7 +220,7 @@ static void put_att(struct imap_client *c, struct fetch_state *f, const struct f
 		imap_outf(c, "MODSEQ (%llu)", (unsigned long long)m->modseq);
 		break;
 	case FA_EMAILID:
-		put_emailid(c, m);
+		put_emailid(c, f, m);
 		break;
 	case FA_THREADID:
 		imap_outs(c, "THREADID NIL");   /* no threads (RFC 8474 5.2) */
@@ -275,6 +284,7 @@ static void close_message(struct imap_client *c, struct fetch_state *f)
 	imap_outs(c, ")\r\n");
 	imap_message_close(f->msg);
 	f->msg = NULL;
+	f->preloaded = false;
 	f->open = false;
 	f->i++;
 }
@@ -301,17 +311,25 @@ static bool needs_message(const struct fetch_request *req)
 	return false;
 }
 
-/* When reads run off the loop, the message being answered is loaded
- * whole on the pool first (imap_message_preload()), then rendered here
- * from memory. */
+/* When reads run off the loop, what the message being answered needs of
+ * the store is read on the pool first - the message whole
+ * (imap_message_preload()), its EMAILID - then rendered here from
+ * memory. */
 struct preload_job {
-	struct imap_message *m;
+	struct imap_message *m;      /* NULL: the message is not needed */
+	int64_t message_id;
+	bool emailid_wanted;
+	char emailid[IMAP_OBJECTID_MAX];
 };
 
 static int preload_run(struct store *st, void *arg)
 {
 	struct preload_job *j = arg;
-	return imap_message_preload(j->m, st);
+	if (j->m != NULL && imap_message_preload(j->m, st) < 0)
+		return -1;
+	if (j->emailid_wanted && imap_emailid(st, j->message_id, j->emailid) < 0)
+		j->emailid[0] = '\0';
+	return 0;
 }
 
 static enum cmd_result preload_apply(struct imap_client *c, void *arg, int rc,
@@ -325,6 +343,8 @@ static enum cmd_result preload_apply(struct imap_client *c, void *arg, int rc,
 		return imap_job_failed(c, err);
 	f->msg = j->m;
 	j->m = NULL;
+	f->preloaded = true;
+	snprintf(f->emailid, sizeof f->emailid, "%s", j->emailid);
 	return fetch_run(c);
 }
 
@@ -342,10 +362,13 @@ static enum cmd_result preload_start(struct imap_client *c, struct fetch_state *
 {
 	struct preload_job *j = calloc(1, sizeof *j);
 	const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
-	if (j == NULL || (j->m = imap_message_open(c->srv, c->view->mb.id, m)) == NULL) {
+	if (j == NULL || (needs_message(&f->req) &&
+	                  (j->m = imap_message_open(c->srv, c->view->mb.id, m)) == NULL)) {
 		free(j);
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
 	}
+	j->message_id = m->message_id;
+	j->emailid_wanted = imap_fetch_has(&f->req, FA_EMAILID);
 	return imap_job_start(c, &preload_ops, j);
 }
 
@@ -369,7 +392,8 @@ static enum cmd_result fetch_run(struct imap_client *c)
 				f->i++;
 				continue;
 			}
-			if (f->msg == NULL && needs_message(&f->req) && !imap_reads_inline(c))
+			if (!f->preloaded && !imap_reads_inline(c) &&
+			    (needs_message(&f->req) || imap_fetch_has(&f->req, FA_EMAILID)))
 				return preload_start(c, f);
 			/* FLAGS may show a keyword new to the session */
 			imap_view_flags_announce(c, c->view->msgs[f->l.seq[f->i] - 1].keywords);

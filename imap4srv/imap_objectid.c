@@ -17,10 +17,10 @@ void imap_mailboxid(const struct store_mailbox *mb, char out[IMAP_OBJECTID_MAX])
 	snprintf(out, IMAP_OBJECTID_MAX, "M%u", mb->uidvalidity);
 }
 
-int imap_emailid(struct imap_client *c, int64_t message_id, char out[IMAP_OBJECTID_MAX])
+int imap_emailid(struct store *st, int64_t message_id, char out[IMAP_OBJECTID_MAX])
 {
 	unsigned char hash[STORE_HASH_LEN];
-	if (store_message_hash(c->srv->store, message_id, hash) < 0)
+	if (store_message_hash(st, message_id, hash) < 0)
 		return -1;
 	out[0] = 'E';
 	for (int i = 0; i < EMAILID_HASH_BYTES; i++)

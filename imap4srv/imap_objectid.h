@@ -20,9 +20,9 @@ struct store_mailbox;
 /* OUT gets MB's MAILBOXID. */
 void imap_mailboxid(const struct store_mailbox *mb, char out[IMAP_OBJECTID_MAX]);
 
-/* OUT gets the EMAILID of message MESSAGE_ID: 0, or -1 after a store
- * failure (logged). */
-int imap_emailid(struct imap_client *c, int64_t message_id, char out[IMAP_OBJECTID_MAX]);
+/* OUT gets the EMAILID of message MESSAGE_ID, read through ST: 0, or -1
+ * after a store failure (logged). */
+int imap_emailid(struct store *st, int64_t message_id, char out[IMAP_OBJECTID_MAX]);
 
 /* *MESSAGE_ID gets the message whose EMAILID is ID, read through ST (a
  * read job's handle): 0, 1 when no message has it (or ID is no EMAILID

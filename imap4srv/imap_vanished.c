@@ -45,11 +45,10 @@ static int gone_each(const struct store_entry *e, void *arg)
 	return 0;
 }
 
-/* Every uid of KNOWN below uidnext that the view lacks, above AGREED. */
-static int absent(struct imap_client *c, const struct imap_seqset *known, uint32_t agreed,
+/* Every uid of KNOWN below uidnext that view V lacks, above AGREED. */
+static int absent(const struct imap_view *v, const struct imap_seqset *known, uint32_t agreed,
                   struct gone *g)
 {
-	const struct imap_view *v = c->view;
 	struct imap_range all = { 1, v->mb.uidnext - 1 };
 	const struct imap_range *r = known ? known->r : &all;
 	size_t n = known ? known->n : (v->mb.uidnext > 1);
@@ -61,24 +60,35 @@ static int absent(struct imap_client *c, const struct imap_seqset *known, uint32
 	return 0;
 }
 
-int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
-                        uint64_t since, uint32_t agreed)
+int imap_vanished_find(struct store *st, const struct imap_view *v,
+                       const struct imap_seqset *known, uint64_t since, uint32_t agreed,
+                       struct imap_seqset *out)
 {
-	struct store *st = c->srv->store;
 	struct gone g = { known, { 0 }, 0 };
 	uint64_t floor;
 	int e;
-	if (store_mailbox_vanished_floor(st, c->view->mb.id, &floor) < 0)
+	if (store_mailbox_vanished_floor(st, v->mb.id, &floor) < 0)
 		return -1;
 	if (since < floor)
-		e = absent(c, known, agreed, &g);
+		e = absent(v, known, agreed, &g);
 	else
-		e = store_entry_changes(st, c->view->mb.id, since, gone_each, &g) < 0 ? -1 : g.err;
-	if (e == 0) {
+		e = store_entry_changes(st, v->mb.id, since, gone_each, &g) < 0 ? -1 : g.err;
+	if (e == 0)
 		imap_seqset_resolve(&g.out, 0);
-		imap_vanished_write(c, &g.out, true);
-	}
-	imap_seqset_free(&g.out);
+	else
+		imap_seqset_free(&g.out);
+	*out = g.out;
+	return e;
+}
+
+int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
+                        uint64_t since, uint32_t agreed)
+{
+	struct imap_seqset out;
+	int e = imap_vanished_find(c->srv->store, c->view, known, since, agreed, &out);
+	if (e == 0)
+		imap_vanished_write(c, &out, true);
+	imap_seqset_free(&out);
 	return e;
 }
 

@@ -31,6 +31,14 @@ int imap_vanished_write(struct imap_client *c, const struct imap_seqset *uids, b
 int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
                         uint64_t since, uint32_t agreed);
 
+/* The same uids into *OUT (free it with imap_seqset_free()), read
+ * through ST for view V: a read job's part (imap_job.h), the view being
+ * the job's own.  Returns 0, or -1 after a store failure or out of
+ * memory (logged; *OUT empty). */
+int imap_vanished_find(struct store *st, const struct imap_view *v,
+                       const struct imap_seqset *known, uint64_t since, uint32_t agreed,
+                       struct imap_seqset *out);
+
 /*
  * QRESYNC's seq-match-data (RFC 7162 3.2.5.2): SEQS and UIDS (resolved)
  * pair the client's sequence numbers with the uids it had for them.
