@@ -26,6 +26,7 @@
 #include "smtpgw.h"
 #include "store.h"
 #include "store_pool.h"
+#include "store_read.h"
 #include "worker.h"
 
 #include <stdarg.h>
@@ -65,7 +66,8 @@ struct lmtp_session {
 	struct message_buf msg;
 	struct lmtp_data data;          /* decoder state inside DATA */
 	int errors;
-	struct store_job *job;          /* the queue commit in flight, or NULL */
+	struct store_job *job;          /* a RCPT's lookup or the queue commit in
+	                                   flight, or NULL: input waits */
 };
 
 /* The queue commit of one message, run on a pool thread: it owns what
@@ -74,8 +76,9 @@ struct queue_job {
 	struct lmtp_session *s;
 	struct message_buf msg;         /* taken from the session */
 	char sender[ADDR_MAX + 1];
+	struct accepted_rcpt *rcpts;    /* a copy of the session's */
+	size_t nrcpt;
 	const char **addrs;             /* the recipients that fit */
-	char (*copies)[ADDR_MAX + 1];
 	size_t n;
 	struct submit_result res;       /* queued, or filed in one hop */
 };
@@ -184,16 +187,17 @@ static void cmd_mail(struct lmtp_session *s, const struct lmtp_cmd *c)
 	reply(s, "250 2.1.0 Sender OK");
 }
 
-/* The reply to RCPT for INFO, or NULL to accept it. */
-static const char *rcpt_refusal(struct lmtp_session *s, struct rcpt_info *info)
+/* The reply to RCPT for INFO (a message of SIZE_HINT bytes), read
+ * through ST, or NULL to accept it. */
+static const char *rcpt_refusal(struct store *st, const struct rcpt_info *info,
+                                int64_t size_hint)
 {
 	bool over;
 	switch (info->kind) {
 	case RCPT_PERSON:
 		if ((info->services & STORE_SVC_LMTP) == 0)
 			return "550 5.2.1 <%s> Mailbox disabled";
-		if (rcpt_over_quota(s->g->store, info, s->size_hint > 0 ? s->size_hint : 0,
-		                    &over) < 0)
+		if (rcpt_over_quota(st, info, size_hint > 0 ? size_hint : 0, &over) < 0)
 			return "451 4.3.0 <%s> Temporary failure, try again later";
 		return over ? "452 4.2.2 <%s> Mailbox full" : NULL;
 	case RCPT_ALIAS:
@@ -204,33 +208,78 @@ static const char *rcpt_refusal(struct lmtp_session *s, struct rcpt_info *info)
 	}
 }
 
+/* A RCPT being looked up (libcommon/store_read.h: at once on SQLite,
+ * on the pool on a database server, the session reading nothing
+ * meanwhile). */
+struct rcpt_read {
+	struct lmtp_session *s;
+	char addr[ADDR_MAX + 1];
+	int64_t size_hint;
+	struct rcpt_info info;
+	const char *refusal;            /* NULL: accepted */
+};
+
+static int rcpt_run(struct store *st, void *ctx)
+{
+	struct rcpt_read *r = ctx;
+	if (rcpt_lookup(st, r->addr, &r->info) < 0)
+		r->refusal = "451 4.3.0 <%s> Temporary failure, try again later";
+	else
+		r->refusal = rcpt_refusal(st, &r->info, r->size_hint);
+	return 0;
+}
+
+/* Answers RCPT for address ADDR: REFUSAL, or accepted with INFO. */
+static void rcpt_answer(struct lmtp_session *s, const char *addr, const char *refusal,
+                        const struct rcpt_info *info)
+{
+	if (refusal != NULL) {
+		log_info("rcpt_refused", "peer=%s rcpt=%s reply=%.3s", log_quote(s->peer),
+		         log_quote(addr), refusal);
+		return reply(s, refusal, addr);
+	}
+	struct accepted_rcpt *r = &s->rcpts[s->nrcpt++];
+	snprintf(r->address, sizeof r->address, "%s", addr);
+	r->info = *info;
+	r->over_quota = false;
+	reply(s, "250 2.1.5 <%s> Recipient OK", addr);
+}
+
+static void rcpt_apply(void *ctx, int rc, enum store_error err, bool later)
+{
+	struct rcpt_read *r = ctx;
+	(void)rc;
+	(void)err;
+	rcpt_answer(r->s, r->addr, r->refusal, &r->info);
+	if (later)
+		client_conn_pump(&r->s->conn);   /* may free the session */
+}
+
+static const struct store_read_ops rcpt_ops = { rcpt_run, rcpt_apply, free };
+
 static void cmd_rcpt(struct lmtp_session *s, const struct lmtp_cmd *c)
 {
 	if (!s->in_mail)
 		return bad_command(s, "503 5.5.1 Need MAIL first");
 	if (s->nrcpt >= s->max_rcpt)
 		return reply(s, "452 4.5.3 Too many recipients");
-	struct accepted_rcpt *r = &s->rcpts[s->nrcpt];
-	const char *refusal;
-	char addr[ADDR_MAX + 1];
+	struct rcpt_read *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return reply(s, "451 4.3.0 Out of memory, try again later");
+	r->s = s;
+	r->size_hint = s->size_hint;
 	/* a bare user name is one of the default domain */
-	if (addr_qualify(c->path, s->g->default_domain, addr, sizeof addr) != 0) {
-		snprintf(addr, sizeof addr, "%s", c->path);
-		refusal = "550 5.1.3 <%s> A user name without a domain needs a default "
-		          "domain, and none is set";
-	} else if (rcpt_lookup(s->g->store, addr, &r->info) < 0) {
-		refusal = "451 4.3.0 <%s> Temporary failure, try again later";
-	} else {
-		refusal = rcpt_refusal(s, &r->info);
+	if (addr_qualify(c->path, s->g->default_domain, r->addr, sizeof r->addr) != 0) {
+		snprintf(r->addr, sizeof r->addr, "%s", c->path);
+		rcpt_answer(s, r->addr, "550 5.1.3 <%s> A user name without a domain needs a "
+		                        "default domain, and none is set", NULL);
+		free(r);
+		return;
 	}
-	if (refusal != NULL) {
-		log_info("rcpt_refused", "peer=%s rcpt=%s reply=%.3s", log_quote(s->peer),
-		         log_quote(addr), refusal);
-		return reply(s, refusal, addr);
-	}
-	snprintf(r->address, sizeof r->address, "%s", addr);
-	s->nrcpt++;
-	reply(s, "250 2.1.5 <%s> Recipient OK", addr);
+	char addr[ADDR_MAX + 1];
+	snprintf(addr, sizeof addr, "%s", r->addr);
+	if (store_read_start(s->w->pool, s->g->store, &rcpt_ops, r, &s->job) < 0)
+		rcpt_answer(s, addr, "451 4.3.0 <%s> Temporary failure, try again later", NULL);
 }
 
 static void cmd_data(struct lmtp_session *s)
@@ -289,24 +338,6 @@ static void reply_each(struct lmtp_session *s, const char *text)
 		reply(s, text, s->rcpts[i].address);
 }
 
-/* Marks the recipients the message would take over quota; ADDRS gets the
- * others.  Returns how many those are. */
-static size_t fitting_rcpts(struct lmtp_session *s, const char **addrs)
-{
-	int64_t size = (int64_t)(s->msg.len - s->msg.start);
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->nrcpt; i++) {
-		struct accepted_rcpt *r = &s->rcpts[i];
-		/* A store failure here counts as over quota: a temporary refusal. */
-		if (rcpt_over_quota(s->g->store, &r->info, size, &r->over_quota) < 0)
-			r->over_quota = true;
-		if (!r->over_quota)
-			addrs[n++] = r->address;
-	}
-	return n;
-}
-
 /* One answer per recipient: over quota 452, else 250 when stored as RES
  * says (queued for postman, or delivered here), else 451. */
 static void answer_data(struct lmtp_session *s, bool checked, const struct submit_result *res)
@@ -329,7 +360,20 @@ static void answer_data(struct lmtp_session *s, bool checked, const struct submi
 static int job_run(struct store *st, void *local, void *arg)
 {
 	struct queue_job *j = arg;
+	int64_t size = (int64_t)(j->msg.len - j->msg.start);
 	(void)local;
+	/* the quotas, read in the commit's own transaction: two sessions
+	 * cannot both take the last room */
+	for (size_t i = 0; i < j->nrcpt; i++) {
+		struct accepted_rcpt *r = &j->rcpts[i];
+		/* a store failure here counts as over quota: a temporary refusal */
+		if (rcpt_over_quota(st, &r->info, size, &r->over_quota) < 0)
+			r->over_quota = true;
+		if (!r->over_quota)
+			j->addrs[j->n++] = r->address;
+	}
+	if (j->n == 0)
+		return 0;
 	return smtpgw_submit_store(j->s->g, st, &j->msg, j->sender, j->addrs, j->n, &j->res);
 }
 
@@ -339,8 +383,11 @@ static void job_done(void *arg, int rc, enum store_error err)
 	struct queue_job *j = arg;
 	struct lmtp_session *s = j->s;
 	s->job = NULL;
-	smtpgw_submit_done(s->g, &j->msg, j->sender, j->addrs, j->n, rc, err, &j->res);
-	answer_data(s, true, rc == 0 ? &j->res : NULL);
+	for (size_t i = 0; i < j->nrcpt && i < s->nrcpt; i++)
+		s->rcpts[i].over_quota = rc == 0 && j->rcpts[i].over_quota;
+	if (j->n > 0)
+		smtpgw_submit_done(s->g, &j->msg, j->sender, j->addrs, j->n, rc, err, &j->res);
+	answer_data(s, true, rc == 0 && j->n > 0 ? &j->res : NULL);
 	transaction_reset(s);
 	client_conn_pump(&s->conn);   /* may free the session */
 }
@@ -350,7 +397,7 @@ static void job_free(void *arg)
 	struct queue_job *j = arg;
 	msgbuf_free(&j->msg);
 	free(j->addrs);
-	free(j->copies);
+	free(j->rcpts);
 	smtpgw_result_free(&j->res);
 	free(j);
 }
@@ -358,29 +405,26 @@ static void job_free(void *arg)
 static const struct store_job_ops queue_ops = { "lmtp_queue", STORE_JOB_WRITE, job_run,
 	                                        job_done, job_free };
 
-/* The job for the recipients that fit (marked by fitting_rcpts()); takes
- * the session's message.  NULL when out of memory. */
+/* The job for the session's recipients (those that fit their quota
+ * are found in it); takes the session's message.  NULL when out of
+ * memory. */
 static struct queue_job *job_new(struct lmtp_session *s)
 {
 	struct queue_job *j = calloc(1, sizeof *j);
 	if (j == NULL || (j->addrs = calloc(s->nrcpt, sizeof *j->addrs)) == NULL ||
-	    (j->copies = calloc(s->nrcpt, sizeof *j->copies)) == NULL ||
+	    (j->rcpts = calloc(s->nrcpt, sizeof *j->rcpts)) == NULL ||
 	    smtpgw_result_new(&j->res, s->nrcpt) < 0) {
 		if (j != NULL) {
 			free(j->addrs);
-			free(j->copies);
+			free(j->rcpts);
 		}
 		free(j);
 		return NULL;
 	}
 	j->s = s;
 	snprintf(j->sender, sizeof j->sender, "%s", s->sender);
-	for (size_t i = 0; i < s->nrcpt; i++)
-		if (!s->rcpts[i].over_quota) {
-			snprintf(j->copies[j->n], sizeof j->copies[j->n], "%s", s->rcpts[i].address);
-			j->addrs[j->n] = j->copies[j->n];
-			j->n++;
-		}
+	memcpy(j->rcpts, s->rcpts, s->nrcpt * sizeof *j->rcpts);
+	j->nrcpt = s->nrcpt;
 	j->msg = s->msg;
 	msgbuf_init(&s->msg, s->msg.limit);
 	return j;
@@ -391,15 +435,11 @@ static struct queue_job *job_new(struct lmtp_session *s)
  * and resets the transaction), 0 when answered already. */
 static int data_queue(struct lmtp_session *s)
 {
-	const char **addrs = calloc(s->nrcpt, sizeof *addrs);
-	bool checked = addrs != NULL;
-	size_t n = checked ? fitting_rcpts(s, addrs) : 0;
-	free(addrs);
 	struct queue_job *j = NULL;
-	if (n > 0 && smtpgw_submit_check(s->g, s->sender, n) == 0 && (j = job_new(s)) != NULL &&
+	if (smtpgw_submit_check(s->g, s->sender, s->nrcpt) == 0 && (j = job_new(s)) != NULL &&
 	    (s->job = store_pool_submit(s->w->pool, &queue_ops, j)) != NULL)
 		return 1;
-	answer_data(s, checked, NULL);
+	answer_data(s, false, NULL);
 	return 0;
 }
 

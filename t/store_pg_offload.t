@@ -9,9 +9,9 @@ cluster is stopped (SIGSTOP), as a hung server looks to a client.  Then
 an IMAP session's SELECT, another's FETCH of a body, a third's SEARCH
 in the text, a POP3 session's
 RETR, and a ManageSieve
-session's LISTSCRIPTS and GETSCRIPT, wait for the database; meanwhile
-another session of the same imap4srv, pop3srv and sievesrv is answered
-at once.  Once the server
+session's LISTSCRIPTS and GETSCRIPT, and an LMTP RCPT, wait for the
+database; meanwhile another session of the same imap4srv, pop3srv,
+sievesrv and smtpgw is answered at once.  Once the server
 runs again the waiting commands are answered, in order, as if nothing
 had happened.
 """
@@ -20,6 +20,7 @@ import base64
 import os
 import re
 import signal
+import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -90,6 +91,29 @@ def sieve_login():
 ia, ib, ic, isr = s.raw(), s.raw(), s.raw(), s.raw()
 ic.command("x", "EXAMINE INBOX")
 isr.command("x", "EXAMINE INBOX")
+class Lmtp(RawLines):
+    """A raw LMTP connection on the suite's unix socket."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(ANSWER)
+        self.sock.connect(s.lmtp_socket)
+        self.buf = b""
+        self.greeting = self.line()
+
+    def say(self, text):
+        self.send(text + "\r\n")
+        return self.line(timeout=ANSWER)
+
+
+l1, l2 = Lmtp(), Lmtp()
+l1.say("LHLO test")
+while l1.buf:
+    l1.line()
+l2.say("LHLO test")
+while l2.buf:
+    l2.line()
+t.ok(l1.say("MAIL FROM:<a@outside.example>").startswith(b"250"), "an LMTP session starts a mail")
 a, ok_a = pop_login()
 b, ok_b = pop_login()   # a second session of the same person: refused IN-USE...
 t.ok(ok_a.startswith(b"+OK maildrop has 1 messages"), "a POP3 session logs in")
@@ -124,6 +148,10 @@ try:
     t.ok(answer(w).startswith("OK"),
          "ManageSieve LISTSCRIPTS waits, another session's NOOP is answered")
     t.ok(v.nothing_yet(), "LISTSCRIPTS has no answer yet")
+    l1.send("RCPT TO:<%s>\r\n" % USER)
+    t.ok(l2.say("NOOP").startswith(b"250"),
+         "an LMTP RCPT waits, another LMTP session's NOOP is answered")
+    t.ok(l1.nothing_yet(), "the RCPT has no answer yet")
     t.ok(all(p.poll() is None for p in s.procs), "no ems process died")
 finally:
     for pid in stopped:
@@ -148,6 +176,7 @@ while b"\r\nf1 " not in fetched:
         break
     fetched += more
 t.ok(b"\r\nf1 OK" in fetched and BODY in fetched, "and the FETCH, with the whole body")
+t.ok(answer(l1).startswith("250 2.1.5"), "once the server answers, the RCPT is accepted")
 found = [answer(isr), answer(isr)]
 t.is_(found, ["* SEARCH 1", "q1 OK SEARCH completed"], "and the SEARCH")
 t.ok(re.match(r"\+OK \d+ octets$", answer(a)), "and RETR goes on")
@@ -164,7 +193,7 @@ t.is_(sieve_until_done(v), [b'"main"', b'OK "listscripts completed"'],
 got = sieve_until_done(v)
 t.is_(got[0], script + b"", "then GETSCRIPT, in order")
 t.ok(got[-1].startswith(b"OK"), "with its OK")
-for conn, bye in ((ia, "l LOGOUT\r\n"), (ib, "l LOGOUT\r\n"), (ic, "l LOGOUT\r\n"), (isr, "l LOGOUT\r\n"), (a, "QUIT\r\n"), (b, "QUIT\r\n"), (v, "LOGOUT\r\n"), (w, "LOGOUT\r\n")):
+for conn, bye in ((l1, "QUIT\r\n"), (l2, "QUIT\r\n"), (ia, "l LOGOUT\r\n"), (ib, "l LOGOUT\r\n"), (ic, "l LOGOUT\r\n"), (isr, "l LOGOUT\r\n"), (a, "QUIT\r\n"), (b, "QUIT\r\n"), (v, "LOGOUT\r\n"), (w, "LOGOUT\r\n")):
     conn.send(bye)
     conn.sock.close()
 t.ok(all(p.poll() is None for p in s.procs), "still no ems process died")

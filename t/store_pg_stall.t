@@ -9,7 +9,7 @@ an IMAP SELECT (a read job on imap4srv's pool, bounded by
 store.loop_timeout_ms) is answered NO [UNAVAILABLE] instead of hanging,
 another session of the same process is still served, a POP3 RETR (a
 read on pop3srv's pool, bounded the same way) is answered -ERR
-[SYS/TEMP], and an LMTP recipient (looked up on smtpgw's loop, bounded
+[SYS/TEMP], and an LMTP recipient (looked up on smtpgw's pool, bounded
 the same way) gets a temporary refusal; no ems process is killed as
 hung.  Once the server runs again the same sessions select, retrieve,
 and deliver, by themselves.
