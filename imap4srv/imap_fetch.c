@@ -527,6 +527,78 @@ static int resolve_uids(struct imap_client *c, struct imap_seqset *set)
 	return 0;
 }
 
+/* The FETCH in c->active.state, once VANISHED (EARLIER) went out. */
+static enum cmd_result fetch_begin(struct imap_client *c)
+{
+	struct fetch_state *f = c->active.state;
+	if (f->req.changedsince_set || imap_fetch_has(&f->req, FA_MODSEQ))
+		imap_view_condstore_enable(c);
+	f->seen_now = calloc(f->l.n + 1, sizeof *f->seen_now);
+	if (f->seen_now == NULL)
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	return mark_seen_then_fetch(c, f);
+}
+
+/* UID FETCH's VANISHED (RFC 7162 3.2.6), read as a job on a copy of the
+ * view's uids: the uids of KNOWN expunged since SINCE. */
+struct vanished_job {
+	struct imap_view v;          /* mb.id, mb.uidnext, and the uids only */
+	struct imap_seqset known;
+	uint64_t since;
+	struct imap_seqset out;
+};
+
+static int vanished_run(struct store *st, void *arg)
+{
+	struct vanished_job *j = arg;
+	return imap_vanished_find(st, &j->v, &j->known, j->since, 0, &j->out);
+}
+
+static enum cmd_result vanished_apply(struct imap_client *c, void *arg, int rc,
+                                      enum store_error err)
+{
+	struct vanished_job *j = arg;
+	if (rc < 0)
+		return imap_job_failed(c, err);
+	/* VANISHED (EARLIER) comes before the FETCH responses */
+	imap_vanished_write(c, &j->out, true);
+	return fetch_begin(c);
+}
+
+static void vanished_free(void *arg)
+{
+	struct vanished_job *j = arg;
+	free(j->v.msgs);
+	imap_seqset_free(&j->known);
+	imap_seqset_free(&j->out);
+	free(j);
+}
+
+static const struct imap_job_ops vanished_ops = { STORE_JOB_READ, vanished_run,
+	                                          vanished_apply, vanished_free };
+
+/* Starts the VANISHED job for KNOWN (taken over). */
+static enum cmd_result vanished_start(struct imap_client *c, struct imap_seqset *known,
+                                      uint64_t since)
+{
+	const struct imap_view *v = c->view;
+	struct vanished_job *j = calloc(1, sizeof *j);
+	if (j == NULL || (j->v.msgs = calloc(v->n + 1, sizeof *j->v.msgs)) == NULL) {
+		free(j);
+		imap_seqset_free(known);
+		return imap_done(c, "NO", "[SERVERBUG] out of memory");
+	}
+	j->v.mb.id = v->mb.id;
+	j->v.mb.uidnext = v->mb.uidnext;
+	j->v.n = v->n;
+	for (uint32_t i = 0; i < v->n; i++)
+		j->v.msgs[i].uid = v->msgs[i].uid;
+	j->known = *known;
+	*known = (struct imap_seqset){ 0 };
+	j->since = since;
+	return imap_read_start(c, &vanished_ops, j);
+}
+
 enum cmd_result imap_cmd_fetch(struct imap_client *c)
 {
 	struct imap_parser *p = &c->active.p;
@@ -553,20 +625,13 @@ enum cmd_result imap_cmd_fetch(struct imap_client *c)
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
 	}
 	int e = imap_seqlist_collect(c->view, &set, c->active.uid, &f->l);
-	/* VANISHED (EARLIER) comes before the FETCH responses (RFC 7162 3.2.6) */
-	if (e == 0 && f->req.vanished &&
-	    imap_vanished_since(c, &set, f->req.changedsince, 0) < 0) {
+	if (e != 0) {
 		imap_seqset_free(&set);
-		return imap_store_failed(c, "FETCH");
-	}
-	imap_seqset_free(&set);
-	if (e != 0)
 		return e == -1 ? imap_done(c, "BAD", "invalid message sequence number")
 		               : imap_done(c, "NO", "[SERVERBUG] out of memory");
-	if (f->req.changedsince_set || imap_fetch_has(&f->req, FA_MODSEQ))
-		imap_view_condstore_enable(c);
-	f->seen_now = calloc(f->l.n + 1, sizeof *f->seen_now);
-	if (f->seen_now == NULL)
-		return imap_done(c, "NO", "[SERVERBUG] out of memory");
-	return mark_seen_then_fetch(c, f);
+	}
+	if (f->req.vanished)
+		return vanished_start(c, &set, f->req.changedsince);
+	imap_seqset_free(&set);
+	return fetch_begin(c);
 }

@@ -81,17 +81,6 @@ int imap_vanished_find(struct store *st, const struct imap_view *v,
 	return e;
 }
 
-int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
-                        uint64_t since, uint32_t agreed)
-{
-	struct imap_seqset out;
-	int e = imap_vanished_find(c->srv->store, c->view, known, since, agreed, &out);
-	if (e == 0)
-		imap_vanished_write(c, &out, true);
-	imap_seqset_free(&out);
-	return e;
-}
-
 static uint64_t members(const struct imap_seqset *set)
 {
 	uint64_t n = 0;

@@ -19,22 +19,16 @@
 int imap_vanished_write(struct imap_client *c, const struct imap_seqset *uids, bool earlier);
 
 /*
- * Sends "* VANISHED (EARLIER) ..." with the uids of KNOWN (a resolved uid
- * set; NULL for all) that were expunged after modseq SINCE.  When the
+ * The uids of KNOWN (a resolved uid set; NULL for all) that were
+ * expunged after modseq SINCE, for "* VANISHED (EARLIER) ...", into *OUT
+ * (free it with imap_seqset_free()), read through ST for view V: a read
+ * job's part (imap_job.h), V the job's own or a copy.  When the
  * collector has purged expunge marks above SINCE, those uids are no
  * longer known one by one, and the answer is every uid of KNOWN below
- * uidnext that the selected mailbox does not hold, as RFC 7162 3.2.5.2
- * allows, except those up to AGREED (from imap_vanished_agreed(); 0 for
- * none).  Returns 0, or -1 after a store failure or out of memory
- * (logged).
+ * uidnext that V does not hold, as RFC 7162 3.2.5.2 allows, except those
+ * up to AGREED (from imap_vanished_agreed(); 0 for none).  Returns 0, or
+ * -1 after a store failure or out of memory (logged; *OUT empty).
  */
-int imap_vanished_since(struct imap_client *c, const struct imap_seqset *known,
-                        uint64_t since, uint32_t agreed);
-
-/* The same uids into *OUT (free it with imap_seqset_free()), read
- * through ST for view V: a read job's part (imap_job.h), the view being
- * the job's own.  Returns 0, or -1 after a store failure or out of
- * memory (logged; *OUT empty). */
 int imap_vanished_find(struct store *st, const struct imap_view *v,
                        const struct imap_seqset *known, uint64_t since, uint32_t agreed,
                        struct imap_seqset *out);
