@@ -27,6 +27,7 @@
 #include "stats.h"
 #include "store.h"
 #include "store_pool.h"
+#include "store_read.h"
 #include "wakeup.h"
 
 #include <errno.h>
@@ -74,18 +75,19 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
-/* A memfd holding the message of ITEM, at offset 0; -1 after logging. */
-static int message_fd(const struct store_queue_item *item)
+/* A memfd holding message MESSAGE_ID (of queue item ID), read through
+ * ST, at offset 0; -1 after logging.  A read, run as store_read.h says. */
+static int message_fd(struct store *st, int64_t message_id, int64_t id)
 {
 	void *data = NULL;
 	size_t len = 0;
 	int fd = -1;
 
-	if (store_message_get(ob.g->store, item->message_id, &data, &len) < 0)
+	if (store_message_get(st, message_id, &data, &len) < 0)
 		return -1;
 	fd = memfd_create("ems-outbound", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) < 0) {
-		log_error("outbound_message", "id=%lld error=%s", (long long)item->id,
+		log_error("outbound_message", "id=%lld error=%s", (long long)id,
 		          log_quote(strerror(errno)));
 		if (fd >= 0)
 			close(fd);
@@ -127,10 +129,10 @@ static void child(int in, int out, char **argv)
 	_exit(EXIT_TEMPFAIL);
 }
 
-/* Starts the command for the item in J.  Returns 0 or -1 (logged). */
-static int job_start(struct job *j)
+/* Starts the command for the item in J with the message in IN (closed
+ * here; -1: it could not be read).  Returns 0 or -1 (logged). */
+static int job_start(struct job *j, int in)
 {
-	int in = message_fd(&j->item);
 	char **argv = in >= 0 ? command_argv(&j->item) : NULL;
 	j->output = argv ? memfd_create("ems-outbound-out", MFD_CLOEXEC) : -1;
 	pid_t pid = j->output >= 0 ? fork() : -1;
@@ -259,6 +261,47 @@ static int lease_run(struct store *st, void *local, void *ctx)
 
 static void job_failed(struct job *j, const char *why, bool permanent);
 
+/* The leased item's message, read into a memfd (store_read.h: at once on
+ * SQLite, on the pool on a database server); ob.leasing holds the read
+ * meanwhile, so no other slot is leased. */
+struct body_read {
+	int slot;
+	int64_t message_id, id;         /* copied: the slot is the loop's */
+	int fd;
+};
+
+static int body_run(struct store *st, void *ctx)
+{
+	struct body_read *b = ctx;
+	b->fd = message_fd(st, b->message_id, b->id);
+	return b->fd < 0 ? -1 : 0;
+}
+
+static void body_apply(void *ctx, int rc, enum store_error err, bool later)
+{
+	struct body_read *b = ctx;
+	struct job *j = &ob.jobs[b->slot];
+	(void)rc;
+	(void)err;
+	if (job_start(j, b->fd) < 0) {
+		job_failed(j, "cannot start the outbound command", false);
+		store_queue_item_clear(&j->item);
+	}
+	b->fd = -1;   /* job_start() closed it */
+	if (later)
+		pump();
+}
+
+static void body_free(void *ctx)
+{
+	struct body_read *b = ctx;
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b);
+}
+
+static const struct store_read_ops body_ops = { body_run, body_apply, body_free };
+
 /* Nothing due, or the store busy: the tick or the next wake-up tries
  * again. */
 static void lease_done(void *ctx, int rc, enum store_error err)
@@ -271,9 +314,20 @@ static void lease_done(void *ctx, int rc, enum store_error err)
 		return;
 	j->item = l->item;
 	memset(&l->item, 0, sizeof l->item);
-	if (job_start(j) < 0) {
-		job_failed(j, "cannot start the outbound command", false);
+	struct body_read *b = calloc(1, sizeof *b);
+	if (b == NULL) {
+		job_failed(j, "out of memory", false);
 		store_queue_item_clear(&j->item);
+		return;
+	}
+	b->slot = l->slot;
+	b->message_id = j->item.message_id;
+	b->id = j->item.id;
+	b->fd = -1;
+	if (store_read_start(ob.g->pool, ob.g->store, &body_ops, b, &ob.leasing) < 0) {
+		job_failed(j, "cannot read the message", false);
+		store_queue_item_clear(&j->item);
+		return;
 	}
 	pump();
 }
