@@ -27,12 +27,14 @@ struct idle_group {
 
 static void unlink_group(struct idle_group *g)
 {
-	for (struct idle_group **pp = &g->srv->idle_groups; g->linked && *pp != NULL;
-	     pp = &(*pp)->next)
+	if (!g->linked)
+		return;
+	for (struct idle_group **pp = &g->srv->idle_groups; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
-			g->linked = false;
+			break;
 		}
+	g->linked = false;
 }
 
 static int group_run(struct store *st, void *local, void *arg)
