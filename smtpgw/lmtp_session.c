@@ -229,15 +229,17 @@ static int rcpt_run(struct store *st, void *ctx)
 	return 0;
 }
 
-/* Answers RCPT for address ADDR: REFUSAL, or accepted with INFO. */
-static void rcpt_answer(struct lmtp_session *s, const char *addr, const char *refusal,
-                        const struct rcpt_info *info)
+/* Refuses RCPT for address ADDR with REFUSAL. */
+static void rcpt_refuse(struct lmtp_session *s, const char *addr, const char *refusal)
 {
-	if (refusal != NULL) {
-		log_info("rcpt_refused", "peer=%s rcpt=%s reply=%.3s", log_quote(s->peer),
-		         log_quote(addr), refusal);
-		return reply(s, refusal, addr);
-	}
+	log_info("rcpt_refused", "peer=%s rcpt=%s reply=%.3s", log_quote(s->peer),
+	         log_quote(addr), refusal);
+	reply(s, refusal, addr);
+}
+
+/* Accepts RCPT for address ADDR, found as INFO. */
+static void rcpt_accept(struct lmtp_session *s, const char *addr, const struct rcpt_info *info)
+{
 	struct accepted_rcpt *r = &s->rcpts[s->nrcpt++];
 	snprintf(r->address, sizeof r->address, "%s", addr);
 	r->info = *info;
@@ -250,7 +252,10 @@ static void rcpt_apply(void *ctx, int rc, enum store_error err, bool later)
 	struct rcpt_read *r = ctx;
 	(void)rc;
 	(void)err;
-	rcpt_answer(r->s, r->addr, r->refusal, &r->info);
+	if (r->refusal != NULL)
+		rcpt_refuse(r->s, r->addr, r->refusal);
+	else
+		rcpt_accept(r->s, r->addr, &r->info);
 	if (later)
 		client_conn_pump(&r->s->conn);   /* may free the session */
 }
@@ -271,15 +276,15 @@ static void cmd_rcpt(struct lmtp_session *s, const struct lmtp_cmd *c)
 	/* a bare user name is one of the default domain */
 	if (addr_qualify(c->path, s->g->default_domain, r->addr, sizeof r->addr) != 0) {
 		snprintf(r->addr, sizeof r->addr, "%s", c->path);
-		rcpt_answer(s, r->addr, "550 5.1.3 <%s> A user name without a domain needs a "
-		                        "default domain, and none is set", NULL);
+		rcpt_refuse(s, r->addr, "550 5.1.3 <%s> A user name without a domain needs a "
+		                        "default domain, and none is set");
 		free(r);
 		return;
 	}
 	char addr[ADDR_MAX + 1];
 	snprintf(addr, sizeof addr, "%s", r->addr);
 	if (store_read_start(s->w->pool, s->g->store, &rcpt_ops, r, &s->job) < 0)
-		rcpt_answer(s, addr, "451 4.3.0 <%s> Temporary failure, try again later", NULL);
+		rcpt_refuse(s, addr, "451 4.3.0 <%s> Temporary failure, try again later");
 }
 
 static void cmd_data(struct lmtp_session *s)
