@@ -355,7 +355,7 @@ static long long earliest(long long a, long long b)
 
 static void arm_timer(long long now)
 {
-	long long next = earliest(procs_next_deadline(),
+	long long next = earliest(procs_next_deadline(now),
 	                          control_next_deadline());
 
 	if (!g.ready)

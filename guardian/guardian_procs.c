@@ -457,7 +457,7 @@ static long long earliest(long long a, long long b)
 	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
-long long procs_next_deadline(void)
+long long procs_next_deadline(long long now)
 {
 	long long next = -1;
 
@@ -466,8 +466,10 @@ long long procs_next_deadline(void)
 		if (waiting_restart(in) ||
 		    (in->state == INST_STOPPING && in->deadline_ms >= 0))
 			next = earliest(next, in->deadline_ms);
-		else if (in->state == INST_RUNNING)
-			/* when it counts as up, for procs_settled() waiters */
+		else if (in->state == INST_RUNNING && in->started_ms + PROCS_SETTLE_MS > now)
+			/* when it counts as up, for procs_settled() waiters; once
+			 * past, no deadline (else the timer would fire at once,
+			 * forever) */
 			next = earliest(next, in->started_ms + PROCS_SETTLE_MS);
 	}
 	return next;

@@ -96,8 +96,9 @@ bool procs_child_exited(pid_t pid, int status, long long now);
  * phase, SIGKILL after the shutdown timeout. */
 void procs_tick(long long now);
 
-/* When procs_tick() next has something to do, or -1 for never. */
-long long procs_next_deadline(void);
+/* When procs_tick() next has something to do, or a running instance
+ * next counts as settled (procs_settled()), as of NOW; -1 for never. */
+long long procs_next_deadline(long long now);
 
 /* When IN is next started by itself (monotonic ms: BACKOFF, or FAILED
  * in its cool-down), or -1 when nothing is scheduled. */

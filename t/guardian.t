@@ -283,6 +283,27 @@ t.ok(os.path.exists("/proc/%d/fd/3" % lp) and
      "the socket is the listener's descriptor 3")
 t.ok("LISTEN_FDS" not in e, "other processes get no sockets")
 
+
+def cpu_seconds(pid):
+    """The user and system CPU time PID has used, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# Everything is up and settled: the guardian waits for its next event.
+# A timer armed for a deadline already past fires at once, forever (the
+# guardian once spun a core that way); idle it uses next to no CPU.
+# Not a timing threshold: a busy loop uses the CPU it is given, and a
+# tenth of the wall time is far above an idle guardian and far below
+# what a spinning one takes even on a loaded machine.
+time.sleep(1)
+c0, w0 = cpu_seconds(g.pid), time.monotonic()
+time.sleep(3)
+used, wall = cpu_seconds(g.pid) - c0, time.monotonic() - w0
+t.ok(used < wall / 10, "the guardian idles without spinning (%.2f s CPU in %.1f s)"
+     % (used, wall))
+
 table = oomgr("disp", "process")
 t.like(table.stdout, "Server Name", "disp process prints the table header")
 t.like(table.stdout, "SLEEPER", "and the processes")

@@ -115,6 +115,10 @@ static void test_start_and_phases(void)
 	       "not settled before PROCS_SETTLE_MS");
 	is_int(procs_settled("all", 0, true, now + PROCS_SETTLE_MS, why,
 	                     sizeof why), 1, "settled (up) after it");
+	is_int(procs_next_deadline(now), now + PROCS_SETTLE_MS,
+	       "the next deadline: when they count as up");
+	is_int(procs_next_deadline(now + PROCS_SETTLE_MS), -1,
+	       "once all are up and nothing is due, no deadline (no busy timer)");
 
 	now += 1000;
 	is_int(procs_shutdown("all", 0, now), 4, "shutdown all matches 4");
@@ -154,7 +158,7 @@ static void test_restart(void)
 	reap("REST", 1, now + 10);
 	is_int(in->state, INST_BACKOFF, "unexpected exit: BACKOFF");
 	is_str(in->last_exit, "signal 9", "last exit recorded");
-	is_int(procs_next_deadline(), now + 10 + 1000,
+	is_int(procs_next_deadline(now + 10), now + 10 + 1000,
 	       "restart due after backoff_initial");
 	procs_tick(now + 500);
 	is_int(in->state, INST_BACKOFF, "not restarted before the delay");
@@ -266,7 +270,7 @@ static void test_kill_after_timeout(void)
 	in = get("LISTENER", 1);
 	pid = in->pid;
 	procs_shutdown("LISTENER", 0, now + 1000);
-	is_int(procs_next_deadline() <= now + 1000 + 5000, 1,
+	is_int(procs_next_deadline(now + 1000) <= now + 1000 + 5000, 1,
 	       "a stop deadline is set");
 	usleep(100000);
 	ok(waitpid(pid, &status, WNOHANG) == 0, "SIGTERM was ignored");
@@ -279,7 +283,7 @@ static void test_kill_after_timeout(void)
 
 int main(void)
 {
-	plan(49);
+	plan(51);
 	log_open("test", "procs", 0, tap_tmpdir(), LOG_LVL_DEBUG, false);
 	setup_registry();
 	procs_init(fake_spawn, &reg);
