@@ -2,9 +2,10 @@
  * bench_watch.h - end-to-end delivery latency: the time from the start of
  * a submission until the message is in the recipient's mailbox, seen by
  * counting the mailbox every millisecond while the load runs.  ems's
- * mailbox is counted through the store API (the store file is opened
- * read-mostly, in WAL mode, so the count never blocks a writer); a peer
- * server's Maildir by counting the files of new/ and cur/.
+ * arrivals are its mailbox's next UID, one row read through the store
+ * API (the store file is opened read-mostly, in WAL mode, so the read
+ * never blocks a writer); a peer server's by counting the files of its
+ * Maildir's new/ and cur/.
  *
  * Arrivals are matched to submissions in the order the submissions
  * started, which is exact for one connection and close for several.
