@@ -66,13 +66,17 @@ struct store_pool {
 	struct store_pool_hooks hooks;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;        /* a job was queued, or stopping (monotonic clock) */
+	pthread_cond_t writer_cv; /* the same, for the writer (it waits on its own) */
 	pthread_cond_t idle_cv;   /* a group finished (drain waits on it) */
 	bool stopping;
 	bool draining;
 	unsigned running;         /* jobs taken by threads, not yet finished */
 	unsigned queued;          /* jobs on the queue */
-	bool writing;             /* a write group runs (one at a time) */
-	unsigned idle;            /* threads waiting for a job */
+	unsigned queued_writes;   /* of which write */
+	struct worker *writer;    /* the thread that runs the write groups,
+	                             NULL: the next one to take a write */
+	bool writer_idle;         /* it waits for a job */
+	unsigned idle;            /* threads waiting for a job, the writer too */
 	unsigned live;            /* threads started, not ended */
 	unsigned peak;            /* most threads live at once */
 	bool ended;               /* a slot is SLOT_ENDED */
@@ -193,30 +197,35 @@ static void run_group(struct worker *w, struct store_job *g)
 	pthread_mutex_unlock(&w->pool->mu);
 }
 
-/* Where the next job a thread may take is linked (called locked), or
- * NULL: the queue's head, but while a write group runs the first job
- * that does not write.  Writes run one group at a time (the store takes
- * one writer anyway, and those queued meanwhile make the next group
- * bigger), and a read never waits behind them for a thread. */
-static struct store_job **next_takeable(struct store_pool *p)
+/* Where the next job W may take is linked (called locked), or NULL:
+ * the queue's head, but for a thread other than the writer the first
+ * job that does not write.  Write groups run on one thread, one at a
+ * time: the store takes one writer anyway, those queued meanwhile make
+ * the next group bigger, and one handle keeps the writes' statements
+ * and caches warm (spread over the threads' database connections they
+ * cost PostgreSQL deliveries some 15%).  A read never waits behind them
+ * for a thread. */
+static struct store_job **next_takeable(struct store_pool *p, const struct worker *w)
 {
+	bool writes = p->writer == NULL || p->writer == w;
 	struct store_job **at = &p->queue;
-	while (p->writing && *at != NULL && store_job_kind_writes((*at)->ops->kind))
+	while (!writes && *at != NULL && store_job_kind_writes((*at)->ops->kind))
 		at = &(*at)->next;
 	return *at != NULL ? at : NULL;
 }
 
-/* Takes the next group off the queue (called locked, next_takeable()
- * not NULL): one job that does not write, or the write jobs at the
- * queue's head, up to the group size. */
-static struct store_job *take_group(struct store_pool *p)
+/* Takes the next group off the queue for W (called locked,
+ * next_takeable() not NULL): one job that does not write, or the write
+ * jobs at the queue's head, up to the group size (W is the writer from
+ * then on). */
+static struct store_job *take_group(struct store_pool *p, struct worker *w)
 {
-	struct store_job **at = next_takeable(p);
+	struct store_job **at = next_takeable(p, w);
 	struct store_job *g = *at, *last = g;
 	unsigned n = 1;
 	g->state = JOB_RUNNING;
 	if (store_job_kind_writes(g->ops->kind)) {
-		p->writing = true;
+		p->writer = w;
 		while (last->next != NULL && store_job_kind_writes(last->next->ops->kind) &&
 		       n < STORE_POOL_GROUP_MAX) {
 			last = last->next;
@@ -230,16 +239,14 @@ static struct store_job *take_group(struct store_pool *p)
 	last->next = NULL;
 	p->running += n;
 	p->queued -= n;
+	if (store_job_kind_writes(g->ops->kind))
+		p->queued_writes -= n;
 	return g;
 }
 
 /* Moves group G to the finished list (called locked) and wakes the loop. */
 static void finish_group(struct store_pool *p, struct store_job *g)
 {
-	if (store_job_kind_writes(g->ops->kind)) {
-		p->writing = false;
-		pthread_cond_broadcast(&p->cv);   /* the writes that waited may go */
-	}
 	for (struct store_job *j = g; j != NULL; j = j->next) {
 		j->state = JOB_DONE;
 		p->running--;
@@ -255,33 +262,57 @@ static void finish_group(struct store_pool *p, struct store_job *g)
 	pthread_cond_broadcast(&p->idle_cv);
 }
 
-/* Waits (called locked) for a job or the stop; false when the thread
- * is to end: idle past the timeout while more than min threads live. */
-static bool wait_for_work(struct store_pool *p)
+/* Waits (called locked) for a job W may take, or the stop; false when
+ * the thread is to end: idle past the timeout while more than min
+ * threads live.  (W's role cannot change while it waits: only a thread
+ * taking a write becomes the writer, and only an ending one stops.) */
+static bool wait_for_work(struct store_pool *p, struct worker *w)
 {
 	unsigned timeout_s = p->size.idle_timeout_s;
-	while (!p->stopping && next_takeable(p) == NULL) {
+	while (!p->stopping && next_takeable(p, w) == NULL) {
+		bool writer = p->writer == w;
+		pthread_cond_t *cv = writer ? &p->writer_cv : &p->cv;
 		int rc;
 		p->idle++;
+		p->writer_idle = writer;
 		if (timeout_s > 0 && p->live > p->size.min) {
 			struct timespec until;
 			clock_gettime(CLOCK_MONOTONIC, &until);
 			until.tv_sec += timeout_s;
-			rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
+			rc = pthread_cond_timedwait(cv, &p->mu, &until);
 		} else {
-			rc = pthread_cond_wait(&p->cv, &p->mu);
+			rc = pthread_cond_wait(cv, &p->mu);
 		}
 		p->idle--;
-		if (rc == ETIMEDOUT && next_takeable(p) == NULL && !p->stopping &&
+		if (writer)
+			p->writer_idle = false;
+		if (rc == ETIMEDOUT && next_takeable(p, w) == NULL && !p->stopping &&
 		    p->live > p->size.min)
 			return false;
 	}
 	return !p->stopping;
 }
 
+/* Wakes a thread for job J, just queued (called locked): a write is
+ * the writer's (anyone's while there is none); a read goes to a thread
+ * other than the writer when one waits, else to the writer. */
+static void wake_for(struct store_pool *p, const struct store_job *j)
+{
+	bool others_idle = p->idle > (p->writer_idle ? 1u : 0u);
+	if (store_job_kind_writes(j->ops->kind))
+		pthread_cond_signal(p->writer != NULL ? &p->writer_cv : &p->cv);
+	else
+		pthread_cond_signal(others_idle ? &p->cv : &p->writer_cv);
+}
+
 /* The thread of W ends on idle (called locked): the loop joins it. */
 static void end_thread(struct store_pool *p, struct worker *w)
 {
+	if (p->writer == w) {
+		/* the writes go to whichever thread takes one next */
+		p->writer = NULL;
+		pthread_cond_broadcast(&p->cv);
+	}
 	w->state = SLOT_ENDED;
 	p->live--;
 	p->ended = true;
@@ -318,12 +349,12 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	for (;;) {
-		if (!wait_for_work(p)) {
+		if (!wait_for_work(p, w)) {
 			if (!p->stopping)
 				end_thread(p, w);
 			break;
 		}
-		struct store_job *g = take_group(p);
+		struct store_job *g = take_group(p, w);
 		pthread_mutex_unlock(&p->mu);
 		if (store_job_kind_writes(g->ops->kind))
 			run_group(w, g);
@@ -475,7 +506,9 @@ static unsigned start_workers(struct store_pool *p, unsigned n, bool open_here)
 static void maybe_grow(struct store_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
-	bool grow = p->queued > p->idle && p->live < p->size.max;
+	/* queued writes wait for the writer, not for another thread */
+	unsigned waiting = p->writer != NULL ? p->queued - p->queued_writes : p->queued;
+	bool grow = waiting > p->idle && p->live < p->size.max;
 	pthread_mutex_unlock(&p->mu);
 	if (!grow)
 		return;
@@ -541,6 +574,7 @@ struct store_pool *store_pool_new_sized(struct evloop *loop, const char *name,
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, &attr);
+	pthread_cond_init(&p->writer_cv, &attr);
 	pthread_cond_init(&p->idle_cv, NULL);
 	pthread_condattr_destroy(&attr);
 	if (store_path != NULL && ((p->store_path = strdup(store_path)) == NULL ||
@@ -620,6 +654,7 @@ void store_pool_free(struct store_pool *p)
 	pthread_mutex_lock(&p->mu);
 	p->stopping = true;
 	pthread_cond_broadcast(&p->cv);
+	pthread_cond_broadcast(&p->writer_cv);
 	pthread_mutex_unlock(&p->mu);
 	for (unsigned i = 0; i < STORE_POOL_THREADS_MAX; i++)
 		if (p->workers[i].state != SLOT_FREE)
@@ -635,6 +670,7 @@ void store_pool_free(struct store_pool *p)
 		close(p->efd);
 	pthread_cond_destroy(&p->idle_cv);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->writer_cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
@@ -659,7 +695,9 @@ struct store_job *store_pool_submit(struct store_pool *p, const struct store_job
 	*p->queue_tail = j;
 	p->queue_tail = &j->next;
 	p->queued++;
-	pthread_cond_signal(&p->cv);
+	if (store_job_kind_writes(ops->kind))
+		p->queued_writes++;
+	wake_for(p, j);
 	pthread_mutex_unlock(&p->mu);
 	maybe_grow(p);
 	return j;
@@ -675,6 +713,8 @@ static bool unqueue(struct store_pool *p, struct store_job *j)
 		if (p->queue_tail == &j->next)
 			p->queue_tail = pp;
 		p->queued--;
+		if (store_job_kind_writes(j->ops->kind))
+			p->queued_writes--;
 		return true;
 	}
 	return false;

@@ -48,10 +48,12 @@
  * Writes stay unbounded: a COMMIT cut off would leave its outcome unknown.
  *
  * ORDER.  Jobs start in the order submitted, but for one thing: write
- * groups run one at a time, and while one runs an idle thread takes the
- * first job queued that does not write (a read does not wait behind
- * writes that wait for the store's one writer anyway).  With several
- * threads jobs may finish in any order.  A caller that needs order
+ * groups run one at a time, all on one thread (the writer: the first to
+ * take a write, until it ends), and the other threads take only the
+ * jobs that do not write (a read does not wait behind writes that wait
+ * for the store's one writer anyway; the writes keep one handle's
+ * statements and caches warm; a write queued while the writer is busy
+ * grows no thread).  With several threads jobs may finish in any order.  A caller that needs order
  * within a connection keeps one job in flight per connection.
  *
  * CANCEL.  A caller whose client goes away cancels its job: the done

@@ -7,7 +7,8 @@
  * leaks nothing (run under ASan).  A sized pool (store.pool) grows by its
  * increment while jobs wait, never past max, keeps order and cancel, and
  * its threads above min end after the idle timeout, each freeing its
- * per-thread state. */
+ * per-thread state.  Write groups run one at a time on one thread,
+ * reads beside them. */
 #include "config.h"
 #include "evloop.h"
 #include "log.h"
@@ -20,6 +21,7 @@
 #include "store_test.h"
 #include "tap.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +38,11 @@ struct ctx {
 	const char *mailbox;   /* created by a write job */
 	bool fail_after;       /* fail after the write (its savepoint goes) */
 	int gate;              /* a plain job blocks reading this pipe (-1: no) */
-	bool ran;
+	atomic_bool ran;       /* read on the loop while the job runs */
 	int sync;              /* the sync level the job's write saw (see run) */
 	int calls, rc;
 	enum store_error err;
+	pthread_t thread;      /* the pool thread it ran on */
 };
 
 static int run_job(struct store *st, void *local, void *arg)
@@ -48,6 +51,7 @@ static int run_job(struct store *st, void *local, void *arg)
 	char b;
 	(void)local;
 	c->ran = true;
+	c->thread = pthread_self();
 	if (c->gate >= 0 && read(c->gate, &b, 1) != 1)
 		return -1;
 	if (c->mailbox != NULL && store_mailbox_create(st, person, c->mailbox, NULL, NULL) < 0)
@@ -355,6 +359,45 @@ static void test_grow_shrink(void)
 	close(start_gate[1]);
 }
 
+/* Write groups run one at a time, all on one thread (the writer): a
+ * write queued while one runs neither runs beside it nor grows the pool,
+ * while a read queued then gets a thread of its own and is answered
+ * before the write ends. */
+static void test_writer(void)
+{
+	int gate[2];
+	ok(pipe(gate) == 0, "a gate");
+	struct store_pool_size size = { .min = 1, .max = 3, .increment = 1, .idle_timeout_s = 60 };
+	struct store_pool *p = store_pool_new_sized(loop, "t_writer", test_store_backend(),
+	                                            db_path, 2000, &size, NULL);
+	struct ctx *w1 = ctx_new("Writer1", gate[0]), *w2 = ctx_new("Writer2", -1);
+	struct ctx *w3 = ctx_new("Writer3", -1), *r = ctx_new(NULL, -1);
+	unsigned long before = store_pool_commits(p);
+	store_pool_submit(p, &write_ops, w1);
+	for (int i = 0; i < 10000 && !w1->ran; i++)   /* at most 10 s */
+		usleep(1000);
+	ok(w1->ran, "a write runs");
+	unsigned live = store_pool_live(p);
+	store_pool_submit(p, &write_ops, w2);
+	store_pool_submit(p, &write_ops, w3);
+	is_int(store_pool_live(p), live, "  writes queued behind it do not grow the pool");
+	store_pool_submit(p, &plain_ops, r);
+	loop_answers_wait(1);
+	ok(r->calls == 1 && r->rc == 0 && w1->calls == 0,
+	   "  a read queued behind them gets a thread and its answer first");
+	ok(!w2->ran && !w3->ran, "  the queued writes wait for the running one");
+	ok(write(gate[1], "x", 1) == 1, "  the gate opens");
+	loop_answers_wait(3);
+	ok(w1->rc == 0 && w2->rc == 0 && w3->rc == 0, "  the writes commit");
+	is_int((long long)(store_pool_commits(p) - before), 2, "  the two queued as one group");
+	ok(pthread_equal(w1->thread, w2->thread) && pthread_equal(w2->thread, w3->thread) &&
+	   !pthread_equal(r->thread, w1->thread), "  all on the writer's thread, the read not");
+	free(w1), free(w2), free(w3), free(r);
+	store_pool_free(p);
+	close(gate[0]);
+	close(gate[1]);
+}
+
 /* With a pool at max, a queued job can still be cancelled and jobs start
  * in the order submitted. */
 static void test_sized_order_cancel(void)
@@ -467,6 +510,7 @@ int main(void)
 	test_free_queued();
 	test_grow_shrink();
 	test_sized_order_cancel();
+	test_writer();
 	test_size_config();
 	evloop_free(loop);
 	store_close(st);
