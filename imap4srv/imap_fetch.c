@@ -45,12 +45,29 @@ struct fetch_state {
 	bool preloaded;         /* what the message needs of the store is in
 	                           memory (a read job did it) */
 	char emailid[IMAP_OBJECTID_MAX];   /* with preloaded: "" when unread */
+	struct preloaded *batch;   /* the messages a read job preloaded ahead */
+	size_t batch_n, batch_at;  /* how many, the next one to answer */
 	bool unknown_cte;       /* BINARY of a part in an unknown encoding */
 };
+
+/* One message a read job preloaded, for member I of the list. */
+struct preloaded {
+	size_t i;
+	struct imap_message *m;   /* NULL: the message is not needed */
+	char emailid[IMAP_OBJECTID_MAX];
+};
+
+static void batch_free(struct preloaded *b, size_t from, size_t n)
+{
+	for (size_t k = from; k < n; k++)
+		imap_message_close(b[k].m);
+	free(b);
+}
 
 static void state_free(void *p)
 {
 	struct fetch_state *f = p;
+	batch_free(f->batch, f->batch_at, f->batch_n);
 	imap_fetch_request_free(&f->req);
 	imap_seqlist_free(&f->l);
 	imap_message_close(f->msg);
@@ -268,9 +285,10 @@ static int stream(struct imap_client *c, struct fetch_state *f)
 	return 0;
 }
 
-static bool skip(const struct imap_client *c, const struct fetch_state *f)
+/* True when member I of the list is not answered (CHANGEDSINCE). */
+static bool skip(const struct imap_client *c, const struct fetch_state *f, size_t i)
 {
-	const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
+	const struct view_msg *m = &c->view->msgs[f->l.seq[i] - 1];
 	return f->req.changedsince_set && m->modseq <= f->req.changedsince;
 }
 
@@ -311,24 +329,35 @@ static bool needs_message(const struct fetch_request *req)
 	return false;
 }
 
-/* When reads run off the loop, what the message being answered needs of
- * the store is read on the pool first - the message whole
+/* When reads run off the loop, what the messages about to be answered
+ * need of the store is read on the pool first, several in one job (one
+ * hop for a range, not one per message) - each message whole
  * (imap_message_preload()), its EMAILID - then rendered here from
- * memory. */
+ * memory.  A batch stops at PRELOAD_MAX messages or, past its first,
+ * at PRELOAD_BYTES of them. */
+#define PRELOAD_MAX 16
+#define PRELOAD_BYTES (1024 * 1024)
+
 struct preload_job {
-	struct imap_message *m;      /* NULL: the message is not needed */
-	int64_t message_id;
+	struct preloaded *b;
+	size_t n;
 	bool emailid_wanted;
-	char emailid[IMAP_OBJECTID_MAX];
+	int64_t *message_id;         /* per member of b */
 };
 
 static int preload_run(struct store *st, void *arg)
 {
 	struct preload_job *j = arg;
-	if (j->m != NULL && imap_message_preload(j->m, st) < 0)
-		return -1;
-	if (j->emailid_wanted && imap_emailid(st, j->message_id, j->emailid) < 0)
-		j->emailid[0] = '\0';
+	for (size_t k = 0; k < j->n; k++) {
+		struct preloaded *p = &j->b[k];
+		/* a message gone is answered as unreadable, the rest as read;
+		 * a temporary failure ends the command (preload_apply()) */
+		if (p->m != NULL && imap_message_preload(p->m, st) < 0 &&
+		    store_last_error(st) == STORE_E_TRANSIENT)
+			return -1;
+		if (j->emailid_wanted && imap_emailid(st, j->message_id[k], p->emailid) < 0)
+			p->emailid[0] = '\0';
+	}
 	return 0;
 }
 
@@ -337,39 +366,80 @@ static enum cmd_result preload_apply(struct imap_client *c, void *arg, int rc,
 {
 	struct preload_job *j = arg;
 	struct fetch_state *f = c->active.state;
-	/* between messages: a temporary failure ends the command cleanly;
-	 * another (the message gone) answers it as unreadable, as here */
-	if (rc < 0 && err == STORE_E_TRANSIENT)
+	if (rc < 0)   /* only a temporary failure fails the whole batch */
 		return imap_job_failed(c, err);
-	f->msg = j->m;
-	j->m = NULL;
-	f->preloaded = true;
-	snprintf(f->emailid, sizeof f->emailid, "%s", j->emailid);
+	batch_free(f->batch, f->batch_at, f->batch_n);   /* the one answered */
+	f->batch = j->b;
+	f->batch_n = j->n;
+	f->batch_at = 0;
+	j->b = NULL;
 	return fetch_run(c);
 }
 
 static void preload_free(void *arg)
 {
 	struct preload_job *j = arg;
-	imap_message_close(j->m);
+	if (j->b != NULL)
+		batch_free(j->b, 0, j->n);
+	free(j->message_id);
 	free(j);
 }
 
 static const struct imap_job_ops preload_ops = { STORE_JOB_READ, preload_run, preload_apply,
 	                                         preload_free };
 
+/* Adds member I of the list to J's batch; false when out of memory. */
+static bool preload_add(struct imap_client *c, const struct fetch_state *f,
+                        struct preload_job *j, size_t i)
+{
+	const struct view_msg *m = &c->view->msgs[f->l.seq[i] - 1];
+	struct preloaded *p = &j->b[j->n];
+	p->i = i;
+	if (needs_message(&f->req) && (p->m = imap_message_open(c->srv, c->view->mb.id, m)) == NULL)
+		return false;
+	j->message_id[j->n++] = m->message_id;
+	return true;
+}
+
+/* Starts the read of the next messages to answer, from member F->i on. */
 static enum cmd_result preload_start(struct imap_client *c, struct fetch_state *f)
 {
 	struct preload_job *j = calloc(1, sizeof *j);
-	const struct view_msg *m = &c->view->msgs[f->l.seq[f->i] - 1];
-	if (j == NULL || (needs_message(&f->req) &&
-	                  (j->m = imap_message_open(c->srv, c->view->mb.id, m)) == NULL)) {
-		free(j);
+	if (j == NULL || (j->b = calloc(PRELOAD_MAX, sizeof *j->b)) == NULL ||
+	    (j->message_id = calloc(PRELOAD_MAX, sizeof *j->message_id)) == NULL) {
+		if (j != NULL)
+			preload_free(j);
 		return imap_done(c, "NO", "[SERVERBUG] out of memory");
 	}
-	j->message_id = m->message_id;
 	j->emailid_wanted = imap_fetch_has(&f->req, FA_EMAILID);
+	int64_t bytes = 0;
+	for (size_t i = f->i; i < f->l.n && j->n < PRELOAD_MAX; i++) {
+		if (skip(c, f, i))
+			continue;
+		int64_t size = c->view->msgs[f->l.seq[i] - 1].size;
+		if (j->n > 0 && needs_message(&f->req) && bytes + size > PRELOAD_BYTES)
+			break;
+		if (!preload_add(c, f, j, i)) {
+			preload_free(j);
+			return imap_done(c, "NO", "[SERVERBUG] out of memory");
+		}
+		bytes += size;
+	}
 	return imap_job_start(c, &preload_ops, j);
+}
+
+/* Takes member F->i's preloaded message from the batch; false when it
+ * is not there (then the next batch is read). */
+static bool preloaded_take(struct fetch_state *f)
+{
+	if (f->batch_at >= f->batch_n || f->batch[f->batch_at].i != f->i)
+		return false;
+	struct preloaded *p = &f->batch[f->batch_at++];
+	f->msg = p->m;
+	p->m = NULL;
+	snprintf(f->emailid, sizeof f->emailid, "%s", p->emailid);
+	f->preloaded = true;
+	return true;
 }
 
 /* ---- the loop ---- */
@@ -388,12 +458,13 @@ static enum cmd_result fetch_run(struct imap_client *c)
 			continue;
 		}
 		if (!f->open) {
-			if (skip(c, f)) {
+			if (skip(c, f, f->i)) {
 				f->i++;
 				continue;
 			}
-			if (!f->preloaded && !imap_reads_inline(c) &&
-			    (needs_message(&f->req) || imap_fetch_has(&f->req, FA_EMAILID)))
+			if (!imap_reads_inline(c) &&
+			    (needs_message(&f->req) || imap_fetch_has(&f->req, FA_EMAILID)) &&
+			    !preloaded_take(f))
 				return preload_start(c, f);
 			/* FLAGS may show a keyword new to the session */
 			imap_view_flags_announce(c, c->view->msgs[f->l.seq[f->i] - 1].keywords);

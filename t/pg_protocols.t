@@ -16,9 +16,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import emspg  # noqa: E402
 import emstest  # noqa: E402
 
-TESTS = ["imap_session.t", "imap_qresync.t", "imap_mailbox.t", "pop3_session.t",
-         "lmtp_session.t", "postman_recipients.t", "sieve.t", "managesieve.t",
-         "auth_cache.t"]
+TESTS = ["imap_session.t", "imap_qresync.t", "imap_mailbox.t", "imap_fetch_range.t",
+         "pop3_session.t", "lmtp_session.t", "postman_recipients.t", "sieve.t",
+         "managesieve.t", "auth_cache.t"]
 
 t = emstest.Tap()
 emspg.require(t, ("imap4srv", "pop3srv", "smtpgw", "postman", "sievesrv"))
