@@ -124,8 +124,6 @@ static void job_free(void *arg)
 	free(j);
 }
 
-/* On a pool thread, inside the group's transaction: the message (parsed
- * here, once) and its entry. */
 /* The mailbox and the quota, read inside the write's transaction: 0,
  * or -1 with J->refused set, or after a store failure. */
 static int check(struct store *st, struct append_job *j)
@@ -145,6 +143,8 @@ static int check(struct store *st, struct append_job *j)
 	return q == 0 ? 0 : -1;
 }
 
+/* On a pool thread, inside the group's transaction: the message (parsed
+ * here, once) and its entry. */
 static int run(struct store *st, void *arg)
 {
 	struct append_job *j = arg;
