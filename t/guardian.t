@@ -25,6 +25,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -203,7 +204,10 @@ def guardian_pid():
 
 
 class Notify:
-    """A fake NOTIFY_SOCKET: the datagrams sd_notify sends."""
+    """A fake NOTIFY_SOCKET: the datagrams sd_notify sends.  A thread
+    reads them as they come, as systemd does: the guardian never waits on
+    a full queue (it drops the message), and a queue of ten fills with
+    STATUS= lines while a crash loop runs."""
 
     def __init__(self, path):
         self.path = path
@@ -211,22 +215,27 @@ class Notify:
         self.sock.bind(path)
         os.chmod(path, 0o666)
         self.messages = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            m = self.sock.recv(4096).decode()
+            with self.cond:
+                self.messages.append(m)
+                self.cond.notify_all()
+
+    def _take(self, needle):
+        for i, m in enumerate(self.messages):
+            if needle in m.split("\n"):
+                del self.messages[:i + 1]
+                return m
+        return None
 
     def wait(self, needle, timeout=emstest.DEFAULT_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, m in enumerate(self.messages):
-                if needle in m.split("\n"):
-                    del self.messages[:i + 1]
-                    return m
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
-                return None
+        with self.cond:
+            found = self.cond.wait_for(lambda: self._take(needle), timeout)
+        return found or None
 
 
 # --- oomgr with no guardian -------------------------------------------
