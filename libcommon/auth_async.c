@@ -118,9 +118,13 @@ static void job_done(void *ctx, int rc, enum store_error err)
 	j->cb(j->arg, j->result, &j->id, j->delay_ms);
 }
 
+/* A client waits on the check: its waits for a database server are
+ * bounded like a read's.  Its counter writes are single autocommit
+ * statements; one cut off costs at most one count, and the client a
+ * temporary failure instead of a silent socket. */
 static const struct store_job_ops check_ops = {
 	.name = "auth_check",
-	.kind = STORE_JOB_PLAIN,
+	.kind = STORE_JOB_READ,
 	.run = job_run,
 	.done = job_done,
 	.free = job_free,
@@ -161,9 +165,13 @@ struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
 struct auth_pool *auth_pool_from_config(struct evloop *loop, const struct auth *model,
                                         const struct ems_config *cfg)
 {
-	return auth_pool_new(loop, model, store_config_backend(cfg), store_config_target(cfg),
-	                     (int)config_int(cfg, "store.busy_timeout_ms"),
-	                     (unsigned)config_int(cfg, "auth.threads"));
+	struct auth_pool *p =
+	    auth_pool_new(loop, model, store_config_backend(cfg), store_config_target(cfg),
+	                  (int)config_int(cfg, "store.busy_timeout_ms"),
+	                  (unsigned)config_int(cfg, "auth.threads"));
+	if (p != NULL)
+		store_pool_bound_reads(p->pool, (int)config_int(cfg, "store.loop_timeout_ms"));
+	return p;
 }
 
 void auth_pool_free(struct auth_pool *p)

@@ -58,7 +58,10 @@ struct auth_pool *auth_pool_new(struct evloop *loop, const struct auth *model,
 
 /*
  * The same from a program's ems.conf: the store (store_config_backend(),
- * store_config_target()), store.busy_timeout_ms and auth.threads.
+ * store_config_target()), store.busy_timeout_ms and auth.threads.  Each
+ * check's waits for a database server are bounded by
+ * store.loop_timeout_ms (store_pool.h's READS): on a stalled server the
+ * client is answered a temporary failure, not left waiting.
  */
 struct auth_pool *auth_pool_from_config(struct evloop *loop, const struct auth *model,
                                         const struct ems_config *cfg);

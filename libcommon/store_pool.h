@@ -87,8 +87,9 @@ struct store_job;
 
 enum store_job_kind {
 	STORE_JOB_PLAIN,   /* runs alone, no transaction opened for it */
-	STORE_JOB_READ,    /* the same for a read a client waits on: its
-	                    * waits for a database server are bounded (READS) */
+	STORE_JOB_READ,    /* the same for a read (or a login check) a
+	                    * client waits on: its waits for a database
+	                    * server are bounded (READS) */
 	STORE_JOB_WRITE,   /* joins a group: its own savepoint, a shared commit */
 	STORE_JOB_WRITE_LAZY, /* the same for a flag change: a group of only
 	                       * these commits without a sync (store_begin_lazy) */

@@ -9,10 +9,12 @@ an IMAP SELECT (a read job on imap4srv's pool, bounded by
 store.loop_timeout_ms) is answered NO [UNAVAILABLE] instead of hanging,
 another session of the same process is still served, a POP3 RETR (a
 read on pop3srv's pool, bounded the same way) is answered -ERR
-[SYS/TEMP], and an LMTP recipient (looked up on smtpgw's pool, bounded
-the same way) gets a temporary refusal; no ems process is killed as
-hung.  Once the server runs again the same sessions select, retrieve,
-and deliver, by themselves.
+[SYS/TEMP], an LMTP recipient (looked up on smtpgw's pool, bounded
+the same way) gets a temporary refusal, and a LOGIN the auth cache
+cannot answer (a check on the auth pool, bounded the same way) gets NO
+[UNAVAILABLE]; no ems process is killed as hung.  Once the server runs
+again the same sessions select, retrieve, and deliver, and login checks
+reach the store again, by themselves.
 """
 
 import imaplib
@@ -109,6 +111,17 @@ try:
     except OSError as e:
         got = "no answer: %s" % e
     t.ok(got.startswith("-ERR [SYS/TEMP]"), "POP3 RETR is answered -ERR [SYS/TEMP] (%s)" % got)
+    try:
+        n = s.connect(login=False)
+        n.sock.settimeout(ANSWER)
+        n.login(USER, "not the password")
+        got = "OK"
+    except imaplib.IMAP4.error as e:
+        got = str(e)
+    except OSError as e:
+        got = "no answer: %s" % e
+    t.ok("[UNAVAILABLE]" in got,
+         "a LOGIN the auth cache cannot answer gets NO [UNAVAILABLE] (%s)" % got)
     t.ok(all(p.poll() is None for p in s.procs), "no ems process died")
 finally:
     signal_all(stopped, signal.SIGCONT)
@@ -127,6 +140,23 @@ t.ok(emstest.wait_for(lambda: lmtp_code() == 250, timeout=60, interval=0.5),
      "and deliveries are taken again")
 # Each process reconnects on its own back-off: pop3srv may still be
 # waiting when the others are back, and answers -ERR [SYS/TEMP] until then.
+
+
+def login_refused():
+    """The answer to a LOGIN with a wrong password, from a new session."""
+    n = s.connect(login=False)
+    try:
+        n.login(USER, "not the password")
+        return "OK"
+    except imaplib.IMAP4.error as e:
+        return str(e)
+    finally:
+        n.shutdown()
+
+
+t.ok(emstest.wait_for(lambda: "[AUTHENTICATIONFAILED]" in login_refused(),
+                      timeout=60, interval=0.5),
+     "and a wrong password is refused as such again (the login checks reach the store)")
 t.ok(emstest.wait_for(lambda: retr_answer().startswith("+OK"), timeout=60, interval=0.5),
      "and the same POP3 session retrieves the message")
 a.logout()
