@@ -170,7 +170,7 @@ struct auth_pool *auth_pool_from_config(struct evloop *loop, const struct auth *
 	                  (int)config_int(cfg, "store.busy_timeout_ms"),
 	                  (unsigned)config_int(cfg, "auth.threads"));
 	if (p != NULL)
-		store_pool_bound_reads(p->pool, (int)config_int(cfg, "store.loop_timeout_ms"));
+		store_pool_bound_waits(p->pool, (int)config_int(cfg, "store.loop_timeout_ms"));
 	return p;
 }
 

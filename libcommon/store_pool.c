@@ -86,6 +86,7 @@ struct store_pool {
 	char *store_path;         /* its target: a file, a connection string */
 	int busy_ms;
 	int read_ms;              /* STORE_JOB_READ's bound, 0: none */
+	int write_ms;             /* a write group's, up to its COMMIT */
 	unsigned long commits;    /* group transactions committed */
 	struct store_job *queue, **queue_tail;
 	struct store_job *done, **done_tail;
@@ -182,12 +183,19 @@ static void run_group(struct worker *w, struct store_job *g)
 	bool lazy = true;   /* a group of flag changes only need not sync */
 	for (struct store_job *j = g; j != NULL; j = j->next)
 		lazy = lazy && j->ops->kind == STORE_JOB_WRITE_LAZY;
+	/* write_ms is set on the loop before any job is queued */
+	store_bound_replies(st, w->pool->write_ms);
 	if ((lazy ? store_begin_lazy(st) : store_begin(st)) < 0) {
+		store_bound_replies(st, 0);
 		group_failed(w, g, store_last_error(st));
 		return;
 	}
 	for (struct store_job *j = g; j != NULL; j = j->next)
 		run_in_savepoint(w, j);
+	/* The COMMIT waits as long as it takes: one cut off would leave the
+	 * outcome unknown, and a client told "try again" a duplicate.  After
+	 * a stall above the connection is gone and it fails at once. */
+	store_bound_replies(st, 0);
 	if (store_commit(st) < 0) {
 		group_failed(w, g, store_last_error(st));
 		return;
@@ -637,14 +645,18 @@ struct store_pool *store_pool_from_config(struct evloop *loop, const struct ems_
 	    store_pool_new_sized(loop, "store_pool", store_config_backend(cfg),
 	                         store_config_target(cfg),
 	                         (int)config_int(cfg, "store.busy_timeout_ms"), &size, NULL);
-	store_pool_bound_reads(p, (int)config_int(cfg, "store.loop_timeout_ms"));
+	store_pool_bound_waits(p, (int)config_int(cfg, "store.loop_timeout_ms"));
 	return p;
 }
 
-void store_pool_bound_reads(struct store_pool *p, int ms)
+void store_pool_bound_waits(struct store_pool *p, int ms)
 {
-	if (p != NULL)
-		p->read_ms = ms > 0 ? ms : 0;
+	if (p == NULL)
+		return;
+	p->read_ms = ms > 0 ? ms : 0;
+	/* a write may first wait its busy timeout for the store's lock: the
+	 * server's own lock_timeout answers that, before this cuts it off */
+	p->write_ms = ms > 0 ? ms + p->busy_ms : 0;
 }
 
 void store_pool_free(struct store_pool *p)

@@ -45,7 +45,11 @@
  * for store_pool_from_config(); see store_bound_replies()): a client's
  * read on a stalled database server fails as transient after it, as on
  * a loop's handle, instead of holding the client until TCP gives up.
- * Writes stay unbounded: a COMMIT cut off would leave its outcome unknown.
+ * A write group is bounded the same way, by the read bound plus the busy
+ * timeout (a wait for the store's lock ends by the server's own
+ * lock_timeout first), up to its COMMIT: until then a cut leaves nothing
+ * done, and every job of the group fails as transient.  The COMMIT waits
+ * as long as it takes: cut off, its outcome would be unknown.
  *
  * ORDER.  Jobs start in the order submitted, but for one thing: write
  * groups run one at a time, all on one thread (the writer: the first to
@@ -211,8 +215,10 @@ struct store_job *store_pool_submit(struct store_pool *p, const struct store_job
  */
 void store_job_cancel(struct store_job *j);
 
-/* Bounds STORE_JOB_READ jobs' waits by MS (0, the default: no bound). */
-void store_pool_bound_reads(struct store_pool *p, int ms);
+/* Bounds STORE_JOB_READ jobs' waits by MS, and write groups' up to their
+ * COMMIT by MS plus the busy timeout (READS; 0, the default: no bound).
+ * Call it before any job is queued. */
+void store_pool_bound_waits(struct store_pool *p, int ms);
 
 /* Jobs queued or running, not yet delivered: for stats and tests. */
 unsigned store_pool_pending(struct store_pool *p);

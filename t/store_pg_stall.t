@@ -12,7 +12,8 @@ read on pop3srv's pool, bounded the same way) is answered -ERR
 [SYS/TEMP], an LMTP recipient (looked up on smtpgw's pool, bounded
 the same way) gets a temporary refusal, and a LOGIN the auth cache
 cannot answer (a check on the auth pool, bounded the same way) gets NO
-[UNAVAILABLE]; no ems process is killed as hung.  Once the server runs
+[UNAVAILABLE]; writes (a STORE, an LMTP DATA), bounded up to their
+COMMIT, get a temporary failure too; no ems process is killed as hung.  Once the server runs
 again the same sessions select, retrieve, and deliver, and login checks
 reach the store again, by themselves.
 """
@@ -74,6 +75,13 @@ p = RawLines(pop_port)
 p.send("USER %s\r\nPASS %s\r\n" % (USER, PASSWORD))
 p.line()
 t.ok(p.line(timeout=ANSWER).startswith(b"+OK maildrop has 1"), "a POP3 session logs in")
+b.select("INBOX")
+# An LMTP transaction whose recipient is taken before the server stalls:
+# its DATA is the write that meets the stall.
+held = smtplib.LMTP(s.lmtp_socket, timeout=ANSWER)
+held.ehlo()
+held.mail("sender@outside.example")
+t.is_(held.rcpt(USER)[0], 250, "an LMTP recipient taken before the stall")
 
 
 def retr_answer():
@@ -88,6 +96,23 @@ def retr_answer():
 stopped = emstest.descendants(c.pid)   # the postmaster and its children
 signal_all(stopped, signal.SIGSTOP)
 try:
+    # the writes first, before a stalled read has dropped the connection
+    # they would run on (a dropped one fails at once, stall or not)
+    try:
+        typ, data = b.store("1", "+FLAGS", "\\Flagged")
+        got = "%s %s" % (typ, data[0].decode(errors="replace") if data and data[0] else "")
+    except (OSError, imaplib.IMAP4.error) as e:
+        got = "no answer: %s" % e
+    t.ok(got.startswith("NO [UNAVAILABLE]"),
+         "a STORE (a write, bounded up to its commit) is answered NO [UNAVAILABLE] (%s)"
+         % got)
+    try:
+        got = held.data(b"From: sender@outside.example\r\nSubject: during the stall\r\n"
+                        b"\r\nbody\r\n")
+    except (OSError, smtplib.SMTPException) as e:
+        got = "no answer: %s" % e
+    t.ok(isinstance(got, tuple) and 400 <= got[0] < 500,
+         "LMTP DATA gets a temporary failure, not silence (%r)" % (got,))
     try:
         typ, data = a.select("INBOX")
         answer = (typ, data[0].decode(errors="replace") if data and data[0] else "")
@@ -157,10 +182,16 @@ def login_refused():
 t.ok(emstest.wait_for(lambda: "[AUTHENTICATIONFAILED]" in login_refused(),
                       timeout=60, interval=0.5),
      "and a wrong password is refused as such again (the login checks reach the store)")
+t.ok(emstest.wait_for(lambda: b.store("1", "+FLAGS", "\\Flagged")[0] == "OK",
+                      timeout=60, interval=0.5),
+     "and the same session's STORE is done")
+t.is_(b.search(None, "SUBJECT", '"during the stall"')[1], [b""],
+      "the message refused at DATA is not in the mailbox (nothing half-stored)")
 t.ok(emstest.wait_for(lambda: retr_answer().startswith("+OK"), timeout=60, interval=0.5),
      "and the same POP3 session retrieves the message")
 a.logout()
 b.logout()
+held.close()
 p.send("QUIT\r\n")
 p.sock.close()
 t.ok(all(p.poll() is None for p in s.procs), "still no ems process died")
