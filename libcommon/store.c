@@ -102,8 +102,31 @@ struct store *store_open_config(const struct ems_config *cfg)
 
 void store_bound_replies(struct store *st, int ms)
 {
-	if (st != NULL && st->drv->reply_timeout != NULL)
-		st->drv->reply_timeout(st, ms);
+	if (st == NULL || st->drv->reply_timeout == NULL)
+		return;
+	st->reply_ms = ms > 0 ? ms : 0;
+	st->commit_waits = false;
+	st->drv->reply_timeout(st, st->reply_ms);
+}
+
+void store_bound_writes(struct store *st, int ms)
+{
+	store_bound_replies(st, ms);
+	if (st != NULL)
+		st->commit_waits = true;
+}
+
+/* The outermost COMMIT of ST: unbounded when commit_waits (after a
+ * stall the connection is gone already, and it fails at once). */
+static int commit_outermost(struct store *st)
+{
+	bool unbound = st->commit_waits && st->reply_ms > 0;
+	if (unbound)
+		st->drv->reply_timeout(st, 0);
+	int rc = st->drv->commit(st);
+	if (unbound)
+		st->drv->reply_timeout(st, st->reply_ms);
+	return rc;
 }
 
 bool store_reads_inline(const struct store *st)
@@ -221,7 +244,7 @@ int store_tx_commit(struct store *st)
 		st->tx_depth--;
 		return 0;
 	}
-	if (st->drv->commit(st) < 0) {
+	if (commit_outermost(st) < 0) {
 		store_fail(st, "commit");
 		store_tx_rollback(st);
 		return -1;

@@ -175,10 +175,18 @@ bool store_reads_inline(const struct store *st);
  * MS (0: no bound), as store_open_loop() does with store.loop_timeout_ms:
  * past it the connection is taken as lost and the call fails as
  * transient.  Nothing on SQLite.  The store pool bounds its threads'
- * handles so for the length of a read job only: a COMMIT cut off would
- * leave its outcome unknown.
+ * handles so for the length of a read job.
  */
 void store_bound_replies(struct store *st, int ms);
+
+/*
+ * The same, but for the outermost COMMIT, which waits as long as the
+ * server takes: cut off, its outcome would be unknown, and a client told
+ * to try again could store twice.  A stall before it leaves nothing
+ * done (the connection is dropped, the server rolls back).  For the
+ * store pool's write groups and smtpgw's mailer mode.
+ */
+void store_bound_writes(struct store *st, int ms);
 
 /*
  * Whether this process leads the store-wide chore ROLE ("collector")

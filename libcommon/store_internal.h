@@ -30,6 +30,8 @@ struct store {
 	int tx_depth;          /* 0: none, 1: BEGIN, >1: savepoints */
 	bool lazy;             /* the open transaction's commit need not sync */
 	int busy_ms;           /* store.busy_timeout_ms */
+	int reply_ms;          /* store_bound_replies() or _writes(); 0: none */
+	bool commit_waits;     /* the outermost COMMIT is not bounded */
 	uint64_t busy_since;   /* monotonic microseconds the current wait began */
 	struct {
 		const char *sql;   /* a string literal: the key is its address */

@@ -184,19 +184,15 @@ static void run_group(struct worker *w, struct store_job *g)
 	for (struct store_job *j = g; j != NULL; j = j->next)
 		lazy = lazy && j->ops->kind == STORE_JOB_WRITE_LAZY;
 	/* write_ms is set on the loop before any job is queued */
-	store_bound_replies(st, w->pool->write_ms);
-	if ((lazy ? store_begin_lazy(st) : store_begin(st)) < 0) {
-		store_bound_replies(st, 0);
-		group_failed(w, g, store_last_error(st));
-		return;
+	store_bound_writes(st, w->pool->write_ms);
+	int rc = lazy ? store_begin_lazy(st) : store_begin(st);
+	if (rc == 0) {
+		for (struct store_job *j = g; j != NULL; j = j->next)
+			run_in_savepoint(w, j);
+		rc = store_commit(st);
 	}
-	for (struct store_job *j = g; j != NULL; j = j->next)
-		run_in_savepoint(w, j);
-	/* The COMMIT waits as long as it takes: one cut off would leave the
-	 * outcome unknown, and a client told "try again" a duplicate.  After
-	 * a stall above the connection is gone and it fails at once. */
 	store_bound_replies(st, 0);
-	if (store_commit(st) < 0) {
+	if (rc < 0) {
 		group_failed(w, g, store_last_error(st));
 		return;
 	}

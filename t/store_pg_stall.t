@@ -12,16 +12,20 @@ read on pop3srv's pool, bounded the same way) is answered -ERR
 [SYS/TEMP], an LMTP recipient (looked up on smtpgw's pool, bounded
 the same way) gets a temporary refusal, and a LOGIN the auth cache
 cannot answer (a check on the auth pool, bounded the same way) gets NO
-[UNAVAILABLE]; writes (a STORE, an LMTP DATA), bounded up to their
-COMMIT, get a temporary failure too; no ems process is killed as hung.  Once the server runs
+[UNAVAILABLE]; writes (a STORE, an LMTP DATA, smtpgw run as the MTA's
+mailer), bounded up to their COMMIT, get a temporary failure too (the
+mailer exits 75) and nothing of them is stored; no ems process is
+killed as hung.  Once the server runs
 again the same sessions select, retrieve, and deliver, and login checks
 reach the store again, by themselves.
 """
 
 import imaplib
 import os
+import platform
 import signal
 import smtplib
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -93,6 +97,26 @@ def retr_answer():
             break
     return first.decode(errors="replace")
 
+
+
+def reads_stdin(pid):
+    """Whether PID waits in read(2) on its standard input (fd 0): smtpgw's
+    mailer does so once its store is open."""
+    read = {"x86_64": "0", "aarch64": "63"}.get(platform.machine(), "0")
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[:2] == [read, "0x0"]
+    except OSError:
+        return False
+
+
+# smtpgw as the MTA's mailer, connected to the store before the stall
+# and reading its message when it begins.
+mailer = subprocess.Popen([s.bin("smtpgw"), "-c", s.conf_path, "-f", "sender@outside.example",
+                           "--", USER], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, env=s.env)
+t.ok(emstest.wait_for(lambda: reads_stdin(mailer.pid)),
+     "smtpgw's mailer opened the store and reads its message")
 stopped = emstest.descendants(c.pid)   # the postmaster and its children
 signal_all(stopped, signal.SIGSTOP)
 try:
@@ -113,6 +137,18 @@ try:
         got = "no answer: %s" % e
     t.ok(isinstance(got, tuple) and 400 <= got[0] < 500,
          "LMTP DATA gets a temporary failure, not silence (%r)" % (got,))
+    try:
+        _, err = mailer.communicate(b"From: sender@outside.example\r\n"
+                                    b"Subject: mailer in the stall\r\n\r\nbody\r\n",
+                                    timeout=ANSWER)
+        got = (mailer.returncode, err.decode(errors="replace").strip())
+    except subprocess.TimeoutExpired:
+        mailer.kill()
+        mailer.wait()
+        got = "no answer"
+    t.ok(isinstance(got, tuple) and got[0] == 75,
+         "smtpgw as sendmail's mailer exits 75 (EX_TEMPFAIL), the MTA keeps the message (%r)"
+         % (got,))
     try:
         typ, data = a.select("INBOX")
         answer = (typ, data[0].decode(errors="replace") if data and data[0] else "")
@@ -187,6 +223,8 @@ t.ok(emstest.wait_for(lambda: b.store("1", "+FLAGS", "\\Flagged")[0] == "OK",
      "and the same session's STORE is done")
 t.is_(b.search(None, "SUBJECT", '"during the stall"')[1], [b""],
       "the message refused at DATA is not in the mailbox (nothing half-stored)")
+t.is_(b.search(None, "SUBJECT", '"mailer in the stall"')[1], [b""],
+      "nor the one the mailer refused")
 t.ok(emstest.wait_for(lambda: retr_answer().startswith("+OK"), timeout=60, interval=0.5),
      "and the same POP3 session retrieves the message")
 a.logout()

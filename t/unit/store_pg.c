@@ -12,6 +12,7 @@
  * a handle with a reply bound whose server stalls fails as transient, in
  * the middle of a walk too, and is back once the server answers. */
 #include "log.h"
+#include "store.h"
 #include "store_driver.h"
 #include "store_internal.h"
 #include "tap.h"
@@ -609,6 +610,48 @@ static void test_stall(void)
 	close_store(b);
 }
 
+/* store_bound_writes(): a statement before the COMMIT is cut off at the
+ * bound, the COMMIT is not (a deferred trigger makes it take 800 ms
+ * against a 300 ms bound); store_bound_replies() cuts the COMMIT too. */
+static void test_bound_writes(void)
+{
+	struct store *st = store_open_backend("postgresql", conninfo, 1000);
+	ok(st != NULL, "a store handle opens");
+	if (st == NULL)
+		return;
+	alarm(60);
+	ok(drv->exec(st, "CREATE TABLE slow_commit (x int);"
+	                 "CREATE FUNCTION slow_commit_f() RETURNS trigger LANGUAGE plpgsql AS"
+	                 " $$ BEGIN PERFORM pg_sleep(0.8); RETURN NULL; END $$;"
+	                 "CREATE CONSTRAINT TRIGGER slow_commit_t AFTER INSERT ON slow_commit"
+	                 " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+	                 " EXECUTE FUNCTION slow_commit_f()") == 0,
+	   "a table whose commits take 800 ms");
+	store_bound_writes(st, 300);
+	ok(store_begin(st) == 0 && run_text(st, "INSERT INTO slow_commit VALUES (1)", NULL) == 0,
+	   "bounded writes: a transaction inserts");
+	is_int(store_commit(st), 0, "its COMMIT waits past the bound and commits");
+	is_int(one_int(st, "SELECT count(*) FROM slow_commit WHERE ?1 = 1", 1), 1, "the row is there");
+
+	ok(store_begin(st) == 0, "another transaction");
+	is_int(one_int(st, "SELECT ?1 FROM pg_sleep(0.8)", 7), -1,
+	       "a statement before the COMMIT is cut off at the bound");
+	ok(store_last_error(st) == STORE_E_TRANSIENT || drv->classify(st) == STORE_E_TRANSIENT,
+	   "as transient");
+	is_int(store_commit(st), -1, "and the transaction fails at once");
+	int tries = 0;
+	while (one_int(st, "SELECT ?1", 4) != 4 && tries++ < 200)
+		usleep(50 * 1000);   /* the back-off is at most 5 s */
+	ok(tries < 200, "the handle is back by itself");
+
+	store_bound_replies(st, 300);
+	store_begin(st);
+	run_text(st, "INSERT INTO slow_commit VALUES (2)", NULL);
+	is_int(store_commit(st), -1, "bounded replies: the slow COMMIT is cut off");
+	alarm(0);
+	store_close(st);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LVL_ERROR);
@@ -636,6 +679,7 @@ int main(void)
 	test_stream_abandon(st);
 	test_stream_errors(st);
 	test_stall();
+	test_bound_writes();
 	close_store(st);
 	done_testing();
 	return exit_status();
