@@ -147,6 +147,14 @@ struct store *store_open_loop(const struct ems_config *cfg)
 	return loop_bounded(store_open_config(cfg), cfg);
 }
 
+struct store *store_open_client(const struct ems_config *cfg)
+{
+	struct store *st = store_open_config(cfg);
+	store_bound_writes(st, (int)(config_int(cfg, "store.loop_timeout_ms") +
+	                             config_int(cfg, "store.busy_timeout_ms")));
+	return st;
+}
+
 struct store *store_open_nowait(const struct ems_config *cfg)
 {
 	const struct store_driver *drv = driver_named(store_config_backend(cfg));

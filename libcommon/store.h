@@ -113,6 +113,14 @@ const char *store_config_target(const struct ems_config *cfg);
 struct store *store_open_loop(const struct ems_config *cfg);
 
 /*
+ * The handle of a process a client waits on outside any event loop
+ * (smtpgw's mailer mode): store_open_config(), its waits bounded by
+ * store.loop_timeout_ms plus store.busy_timeout_ms but for the outermost
+ * COMMIT (store_bound_writes()), as the store pool's write groups are.
+ */
+struct store *store_open_client(const struct ems_config *cfg);
+
+/*
  * The same for writes an event loop may make itself because losing one
  * costs nothing (IMAP's claim of \Recent): a write that meets another
  * writer's lock fails at once as transient instead of waiting, and a
@@ -184,7 +192,7 @@ void store_bound_replies(struct store *st, int ms);
  * server takes: cut off, its outcome would be unknown, and a client told
  * to try again could store twice.  A stall before it leaves nothing
  * done (the connection is dropped, the server rolls back).  For the
- * store pool's write groups and smtpgw's mailer mode.
+ * store pool's write groups and store_open_client().
  */
 void store_bound_writes(struct store *st, int ms);
 

@@ -110,13 +110,10 @@ int main(int argc, char **argv)
 	g.max_expansion = config_int(cfg, "postman.max_expansion");
 	if (sender != NULL)
 		open_log(cfg, "mailer", 0);
-	/* the LMTP server's loop reads with it; the mailer waits, bounded
-	 * as the store pool's writes are, but for its COMMIT: on a stalled
-	 * server the MTA gets a temporary failure and queues the message */
-	g.store = sender != NULL ? store_open_config(cfg) : store_open_loop(cfg);
-	if (sender != NULL)
-		store_bound_writes(g.store, (int)(config_int(cfg, "store.loop_timeout_ms") +
-		                                  config_int(cfg, "store.busy_timeout_ms")));
+	/* the LMTP server's loop reads with it; the mailer's waits are
+	 * bounded but for its COMMIT: on a stalled server the MTA gets a
+	 * temporary failure and keeps the message */
+	g.store = sender != NULL ? store_open_client(cfg) : store_open_loop(cfg);
 	if (g.store == NULL) {
 		if (sender != NULL)
 			fprintf(stderr, "4.3.0 the mail store is not available, try again later\n");
